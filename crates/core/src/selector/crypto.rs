@@ -1,0 +1,5 @@
+#![allow(unused)]
+use super::{Region, Selector, SelectorError, SelectorKind, Hint, Found};
+pub(crate) fn normalize(value: &str, prefix: Option<&'static str>) -> Result<Selector, SelectorError> { todo!() }
+pub(crate) fn chain_prefix(s: &str) -> Option<&'static str> { todo!() }
+pub(crate) fn looks_like_address(s: &str) -> bool { todo!() }

@@ -1,0 +1,1 @@
+//! The contract suite (filled in by the store work).

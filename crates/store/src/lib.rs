@@ -1,0 +1,121 @@
+//! Cordon's storage contract.
+//!
+//! One [`Store`] trait for every backend (SQLite embedded, PostgreSQL
+//! scale-out), the records it keeps, the audit hash chain, and — behind the
+//! `contract` feature — the contract test suite that every backend runs.
+//!
+//! Architecture invariants: reports are append-only (a correction is a new
+//! revision); a write returns only after it is durable; a rejected batch
+//! writes nothing. SQL lives in the backend crates, never here.
+
+pub mod audit;
+#[cfg(feature = "contract")]
+pub mod contract;
+mod types;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use cordon_core::Report;
+
+pub use audit::{AuditEvent, AuditRecord, ChainError};
+pub use types::*;
+
+/// Storage errors. Messages are lowercase and say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The thing already exists (an agency code, a user name).
+    #[error("{0}")]
+    Conflict(String),
+    /// A referenced thing does not exist (an unknown agency).
+    #[error("{0}")]
+    NotFound(String),
+    /// The request is malformed for the store (a bad URL, an empty code).
+    #[error("{0}")]
+    Invalid(String),
+    /// The backend failed; the operation had no effect.
+    #[error("storage backend failed: {0}")]
+    Backend(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The storage contract every backend fulfils and the contract suite checks.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// The backend's name for logs and metrics (`sqlite`, `postgres`).
+    fn backend(&self) -> &'static str;
+
+    // ---- agencies, users, tokens ----
+
+    async fn create_agency(&self, agency: &NewAgency) -> Result<Agency>;
+    async fn agency(&self, code: &str) -> Result<Option<Agency>>;
+    async fn agencies(&self) -> Result<Vec<Agency>>;
+
+    async fn create_user(&self, user: &NewUser) -> Result<User>;
+    async fn users(&self, agency: &str) -> Result<Vec<User>>;
+
+    /// Stores a token by its keyed digest; the secret itself is never stored.
+    async fn create_token(&self, token: &NewToken) -> Result<Token>;
+    async fn token_by_digest(&self, digest: &[u8]) -> Result<Option<Token>>;
+    /// Revokes a token; returns false when no live token had that id.
+    async fn revoke_token(&self, id: i64, at: DateTime<Utc>) -> Result<bool>;
+
+    // ---- reports ----
+
+    /// Stores a batch of validated reports from one agency in one durable
+    /// transaction: all or nothing. A report whose id the agency already
+    /// used becomes a new revision, unless its content is unchanged, in which
+    /// case nothing is written for it (re-submission is idempotent).
+    async fn submit(
+        &self,
+        agency: &str,
+        reports: &[Report],
+        accepted: DateTime<Utc>,
+    ) -> Result<Vec<SubmitOutcome>>;
+
+    /// The newest revision of a report.
+    async fn report(&self, agency: &str, id: &str) -> Result<Option<StoredReport>>;
+    /// Every revision of a report, oldest first.
+    async fn revisions(&self, agency: &str, id: &str) -> Result<Vec<StoredReport>>;
+    /// Current reports in ingest order, after sequence number `after`.
+    async fn reports_after(&self, after: i64, limit: u32) -> Result<Vec<StoredReport>>;
+    /// Postings of the current revisions that hold this canonical selector.
+    async fn postings(&self, selector: &str) -> Result<Vec<Posting>>;
+    /// Every posting of current revisions, after sequence number `after`, in
+    /// ingest order: for rebuilding in-memory indexes page by page.
+    async fn postings_after(&self, after: i64, limit: u32) -> Result<Vec<SelectorPosting>>;
+    /// How much the store holds.
+    async fn counts(&self) -> Result<Counts>;
+
+    // ---- audit ----
+
+    /// Appends events to the hash-chained audit log, in order, durably.
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<Vec<AuditRecord>>;
+    /// Audit records after sequence number `after`, in order.
+    async fn audit_after(&self, after: i64, limit: u32) -> Result<Vec<AuditRecord>>;
+    /// Audit records about one owner's data, after `after`, in order.
+    async fn audit_for_owner(&self, owner: &str, after: i64, limit: u32)
+    -> Result<Vec<AuditRecord>>;
+}
+
+/// Opens the backend that a database URL names: `sqlite://path` or
+/// `postgres://…`. Lives in the CLI and server, which know every backend;
+/// this helper only classifies the URL.
+pub fn backend_of_url(url: &str) -> Result<Backend> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        Err(StoreError::Invalid(format!(
+            "database url '{url}' names no known backend; use sqlite://PATH or postgres://HOST/DB"
+        )))
+    }
+}
+
+/// The storage backends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}

@@ -1,0 +1,128 @@
+//! Records the store keeps.
+
+use chrono::{DateTime, Utc};
+use cordon_core::{Report, Tlp};
+use serde::{Deserialize, Serialize};
+
+/// The kinds of member organisation (ARCHITECTURE.md).
+pub const AGENCY_KINDS: [&str; 8] = [
+    "police", "ncb", "fiu", "ngo", "hotline", "bank", "telecom", "platform",
+];
+
+/// A member organisation to create. `code` is its stable handle, such as
+/// `KH-NCB`; `contact` is what others see on a hit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewAgency {
+    pub code: String,
+    pub name: String,
+    pub country: String,
+    pub kind: String,
+    pub contact: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agency {
+    pub code: String,
+    pub name: String,
+    pub country: String,
+    pub kind: String,
+    pub contact: String,
+    pub created: DateTime<Utc>,
+}
+
+/// Roles, from most to least privileged. `public` is never stored: it is
+/// the anonymous caller.
+pub const ROLES: [&str; 3] = ["admin", "analyst", "contributor"];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewUser {
+    pub agency: String,
+    pub name: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: i64,
+    pub agency: String,
+    pub name: String,
+    pub role: String,
+    pub created: DateTime<Utc>,
+}
+
+/// A token to store: only its keyed digest, never the secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewToken {
+    pub user_id: i64,
+    pub digest: Vec<u8>,
+    pub label: String,
+    pub created: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub id: i64,
+    pub user_id: i64,
+    pub agency: String,
+    pub role: String,
+    pub label: String,
+    pub created: DateTime<Utc>,
+    pub revoked: Option<DateTime<Utc>>,
+}
+
+/// What happened to one report of a submitted batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum SubmitOutcome {
+    /// Stored as a new report or a new revision.
+    Accepted { revision: u32, seq: i64 },
+    /// Same content as the current revision: nothing written.
+    Unchanged { revision: u32, seq: i64 },
+}
+
+/// A stored revision of a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredReport {
+    /// Global ingest sequence number of this revision.
+    pub seq: i64,
+    pub agency: String,
+    pub revision: u32,
+    pub accepted: DateTime<Utc>,
+    pub digest: String,
+    pub report: Report,
+}
+
+/// One report holding a selector, with what the access check and the hit
+/// answer need, and nothing of the content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Posting {
+    pub seq: i64,
+    pub agency: String,
+    pub report_id: String,
+    pub tlp: Tlp,
+    pub recipients: Vec<String>,
+    pub hit_notification: bool,
+    pub received: DateTime<Utc>,
+}
+
+/// A posting together with its selector, for index rebuilds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelectorPosting {
+    pub selector: String,
+    pub posting: Posting,
+}
+
+/// What the store holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub agencies: u64,
+    /// Distinct (agency, id) reports.
+    pub reports: u64,
+    /// Every stored revision.
+    pub revisions: u64,
+    /// Distinct canonical selectors.
+    pub selectors: u64,
+    /// Links between current revisions and selectors.
+    pub links: u64,
+    pub audit: u64,
+}
