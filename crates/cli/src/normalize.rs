@@ -23,6 +23,10 @@ pub struct Args {
     /// ip, crypto, iban, bank, handle, passport, hash, name, company).
     #[arg(long)]
     kind: Option<String>,
+    /// Each line is `REGION<TAB>INPUT`: the region applies to that line only
+    /// (for mixed-country exports).
+    #[arg(long)]
+    region_column: bool,
 }
 
 #[derive(Serialize)]
@@ -57,19 +61,38 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     let stdin = io::stdin().lock();
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    normalize_lines(stdin, &mut out, &hint)?;
+    normalize_lines(stdin, &mut out, &hint, args.region_column)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Normalises every line of `input` to `out`; generic so tests can drive it.
-fn normalize_lines(input: impl BufRead, out: &mut impl Write, hint: &Hint) -> anyhow::Result<()> {
+fn normalize_lines(
+    input: impl BufRead,
+    out: &mut impl Write,
+    hint: &Hint,
+    region_column: bool,
+) -> anyhow::Result<()> {
     let mut buf = Vec::new();
-    for line in input.split(b'\n') {
+    for (number, line) in input.split(b'\n').enumerate() {
         let line = line.context("reading stdin")?;
         let text = String::from_utf8_lossy(&line);
-        let text = text.strip_suffix('\r').unwrap_or(&text);
-        let result = normalize_line(text, hint);
+        let mut text = text.strip_suffix('\r').unwrap_or(&text);
+        let mut line_hint = *hint;
+        if region_column {
+            let (region, rest) = text.split_once('\t').with_context(|| {
+                format!("line {}: expected REGION<TAB>INPUT with --region-column", number + 1)
+            })?;
+            if !region.trim().is_empty() {
+                line_hint.region = Some(
+                    region
+                        .parse()
+                        .with_context(|| format!("line {}: region column", number + 1))?,
+                );
+            }
+            text = rest;
+        }
+        let result = normalize_line(text, &line_hint);
         let record = match &result {
             Ok(found) => Line {
                 input: text,
@@ -118,7 +141,7 @@ mod tests {
 
     fn run_on(input: &str, hint: &Hint) -> Vec<serde_json::Value> {
         let mut out = Vec::new();
-        normalize_lines(input.as_bytes(), &mut out, hint).unwrap();
+        normalize_lines(input.as_bytes(), &mut out, hint, false).unwrap();
         String::from_utf8(out)
             .unwrap()
             .lines()
@@ -160,6 +183,19 @@ mod tests {
         let lines = run_on("012 345 678\nnot a phone\n", &hint);
         assert_eq!(lines[0]["selectors"][0]["selector"], "phone:+85512345678");
         assert_eq!(lines[1]["error"]["code"], "invalid_phone");
+    }
+
+    #[test]
+    fn the_region_column_applies_per_line() {
+        let mut out = Vec::new();
+        normalize_lines("KH\t012 345 678\nTH\t081 234 5678\n".as_bytes(), &mut out, &Hint::kind(SelectorKind::Phone), true).unwrap();
+        let lines: Vec<serde_json::Value> = String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines[0]["input"], "012 345 678");
+        assert_eq!(lines[0]["selectors"][0]["selector"], "phone:+85512345678");
+        assert_eq!(lines[1]["selectors"][0]["selector"], "phone:+66812345678");
+        let mut out = Vec::new();
+        let err = normalize_lines("no tab here\n".as_bytes(), &mut out, &Hint::default(), true).unwrap_err();
+        assert!(format!("{err:#}").contains("line 1"));
     }
 
     #[test]
