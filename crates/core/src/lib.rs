@@ -5,6 +5,7 @@
 //! Every function that takes outside input returns a typed error that says
 //! what was wrong, and the same input gives the same output on every platform.
 
+pub mod agency;
 pub mod grading;
 pub mod marking;
 pub mod mo;
