@@ -1,3 +1,226 @@
-#![allow(unused)]
-use super::{Region, Selector, SelectorError, SelectorKind, Hint, Found};
-pub(crate) fn normalize(value: &str, region: Option<Region>) -> Result<Selector, SelectorError> { todo!() }
+//! Passport numbers: `passport:<issuing country>:<NUMBER>`.
+//!
+//! A passport number is only an identity together with its issuing country,
+//! so the country is part of the selector: written before the number
+//! (`KE:AK1234567`, `KE AK1234567`, `KEN AK1234567` — ICAO documents use
+//! alpha-3 codes, and the MRZ of German passports uses `D`) or taken from the
+//! region hint (`AK1234567`). An explicit country wins over the hint.
+//!
+//! The number is uppercased with spaces, dashes and MRZ filler (`<`) removed,
+//! and must then be 5 to 20 ASCII letters and digits with at least one digit
+//! (every issuing state's numbers have one; a word without digits is not a
+//! passport number).
+
+use std::borrow::Cow;
+
+use unicode_normalization::UnicodeNormalization;
+
+use super::{ErrorCode, Region, Selector, SelectorError, SelectorKind};
+
+/// ISO 3166-1 alpha-2 codes each followed by their alpha-3 code, plus Kosovo
+/// (`XK`, which ICAO documents write `RKS`).
+const COUNTRIES: &str = "ADAND AEARE AFAFG AGATG AIAIA ALALB AMARM AOAGO AQATA ARARG ASASM ATAUT AUAUS AWABW AXALA AZAZE BABIH BBBRB BDBGD BEBEL BFBFA BGBGR BHBHR BIBDI BJBEN BLBLM BMBMU BNBRN BOBOL BQBES BRBRA BSBHS BTBTN BVBVT BWBWA BYBLR BZBLZ CACAN CCCCK CDCOD CFCAF CGCOG CHCHE CICIV CKCOK CLCHL CMCMR CNCHN COCOL CRCRI CUCUB CVCPV CWCUW CXCXR CYCYP CZCZE DEDEU DJDJI DKDNK DMDMA DODOM DZDZA ECECU EEEST EGEGY EHESH ERERI ESESP ETETH FIFIN FJFJI FKFLK FMFSM FOFRO FRFRA GAGAB GBGBR GDGRD GEGEO GFGUF GGGGY GHGHA GIGIB GLGRL GMGMB GNGIN GPGLP GQGNQ GRGRC GSSGS GTGTM GUGUM GWGNB GYGUY HKHKG HMHMD HNHND HRHRV HTHTI HUHUN IDIDN IEIRL ILISR IMIMN ININD IOIOT IQIRQ IRIRN ISISL ITITA JEJEY JMJAM JOJOR JPJPN KEKEN KGKGZ KHKHM KIKIR KMCOM KNKNA KPPRK KRKOR KWKWT KYCYM KZKAZ LALAO LBLBN LCLCA LILIE LKLKA LRLBR LSLSO LTLTU LULUX LVLVA LYLBY MAMAR MCMCO MDMDA MEMNE MFMAF MGMDG MHMHL MKMKD MLMLI MMMMR MNMNG MOMAC MPMNP MQMTQ MRMRT MSMSR MTMLT MUMUS MVMDV MWMWI MXMEX MYMYS MZMOZ NANAM NCNCL NENER NFNFK NGNGA NINIC NLNLD NONOR NPNPL NRNRU NUNIU NZNZL OMOMN PAPAN PEPER PFPYF PGPNG PHPHL PKPAK PLPOL PMSPM PNPCN PRPRI PSPSE PTPRT PWPLW PYPRY QAQAT REREU ROROU RSSRB RURUS RWRWA SASAU SBSLB SCSYC SDSDN SESWE SGSGP SHSHN SISVN SJSJM SKSVK SLSLE SMSMR SNSEN SOSOM SRSUR SSSSD STSTP SVSLV SXSXM SYSYR SZSWZ TCTCA TDTCD TFATF TGTGO THTHA TJTJK TKTKL TLTLS TMTKM TNTUN TOTON TRTUR TTTTO TVTUV TWTWN TZTZA UAUKR UGUGA UMUMI USUSA UYURY UZUZB VAVAT VCVCT VEVEN VGVGB VIVIR VNVNM VUVUT WFWLF WSWSM YEYEM YTMYT ZAZAF ZMZMB ZWZWE XKRKS";
+
+/// Normalises a passport number with its issuing country.
+pub(crate) fn normalize(value: &str, region: Option<Region>) -> Result<Selector, SelectorError> {
+    let value: Cow<'_, str> = if value.is_ascii() {
+        Cow::Borrowed(value)
+    } else {
+        // Full-width letters and digits, as typed on East Asian keyboards.
+        Cow::Owned(value.nfkc().collect())
+    };
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(SelectorError::new(
+            ErrorCode::Empty,
+            "passport number is empty",
+        ));
+    }
+    let (country, number) = split_country(value)?;
+    let country = match (country, region) {
+        (Some(c), _) => c,
+        (None, Some(r)) => country_code(r.as_str()).ok_or_else(|| {
+            invalid(format!("region '{r}' is not an iso 3166-1 country; give the issuing country as 'KE:AK1234567'"))
+        })?,
+        (None, None) => {
+            return Err(SelectorError::new(
+                ErrorCode::MissingRegion,
+                "passport number needs its issuing country; write it as 'KE:AK1234567' or give a region",
+            ));
+        }
+    };
+    let number = clean_number(number)?;
+    let mut out = String::with_capacity(3 + number.len());
+    out.push_str(country);
+    out.push(':');
+    out.push_str(&number);
+    Ok(Selector::from_parts(
+        SelectorKind::Passport,
+        "passport",
+        &out,
+    ))
+}
+
+fn invalid(message: String) -> SelectorError {
+    SelectorError::new(ErrorCode::InvalidPassport, message)
+}
+
+/// Splits an explicit issuing country off the front: `KE:…` always names
+/// one, `KE …` does when the word is a known country code.
+fn split_country(value: &str) -> Result<(Option<&'static str>, &str), SelectorError> {
+    if let Some((head, rest)) = value.split_once(':') {
+        let head = head.trim();
+        let country = country_code(head).ok_or_else(|| {
+            invalid(format!(
+                "passport country '{head}' is not an iso 3166-1 country code; write it as 'KE:AK1234567'"
+            ))
+        })?;
+        return Ok((Some(country), rest));
+    }
+    if let Some((head, rest)) = value.split_once(char::is_whitespace) {
+        if let Some(country) = country_code(head) {
+            return Ok((Some(country), rest));
+        }
+    }
+    Ok((None, value))
+}
+
+/// The alpha-2 code for an alpha-2 or alpha-3 code (any case), or `D`.
+fn country_code(code: &str) -> Option<&'static str> {
+    let upper: [u8; 3] = match code.as_bytes() {
+        [a] if a.eq_ignore_ascii_case(&b'D') => return Some("DE"),
+        [a, b] => [a.to_ascii_uppercase(), b.to_ascii_uppercase(), 0],
+        [a, b, c] => [
+            a.to_ascii_uppercase(),
+            b.to_ascii_uppercase(),
+            c.to_ascii_uppercase(),
+        ],
+        _ => return None,
+    };
+    COUNTRIES.split(' ').find_map(|entry| {
+        let e = entry.as_bytes();
+        let hit = if upper[2] == 0 {
+            e[..2] == upper[..2]
+        } else {
+            e[2..] == upper[..]
+        };
+        if hit { entry.get(..2) } else { None }
+    })
+}
+
+/// Uppercases and compacts the number and checks its shape.
+fn clean_number(number: &str) -> Result<String, SelectorError> {
+    let mut out = String::with_capacity(number.len());
+    for c in number.trim().trim_end_matches('<').chars() {
+        match c {
+            ' ' | '-' | '\t' => {}
+            c if c.is_ascii_alphanumeric() => out.push(c.to_ascii_uppercase()),
+            other => {
+                return Err(invalid(format!(
+                    "passport number contains '{other}'; only letters and digits are allowed"
+                )));
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(SelectorError::new(
+            ErrorCode::Empty,
+            "passport number is empty",
+        ));
+    }
+    if !(5..=20).contains(&out.len()) {
+        return Err(invalid(format!(
+            "passport number '{out}' has {} characters; expected 5 to 20 letters and digits",
+            out.len()
+        )));
+    }
+    if !out.bytes().any(|b| b.is_ascii_digit()) {
+        return Err(invalid(format!("passport number '{out}' has no digit")));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Hint, normalize_one};
+    use super::*;
+    use proptest::prelude::*;
+
+    fn region(s: &str) -> Option<Region> {
+        Some(s.parse().expect("test region"))
+    }
+
+    #[test]
+    fn accepts() {
+        let cases: &[(&str, Option<&str>, &str)] = &[
+            ("KE:AK1234567", None, "passport:KE:AK1234567"),
+            ("ke:ak1234567", None, "passport:KE:AK1234567"),
+            ("KE AK1234567", None, "passport:KE:AK1234567"),
+            ("KEN AK1234567", None, "passport:KE:AK1234567"),
+            ("AK1234567", Some("KE"), "passport:KE:AK1234567"),
+            ("AK 123-4567", Some("KE"), "passport:KE:AK1234567"),
+            ("TH:AA1234567", Some("KH"), "passport:TH:AA1234567"),
+            ("D:C01X00T47", None, "passport:DE:C01X00T47"),
+            ("P1234567A<<<", Some("PH"), "passport:PH:P1234567A"),
+            ("ＡＫ１２３４５６７", Some("KE"), "passport:KE:AK1234567"),
+            ("VNM: C1234567", None, "passport:VN:C1234567"),
+        ];
+        for (input, r, want) in cases {
+            let got = normalize(input, r.and_then(region));
+            assert_eq!(
+                got.as_ref().map(Selector::as_str),
+                Ok(*want),
+                "input {input:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects() {
+        let cases: &[(&str, Option<&str>, ErrorCode)] = &[
+            ("AK1234567", None, ErrorCode::MissingRegion),
+            ("ZZ:AK1234567", None, ErrorCode::InvalidPassport),
+            ("AK1234567", Some("ZZ"), ErrorCode::InvalidPassport),
+            ("KE:AK12", None, ErrorCode::InvalidPassport),
+            ("KE:ABCDEFGH", None, ErrorCode::InvalidPassport),
+            ("KE:AK1234567890123456789", None, ErrorCode::InvalidPassport),
+            ("KE:AK12#4567", None, ErrorCode::InvalidPassport),
+            ("KE:", None, ErrorCode::Empty),
+            ("", Some("KE"), ErrorCode::Empty),
+        ];
+        for (input, r, code) in cases {
+            let err = normalize(input, r.and_then(region)).expect_err(input);
+            assert_eq!(err.code, *code, "input {input:?}: {}", err.message);
+            assert!(!err.message.ends_with('.'));
+        }
+    }
+
+    #[test]
+    fn through_the_dispatcher() {
+        let got = normalize_one("passport:KE:AK1234567", &Hint::default()).expect("canonical");
+        assert_eq!(got.as_str(), "passport:KE:AK1234567");
+        let hint = Hint {
+            kind: Some(SelectorKind::Passport),
+            region: region("KE"),
+        };
+        let got = normalize_one("ak1234567", &hint).expect("hinted");
+        assert_eq!(got.as_str(), "passport:KE:AK1234567");
+        assert_eq!(got.kind(), SelectorKind::Passport);
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(s in "\\PC{0,40}", r in proptest::option::of("[A-Z]{2}")) {
+            let _ = normalize(&s, r.and_then(|r| r.parse().ok()));
+        }
+
+        #[test]
+        fn idempotent(country in "(KE|KH|TH|VN|ken|D|GBR)", sep in "(:| )", number in "[A-Za-z0-9 -]{0,22}") {
+            let input = format!("{country}{sep}{number}");
+            if let Ok(sel) = normalize(&input, None) {
+                let again = normalize_one(sel.as_str(), &Hint::default()).expect("canonical renormalises");
+                prop_assert_eq!(again, sel);
+            }
+        }
+    }
+}
