@@ -1,4 +1,1180 @@
-#![allow(unused)]
-use super::{Region, Selector, SelectorError, SelectorKind, Hint, Found};
+//! Finds every selector in free text (a narrative, a job advert, a chat log),
+//! with byte spans `[start, end)` into the original text.
+//!
+//! One compiled [`RegexSet`] of candidate shapes says which shapes occur at
+//! all; each shape that does is then scanned with its own regex, and every
+//! candidate goes to the normaliser of its kind, which alone decides whether
+//! it is a selector. Regexes only find places worth asking about.
+//!
+//! Shapes: URLs (also defanged, `hxxps://evil[.]vip/x`, and `www.…`), emails
+//! (also `user[@]mail[.]com`), bare domains (`trade-usdt.vip`, and bare
+//! links such as `evil.vip/login` or `t.me/x`), IPv4 and IPv6 addresses,
+//! crypto addresses (EVM `0x…`, bech32, base58check, and chain-named ones
+//! like `BSC: 0x…` or `USDT (TRC20): T…`), IBANs (compact or in groups),
+//! hashes (32, 40, 64 or 128 hex digits), handles written with their
+//! platform (`Telegram: @goodjob_hr`, `tg @x`, `Line ID: kelvin88`,
+//! `WhatsApp: +855…`) and phone numbers.
+//!
+//! Rules that decide what is reported:
+//!
+//! - **Longest valid candidate wins** where candidates overlap; on equal
+//!   spans, the more specific kind wins (URL, email, handle, crypto, IBAN,
+//!   hash, IP, domain, then phone), so that `203.0.113.5` is an IP and not
+//!   a phone number.
+//! - A URL yields its `url:` and its `domain:` selector with the same span
+//!   (its `ip:` selector when the host is an address). A profile link
+//!   (`t.me/x`, `wa.me/855…`, `facebook.com/x`) yields only the handle or
+//!   phone it names: a `domain:t.me` selector would link every Telegram user.
+//! - A handle needs its platform written before it, and either an `@` or an
+//!   explicit `:` / `ID` (`telegram @x`, `Telegram: x`); "on telegram
+//!   yesterday" is no handle. Its span starts at the platform word.
+//! - Phone numbers: national forms need the region hint; text that looks like
+//!   a date, a year range, an amount (a currency next to it, or
+//!   `1 500 000`-style grouping) or an order, invoice, account or reference
+//!   number is not a phone number. When a run of digit groups is not valid
+//!   as a whole, its longest valid run of groups is taken
+//!   (`012 345 678 99 times`).
+//! - Internationalised domain names are found only inside URLs and emails
+//!   written with ASCII hosts: in Thai or Chinese text there are no spaces
+//!   between words, so a non-ASCII "label" would swallow the sentence.
+//! - Names and companies are never extracted: free text is full of words
+//!   that look like names.
+//!
+//! With `hint.kind` set, only selectors of that kind are returned.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use regex::{Captures, Regex, RegexSet};
+
+use super::{
+    Found, Hint, Region, Selector, SelectorKind, bank, crypto, defang, domain, email, handle, hash,
+    ip, phone,
+};
+
+/// Candidate shapes, in the order that breaks ties between equal spans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Shape {
+    Url,
+    Email,
+    Handle,
+    ChainAddress,
+    Evm,
+    Bech32,
+    Base58,
+    Iban,
+    Hash,
+    Ip4,
+    Ip6,
+    Domain,
+    Phone,
+}
+
+/// A defanged or plain dot, as analysts write it.
+const DOT: &str = r"(?:\.|\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\{dot\})";
+/// Characters of a URL after its scheme (RFC 3986's, ASCII only).
+const URL_CHARS: &str = r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]";
+
+fn shape_patterns() -> Vec<(Shape, String)> {
+    let label = r"[a-z0-9][a-z0-9_\-]*";
+    let tld = r"(?:[a-z]{2,63}|xn--[a-z0-9\-]{1,59})";
+    vec![
+        (
+            Shape::Url,
+            format!(
+                r"(?i)(?:(?-u:\b)(?:h[tx]{{2}}ps?|f[tx]p)(?:://|\[://\]|\(://\)|\{{://\}}|\[:\]//|\(:\)//|\{{:\}}//)|(?-u:\b)www{DOT}){URL_CHARS}+"
+            ),
+        ),
+        (
+            Shape::Email,
+            format!(
+                r"(?i)[a-z0-9._%+\-]+(?:@|[ ]?(?:\[@\]|\(@\)|\{{@\}}|\[at\]|\(at\)|\{{at\}})[ ]?){label}(?:{DOT}{label})*{DOT}{tld}(?-u:\b)"
+            ),
+        ),
+        (
+            Shape::Handle,
+            r"(?i)((?-u:\b)(?:telegram|tg|whats[ ]?app|wa|line|wechat|weixin|wx|viber|signal|zalo|facebook|fb|messenger|instagram|ig|insta|tiktok|twitter)(?-u:\b)|微信|纸飞机|飞机|ไลน์)((?:[ ]*id)?[ ]*[:：=][ ]*|[ ]*id[ ]+|[ ]+)(\+?[0-9(][0-9 ().\-]*[0-9](?-u:\b)|@[a-z0-9_.]+|~?[a-z0-9_.\-]+)"
+                .to_owned(),
+        ),
+        (
+            Shape::ChainAddress,
+            r"(?-u:\b)((?i:sol|solana|bsc|bep-?20|polygon|matic|arbitrum|optimism|avax|avalanche|base|trc-?20|erc-?20|usdt|tether|tron|trx|eth|ethereum|btc|bitcoin|ltc|doge|xrp))[ ]*(?:\([ ]*((?i:trc-?20|erc-?20|bep-?20|tron|eth|bsc))[ ]*\)[ ]*)?[:：][ ]*(0[xX][0-9a-fA-F]{40}|[1-9A-HJ-NP-Za-km-z]{25,44})(?-u:\b)"
+                .to_owned(),
+        ),
+        (Shape::Evm, r"(?-u:\b)0[xX][0-9a-fA-F]{40}(?-u:\b)".to_owned()),
+        (
+            Shape::Bech32,
+            r"(?i)(?-u:\b)(?:bc|ltc)1[02-9ac-hj-np-z]{6,87}(?-u:\b)".to_owned(),
+        ),
+        (
+            Shape::Base58,
+            r"(?-u:\b)[1-9A-HJ-NP-Za-km-z]{25,44}(?-u:\b)".to_owned(),
+        ),
+        (
+            Shape::Iban,
+            r"(?-u:\b)[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?(?-u:\b)"
+                .to_owned(),
+        ),
+        (
+            Shape::Hash,
+            r"(?-u:\b)(?:[0-9a-fA-F]{128}|[0-9a-fA-F]{64}|[0-9a-fA-F]{40}|[0-9a-fA-F]{32})(?-u:\b)"
+                .to_owned(),
+        ),
+        (
+            Shape::Ip4,
+            format!(r"(?i)(?-u:\b)[0-9]{{1,3}}(?:{DOT}[0-9]{{1,3}}){{3}}(?::[0-9]{{1,5}})?(?-u:\b)"),
+        ),
+        (
+            Shape::Ip6,
+            r"(?i)[0-9a-f]{0,4}:[0-9a-f]{0,4}:[0-9a-f:]*[0-9a-f]".to_owned(),
+        ),
+        (
+            Shape::Domain,
+            format!(r"(?i){label}(?:{DOT}{label})*{DOT}{tld}(?-u:\b)(?:/{URL_CHARS}*)?"),
+        ),
+        (
+            Shape::Phone,
+            r"(?:\(\+[0-9]{1,4}\)[ ]?|\+[ ]?|\()?[0-9]+(?:\)[ ]?)?(?:(?:[ ]?[\-–][ ]?|[.]|[ ]|[ ]?\([0-9]{1,5}\)[ ]?)?[0-9]+)*"
+                .to_owned(),
+        ),
+    ]
+}
+
+struct Patterns {
+    set: RegexSet,
+    each: Vec<(Shape, Regex)>,
+    date: Regex,
+}
+
+/// Compiled once, on first use.
+static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
+    let shapes = shape_patterns();
+    // The patterns are constants of this file; a failure is a bug that the
+    // first test run shows.
+    let set = RegexSet::new(shapes.iter().map(|(_, p)| p.as_str()))
+        .unwrap_or_else(|e| panic!("extract patterns do not compile: {e}"));
+    let each = shapes
+        .into_iter()
+        .map(|(shape, p)| {
+            let re = Regex::new(&p).unwrap_or_else(|e| panic!("pattern {shape:?}: {e}"));
+            (shape, re)
+        })
+        .collect();
+    let date = Regex::new(
+        r"^(?:[12][0-9]{3}[\-./ ][0-9]{1,2}[\-./ ][0-9]{1,2}|[0-9]{1,2}[\-./][0-9]{1,2}[\-./](?:[0-9]{4}|[0-9]{2}))$",
+    )
+    .unwrap_or_else(|e| panic!("date pattern: {e}"));
+    Patterns { set, each, date }
+});
+
+/// One place in the text that normalised, with what it normalised to.
+#[derive(Debug)]
+struct Candidate {
+    start: usize,
+    end: usize,
+    shape: Shape,
+    selectors: Vec<Selector>,
+}
+
 /// Finds every selector in free text, with byte spans.
-pub fn extract(text: &str, hint: &Hint) -> Vec<Found> { todo!() }
+pub fn extract(text: &str, hint: &Hint) -> Vec<Found> {
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let patterns = &*PATTERNS;
+    let region = hint.region;
+    let mut cands = Vec::new();
+    for index in patterns.set.matches(text).iter() {
+        let (shape, re) = &patterns.each[index];
+        match shape {
+            Shape::Handle => {
+                for caps in re.captures_iter(text) {
+                    handle_candidate(&caps, region, &mut cands);
+                }
+            }
+            Shape::ChainAddress => {
+                for caps in re.captures_iter(text) {
+                    chain_candidate(&caps, &mut cands);
+                }
+            }
+            _ => {
+                for m in re.find_iter(text) {
+                    let (start, end) = (m.start(), m.end());
+                    match shape {
+                        Shape::Url => url_candidate(text, start, end, region, &mut cands),
+                        Shape::Email => email_candidate(text, start, end, &mut cands),
+                        Shape::Evm | Shape::Bech32 | Shape::Base58 => {
+                            push(
+                                &mut cands,
+                                start,
+                                end,
+                                *shape,
+                                crypto::normalize(m.as_str(), None),
+                            );
+                        }
+                        Shape::Iban => iban_candidate(text, start, end, &mut cands),
+                        Shape::Hash => hash_candidate(m.as_str(), start, end, &mut cands),
+                        Shape::Ip4 => ip4_candidate(text, start, end, &mut cands),
+                        Shape::Ip6 => ip6_candidate(text, start, end, &mut cands),
+                        Shape::Domain => domain_candidate(text, start, end, region, &mut cands),
+                        Shape::Phone => {
+                            phone_candidate(text, start, end, region, patterns, &mut cands)
+                        }
+                        Shape::Handle | Shape::ChainAddress => {}
+                    }
+                }
+            }
+        }
+    }
+    resolve(cands, hint.kind)
+}
+
+fn push<E>(
+    cands: &mut Vec<Candidate>,
+    start: usize,
+    end: usize,
+    shape: Shape,
+    r: Result<Selector, E>,
+) {
+    if let Ok(selector) = r {
+        cands.push(Candidate {
+            start,
+            end,
+            shape,
+            selectors: vec![selector],
+        });
+    }
+}
+
+/// Keeps the longest valid candidate where candidates overlap, then sorts by
+/// span and selector.
+fn resolve(mut cands: Vec<Candidate>, kind: Option<SelectorKind>) -> Vec<Found> {
+    cands.sort_by(|a, b| {
+        (b.end - b.start)
+            .cmp(&(a.end - a.start))
+            .then(a.shape.cmp(&b.shape))
+            .then(a.start.cmp(&b.start))
+    });
+    // Accepted spans by start; they never overlap, so only the neighbours of
+    // a new span can.
+    let mut taken: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut out = Vec::new();
+    for c in cands {
+        let before = taken.range(..c.end).next_back();
+        if before.is_some_and(|(_, &end)| end > c.start) {
+            continue;
+        }
+        taken.insert(c.start, c.end);
+        for selector in c.selectors {
+            if kind.is_none_or(|k| k == selector.kind()) {
+                out.push(Found {
+                    selector,
+                    span: [c.start, c.end],
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        a.span
+            .cmp(&b.span)
+            .then_with(|| a.selector.cmp(&b.selector))
+    });
+    out.dedup();
+    out
+}
+
+fn prev_char(text: &str, at: usize) -> Option<char> {
+    text.get(..at)?.chars().next_back()
+}
+
+fn next_char(text: &str, at: usize) -> Option<char> {
+    text.get(at..)?.chars().next()
+}
+
+/// Drops sentence punctuation that a URL-like match swallowed at its end;
+/// a closing bracket stays only when the match opened one.
+fn trim_url_end(text: &str, start: usize, mut end: usize) -> usize {
+    loop {
+        let s = &text[start..end];
+        let Some(last) = s.chars().next_back() else {
+            return end;
+        };
+        let drop = match last {
+            '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '"' | '*' => true,
+            ')' => s.matches('(').count() < s.matches(')').count(),
+            ']' => !s.ends_with("[.]") && s.matches('[').count() < s.matches(']').count(),
+            _ => false,
+        };
+        if !drop {
+            return end;
+        }
+        end -= last.len_utf8();
+    }
+}
+
+/// A link (with or without scheme): the handle it names, else its URL and
+/// domain selectors.
+fn link_selectors(raw: &str, region: Option<Region>) -> Option<(Shape, Vec<Selector>)> {
+    let refanged = defang::refang(raw);
+    if let Some(Ok(selector)) = handle::from_profile_url(&refanged, region) {
+        return Some((Shape::Handle, vec![selector]));
+    }
+    let url = domain::normalize_url(&refanged).ok()?;
+    let mut selectors = Vec::with_capacity(2);
+    let extra = domain::domain_of_url(&url).or_else(|| ip_host_of(&url));
+    selectors.push(url);
+    selectors.extend(extra);
+    Some((Shape::Url, selectors))
+}
+
+/// The `ip:` selector of a URL whose host is an address.
+fn ip_host_of(url: &Selector) -> Option<Selector> {
+    let rest = url.value().split_once("://")?.1;
+    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split_once(']')?.0,
+        None => authority.split_once(':').map_or(authority, |(h, _)| h),
+    };
+    ip::normalize(host).ok()
+}
+
+fn url_candidate(
+    text: &str,
+    start: usize,
+    end: usize,
+    region: Option<Region>,
+    cands: &mut Vec<Candidate>,
+) {
+    let end = trim_url_end(text, start, end);
+    if let Some((shape, selectors)) = link_selectors(&text[start..end], region) {
+        cands.push(Candidate {
+            start,
+            end,
+            shape,
+            selectors,
+        });
+    }
+}
+
+fn email_candidate(text: &str, start: usize, end: usize, cands: &mut Vec<Candidate>) {
+    let raw = &text[start..end];
+    // A local part starts with neither a dot nor a hyphen.
+    let skip = raw.len() - raw.trim_start_matches(['.', '-']).len();
+    let start = start + skip;
+    let refanged = defang::refang(&text[start..end]);
+    push(cands, start, end, Shape::Email, email::normalize(&refanged));
+}
+
+/// Top-level domains that are also common file extensions: `setup.py` and
+/// `video.mov` in a narrative are files, not websites.
+const FILE_LIKE_TLDS: [&str; 8] = ["zip", "mov", "py", "md", "rs", "sh", "ts", "ps"];
+
+fn domain_candidate(
+    text: &str,
+    start: usize,
+    end: usize,
+    region: Option<Region>,
+    cands: &mut Vec<Candidate>,
+) {
+    // Inside an email, a URL, a longer name or a path: that candidate or
+    // none speaks for this text.
+    if prev_char(text, start).is_some_and(|c| {
+        c.is_ascii_alphanumeric() || matches!(c, '@' | '.' | '_' | '-' | '/' | '\\' | '%')
+    }) {
+        return;
+    }
+    let end = trim_url_end(text, start, end);
+    let raw = &text[start..end];
+    if next_char(text, end).is_some_and(|c| c == '@') {
+        return;
+    }
+    let host_end = raw.find('/').unwrap_or(raw.len());
+    let host = &raw[..host_end];
+    let tld = last_label(host);
+    // `scam.Money` is two sentences run together; hosts are written in one
+    // case.
+    let mut tld_chars = tld.chars();
+    if tld_chars.next().is_some_and(|c| c.is_ascii_uppercase())
+        && tld_chars.any(|c| c.is_ascii_lowercase())
+    {
+        return;
+    }
+    let dots = host.matches('.').count();
+    if dots == 1
+        && FILE_LIKE_TLDS.iter().any(|t| t.eq_ignore_ascii_case(tld))
+        && host_end == raw.len()
+    {
+        return;
+    }
+    if host_end < raw.len() {
+        if let Some((shape, selectors)) = link_selectors(raw, region) {
+            cands.push(Candidate {
+                start,
+                end,
+                shape,
+                selectors,
+            });
+            return;
+        }
+    }
+    let refanged = defang::refang(host);
+    push(
+        cands,
+        start,
+        start + host_end,
+        Shape::Domain,
+        domain::normalize_domain(&refanged),
+    );
+}
+
+/// The last label of a possibly defanged host.
+fn last_label(host: &str) -> &str {
+    let cut = host.rfind(['.', ']', ')', '}']).map_or(0, |i| i + 1);
+    &host[cut..]
+}
+
+fn handle_candidate(caps: &Captures<'_>, region: Option<Region>, cands: &mut Vec<Candidate>) {
+    let (Some(whole), Some(word), Some(sep), Some(value)) =
+        (caps.get(0), caps.get(1), caps.get(2), caps.get(3))
+    else {
+        return;
+    };
+    let word: String = word
+        .as_str()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let Some(platform) = handle::platform_prefix(&word) else {
+        return;
+    };
+    let sep = sep.as_str();
+    let explicit = sep.contains([':', '：', '=']) || sep.to_ascii_lowercase().contains("id");
+    let v = value.as_str().trim_end_matches(['.', '-']);
+    if !(explicit || v.starts_with('@')) {
+        return;
+    }
+    let end = value.start() + v.len();
+    if let Ok(selector) = handle::canonical(platform, v, region) {
+        cands.push(Candidate {
+            start: whole.start(),
+            end,
+            shape: Shape::Handle,
+            selectors: vec![selector],
+        });
+    }
+}
+
+fn chain_candidate(caps: &Captures<'_>, cands: &mut Vec<Candidate>) {
+    let (Some(whole), Some(word), Some(address)) = (caps.get(0), caps.get(1), caps.get(3)) else {
+        return;
+    };
+    let word = caps.get(2).unwrap_or(word).as_str().to_ascii_lowercase();
+    let Some(chain) = crypto::chain_prefix(&word) else {
+        return;
+    };
+    push(
+        cands,
+        whole.start(),
+        whole.end(),
+        Shape::ChainAddress,
+        crypto::normalize(address.as_str(), Some(chain)),
+    );
+}
+
+fn iban_candidate(text: &str, start: usize, end: usize, cands: &mut Vec<Candidate>) {
+    // A greedy match may have taken the next word ("… 0130 00 BANK"): try
+    // shorter runs of groups until one checks out.
+    let mut end = end;
+    loop {
+        if bank::normalize_iban(&text[start..end])
+            .map(|s| push_one(cands, start, end, Shape::Iban, s))
+            .is_ok()
+        {
+            return;
+        }
+        match text[start..end].rfind(' ') {
+            Some(cut) if cut >= 15 => end = start + cut,
+            _ => return,
+        }
+    }
+}
+
+fn push_one(
+    cands: &mut Vec<Candidate>,
+    start: usize,
+    end: usize,
+    shape: Shape,
+    selector: Selector,
+) {
+    cands.push(Candidate {
+        start,
+        end,
+        shape,
+        selectors: vec![selector],
+    });
+}
+
+fn hash_candidate(s: &str, start: usize, end: usize, cands: &mut Vec<Candidate>) {
+    // Hashes are written in one case, and have both letters and digits
+    // (a run of 32 digits is a number).
+    let upper = s.bytes().any(|b| b.is_ascii_uppercase());
+    let lower = s.bytes().any(|b| b.is_ascii_lowercase());
+    if (upper && lower) || !(upper || lower) || !s.bytes().any(|b| b.is_ascii_digit()) {
+        return;
+    }
+    push(cands, start, end, Shape::Hash, hash::normalize(s, None));
+}
+
+fn ip4_candidate(text: &str, start: usize, end: usize, cands: &mut Vec<Candidate>) {
+    // Part of a longer dotted number (a version, `1.2.3.4.5`)?
+    if prev_char(text, start) == Some('.') {
+        return;
+    }
+    if text[end..].starts_with('.') && text[end + 1..].starts_with(|c: char| c.is_ascii_digit()) {
+        return;
+    }
+    let refanged = defang::refang(&text[start..end]);
+    push(cands, start, end, Shape::Ip4, ip::normalize(&refanged));
+}
+
+fn ip6_candidate(text: &str, start: usize, end: usize, cands: &mut Vec<Candidate>) {
+    let s = &text[start..end];
+    // `std::vector`, `10:30:00`: an address written in text has at least
+    // three colons and a `::` or all eight groups.
+    let colons = s.matches(':').count();
+    if colons < 3 || !(s.contains("::") || colons == 7) {
+        return;
+    }
+    if prev_char(text, start).is_some_and(|c| c.is_ascii_alphanumeric() || c == ':' || c == '.')
+        || next_char(text, end).is_some_and(|c| c.is_ascii_alphanumeric() || c == '.')
+    {
+        return;
+    }
+    push(cands, start, end, Shape::Ip6, ip::normalize(s));
+}
+
+// ------------------------------------------------------------------ phones
+
+/// Currency codes and words that make a number next to them an amount.
+const CURRENCY_WORDS: &[&str] = &[
+    "usdt",
+    "usdc",
+    "usd",
+    "vnd",
+    "thb",
+    "khr",
+    "php",
+    "myr",
+    "idr",
+    "cny",
+    "rmb",
+    "inr",
+    "kes",
+    "ngn",
+    "eur",
+    "gbp",
+    "aud",
+    "sgd",
+    "hkd",
+    "twd",
+    "jpy",
+    "krw",
+    "lak",
+    "mmk",
+    "bdt",
+    "pkr",
+    "lkr",
+    "npr",
+    "aed",
+    "sar",
+    "btc",
+    "eth",
+    "trx",
+    "baht",
+    "dollar",
+    "dollars",
+    "riel",
+    "riels",
+    "dong",
+    "peso",
+    "pesos",
+    "yuan",
+    "rupee",
+    "rupees",
+    "rupiah",
+    "ringgit",
+    "kip",
+    "kyat",
+    "naira",
+    "shilling",
+    "shillings",
+    "ksh",
+    "kshs",
+    "euro",
+    "euros",
+    "pound",
+    "pounds",
+    "won",
+    "yen",
+    "rp",
+    "rm",
+    "rs",
+    "tether",
+];
+
+/// Words that make the number after them something other than a phone.
+const NOT_PHONE_WORDS: &[&str] = &[
+    "order",
+    "invoice",
+    "inv",
+    "ref",
+    "reference",
+    "txid",
+    "tx",
+    "txn",
+    "transaction",
+    "account",
+    "acct",
+    "acc",
+    "case",
+    "passport",
+    "receipt",
+    "tracking",
+    "serial",
+    "code",
+    "otp",
+    "pin",
+    "iban",
+    "swift",
+    "bank",
+    "card",
+    "no",
+    "nr",
+    "amount",
+    "total",
+    "paid",
+    "sent",
+    "transferred",
+    "deposit",
+    "deposited",
+    "lost",
+    "withdraw",
+    "withdrew",
+    "price",
+    "salary",
+    "fee",
+    "balance",
+    "profit",
+    "loss",
+    "room",
+    "block",
+    "id",
+];
+
+fn is_currency_symbol(c: char) -> bool {
+    matches!(
+        c,
+        '$' | '€'
+            | '£'
+            | '¥'
+            | '₫'
+            | '៛'
+            | '฿'
+            | '₱'
+            | '₹'
+            | '₦'
+            | '₩'
+            | '₭'
+            | '₮'
+            | '₺'
+            | '₽'
+    )
+}
+
+/// The ASCII word just before `at`, skipping spaces and `:#.-`, lowercased;
+/// and whether a `#` was among what was skipped.
+fn word_before(text: &str, at: usize) -> (String, bool) {
+    let head = &text[..at];
+    let trimmed = head.trim_end_matches([' ', ':', '#', '.', '-', '\t', '：']);
+    let hash = head[trimmed.len()..].contains('#');
+    let word_start = trimmed
+        .rfind(|c: char| !c.is_ascii_alphabetic())
+        .map_or(0, |i| {
+            i + trimmed[i..].chars().next().map_or(1, char::len_utf8)
+        });
+    (trimmed[word_start..].to_ascii_lowercase(), hash)
+}
+
+/// The ASCII word just after `at`, skipping one space.
+fn word_after(text: &str, at: usize) -> String {
+    let tail = &text[at..];
+    let tail = tail.strip_prefix(' ').unwrap_or(tail);
+    let end = tail
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(tail.len());
+    tail[..end].to_ascii_lowercase()
+}
+
+/// Whether the text around a number marks it as an amount.
+fn is_amount_context(text: &str, start: usize, end: usize) -> bool {
+    let after = word_after(text, end);
+    if CURRENCY_WORDS.contains(&after.as_str()) {
+        return true;
+    }
+    let before_text = text[..start].trim_end();
+    if before_text
+        .chars()
+        .next_back()
+        .is_some_and(is_currency_symbol)
+    {
+        return true;
+    }
+    let (before, _) = word_before(text, start);
+    CURRENCY_WORDS.contains(&before.as_str())
+}
+
+/// `1 500 000`, `150.000.000`: thousands grouping, as amounts are written.
+fn is_grouped_amount(groups: &[(usize, usize)], text: &str) -> bool {
+    if groups.len() < 3 {
+        return false;
+    }
+    let (s0, e0) = groups[0];
+    (1..=3).contains(&(e0 - s0))
+        && !text[s0..].starts_with('0')
+        && groups[1..].iter().all(|(s, e)| e - s == 3)
+}
+
+/// `2019-2023`: a range of years.
+fn is_year_range(groups: &[(usize, usize)], text: &str) -> bool {
+    groups.len() == 2
+        && groups.iter().all(|&(s, e)| {
+            let g = &text[s..e];
+            g.len() == 4 && (g.starts_with("19") || g.starts_with("20"))
+        })
+}
+
+fn phone_candidate(
+    text: &str,
+    start: usize,
+    end: usize,
+    region: Option<Region>,
+    patterns: &Patterns,
+    cands: &mut Vec<Candidate>,
+) {
+    let s = &text[start..end];
+    let digits = s.bytes().filter(u8::is_ascii_digit).count();
+    if digits < 7 {
+        return;
+    }
+    // Glued to a word, a path, an address or another number.
+    if prev_char(text, start).is_some_and(|c| {
+        c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                '_' | '.' | '/' | '\\' | '@' | '#' | '-' | '+' | '=' | '&' | '%' | '*' | ','
+            )
+    }) {
+        return;
+    }
+    let mut after = text[end..].chars();
+    let next = after.next();
+    let next_digit = after.next().is_some_and(|c| c.is_ascii_digit());
+    if next.is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '@' | '%'))
+        || (next.is_some_and(|c| matches!(c, '.' | ',' | ':' | '/')) && next_digit)
+    {
+        return;
+    }
+    let international = s.starts_with('+') || s.starts_with("(+") || s.starts_with("00");
+    if !international && region.is_none() {
+        return;
+    }
+    if patterns.date.is_match(s) || is_amount_context(text, start, end) {
+        return;
+    }
+    let groups: Vec<(usize, usize)> = digit_groups(s, start);
+    if !international {
+        if is_grouped_amount(&groups, text) || is_year_range(&groups, text) {
+            return;
+        }
+        let (before, hash) = word_before(text, start);
+        if hash || NOT_PHONE_WORDS.contains(&before.as_str()) {
+            return;
+        }
+    }
+    let mut budget = 48usize;
+    let hi = groups.len();
+    longest_valid_run(
+        text,
+        start,
+        &groups,
+        0,
+        hi,
+        international,
+        region,
+        &mut budget,
+        cands,
+    );
+}
+
+/// The byte ranges of the digit runs of `s`, which starts at `offset`.
+fn digit_groups(s: &str, offset: usize) -> Vec<(usize, usize)> {
+    let mut groups = Vec::new();
+    let mut run: Option<usize> = None;
+    for (i, b) in s.bytes().enumerate() {
+        match (b.is_ascii_digit(), run) {
+            (true, None) => run = Some(i),
+            (false, Some(r)) => {
+                groups.push((offset + r, offset + i));
+                run = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(r) = run {
+        groups.push((offset + r, offset + s.len()));
+    }
+    groups
+}
+
+/// Finds the longest run of digit groups in `[lo, hi)` that is a valid
+/// number, then looks for more on each side of it.
+#[allow(clippy::too_many_arguments)]
+fn longest_valid_run(
+    text: &str,
+    cand_start: usize,
+    groups: &[(usize, usize)],
+    lo: usize,
+    hi: usize,
+    international: bool,
+    region: Option<Region>,
+    budget: &mut usize,
+    cands: &mut Vec<Candidate>,
+) {
+    for len in (1..=hi.saturating_sub(lo)).rev() {
+        for i in lo..=hi - len {
+            // An international number starts at its `+`; a run inside it
+            // read as a national number would be another number entirely.
+            if international && i != 0 {
+                continue;
+            }
+            if i > 0 && region.is_none() {
+                continue;
+            }
+            let j = i + len;
+            let digits: usize = groups[i..j].iter().map(|(s, e)| e - s).sum();
+            if !(7..=17).contains(&digits) {
+                continue;
+            }
+            if *budget == 0 {
+                return;
+            }
+            *budget -= 1;
+            let start = if i == 0 { cand_start } else { groups[i].0 };
+            let end = groups[j - 1].1;
+            if let Ok(selector) = phone::normalize(&text[start..end], region) {
+                push_one(cands, start, end, Shape::Phone, selector);
+                longest_valid_run(
+                    text,
+                    cand_start,
+                    groups,
+                    lo,
+                    i,
+                    international,
+                    region,
+                    budget,
+                    cands,
+                );
+                longest_valid_run(
+                    text, cand_start, groups, j, hi, false, region, budget, cands,
+                );
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::normalize_one;
+    use super::*;
+    use proptest::prelude::*;
+
+    fn region(s: &str) -> Option<Region> {
+        Some(s.parse().expect("test region"))
+    }
+
+    fn found(text: &str, r: Option<&str>) -> Vec<(String, [usize; 2])> {
+        let hint = Hint {
+            kind: None,
+            region: r.and_then(region),
+        };
+        extract(text, &hint)
+            .into_iter()
+            .map(|f| (f.selector.into_string(), f.span))
+            .collect()
+    }
+
+    fn sel(s: &str, span: [usize; 2]) -> (String, [usize; 2]) {
+        (s.to_owned(), span)
+    }
+
+    #[test]
+    fn formats_md_example() {
+        assert_eq!(
+            found("call +855 12 345 678", None),
+            vec![sel("phone:+85512345678", [5, 20])]
+        );
+    }
+
+    #[test]
+    fn phones() {
+        let cases: &[(&str, Option<&str>, Vec<(String, [usize; 2])>)] = &[
+            (
+                "call 012 345 678 now",
+                Some("KH"),
+                vec![sel("phone:+85512345678", [5, 16])],
+            ),
+            ("call 012 345 678 now", None, vec![]),
+            (
+                "(+66) 81-234-5678, or 081 234 5678",
+                Some("TH"),
+                vec![
+                    sel("phone:+66812345678", [0, 17]),
+                    sel("phone:+66812345678", [22, 34]),
+                ],
+            ),
+            (
+                "โทร081-234-5678ครับ",
+                Some("TH"),
+                vec![sel("phone:+66812345678", [9, 21])],
+            ),
+            (
+                "ring 012 345 678 99 times",
+                Some("KH"),
+                vec![sel("phone:+85512345678", [5, 16])],
+            ),
+            (
+                "tel:+855-12-345-678.",
+                None,
+                vec![sel("phone:+85512345678", [4, 19])],
+            ),
+            (
+                "0044 20 7946 0958",
+                None,
+                vec![sel("phone:+442079460958", [0, 17])],
+            ),
+            (
+                "WhatsApp +855 12 345 678",
+                None,
+                vec![sel("phone:+85512345678", [9, 24])],
+            ),
+        ];
+        for (text, r, want) in cases {
+            assert_eq!(&found(text, *r), want, "text {text:?}");
+        }
+    }
+
+    #[test]
+    fn not_phones() {
+        for text in [
+            "on 2026-03-01 at 10:30",
+            "on 01.03.2026 she paid",
+            "2026-03-01 10:30:00",
+            "lost 15000 USDT",
+            "lost 150000000 VND",
+            "paid $ 1250000",
+            "sent 1 500 000 riel",
+            "1.500.000 đồng",
+            "order #12345678",
+            "Order 0123456789 shipped",
+            "invoice no. 0123456789",
+            "account 000123456789",
+            "worked there 2019-2023",
+            "version 1.2.3.4.5",
+        ] {
+            let got: Vec<_> = found(text, Some("KH"))
+                .into_iter()
+                .filter(|(s, _)| s.starts_with("phone:"))
+                .collect();
+            assert!(got.is_empty(), "text {text:?} gave {got:?}");
+        }
+    }
+
+    #[test]
+    fn handles() {
+        let cases: &[(&str, Vec<(String, [usize; 2])>)] = &[
+            (
+                "telegram @goodjob_hr",
+                vec![sel("telegram:@goodjob_hr", [0, 20])],
+            ),
+            (
+                "Telegram: @GoodJob_HR.",
+                vec![sel("telegram:@goodjob_hr", [0, 21])],
+            ),
+            (
+                "tg: @goodjob_hr",
+                vec![sel("telegram:@goodjob_hr", [0, 15])],
+            ),
+            ("Line ID: kelvin88 now", vec![sel("line:kelvin88", [0, 17])]),
+            (
+                "see t.me/goodjob_hr",
+                vec![sel("telegram:@goodjob_hr", [4, 19])],
+            ),
+            (
+                "WhatsApp: +855 12 345 678",
+                vec![sel("phone:+85512345678", [0, 25])],
+            ),
+            (
+                "wa.me/85512345678",
+                vec![sel("phone:+85512345678", [0, 17])],
+            ),
+            ("微信: kelvin_88", vec![sel("wechat:kelvin_88", [0, 17])]),
+            (
+                "飞机 @goodjob_hr",
+                vec![sel("telegram:@goodjob_hr", [0, 18])],
+            ),
+            ("ไลน์ @kelvin88", vec![sel("line:kelvin88", [0, 22])]),
+            ("I asked him on telegram yesterday", vec![]),
+            ("the bottom line is money", vec![]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(&found(text, None), want, "text {text:?}");
+        }
+    }
+
+    #[test]
+    fn never_emits_names() {
+        let got = found(
+            "Nguyễn Văn An met Kelvin Li at the Golden Fortune office",
+            None,
+        );
+        assert!(got.is_empty(), "{got:?}");
+    }
+
+    #[test]
+    fn kind_hint_filters() {
+        let text = "call +855 12 345 678 or see t.me/goodjob_hr";
+        let got = extract(text, &Hint::kind(SelectorKind::Phone));
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].selector.as_str(), "phone:+85512345678");
+    }
+
+    #[test]
+    fn spans_index_the_original_text() {
+        let text = "Gọi +84 91 234 5678 hoặc Telegram: @viec_lam_tot";
+        for f in extract(text, &Hint::default()) {
+            let [s, e] = f.span;
+            assert!(
+                text.get(s..e).is_some(),
+                "{:?} is not on char boundaries",
+                f.span
+            );
+        }
+    }
+
+    /// These need the other normalisers (email, domain, url, ip, crypto,
+    /// iban, hash).
+    #[test]
+    fn every_kind() {
+        let cases: &[(&str, Vec<(String, [usize; 2])>)] = &[
+            (
+                "mail jobs[@]asia-dream[.]vip today",
+                vec![sel("email:jobs@asia-dream.vip", [5, 28])],
+            ),
+            (
+                "write to HR@Example.com.",
+                vec![sel("email:hr@example.com", [9, 23])],
+            ),
+            (
+                "go to hxxps://evil[.]vip/x now",
+                vec![
+                    sel("domain:evil.vip", [6, 26]),
+                    sel("url:https://evil.vip/x", [6, 26]),
+                ],
+            ),
+            (
+                "(see https://trade-usdt.vip/login?ref=7)",
+                vec![
+                    sel("domain:trade-usdt.vip", [5, 39]),
+                    sel("url:https://trade-usdt.vip/login?ref=7", [5, 39]),
+                ],
+            ),
+            (
+                "visit trade-usdt.vip today",
+                vec![sel("domain:trade-usdt.vip", [6, 20])],
+            ),
+            (
+                "server 203.0.113.5 hosted it",
+                vec![sel("ip:203.0.113.5", [7, 18])],
+            ),
+            ("and 2001:db8::1 too", vec![sel("ip:2001:db8::1", [4, 15])]),
+            (
+                "send to TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7 please",
+                vec![sel("trx:TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7", [8, 42])],
+            ),
+            (
+                "wallet 0x52908400098527886E0F7030069857D2E4169EE7",
+                vec![sel(
+                    "eth:0x52908400098527886e0f7030069857d2e4169ee7",
+                    [7, 49],
+                )],
+            ),
+            (
+                "IBAN DE89 3704 0044 0532 0130 00 BANK",
+                vec![sel("iban:DE89370400440532013000", [5, 32])],
+            ),
+            (
+                "apk sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                vec![sel(
+                    "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                    [11, 75],
+                )],
+            ),
+            ("file setup.py and clip.mov", vec![]),
+            ("I paid them.Money gone", vec![]),
+        ];
+        let wrong: Vec<String> = cases
+            .iter()
+            .filter_map(|(text, want)| {
+                let got = found(text, None);
+                (&got != want).then(|| format!("text {text:?}: got {got:?}, want {want:?}"))
+            })
+            .collect();
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_and_spans_are_sound(text in "\\PC{0,200}", r in proptest::option::of("[A-Z]{2}")) {
+            let hint = Hint { kind: None, region: r.and_then(|r| r.parse().ok()) };
+            let got = extract(&text, &hint);
+            for f in &got {
+                let [s, e] = f.span;
+                prop_assert!(s < e && e <= text.len());
+                prop_assert!(text.get(s..e).is_some());
+                prop_assert!(!f.selector.kind().is_fuzzy());
+            }
+            for w in got.windows(2) {
+                prop_assert!((w[0].span, &w[0].selector) < (w[1].span, &w[1].selector));
+            }
+        }
+
+        #[test]
+        fn phone_like_text_never_panics(text in "[0-9 +().\\-:/#a-z]{0,80}") {
+            let _ = extract(&text, &Hint::region("KH".parse().expect("region")));
+        }
+
+        #[test]
+        fn extracted_selectors_are_canonical(
+            number in "0[1-9][0-9] [0-9]{3} [0-9]{3,4}",
+            words in "[a-z ]{0,20}",
+        ) {
+            let text = format!("{words} {number} {words}");
+            for f in extract(&text, &Hint::region("KH".parse().expect("region"))) {
+                let again = normalize_one(f.selector.as_str(), &Hint::default()).expect("canonical renormalises");
+                prop_assert_eq!(&again, &f.selector);
+            }
+        }
+    }
+}

@@ -5,11 +5,11 @@
 //!
 //! | platform | aliases | canonical | rule |
 //! | --- | --- | --- | --- |
-//! | `telegram` | `tg` | `telegram:@goodjob_hr` | 4–32 of `a-z 0-9 _`, starting with a letter (5 for ordinary usernames, 4 for the collectible ones Telegram sells) |
+//! | `telegram` | `tg`, `飞机` | `telegram:@goodjob_hr` | 4–32 of `a-z 0-9 _`, starting with a letter (5 for ordinary usernames, 4 for the collectible ones Telegram sells) |
 //! | `tiktok` | | `tiktok:@dream.jobs` | 2–24 of `a-z 0-9 _ .` |
 //! | `facebook` | `fb`, `messenger` | `facebook:asia.dream.jobs` | 3–80 of `a-z 0-9 . -`; numeric profile ids too |
-//! | `line` | `line id` | `line:kelvin88` | 3–32 of `a-z 0-9 . _ -`; the `~` and `@` of LINE links are dropped |
-//! | `wechat` | `weixin`, `wx` | `wechat:kelvin_88` | 5–32 of `a-z 0-9 _ -` |
+//! | `line` | `line id`, `ไลน์` | `line:kelvin88` | 3–32 of `a-z 0-9 . _ -`; the `~` and `@` of LINE links are dropped |
+//! | `wechat` | `weixin`, `wx`, `微信` | `wechat:kelvin_88` | 5–32 of `a-z 0-9 _ -` |
 //! | `instagram` | `ig`, `insta` | `instagram:dream.jobs` | 1–30 of `a-z 0-9 _ .` |
 //! | `x` | `twitter` | `x:dreamjobs` | 1–15 of `a-z 0-9 _` |
 //! | `signal` | | `signal:kelvin.01` | 3–40 of `a-z 0-9 _ .`; a number resolves to a phone |
@@ -18,8 +18,8 @@
 //! Telegram and TikTok keep the `@` because both platforms write their
 //! handles with it (TikTok's profile links do too); the others never show one,
 //! so a leading `@` is dropped. A Telegram, WeChat, LINE or Signal "handle"
-//! written as an international number (`+855…`) is a phone number and
-//! resolves to one.
+//! written as a phone number (`+855…`, or national with a region) is a phone
+//! number and resolves to one.
 //!
 //! Profile links give the same selectors. Links that name no account stay
 //! URLs (`from_profile_url` returns `None`): Telegram invite links
@@ -38,11 +38,13 @@ const PHONE_PLATFORMS: [&str; 3] = ["whatsapp", "viber", "zalo"];
 /// canonical platform prefix.
 pub(crate) fn platform_prefix(s: &str) -> Option<&'static str> {
     Some(match s.trim() {
-        "telegram" | "tg" => "telegram",
+        // 飞机 ("aeroplane", after its logo) is what Chinese-speaking
+        // recruiters call Telegram.
+        "telegram" | "tg" | "飞机" | "纸飞机" => "telegram",
         "whatsapp" | "wa" => "whatsapp",
         "facebook" | "fb" | "messenger" => "facebook",
-        "line" | "line id" | "lineid" => "line",
-        "wechat" | "weixin" | "wx" | "wechat id" => "wechat",
+        "line" | "line id" | "lineid" | "ไลน์" => "line",
+        "wechat" | "weixin" | "wx" | "wechat id" | "微信" => "wechat",
         "tiktok" => "tiktok",
         "instagram" | "ig" | "insta" => "instagram",
         "x" | "twitter" => "x",
@@ -172,11 +174,20 @@ pub(crate) fn canonical(
             format!("{platform} handle is empty"),
         ));
     }
-    if matches!(platform, "telegram" | "wechat" | "signal")
-        && (handle.starts_with('+') || handle.starts_with("00"))
+    // Telegram, WeChat, LINE and Signal accounts can be reached by their
+    // phone number, and people give the number as the "handle".
+    if matches!(platform, "telegram" | "wechat" | "signal" | "line")
         && phone::looks_like_phone(handle)
+        && !handle.bytes().any(|b| b.is_ascii_alphabetic())
     {
-        return phone::normalize(handle, region);
+        let international = handle.starts_with('+') || handle.starts_with("00");
+        match phone::normalize(handle, region) {
+            Ok(selector) => return Ok(selector),
+            Err(e) if international => return Err(e),
+            // A numeric LINE ID, or a national number without a region:
+            // judged as a handle below.
+            Err(_) => {}
+        }
     }
     let bare = match platform {
         "line" => handle.trim_start_matches(['@', '~']),
