@@ -3,7 +3,14 @@
 //! Each subcommand lives in its own module; this file only parses arguments
 //! and turns errors into a message and an exit code.
 
+mod agency;
+mod demo;
+mod import;
 mod normalize;
+mod progress;
+mod sim;
+mod store;
+mod world;
 
 use std::process::ExitCode;
 
@@ -18,20 +25,43 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Simulate a world, load it into an embedded store and summarise it.
+    Demo(demo::Args),
+    /// Generate a deterministic simulated world with ground truth.
+    Sim(sim::Args),
+    /// Import reports from JSON lines, CSV or a simulated world's folder.
+    Import(import::Args),
     /// Normalise selectors: one JSON line out for each line on stdin.
     Normalize(normalize::Args),
+    /// Register and list member agencies.
+    Agency(agency::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Normalize(args) => normalize::run(&args),
-    };
-    match result {
+    match run(cli.command) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("cordon: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        // Pure, synchronous work needs no async runtime.
+        Command::Normalize(args) => normalize::run(&args),
+        Command::Sim(args) => sim::run(&args).map(|_| ExitCode::SUCCESS),
+        Command::Demo(args) => block_on(demo::run(&args)),
+        Command::Import(args) => block_on(async { import::run(&args).await.map(|_| ()) }),
+        Command::Agency(args) => block_on(agency::run(&args)),
+    }
+}
+
+/// Runs an async command on a multi-threaded runtime.
+fn block_on(work: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(work)?;
+    Ok(ExitCode::SUCCESS)
 }

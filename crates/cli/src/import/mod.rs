@@ -1,0 +1,125 @@
+//! `cordon import`: load reports from files into the store, all or nothing.
+//!
+//! A file is checked whole before anything is written: every bad line is
+//! reported with its number and field, and then nothing is stored
+//! (ARCHITECTURE.md invariant 4). Checking runs on every core; writing goes
+//! to the store in batches, each one durable before the next is sent, with a
+//! progress bar on the terminal.
+
+mod csv_reports;
+mod validate;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+use cordon_store::{Store, SubmitOutcome};
+
+pub use validate::{LineError, validate_file};
+
+use crate::progress;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Database URL: sqlite://PATH or postgres://…
+    #[arg(long, env = "CORDON_DB", default_value = crate::store::DEFAULT_DB)]
+    pub db: String,
+    /// The submitting agency (its code, such as KH-NCB). Not needed for a
+    /// simulated world's folder, whose files name their agency.
+    #[arg(long)]
+    pub agency: Option<String>,
+    /// Reports per durable write.
+    #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub batch: u32,
+    /// Files (.jsonl, .json, .csv) or simulated-world folders.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+/// Totals of one import.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    pub accepted: u64,
+    pub unchanged: u64,
+}
+
+pub async fn run(args: &Args) -> anyhow::Result<Totals> {
+    let store = crate::store::open(&args.db).await?;
+    let mut jobs = Vec::new();
+    for path in &args.paths {
+        if path.is_dir() {
+            jobs.extend(crate::world::import_jobs(&*store, path).await?);
+        } else {
+            let agency = args.agency.clone().with_context(|| {
+                format!("{}: give the submitting agency with --agency CODE", path.display())
+            })?;
+            jobs.push((agency, path.clone()));
+        }
+    }
+    let started = Instant::now();
+    let mut totals = Totals::default();
+    for (agency, path) in &jobs {
+        let t = import_file(&store, agency, path, args.batch as usize).await?;
+        totals.accepted += t.accepted;
+        totals.unchanged += t.unchanged;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "imported {} reports ({} new or revised, {} unchanged) in {:.1}s: {:.0} reports/s",
+        totals.accepted + totals.unchanged,
+        totals.accepted,
+        totals.unchanged,
+        secs,
+        (totals.accepted + totals.unchanged) as f64 / secs.max(1e-9)
+    );
+    Ok(totals)
+}
+
+/// Checks a whole file, then writes it in durable batches.
+pub async fn import_file(
+    store: &Arc<dyn Store>,
+    agency: &str,
+    path: &Path,
+    batch: usize,
+) -> anyhow::Result<Totals> {
+    if store.agency(agency).await?.is_none() {
+        bail!("agency '{agency}' is not registered; add it first with `cordon agency add`");
+    }
+    let now = Utc::now();
+    let checked = {
+        let path = path.to_owned();
+        tokio::task::spawn_blocking(move || validate_file(&path, now)).await??
+    };
+    if !checked.errors.is_empty() {
+        let shown = 50;
+        for e in checked.errors.iter().take(shown) {
+            eprintln!("{}:{e}", path.display());
+        }
+        if checked.errors.len() > shown {
+            eprintln!("… and {} more bad lines", checked.errors.len() - shown);
+        }
+        bail!(
+            "{}: {} of {} lines are bad; nothing was imported",
+            path.display(),
+            checked.errors.len(),
+            checked.lines
+        );
+    }
+    let reports = checked.reports;
+    let bar = progress::bar(reports.len() as u64, &format!("importing {}", path.display()));
+    let mut totals = Totals::default();
+    for chunk in reports.chunks(batch) {
+        let outcomes = store.submit(agency, chunk, now).await?;
+        for o in &outcomes {
+            match o {
+                SubmitOutcome::Accepted { .. } => totals.accepted += 1,
+                SubmitOutcome::Unchanged { .. } => totals.unchanged += 1,
+            }
+        }
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    Ok(totals)
+}
