@@ -406,16 +406,16 @@ fn domain_candidate(
     {
         return;
     }
-    if host_end < raw.len() {
-        if let Some((shape, selectors)) = link_selectors(raw, region) {
-            cands.push(Candidate {
-                start,
-                end,
-                shape,
-                selectors,
-            });
-            return;
-        }
+    if host_end < raw.len()
+        && let Some((shape, selectors)) = link_selectors(raw, region)
+    {
+        cands.push(Candidate {
+            start,
+            end,
+            shape,
+            selectors,
+        });
+        return;
     }
     let refanged = defang::refang(host);
     push(
@@ -900,11 +900,14 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// Selectors with their spans, as `found` returns them.
+    type Expected = Vec<(String, [usize; 2])>;
+
     fn region(s: &str) -> Option<Region> {
         Some(s.parse().expect("test region"))
     }
 
-    fn found(text: &str, r: Option<&str>) -> Vec<(String, [usize; 2])> {
+    fn found(text: &str, r: Option<&str>) -> Expected {
         let hint = Hint {
             kind: None,
             region: r.and_then(region),
@@ -929,7 +932,7 @@ mod tests {
 
     #[test]
     fn phones() {
-        let cases: &[(&str, Option<&str>, Vec<(String, [usize; 2])>)] = &[
+        let cases: &[(&str, Option<&str>, Expected)] = &[
             (
                 "call 012 345 678 now",
                 Some("KH"),
@@ -1003,7 +1006,7 @@ mod tests {
 
     #[test]
     fn handles() {
-        let cases: &[(&str, Vec<(String, [usize; 2])>)] = &[
+        let cases: &[(&str, Expected)] = &[
             (
                 "telegram @goodjob_hr",
                 vec![sel("telegram:@goodjob_hr", [0, 20])],
@@ -1077,7 +1080,7 @@ mod tests {
     /// iban, hash).
     #[test]
     fn every_kind() {
-        let cases: &[(&str, Vec<(String, [usize; 2])>)] = &[
+        let cases: &[(&str, Expected)] = &[
             (
                 "mail jobs[@]asia-dream[.]vip today",
                 vec![sel("email:jobs@asia-dream.vip", [5, 28])],

@@ -127,23 +127,21 @@ fn link_for(
 /// Splits `Telegram: @x`, `tg @x`, `Line ID: kelvin88` into the canonical
 /// platform and the handle.
 pub(crate) fn split_platform(value: &str) -> Option<(&'static str, &str)> {
-    if let Some((head, rest)) = value.split_once(':') {
-        if head.len() <= 12 {
-            if let Some(p) = platform_prefix(&head.trim().to_ascii_lowercase()) {
-                return Some((p, rest.trim()));
-            }
-        }
+    if let Some((head, rest)) = value.split_once(':')
+        && head.len() <= 12
+        && let Some(p) = platform_prefix(&head.trim().to_ascii_lowercase())
+    {
+        return Some((p, rest.trim()));
     }
     let (head, rest) = value.split_once(char::is_whitespace)?;
     let head = head.to_ascii_lowercase();
     let rest = rest.trim_start();
     // `Line ID kelvin88`, `WeChat ID: kelvin_88`
-    if let Some(after_id) = strip_prefix_ignore_case(rest, "id") {
-        if after_id.starts_with([':', ' ']) {
-            if let Some(p) = platform_prefix(&head) {
-                return Some((p, after_id.trim_start_matches([':', ' '])));
-            }
-        }
+    if let Some(after_id) = strip_prefix_ignore_case(rest, "id")
+        && after_id.starts_with([':', ' '])
+        && let Some(p) = platform_prefix(&head)
+    {
+        return Some((p, after_id.trim_start_matches([':', ' '])));
     }
     platform_prefix(&head).map(|p| (p, rest.trim_start_matches(':').trim()))
 }

@@ -77,10 +77,10 @@ fn split_country(value: &str) -> Result<(Option<&'static str>, &str), SelectorEr
         })?;
         return Ok((Some(country), rest));
     }
-    if let Some((head, rest)) = value.split_once(char::is_whitespace) {
-        if let Some(country) = country_code(head) {
-            return Ok((Some(country), rest));
-        }
+    if let Some((head, rest)) = value.split_once(char::is_whitespace)
+        && let Some(country) = country_code(head)
+    {
+        return Ok((Some(country), rest));
     }
     Ok((None, value))
 }
