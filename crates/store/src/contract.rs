@@ -1,1 +1,995 @@
-//! The contract suite (filled in by the store work).
+//! The contract suite: what every [`Store`] backend must do, written once.
+//!
+//! Each case is an async function over a [`Fixture`], which opens a store on
+//! a fresh, empty database that it owns (a temporary SQLite file, a
+//! PostgreSQL schema) and can open again on the same data after the previous
+//! store was dropped. [`store_contract_suite!`](crate::store_contract_suite)
+//! turns every case into one `#[tokio::test]` of the backend's crate, as
+//! quickwit's `metastore_test_suite!` does:
+//!
+//! ```ignore
+//! // crates/store-sqlite/tests/contract.rs
+//! cordon_store::store_contract_suite!(SqliteFixture::new());
+//! ```
+//!
+//! where the expression evaluates to a future of `Option<impl Fixture>`;
+//! `None` skips the test (a backend whose service is absent outside CI).
+//!
+//! Decisions the suite pins down, so that backends agree:
+//! - a revoked token is still found by its digest, with `revoked` set, so
+//!   that the server can answer "token revoked" rather than "unknown token";
+//!   `revoke_token` on an already revoked or unknown id returns `false`;
+//! - `postings_after(after, limit)` returns the postings of at most `limit`
+//!   current reports that hold selectors, whole: a page never splits a
+//!   report, so paging by the last posting's `seq` loses nothing, and only
+//!   the last page is empty;
+//! - times are kept to the microsecond (PostgreSQL's precision); an audit
+//!   record's hash covers its time as stored;
+//! - a report with an empty id is `Invalid` and rejects its whole batch;
+//! - `users` of an unknown agency is an empty list.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use cordon_core::selector::{Hint, normalize_one};
+use cordon_core::{Marking, Report, ReportKind, Selector, Tlp};
+
+use crate::audit::{self, AuditEvent, GENESIS};
+use crate::{NewAgency, NewToken, NewUser, Store, StoreError, SubmitOutcome};
+
+/// A database for one test case, and the way to open a store on it.
+pub trait Fixture: Send + 'static {
+    type Store: Store;
+
+    /// Opens a store on this fixture's database: empty the first time, the
+    /// same data again after the previous store was dropped.
+    fn open(&mut self) -> impl Future<Output = Self::Store> + Send;
+}
+
+/// Instantiates every contract case as a `#[tokio::test]` for one backend.
+/// `$fixture` is an expression giving a future of `Option<impl Fixture>`,
+/// evaluated afresh in each test. The calling crate needs `tokio` (with the
+/// `macros` and `rt-multi-thread` features) as a dev-dependency.
+#[macro_export]
+macro_rules! store_contract_suite {
+    ($fixture:expr) => {
+        $crate::store_contract_suite!(@cases ($fixture)
+            agencies_are_created_listed_and_unique
+            users_belong_to_known_agencies
+            tokens_are_found_by_digest_and_revoked
+            a_new_report_is_accepted_as_revision_one
+            the_same_content_is_unchanged
+            changed_content_is_a_new_revision_and_the_old_one_is_kept
+            postings_follow_the_current_revision
+            postings_carry_the_marking
+            an_unknown_agency_writes_nothing
+            a_bad_report_rejects_its_whole_batch
+            duplicate_ids_in_one_batch_are_taken_in_order
+            counts_add_up
+            reports_after_pages_in_ingest_order
+            postings_after_pages_without_splitting_a_report
+            the_audit_chain_verifies_across_pages
+            audit_for_owner_shows_only_that_owner
+            concurrent_writes_are_all_durable_and_visible
+            a_reopened_store_finds_everything
+        );
+    };
+    (@cases ($fixture:expr) $($case:ident)*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let Some(mut fixture) = $fixture.await else {
+                    return;
+                };
+                $crate::contract::$case(&mut fixture).await;
+            }
+        )*
+    };
+}
+
+// ---- helpers ----
+
+fn time(text: &str) -> DateTime<Utc> {
+    text.parse().expect("test times are rfc 3339")
+}
+
+/// A canonical selector made by the core's normaliser.
+fn selector(text: &str) -> Selector {
+    normalize_one(text, &Hint::default())
+        .unwrap_or_else(|e| panic!("test selector {text} does not normalise: {e}"))
+}
+
+fn phone(n: u32) -> Selector {
+    selector(&format!("phone:+8551234{n:04}"))
+}
+
+fn email(name: &str) -> Selector {
+    selector(&format!("email:{name}@example.com"))
+}
+
+/// A report as the core's validation would produce it.
+fn report(id: &str, narrative: &str, selectors: &[&Selector]) -> Report {
+    let mut selectors: Vec<Selector> = selectors.iter().map(|s| (*s).clone()).collect();
+    selectors.sort();
+    selectors.dedup();
+    Report {
+        id: id.to_owned(),
+        kind: ReportKind::FraudComplaint,
+        received: time("2026-03-01T10:00:00Z"),
+        country: "GB".into(),
+        language: Some("en".into()),
+        marking: Marking::new(Tlp::Amber),
+        grading: "B2".parse().ok(),
+        mo: vec!["investment".into()],
+        narrative: Some(narrative.to_owned()),
+        selectors,
+        losses: Vec::new(),
+        location: None,
+    }
+}
+
+fn new_agency(code: &str) -> NewAgency {
+    NewAgency {
+        code: code.to_owned(),
+        name: format!("{code} unit"),
+        country: code[..2].to_owned(),
+        kind: "police".into(),
+        contact: format!("duty@{}.example", code.to_ascii_lowercase()),
+    }
+}
+
+async fn with_agencies<S: Store>(store: &S, codes: &[&str]) {
+    for code in codes {
+        store
+            .create_agency(&new_agency(code))
+            .await
+            .unwrap_or_else(|e| panic!("creating agency {code}: {e}"));
+    }
+}
+
+fn accepted() -> DateTime<Utc> {
+    time("2026-03-02T08:00:00Z")
+}
+
+fn texts(selectors: &[Selector]) -> Vec<&str> {
+    selectors.iter().map(Selector::as_str).collect()
+}
+
+fn event(actor: &str, owner: Option<&str>, subject: &str) -> AuditEvent {
+    AuditEvent {
+        at: time("2026-03-02T09:00:00Z"),
+        actor: actor.to_owned(),
+        user: Some(7),
+        action: "hit_query".into(),
+        owner: owner.map(str::to_owned),
+        subject: subject.to_owned(),
+    }
+}
+
+async fn submit_one<S: Store>(store: &S, agency: &str, r: &Report) -> SubmitOutcome {
+    let out = store
+        .submit(agency, std::slice::from_ref(r), accepted())
+        .await
+        .unwrap_or_else(|e| panic!("submitting {}: {e}", r.id));
+    assert_eq!(out.len(), 1);
+    out[0]
+}
+
+// ---- cases ----
+
+pub async fn agencies_are_created_listed_and_unique<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    let kh = store.create_agency(&new_agency("KH-NCB")).await.unwrap();
+    assert_eq!(kh.code, "KH-NCB");
+    assert_eq!(kh.contact, "duty@kh-ncb.example");
+    store.create_agency(&new_agency("GB-NCA")).await.unwrap();
+
+    assert_eq!(store.agency("KH-NCB").await.unwrap(), Some(kh.clone()));
+    assert_eq!(store.agency("XX-NONE").await.unwrap(), None);
+    let codes: Vec<String> = store
+        .agencies()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.code)
+        .collect();
+    assert_eq!(codes, ["GB-NCA", "KH-NCB"], "agencies are listed by code");
+
+    let again = store.create_agency(&new_agency("KH-NCB")).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    assert_eq!(
+        store.agency("KH-NCB").await.unwrap(),
+        Some(kh),
+        "the first one stands"
+    );
+
+    let mut bad_kind = new_agency("TH-DSI");
+    bad_kind.kind = "army".into();
+    assert!(matches!(
+        store.create_agency(&bad_kind).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let mut bad_code = new_agency("TH-DSI");
+    bad_code.code = String::new();
+    assert!(matches!(
+        store.create_agency(&bad_code).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(store.agencies().await.unwrap().len(), 2);
+}
+
+pub async fn users_belong_to_known_agencies<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["KH-NCB", "GB-NCA"]).await;
+    let new = |agency: &str, name: &str, role: &str| NewUser {
+        agency: agency.into(),
+        name: name.into(),
+        role: role.into(),
+    };
+    let a = store
+        .create_user(&new("KH-NCB", "sokha", "analyst"))
+        .await
+        .unwrap();
+    let b = store
+        .create_user(&new("KH-NCB", "dara", "admin"))
+        .await
+        .unwrap();
+    store
+        .create_user(&new("GB-NCA", "sokha", "contributor"))
+        .await
+        .unwrap();
+    assert_ne!(a.id, b.id);
+    assert_eq!(
+        (a.agency.as_str(), a.name.as_str(), a.role.as_str()),
+        ("KH-NCB", "sokha", "analyst")
+    );
+
+    let listed = store.users("KH-NCB").await.unwrap();
+    assert_eq!(listed, vec![a.clone(), b]);
+    assert!(store.users("XX-NONE").await.unwrap().is_empty());
+
+    let dup = store.create_user(&new("KH-NCB", "sokha", "admin")).await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+    let orphan = store.create_user(&new("XX-NONE", "x", "admin")).await;
+    assert!(matches!(orphan, Err(StoreError::NotFound(_))), "{orphan:?}");
+    let role = store.create_user(&new("KH-NCB", "x", "public")).await;
+    assert!(matches!(role, Err(StoreError::Invalid(_))), "{role:?}");
+    assert_eq!(store.users("KH-NCB").await.unwrap().len(), 2);
+}
+
+pub async fn tokens_are_found_by_digest_and_revoked<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["KH-NCB"]).await;
+    let user = store
+        .create_user(&NewUser {
+            agency: "KH-NCB".into(),
+            name: "sokha".into(),
+            role: "analyst".into(),
+        })
+        .await
+        .unwrap();
+    let new = |digest: &[u8]| NewToken {
+        user_id: user.id,
+        digest: digest.to_vec(),
+        label: "laptop".into(),
+        created: time("2026-03-01T10:00:00Z"),
+    };
+    let token = store.create_token(&new(&[1; 32])).await.unwrap();
+    assert_eq!(
+        (token.agency.as_str(), token.role.as_str()),
+        ("KH-NCB", "analyst")
+    );
+    assert_eq!(token.revoked, None);
+    store.create_token(&new(&[2; 32])).await.unwrap();
+
+    assert_eq!(
+        store.token_by_digest(&[1; 32]).await.unwrap(),
+        Some(token.clone())
+    );
+    assert_eq!(store.token_by_digest(&[9; 32]).await.unwrap(), None);
+
+    let dup = store.create_token(&new(&[1; 32])).await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+    let mut orphan = new(&[3; 32]);
+    orphan.user_id = user.id + 1000;
+    assert!(matches!(
+        store.create_token(&orphan).await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    let at = time("2026-03-05T12:00:00Z");
+    assert!(store.revoke_token(token.id, at).await.unwrap());
+    assert!(
+        !store
+            .revoke_token(token.id, time("2026-03-06T12:00:00Z"))
+            .await
+            .unwrap(),
+        "already revoked"
+    );
+    assert!(
+        !store.revoke_token(token.id + 1000, at).await.unwrap(),
+        "no such token"
+    );
+
+    let revoked = store
+        .token_by_digest(&[1; 32])
+        .await
+        .unwrap()
+        .expect("a revoked token is still found");
+    assert_eq!(
+        revoked.revoked,
+        Some(at),
+        "the first revocation time stands"
+    );
+    let other = store.token_by_digest(&[2; 32]).await.unwrap().unwrap();
+    assert_eq!(
+        other.revoked, None,
+        "revoking one token leaves the others live"
+    );
+}
+
+pub async fn a_new_report_is_accepted_as_revision_one<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA"]).await;
+    let r = report("gb-1", "call this number", &[&phone(1), &email("recruit")]);
+    let SubmitOutcome::Accepted { revision, seq } = submit_one(&store, "GB-NCA", &r).await else {
+        panic!("a new report is accepted");
+    };
+    assert_eq!(revision, 1);
+
+    let stored = store
+        .report("GB-NCA", "gb-1")
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(stored.seq, seq);
+    assert_eq!(stored.agency, "GB-NCA");
+    assert_eq!(stored.revision, 1);
+    assert_eq!(stored.accepted, accepted());
+    assert_eq!(stored.digest, r.digest());
+    assert_eq!(stored.report, r, "the report reads back exactly");
+    assert_eq!(store.report("GB-NCA", "gb-2").await.unwrap(), None);
+    assert_eq!(
+        store.report("KH-NCB", "gb-1").await.unwrap(),
+        None,
+        "ids are per agency"
+    );
+}
+
+pub async fn the_same_content_is_unchanged<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA"]).await;
+    let r = report("gb-1", "call this number", &[&phone(1)]);
+    let first = submit_one(&store, "GB-NCA", &r).await;
+    let SubmitOutcome::Accepted { revision, seq } = first else {
+        panic!("{first:?}");
+    };
+    let before = store.counts().await.unwrap();
+    let again = submit_one(&store, "GB-NCA", &r).await;
+    assert_eq!(again, SubmitOutcome::Unchanged { revision, seq });
+    assert_eq!(store.counts().await.unwrap(), before, "nothing written");
+    assert_eq!(store.revisions("GB-NCA", "gb-1").await.unwrap().len(), 1);
+}
+
+pub async fn changed_content_is_a_new_revision_and_the_old_one_is_kept<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA"]).await;
+    let v1 = report("gb-1", "first account", &[&phone(1)]);
+    let v2 = report("gb-1", "corrected account", &[&phone(1), &phone(2)]);
+    let SubmitOutcome::Accepted { seq: seq1, .. } = submit_one(&store, "GB-NCA", &v1).await else {
+        panic!("v1 accepted");
+    };
+    let out = submit_one(&store, "GB-NCA", &v2).await;
+    let SubmitOutcome::Accepted {
+        revision: 2,
+        seq: seq2,
+    } = out
+    else {
+        panic!("a change is revision 2, got {out:?}");
+    };
+    assert!(seq2 > seq1, "a revision gets a later ingest sequence");
+
+    let current = store.report("GB-NCA", "gb-1").await.unwrap().unwrap();
+    assert_eq!((current.revision, current.seq), (2, seq2));
+    assert_eq!(current.report, v2);
+
+    let all = store.revisions("GB-NCA", "gb-1").await.unwrap();
+    assert_eq!(all.len(), 2, "the old revision is kept");
+    assert_eq!((all[0].revision, all[0].seq), (1, seq1));
+    assert_eq!(all[0].report, v1);
+    assert_eq!(all[1].report, v2);
+
+    // Going back to the first content is a change too: revision 3.
+    let out = submit_one(&store, "GB-NCA", &v1).await;
+    assert!(
+        matches!(out, SubmitOutcome::Accepted { revision: 3, .. }),
+        "{out:?}"
+    );
+    let counts = store.counts().await.unwrap();
+    assert_eq!((counts.reports, counts.revisions), (1, 3));
+}
+
+pub async fn postings_follow_the_current_revision<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA", "KH-NCB"]).await;
+    let (kept, dropped, added) = (phone(1), phone(2), email("handler"));
+    submit_one(&store, "GB-NCA", &report("gb-1", "v1", &[&kept, &dropped])).await;
+    let SubmitOutcome::Accepted { seq: kh_seq, .. } =
+        submit_one(&store, "KH-NCB", &report("kh-1", "same phone", &[&kept])).await
+    else {
+        panic!("accepted");
+    };
+    let seqs = |p: Vec<crate::Posting>| -> Vec<(String, String, i64)> {
+        p.into_iter()
+            .map(|p| (p.agency, p.report_id, p.seq))
+            .collect()
+    };
+    assert_eq!(store.postings(dropped.as_str()).await.unwrap().len(), 1);
+
+    let SubmitOutcome::Accepted { seq: v2_seq, .. } =
+        submit_one(&store, "GB-NCA", &report("gb-1", "v2", &[&kept, &added])).await
+    else {
+        panic!("accepted");
+    };
+    assert!(
+        store.postings(dropped.as_str()).await.unwrap().is_empty(),
+        "a selector dropped by the new revision no longer posts"
+    );
+    assert_eq!(
+        seqs(store.postings(kept.as_str()).await.unwrap()),
+        vec![
+            ("KH-NCB".to_owned(), "kh-1".to_owned(), kh_seq),
+            ("GB-NCA".to_owned(), "gb-1".to_owned(), v2_seq)
+        ],
+        "postings of current revisions only, in ingest order"
+    );
+    assert_eq!(
+        seqs(store.postings(added.as_str()).await.unwrap()),
+        vec![("GB-NCA".to_owned(), "gb-1".to_owned(), v2_seq)]
+    );
+    assert!(
+        store
+            .postings("phone:+10000000000")
+            .await
+            .unwrap()
+            .is_empty(),
+        "unknown selector"
+    );
+    let counts = store.counts().await.unwrap();
+    assert_eq!(counts.selectors, 3, "the dropped selector is still known");
+    assert_eq!(counts.links, 3, "links of current revisions only");
+}
+
+pub async fn postings_carry_the_marking<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA"]).await;
+    let mut r = report("gb-red", "sensitive", &[&phone(7)]);
+    r.marking = Marking {
+        tlp: Tlp::Red,
+        recipients: vec!["KH-NCB".into(), "TH-DSI".into()],
+        hit_notification: false,
+    };
+    r.received = time("2026-02-27T23:59:59.123456Z");
+    submit_one(&store, "GB-NCA", &r).await;
+    let p = store.postings(phone(7).as_str()).await.unwrap();
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0].tlp, Tlp::Red);
+    assert_eq!(p[0].recipients, ["KH-NCB", "TH-DSI"]);
+    assert!(!p[0].hit_notification);
+    assert_eq!(p[0].received, r.received);
+    assert_eq!(p[0].report_id, "gb-red");
+}
+
+pub async fn an_unknown_agency_writes_nothing<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA"]).await;
+    submit_one(&store, "GB-NCA", &report("gb-1", "x", &[&phone(1)])).await;
+    let before = store.counts().await.unwrap();
+    let batch = [
+        report("x-1", "x", &[&phone(2)]),
+        report("x-2", "y", &[&phone(3)]),
+    ];
+    let e = store.submit("XX-NONE", &batch, accepted()).await;
+    assert!(matches!(e, Err(StoreError::NotFound(_))), "{e:?}");
+    assert_eq!(store.counts().await.unwrap(), before, "nothing written");
+    assert!(store.postings(phone(2).as_str()).await.unwrap().is_empty());
+    let e = store.submit("XX-NONE", &[], accepted()).await;
+    assert!(
+        matches!(e, Err(StoreError::NotFound(_))),
+        "an empty batch still names an agency: {e:?}"
+    );
+}
+
+pub async fn a_bad_report_rejects_its_whole_batch<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA"]).await;
+    submit_one(&store, "GB-NCA", &report("gb-0", "x", &[&phone(1)])).await;
+    let before = store.counts().await.unwrap();
+    let batch = [
+        report("gb-1", "good", &[&phone(2)]),
+        report("gb-0", "a good revision", &[&phone(3)]),
+        report("", "no id", &[&phone(4)]),
+    ];
+    let e = store.submit("GB-NCA", &batch, accepted()).await;
+    assert!(matches!(e, Err(StoreError::Invalid(_))), "{e:?}");
+    assert_eq!(store.counts().await.unwrap(), before, "all or nothing");
+    assert_eq!(store.report("GB-NCA", "gb-1").await.unwrap(), None);
+    assert_eq!(
+        store
+            .report("GB-NCA", "gb-0")
+            .await
+            .unwrap()
+            .unwrap()
+            .revision,
+        1
+    );
+    assert!(store.postings(phone(2).as_str()).await.unwrap().is_empty());
+
+    let ok = store
+        .submit("GB-NCA", &batch[..2], accepted())
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            ok[..],
+            [
+                SubmitOutcome::Accepted { revision: 1, .. },
+                SubmitOutcome::Accepted { revision: 2, .. }
+            ]
+        ),
+        "{ok:?}"
+    );
+}
+
+pub async fn duplicate_ids_in_one_batch_are_taken_in_order<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA"]).await;
+    let a = report("gb-1", "first", &[&phone(1)]);
+    let b = report("gb-1", "second", &[&phone(2)]);
+    let out = store
+        .submit(
+            "GB-NCA",
+            &[a.clone(), a.clone(), b.clone(), b.clone()],
+            accepted(),
+        )
+        .await
+        .unwrap();
+    let SubmitOutcome::Accepted {
+        revision: 1,
+        seq: s1,
+    } = out[0]
+    else {
+        panic!("{out:?}");
+    };
+    assert_eq!(
+        out[1],
+        SubmitOutcome::Unchanged {
+            revision: 1,
+            seq: s1
+        }
+    );
+    let SubmitOutcome::Accepted {
+        revision: 2,
+        seq: s2,
+    } = out[2]
+    else {
+        panic!("{out:?}");
+    };
+    assert_eq!(
+        out[3],
+        SubmitOutcome::Unchanged {
+            revision: 2,
+            seq: s2
+        }
+    );
+    assert!(s2 > s1);
+    assert_eq!(
+        store
+            .report("GB-NCA", "gb-1")
+            .await
+            .unwrap()
+            .unwrap()
+            .report,
+        b
+    );
+    assert!(store.postings(phone(1).as_str()).await.unwrap().is_empty());
+    assert_eq!(store.postings(phone(2).as_str()).await.unwrap().len(), 1);
+}
+
+pub async fn counts_add_up<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    assert_eq!(
+        store.counts().await.unwrap(),
+        crate::Counts::default(),
+        "a new store is empty"
+    );
+    with_agencies(&store, &["GB-NCA", "KH-NCB"]).await;
+    let shared = phone(1);
+    store
+        .submit(
+            "GB-NCA",
+            &[
+                report("gb-1", "a", &[&shared, &phone(2)]),
+                report("gb-2", "b", &[&shared]),
+                report("gb-3", "narrative only", &[]),
+            ],
+            accepted(),
+        )
+        .await
+        .unwrap();
+    submit_one(
+        &store,
+        "KH-NCB",
+        &report("kh-1", "c", &[&shared, &email("boss")]),
+    )
+    .await;
+    submit_one(
+        &store,
+        "GB-NCA",
+        &report("gb-2", "b corrected", &[&phone(3)]),
+    )
+    .await;
+    store
+        .append_audit(&[event("KH-NCB", Some("GB-NCA"), "gb-1")])
+        .await
+        .unwrap();
+    let c = store.counts().await.unwrap();
+    assert_eq!(c.agencies, 2);
+    assert_eq!(c.reports, 4);
+    assert_eq!(c.revisions, 5);
+    assert_eq!(c.selectors, 4, "phone 1, 2, 3 and one email");
+    assert_eq!(c.links, 5, "gb-1: 2, gb-2: 1, kh-1: 2");
+    assert_eq!(c.audit, 1);
+}
+
+pub async fn reports_after_pages_in_ingest_order<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA", "KH-NCB"]).await;
+    for i in 0u32..5 {
+        let agency = if i.is_multiple_of(2) {
+            "GB-NCA"
+        } else {
+            "KH-NCB"
+        };
+        submit_one(
+            &store,
+            agency,
+            &report(&format!("r-{i}"), "x", &[&phone(i)]),
+        )
+        .await;
+    }
+    // r-1 is corrected: it moves to the end of the ingest order.
+    submit_one(&store, "KH-NCB", &report("r-1", "corrected", &[&phone(1)])).await;
+
+    let mut seen = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.reports_after(after, 2).await.unwrap();
+        assert!(page.len() <= 2);
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        seen.extend(page);
+    }
+    let ids: Vec<&str> = seen.iter().map(|r| r.report.id.as_str()).collect();
+    assert_eq!(ids, ["r-0", "r-2", "r-3", "r-4", "r-1"]);
+    assert!(seen.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert_eq!(seen[4].revision, 2);
+    assert_eq!(seen[4].report.narrative.as_deref(), Some("corrected"));
+    assert!(store.reports_after(after, 10).await.unwrap().is_empty());
+}
+
+pub async fn postings_after_pages_without_splitting_a_report<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA"]).await;
+    let many: Vec<Selector> = (10..15).map(phone).collect();
+    let many_refs: Vec<&Selector> = many.iter().collect();
+    let batch = [
+        report("a", "x", &many_refs),
+        report("b", "no selectors", &[]),
+        report("c", "x", &[&phone(1), &email("c")]),
+        report("d", "x", &[&phone(1)]),
+        report("e", "x", &[&phone(2), &phone(3)]),
+    ];
+    store.submit("GB-NCA", &batch, accepted()).await.unwrap();
+    submit_one(&store, "GB-NCA", &report("d", "corrected", &[&phone(4)])).await;
+
+    let mut expected = BTreeSet::new();
+    for id in ["a", "b", "c", "d", "e"] {
+        let r = store.report("GB-NCA", id).await.unwrap().unwrap();
+        for s in &r.report.selectors {
+            expected.insert((r.seq, s.as_str().to_owned()));
+        }
+    }
+
+    let mut got = Vec::new();
+    let mut after = 0;
+    let mut pages = 0;
+    loop {
+        let page = store.postings_after(after, 2).await.unwrap();
+        let Some(last) = page.last() else { break };
+        pages += 1;
+        let reports: BTreeSet<i64> = page.iter().map(|p| p.posting.seq).collect();
+        assert!(reports.len() <= 2, "at most `limit` reports per page");
+        assert!(
+            page.windows(2)
+                .all(|w| w[0].posting.seq <= w[1].posting.seq),
+            "ingest order"
+        );
+        after = last.posting.seq;
+        got.extend(page.into_iter().map(|p| (p.posting.seq, p.selector)));
+    }
+    assert_eq!(pages, 2, "4 reports hold selectors: two full pages");
+    let got_set: BTreeSet<(i64, String)> = got.iter().cloned().collect();
+    assert_eq!(got_set.len(), got.len(), "no posting twice");
+    assert_eq!(
+        got_set, expected,
+        "every posting of every current revision, none split off"
+    );
+}
+
+pub async fn the_audit_chain_verifies_across_pages<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    let mut appended = Vec::new();
+    appended.extend(
+        store
+            .append_audit(&[event("GB-NCA", Some("KH-NCB"), "phone:+85512340001")])
+            .await
+            .unwrap(),
+    );
+    appended.extend(
+        store
+            .append_audit(&[
+                event("KH-NCB", Some("GB-NCA"), "gb-1"),
+                event("TH-DSI", None, "phone:+66812345678"),
+            ])
+            .await
+            .unwrap(),
+    );
+    let mut precise = event("GB-NCA", Some("KH-NCB"), "kh-9");
+    precise.at = time("2026-03-02T09:00:00.123456789Z");
+    precise.user = None;
+    appended.extend(
+        store
+            .append_audit(&[precise, event("GB-NCA", Some("KH-NCB"), "kh-10")])
+            .await
+            .unwrap(),
+    );
+    assert!(store.append_audit(&[]).await.unwrap().is_empty());
+
+    assert_eq!(
+        appended.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5]
+    );
+    assert_eq!(appended[0].prev_hash, GENESIS);
+    assert_eq!(
+        appended[3].event.at,
+        time("2026-03-02T09:00:00.123456Z"),
+        "kept to the microsecond"
+    );
+    audit::verify(0, GENESIS.into(), &appended).expect("the appended records chain");
+
+    let mut read = Vec::new();
+    let (mut seq, mut hash) = (0, GENESIS.to_owned());
+    loop {
+        let page = store.audit_after(seq, 2).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        (seq, hash) = audit::verify(seq, hash, &page).expect("each page continues the chain");
+        read.extend(page);
+    }
+    assert_eq!(read, appended, "the log reads back as appended");
+    assert_eq!(seq, 5);
+    assert_eq!(hash, appended[4].hash);
+}
+
+pub async fn audit_for_owner_shows_only_that_owner<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    let events = [
+        event("GB-NCA", Some("KH-NCB"), "a"),
+        event("KH-NCB", Some("GB-NCA"), "b"),
+        event("TH-DSI", Some("KH-NCB"), "c"),
+        event("TH-DSI", None, "d"),
+        event("GB-NCA", Some("KH-NCB"), "e"),
+    ];
+    store.append_audit(&events).await.unwrap();
+    let kh = store.audit_for_owner("KH-NCB", 0, 100).await.unwrap();
+    assert_eq!(
+        kh.iter()
+            .map(|r| r.event.subject.as_str())
+            .collect::<Vec<_>>(),
+        ["a", "c", "e"]
+    );
+    assert!(
+        kh.iter()
+            .all(|r| r.event.owner.as_deref() == Some("KH-NCB"))
+    );
+    let page = store.audit_for_owner("KH-NCB", kh[0].seq, 1).await.unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].event.subject, "c");
+    assert!(
+        store
+            .audit_for_owner("XX-NONE", 0, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The owner's records are the chain's own: they check against it.
+    let all = store.audit_after(0, 100).await.unwrap();
+    for r in &kh {
+        assert_eq!(all.iter().find(|a| a.seq == r.seq), Some(r));
+    }
+}
+
+pub async fn concurrent_writes_are_all_durable_and_visible<F: Fixture>(fx: &mut F) {
+    let store = std::sync::Arc::new(fx.open().await);
+    with_agencies(&*store, &["GB-NCA", "KH-NCB"]).await;
+    const TASKS: u32 = 24;
+    const PER_TASK: u32 = 5;
+    let mut tasks = tokio::task::JoinSet::new();
+    for t in 0..TASKS {
+        let store = std::sync::Arc::clone(&store);
+        tasks.spawn(async move {
+            let mut outcomes = Vec::new();
+            for i in 0..PER_TASK {
+                let n = t * PER_TASK + i;
+                let agency = if n.is_multiple_of(2) {
+                    "GB-NCA"
+                } else {
+                    "KH-NCB"
+                };
+                let r = report(&format!("c-{n}"), "concurrent", &[&phone(n), &phone(9999)]);
+                let out = store
+                    .submit(agency, &[r], accepted())
+                    .await
+                    .expect("concurrent submit");
+                outcomes.push((n, out[0]));
+                // A failing writer among them must not disturb the others.
+                let bad = store
+                    .submit("XX-NONE", &[report("bad", "x", &[])], accepted())
+                    .await;
+                assert!(matches!(bad, Err(StoreError::NotFound(_))));
+                store
+                    .append_audit(&[event(agency, Some("GB-NCA"), &format!("c-{n}"))])
+                    .await
+                    .expect("concurrent audit");
+            }
+            outcomes
+        });
+    }
+    let mut seqs = BTreeMap::new();
+    while let Some(done) = tasks.join_next().await {
+        for (n, out) in done.expect("task finished") {
+            let SubmitOutcome::Accepted { revision: 1, seq } = out else {
+                panic!("c-{n}: {out:?}");
+            };
+            seqs.insert(seq, n);
+        }
+    }
+    let total = TASKS * PER_TASK;
+    assert_eq!(
+        seqs.len(),
+        total as usize,
+        "every submit got its own sequence number"
+    );
+    let c = store.counts().await.unwrap();
+    assert_eq!(
+        (c.reports, c.revisions, c.audit),
+        (u64::from(total), u64::from(total), u64::from(total))
+    );
+    assert_eq!(
+        store.postings(phone(9999).as_str()).await.unwrap().len(),
+        total as usize
+    );
+    for n in 0..total {
+        let agency = if n.is_multiple_of(2) {
+            "GB-NCA"
+        } else {
+            "KH-NCB"
+        };
+        assert!(
+            store
+                .report(agency, &format!("c-{n}"))
+                .await
+                .unwrap()
+                .is_some(),
+            "c-{n}"
+        );
+    }
+    let log = store.audit_after(0, 10_000).await.unwrap();
+    audit::verify(0, GENESIS.into(), &log).expect("concurrent appends form one chain");
+}
+
+pub async fn a_reopened_store_finds_everything<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA", "KH-NCB"]).await;
+    let user = store
+        .create_user(&NewUser {
+            agency: "KH-NCB".into(),
+            name: "dara".into(),
+            role: "admin".into(),
+        })
+        .await
+        .unwrap();
+    let token = store
+        .create_token(&NewToken {
+            user_id: user.id,
+            digest: vec![4; 32],
+            label: "ci".into(),
+            created: time("2026-03-01T10:00:00Z"),
+        })
+        .await
+        .unwrap();
+    let v1 = report("gb-1", "first", &[&phone(1), &email("x")]);
+    let v2 = report("gb-1", "second", &[&phone(1)]);
+    store
+        .submit(
+            "GB-NCA",
+            &[v1.clone(), report("gb-2", "x", &[&phone(2)])],
+            accepted(),
+        )
+        .await
+        .unwrap();
+    submit_one(&store, "GB-NCA", &v2).await;
+    submit_one(&store, "KH-NCB", &report("kh-1", "x", &[&phone(1)])).await;
+    let log = store
+        .append_audit(&[
+            event("KH-NCB", Some("GB-NCA"), "gb-1"),
+            event("GB-NCA", None, "q"),
+        ])
+        .await
+        .unwrap();
+    let counts = store.counts().await.unwrap();
+    let postings = store.postings(phone(1).as_str()).await.unwrap();
+    let agencies = store.agencies().await.unwrap();
+    drop(store);
+
+    let store = fx.open().await;
+    assert_eq!(store.counts().await.unwrap(), counts);
+    assert_eq!(store.agencies().await.unwrap(), agencies);
+    assert_eq!(store.users("KH-NCB").await.unwrap(), vec![user]);
+    assert_eq!(store.token_by_digest(&[4; 32]).await.unwrap(), Some(token));
+    let revisions = store.revisions("GB-NCA", "gb-1").await.unwrap();
+    assert_eq!(
+        revisions.iter().map(|r| &r.report).collect::<Vec<_>>(),
+        [&v1, &v2]
+    );
+    assert_eq!(store.postings(phone(1).as_str()).await.unwrap(), postings);
+    assert_eq!(store.audit_after(0, 100).await.unwrap(), log);
+    assert_eq!(
+        texts(
+            &store
+                .report("GB-NCA", "gb-2")
+                .await
+                .unwrap()
+                .unwrap()
+                .report
+                .selectors
+        ),
+        [phone(2).as_str()]
+    );
+
+    // The reopened store carries on where the old one stopped.
+    assert_eq!(
+        submit_one(&store, "GB-NCA", &v2).await,
+        SubmitOutcome::Unchanged {
+            revision: 2,
+            seq: revisions[1].seq
+        }
+    );
+    let more = store
+        .append_audit(&[event("GB-NCA", None, "after reopen")])
+        .await
+        .unwrap();
+    assert_eq!(more[0].seq, 3);
+    assert_eq!(more[0].prev_hash, log[1].hash);
+    let out = submit_one(&store, "KH-NCB", &report("kh-2", "x", &[&phone(1)])).await;
+    let SubmitOutcome::Accepted { seq, .. } = out else {
+        panic!("{out:?}")
+    };
+    assert!(
+        postings.iter().all(|p| p.seq < seq),
+        "sequence numbers keep growing"
+    );
+}

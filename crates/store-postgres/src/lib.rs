@@ -1,0 +1,638 @@
+//! Cordon's scale-out storage backend: PostgreSQL through sqlx.
+//!
+//! ```text
+//! PostgresStore::connect("postgres://user@host/db")
+//!   ├─ runs migrations/ (sqlx::migrate!) in the connection's search_path
+//!   └─ a connection pool shared by every replica's requests
+//! ```
+//!
+//! - **Durable:** a call returns after its transaction committed (with the
+//!   server's default `synchronous_commit = on`).
+//! - **All or nothing:** one `submit` is one transaction.
+//! - **Ordered:** report and audit writers take an EXCLUSIVE table lock
+//!   (readers still run), so sequence numbers commit in ascending order
+//!   across replicas and the audit chain cannot fork.
+//! - **Bulk:** a batch is a handful of statements whatever its size; rows
+//!   travel as bound arrays expanded by `UNNEST` (see `submit`).
+//! - **Append-only:** a correction is a new revision row; triggers refuse
+//!   deletes and rewrites of reports and audit records.
+//!
+//! Tables live in the first schema of the connection's `search_path`, so
+//! tests isolate themselves in a schema each (`options=-csearch_path=…`).
+//! Times are kept to the microsecond.
+
+mod submit;
+
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use chrono::{DateTime, SubsecRound, Utc};
+use cordon_core::{Report, Tlp};
+use cordon_store::audit::{self, GENESIS};
+use cordon_store::{
+    AGENCY_KINDS, Agency, AuditEvent, AuditRecord, Counts, NewAgency, NewToken, NewUser, Posting,
+    ROLES, Result, SelectorPosting, Store, StoreError, StoredReport, SubmitOutcome, Token, User,
+};
+use sqlx::Row;
+pub use sqlx::postgres::PgConnectOptions;
+use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+
+/// Connections in the pool when the caller does not say.
+pub const DEFAULT_POOL_SIZE: u32 = 8;
+
+/// A Cordon store in a PostgreSQL database. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+/// Maps a sqlx failure to the error callers see.
+pub(crate) fn backend(e: sqlx::Error) -> StoreError {
+    StoreError::Backend(format!("postgres: {e}"))
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("23505"))
+}
+
+impl PostgresStore {
+    /// Connects to `postgres://…` and migrates the schema.
+    pub async fn connect(url: &str) -> Result<PostgresStore> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Invalid(format!("postgres url is malformed: {e}")))?;
+        Self::connect_with(options, DEFAULT_POOL_SIZE).await
+    }
+
+    /// Connects with explicit options (a `search_path`, a pool size) and
+    /// migrates the schema.
+    pub async fn connect_with(options: PgConnectOptions, pool_size: u32) -> Result<PostgresStore> {
+        let pool = PgPoolOptions::new()
+            .max_connections(pool_size.max(1))
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Backend(format!("cannot connect to postgres: {e}")))?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("postgres migration failed: {e}")))?;
+        tracing::info!("connected to postgres store");
+        Ok(PostgresStore { pool })
+    }
+
+    /// Closes every connection of the pool.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn check_code(what: &str, code: &str) -> Result<()> {
+    if code.is_empty()
+        || code.len() > 64
+        || code.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(StoreError::Invalid(format!(
+            "{what} '{code}' must be 1 to 64 characters without spaces"
+        )));
+    }
+    Ok(())
+}
+
+fn check_agency(agency: &NewAgency) -> Result<()> {
+    check_code("agency code", &agency.code)?;
+    if !AGENCY_KINDS.contains(&agency.kind.as_str()) {
+        return Err(StoreError::Invalid(format!(
+            "agency kind '{}' is unknown; expected one of {}",
+            agency.kind,
+            AGENCY_KINDS.join(", ")
+        )));
+    }
+    let c = agency.country.as_bytes();
+    if c.len() != 2 || !c.iter().all(u8::is_ascii_uppercase) {
+        return Err(StoreError::Invalid(format!(
+            "agency country '{}' is not an uppercase iso 3166-1 alpha-2 code like KH",
+            agency.country
+        )));
+    }
+    Ok(())
+}
+
+fn check_user(user: &NewUser) -> Result<()> {
+    check_code("user name", &user.name)?;
+    if !ROLES.contains(&user.role.as_str()) {
+        return Err(StoreError::Invalid(format!(
+            "role '{}' is unknown; expected one of {}",
+            user.role,
+            ROLES.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+fn get<'r, T>(row: &'r PgRow, column: &str) -> Result<T>
+where
+    T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
+    row.try_get(column).map_err(backend)
+}
+
+fn agency_of(row: &PgRow) -> Result<Agency> {
+    Ok(Agency {
+        code: get(row, "code")?,
+        name: get(row, "name")?,
+        country: get(row, "country")?,
+        kind: get(row, "kind")?,
+        contact: get(row, "contact")?,
+        created: get(row, "created")?,
+    })
+}
+
+fn user_of(row: &PgRow) -> Result<User> {
+    Ok(User {
+        id: get(row, "id")?,
+        agency: get(row, "agency")?,
+        name: get(row, "name")?,
+        role: get(row, "role")?,
+        created: get(row, "created")?,
+    })
+}
+
+const REPORT_COLUMNS: &str = "seq, agency, revision, accepted, digest, body";
+
+fn stored_report(row: &PgRow) -> Result<StoredReport> {
+    let seq: i64 = get(row, "seq")?;
+    let agency: String = get(row, "agency")?;
+    let revision: i32 = get(row, "revision")?;
+    let body: String = get(row, "body")?;
+    let report: Report = serde_json::from_str(&body).map_err(|e| {
+        StoreError::Backend(format!(
+            "stored report {seq} of agency {agency} cannot be read back: {e}"
+        ))
+    })?;
+    Ok(StoredReport {
+        seq,
+        agency,
+        revision: u32::try_from(revision).unwrap_or(0),
+        accepted: get(row, "accepted")?,
+        digest: get(row, "digest")?,
+        report,
+    })
+}
+
+const POSTING_COLUMNS: &str =
+    "r.seq, r.agency, r.id, r.tlp, r.recipients, r.hit_notification, r.received";
+
+fn posting(row: &PgRow) -> Result<Posting> {
+    let tlp: String = get(row, "tlp")?;
+    Ok(Posting {
+        seq: get(row, "seq")?,
+        agency: get(row, "agency")?,
+        report_id: get(row, "id")?,
+        tlp: tlp
+            .parse::<Tlp>()
+            .map_err(|e| StoreError::Backend(format!("stored marking is unreadable: {e}")))?,
+        recipients: get(row, "recipients")?,
+        hit_notification: get(row, "hit_notification")?,
+        received: get(row, "received")?,
+    })
+}
+
+const AUDIT_COLUMNS: &str =
+    "SELECT seq, at, actor, user_id, action, owner, subject, prev_hash, hash FROM audit";
+
+fn audit_record(row: &PgRow) -> Result<AuditRecord> {
+    Ok(AuditRecord {
+        seq: get(row, "seq")?,
+        event: AuditEvent {
+            at: get(row, "at")?,
+            actor: get(row, "actor")?,
+            user: get(row, "user_id")?,
+            action: get(row, "action")?,
+            owner: get(row, "owner")?,
+            subject: get(row, "subject")?,
+        },
+        prev_hash: get(row, "prev_hash")?,
+        hash: get(row, "hash")?,
+    })
+}
+
+fn all<T>(rows: Vec<PgRow>, read: impl Fn(&PgRow) -> Result<T>) -> Result<Vec<T>> {
+    rows.iter().map(read).collect()
+}
+
+/// Reports prepared between two yields to the async runtime.
+const PREPARE_CHUNK: usize = 128;
+
+#[async_trait]
+impl Store for PostgresStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn create_agency(&self, agency: &NewAgency) -> Result<Agency> {
+        check_agency(agency)?;
+        let row = sqlx::query(
+            "INSERT INTO agencies (code, name, country, kind, contact, created)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO NOTHING
+             RETURNING code, name, country, kind, contact, created",
+        )
+        .bind(&agency.code)
+        .bind(&agency.name)
+        .bind(&agency.country)
+        .bind(&agency.kind)
+        .bind(&agency.contact)
+        .bind(Utc::now().trunc_subsecs(6))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        match row {
+            Some(row) => agency_of(&row),
+            None => Err(StoreError::Conflict(format!(
+                "agency '{}' already exists",
+                agency.code
+            ))),
+        }
+    }
+
+    async fn agency(&self, code: &str) -> Result<Option<Agency>> {
+        let row = sqlx::query(
+            "SELECT code, name, country, kind, contact, created FROM agencies WHERE code = $1",
+        )
+        .bind(code)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.as_ref().map(agency_of).transpose()
+    }
+
+    async fn agencies(&self) -> Result<Vec<Agency>> {
+        let rows = sqlx::query(
+            "SELECT code, name, country, kind, contact, created FROM agencies ORDER BY code",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        all(rows, agency_of)
+    }
+
+    async fn create_user(&self, user: &NewUser) -> Result<User> {
+        check_user(user)?;
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let known = sqlx::query("SELECT 1 FROM agencies WHERE code = $1")
+            .bind(&user.agency)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if known.is_none() {
+            return Err(StoreError::NotFound(format!(
+                "agency '{}' does not exist",
+                user.agency
+            )));
+        }
+        let row = sqlx::query(
+            "INSERT INTO users (agency, name, role, created) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (agency, name) DO NOTHING
+             RETURNING id, agency, name, role, created",
+        )
+        .bind(&user.agency)
+        .bind(&user.name)
+        .bind(&user.role)
+        .bind(Utc::now().trunc_subsecs(6))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let Some(row) = row else {
+            return Err(StoreError::Conflict(format!(
+                "agency '{}' already has a user named '{}'",
+                user.agency, user.name
+            )));
+        };
+        let user = user_of(&row)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(user)
+    }
+
+    async fn users(&self, agency: &str) -> Result<Vec<User>> {
+        let rows = sqlx::query(
+            "SELECT id, agency, name, role, created FROM users WHERE agency = $1 ORDER BY id",
+        )
+        .bind(agency)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        all(rows, user_of)
+    }
+
+    async fn create_token(&self, token: &NewToken) -> Result<Token> {
+        if token.digest.is_empty() {
+            return Err(StoreError::Invalid(
+                "a token digest may not be empty".into(),
+            ));
+        }
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let owner = sqlx::query("SELECT agency, role FROM users WHERE id = $1")
+            .bind(token.user_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let Some(owner) = owner else {
+            return Err(StoreError::NotFound(format!(
+                "user {} does not exist",
+                token.user_id
+            )));
+        };
+        let created = token.created.trunc_subsecs(6);
+        let inserted = sqlx::query(
+            "INSERT INTO tokens (user_id, digest, label, created) VALUES ($1, $2, $3, $4)
+             RETURNING id",
+        )
+        .bind(token.user_id)
+        .bind(&token.digest)
+        .bind(&token.label)
+        .bind(created)
+        .fetch_one(&mut *tx)
+        .await;
+        let id: i64 = match inserted {
+            Ok(row) => get(&row, "id")?,
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::Conflict(
+                    "a token with this digest already exists; generate a new secret".into(),
+                ));
+            }
+            Err(e) => return Err(backend(e)),
+        };
+        tx.commit().await.map_err(backend)?;
+        Ok(Token {
+            id,
+            user_id: token.user_id,
+            agency: get(&owner, "agency")?,
+            role: get(&owner, "role")?,
+            label: token.label.clone(),
+            created,
+            revoked: None,
+        })
+    }
+
+    async fn token_by_digest(&self, digest: &[u8]) -> Result<Option<Token>> {
+        let row = sqlx::query(
+            "SELECT t.id, t.user_id, u.agency, u.role, t.label, t.created, t.revoked
+             FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = $1",
+        )
+        .bind(digest)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.map(|row| {
+            Ok(Token {
+                id: get(&row, "id")?,
+                user_id: get(&row, "user_id")?,
+                agency: get(&row, "agency")?,
+                role: get(&row, "role")?,
+                label: get(&row, "label")?,
+                created: get(&row, "created")?,
+                revoked: get(&row, "revoked")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn revoke_token(&self, id: i64, at: DateTime<Utc>) -> Result<bool> {
+        let done = sqlx::query("UPDATE tokens SET revoked = $2 WHERE id = $1 AND revoked IS NULL")
+            .bind(id)
+            .bind(at.trunc_subsecs(6))
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn submit(
+        &self,
+        agency: &str,
+        reports: &[Report],
+        accepted: DateTime<Utc>,
+    ) -> Result<Vec<SubmitOutcome>> {
+        let mut rows = Vec::with_capacity(reports.len());
+        for chunk in reports.chunks(PREPARE_CHUNK) {
+            for report in chunk {
+                rows.push(submit::prepare(report)?);
+            }
+            if reports.len() > PREPARE_CHUNK {
+                tokio::task::yield_now().await;
+            }
+        }
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        // An error drops `tx`, which rolls everything back.
+        let outcomes = submit::submit(&mut tx, agency, &rows, accepted).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(outcomes)
+    }
+
+    async fn report(&self, agency: &str, id: &str) -> Result<Option<StoredReport>> {
+        let row = sqlx::query(&format!(
+            "SELECT {REPORT_COLUMNS} FROM reports WHERE agency = $1 AND id = $2 AND current"
+        ))
+        .bind(agency)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.as_ref().map(stored_report).transpose()
+    }
+
+    async fn revisions(&self, agency: &str, id: &str) -> Result<Vec<StoredReport>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {REPORT_COLUMNS} FROM reports WHERE agency = $1 AND id = $2 ORDER BY revision"
+        ))
+        .bind(agency)
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        all(rows, stored_report)
+    }
+
+    async fn reports_after(&self, after: i64, limit: u32) -> Result<Vec<StoredReport>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {REPORT_COLUMNS} FROM reports WHERE seq > $1 AND current ORDER BY seq LIMIT $2"
+        ))
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        all(rows, stored_report)
+    }
+
+    async fn postings(&self, selector: &str) -> Result<Vec<Posting>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {POSTING_COLUMNS}
+             FROM selectors s
+             JOIN report_selectors rs ON rs.selector_id = s.id
+             JOIN reports r ON r.seq = rs.report_seq
+             WHERE s.text = $1
+             ORDER BY r.seq"
+        ))
+        .bind(selector)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        all(rows, posting)
+    }
+
+    async fn postings_after(&self, after: i64, limit: u32) -> Result<Vec<SelectorPosting>> {
+        // The postings of whole reports, so that paging never splits one;
+        // only reports holding selectors count toward the limit.
+        let rows = sqlx::query(&format!(
+            "WITH page AS (
+                 SELECT seq FROM reports
+                 WHERE seq > $1 AND current
+                   AND EXISTS (SELECT 1 FROM report_selectors WHERE report_seq = reports.seq)
+                 ORDER BY seq LIMIT $2
+             )
+             SELECT {POSTING_COLUMNS}, s.text AS selector
+             FROM page
+             JOIN reports r ON r.seq = page.seq
+             JOIN report_selectors rs ON rs.report_seq = r.seq
+             JOIN selectors s ON s.id = rs.selector_id
+             ORDER BY r.seq, s.text COLLATE \"C\""
+        ))
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        all(rows, |row| {
+            Ok(SelectorPosting {
+                selector: get(row, "selector")?,
+                posting: posting(row)?,
+            })
+        })
+    }
+
+    async fn counts(&self) -> Result<Counts> {
+        // One statement: one snapshot.
+        let row = sqlx::query(
+            "SELECT (SELECT count(*) FROM agencies) AS agencies,
+                    (SELECT count(*) FROM reports WHERE current) AS reports,
+                    (SELECT count(*) FROM reports) AS revisions,
+                    (SELECT count(*) FROM selectors) AS selectors,
+                    (SELECT count(*) FROM report_selectors) AS links,
+                    (SELECT count(*) FROM audit) AS audit",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend)?;
+        let n = |c: &str| -> Result<u64> { get::<i64>(&row, c).map(|v| v.max(0) as u64) };
+        Ok(Counts {
+            agencies: n("agencies")?,
+            reports: n("reports")?,
+            revisions: n("revisions")?,
+            selectors: n("selectors")?,
+            links: n("links")?,
+            audit: n("audit")?,
+        })
+    }
+
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<Vec<AuditRecord>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The hash must cover the time as stored, to the microsecond.
+        let events: Vec<AuditEvent> = events
+            .iter()
+            .map(|e| AuditEvent {
+                at: e.at.trunc_subsecs(6),
+                ..e.clone()
+            })
+            .collect();
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        // One appender at a time across every replica: the chain cannot fork.
+        sqlx::query("LOCK TABLE audit IN EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let last = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let (last_seq, last_hash) = match last {
+            Some(row) => (get::<i64>(&row, "seq")?, get::<String>(&row, "hash")?),
+            None => (0, GENESIS.to_owned()),
+        };
+        let records = audit::extend(last_seq, &last_hash, &events);
+        sqlx::query(
+            "INSERT INTO audit (seq, at, actor, user_id, action, owner, subject, prev_hash, hash)
+             SELECT * FROM UNNEST($1::int8[], $2::timestamptz[], $3::text[], $4::int8[],
+                                  $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])",
+        )
+        .bind(records.iter().map(|r| r.seq).collect::<Vec<_>>())
+        .bind(records.iter().map(|r| r.event.at).collect::<Vec<_>>())
+        .bind(
+            records
+                .iter()
+                .map(|r| r.event.actor.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(records.iter().map(|r| r.event.user).collect::<Vec<_>>())
+        .bind(
+            records
+                .iter()
+                .map(|r| r.event.action.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            records
+                .iter()
+                .map(|r| r.event.owner.as_deref())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            records
+                .iter()
+                .map(|r| r.event.subject.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            records
+                .iter()
+                .map(|r| r.prev_hash.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(records.iter().map(|r| r.hash.as_str()).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(records)
+    }
+
+    async fn audit_after(&self, after: i64, limit: u32) -> Result<Vec<AuditRecord>> {
+        let rows = sqlx::query(&format!(
+            "{AUDIT_COLUMNS} WHERE seq > $1 ORDER BY seq LIMIT $2"
+        ))
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        all(rows, audit_record)
+    }
+
+    async fn audit_for_owner(
+        &self,
+        owner: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>> {
+        let rows = sqlx::query(&format!(
+            "{AUDIT_COLUMNS} WHERE owner = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+        ))
+        .bind(owner)
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        all(rows, audit_record)
+    }
+}

@@ -1,0 +1,118 @@
+-- Cordon's first schema: agencies, users, tokens, append-only reports with
+-- revisions, selectors and their links to current revisions, and the
+-- hash-chained audit log.
+--
+-- Times are RFC 3339 text in UTC with microseconds
+-- (2026-03-01T10:00:00.000000Z): readable in the sqlite shell and ordered
+-- when compared as text.
+
+CREATE TABLE agencies (
+    code    TEXT PRIMARY KEY,
+    name    TEXT NOT NULL,
+    country TEXT NOT NULL,
+    kind    TEXT NOT NULL,
+    contact TEXT NOT NULL,
+    created TEXT NOT NULL
+);
+
+CREATE TABLE users (
+    id      INTEGER PRIMARY KEY,
+    agency  TEXT NOT NULL REFERENCES agencies (code),
+    name    TEXT NOT NULL,
+    role    TEXT NOT NULL,
+    created TEXT NOT NULL,
+    UNIQUE (agency, name)
+);
+
+-- Only a keyed digest of a token is kept, never the secret.
+CREATE TABLE tokens (
+    id      INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users (id),
+    digest  BLOB NOT NULL UNIQUE,
+    label   TEXT NOT NULL,
+    created TEXT NOT NULL,
+    revoked TEXT
+);
+
+-- One row per revision; `seq` is the global ingest sequence. Exactly one
+-- revision of an (agency, id) is current: the newest.
+CREATE TABLE reports (
+    seq              INTEGER PRIMARY KEY,
+    agency           TEXT NOT NULL REFERENCES agencies (code),
+    id               TEXT NOT NULL,
+    revision         INTEGER NOT NULL,
+    current          INTEGER NOT NULL,
+    digest           TEXT NOT NULL,
+    kind             TEXT NOT NULL,
+    country          TEXT NOT NULL,
+    received         TEXT NOT NULL,
+    accepted         TEXT NOT NULL,
+    tlp              TEXT NOT NULL,
+    recipients       TEXT NOT NULL, -- JSON array of agency codes
+    hit_notification INTEGER NOT NULL,
+    body             TEXT NOT NULL, -- the report as JSON
+    UNIQUE (agency, id, revision)
+);
+
+-- Counting and listing current reports without reading their bodies.
+CREATE INDEX reports_current ON reports (seq) WHERE current = 1;
+
+CREATE TABLE selectors (
+    id   INTEGER PRIMARY KEY,
+    text TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL
+);
+
+-- Links of current revisions only: a superseded revision loses its links,
+-- keeps its body.
+CREATE TABLE report_selectors (
+    selector_id INTEGER NOT NULL REFERENCES selectors (id),
+    report_seq  INTEGER NOT NULL REFERENCES reports (seq),
+    PRIMARY KEY (selector_id, report_seq)
+) WITHOUT ROWID;
+
+CREATE INDEX report_selectors_by_report ON report_selectors (report_seq);
+
+CREATE TABLE audit (
+    seq       INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    user_id   INTEGER,
+    action    TEXT NOT NULL,
+    owner     TEXT,
+    subject   TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+);
+
+CREATE INDEX audit_by_owner ON audit (owner, seq);
+
+-- Append-only, enforced by the database as well as by the code.
+CREATE TRIGGER audit_is_append_only_update BEFORE UPDATE ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only');
+END;
+
+CREATE TRIGGER audit_is_append_only_delete BEFORE DELETE ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only');
+END;
+
+CREATE TRIGGER reports_are_append_only_delete BEFORE DELETE ON reports
+BEGIN
+    SELECT RAISE(ABORT, 'reports are append-only; a correction is a new revision');
+END;
+
+-- Only the `current` flag of a stored revision may change, and only from
+-- current to superseded.
+CREATE TRIGGER reports_are_append_only_update BEFORE UPDATE ON reports
+WHEN NEW.seq IS NOT OLD.seq OR NEW.agency IS NOT OLD.agency OR NEW.id IS NOT OLD.id
+    OR NEW.revision IS NOT OLD.revision OR NEW.digest IS NOT OLD.digest
+    OR NEW.body IS NOT OLD.body OR NEW.accepted IS NOT OLD.accepted
+    OR NEW.received IS NOT OLD.received OR NEW.tlp IS NOT OLD.tlp
+    OR NEW.recipients IS NOT OLD.recipients OR NEW.hit_notification IS NOT OLD.hit_notification
+    OR NEW.kind IS NOT OLD.kind OR NEW.country IS NOT OLD.country
+    OR (OLD.current = 0 AND NEW.current <> 0)
+BEGIN
+    SELECT RAISE(ABORT, 'reports are append-only; a correction is a new revision');
+END;

@@ -1,0 +1,122 @@
+//! Conversions between Cordon's records and SQLite values, and between
+//! SQLite errors and [`StoreError`].
+
+use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use cordon_core::{Report, Tlp};
+use cordon_store::{Posting, StoreError, StoredReport};
+use rusqlite::Row;
+
+/// A time as stored: RFC 3339, UTC, microseconds. PostgreSQL keeps
+/// microseconds too, so both backends hand back the same instant.
+pub(crate) fn time_text(t: DateTime<Utc>) -> String {
+    t.trunc_subsecs(6)
+        .to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// The instant a stored time names.
+pub(crate) fn parse_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Backend(format!("stored time '{text}' is unreadable: {e}")))
+}
+
+/// Maps a SQLite failure to the error callers see.
+pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
+    StoreError::Backend(format!("sqlite: {e}"))
+}
+
+/// Whether the failure is a UNIQUE or PRIMARY KEY violation.
+pub(crate) fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+    )
+}
+
+/// Reads a TLP label written by [`Tlp::as_str`].
+pub(crate) fn parse_tlp(text: &str) -> Result<Tlp, StoreError> {
+    text.parse()
+        .map_err(|e| StoreError::Backend(format!("stored marking is unreadable: {e}")))
+}
+
+/// Reads a JSON array of recipient codes.
+pub(crate) fn parse_recipients(text: &str) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::Backend(format!("stored recipients '{text}' are unreadable: {e}")))
+}
+
+/// The columns [`stored_report`] reads, in its order.
+pub(crate) const REPORT_COLUMNS: &str = "seq, agency, revision, accepted, digest, body";
+
+/// Reads a row selected with [`REPORT_COLUMNS`].
+pub(crate) fn stored_report(row: &Row<'_>) -> Result<StoredReport, StoreError> {
+    let seq: i64 = row.get(0).map_err(backend)?;
+    let agency: String = row.get(1).map_err(backend)?;
+    let revision: u32 = row.get(2).map_err(backend)?;
+    let accepted: String = row.get(3).map_err(backend)?;
+    let digest: String = row.get(4).map_err(backend)?;
+    let body: String = row.get(5).map_err(backend)?;
+    let report: Report = serde_json::from_str(&body).map_err(|e| {
+        StoreError::Backend(format!(
+            "stored report {seq} of agency {agency} cannot be read back: {e}"
+        ))
+    })?;
+    Ok(StoredReport {
+        seq,
+        agency,
+        revision,
+        accepted: parse_time(&accepted)?,
+        digest,
+        report,
+    })
+}
+
+/// The columns [`posting`] reads, in its order, from a `reports` row
+/// aliased `r`.
+pub(crate) const POSTING_COLUMNS: &str =
+    "r.seq, r.agency, r.id, r.tlp, r.recipients, r.hit_notification, r.received";
+
+/// Reads a row selected with [`POSTING_COLUMNS`].
+pub(crate) fn posting(row: &Row<'_>) -> Result<Posting, StoreError> {
+    let tlp: String = row.get(3).map_err(backend)?;
+    let recipients: String = row.get(4).map_err(backend)?;
+    let received: String = row.get(6).map_err(backend)?;
+    Ok(Posting {
+        seq: row.get(0).map_err(backend)?,
+        agency: row.get(1).map_err(backend)?,
+        report_id: row.get(2).map_err(backend)?,
+        tlp: parse_tlp(&tlp)?,
+        recipients: parse_recipients(&recipients)?,
+        hit_notification: row.get(5).map_err(backend)?,
+        received: parse_time(&received)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_keep_microseconds_and_sort_as_text() {
+        let t: DateTime<Utc> = "2026-03-01T10:00:00.123456789Z".parse().unwrap();
+        assert_eq!(time_text(t), "2026-03-01T10:00:00.123456Z");
+        assert_eq!(parse_time(&time_text(t)).unwrap(), t.trunc_subsecs(6));
+        let later: DateTime<Utc> = "2026-03-01T10:00:01Z".parse().unwrap();
+        assert!(time_text(t) < time_text(later));
+    }
+
+    #[test]
+    fn unreadable_values_are_backend_errors_not_panics() {
+        assert!(matches!(
+            parse_time("yesterday"),
+            Err(StoreError::Backend(_))
+        ));
+        assert!(matches!(parse_tlp("PINK"), Err(StoreError::Backend(_))));
+        assert!(matches!(
+            parse_recipients("[1"),
+            Err(StoreError::Backend(_))
+        ));
+    }
+}

@@ -1,0 +1,346 @@
+//! The single writer: one thread that owns the write connection and commits
+//! whatever writes are waiting in one transaction (group commit).
+//!
+//! SQLite allows one writer at a time and an fsync per commit costs far more
+//! than the inserts themselves, so concurrent callers are coalesced: the
+//! thread takes the first job, then every job already queued (up to a bound),
+//! runs each inside its own SAVEPOINT, commits once, and only then answers
+//! each caller. A job that fails rolls back to its savepoint alone; the
+//! others still commit. A caller hears "ok" only after COMMIT returned with
+//! `synchronous=FULL` (invariant 2).
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use cordon_store::StoreError;
+use rusqlite::Connection;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::codec::backend;
+
+/// Most jobs in one group commit.
+const MAX_JOBS: usize = 512;
+/// Most reports in one group commit: large enough to amortise the fsync,
+/// small enough that one transaction does not hold the WAL for long.
+const MAX_WEIGHT: usize = 20_000;
+
+/// What a job sees while it runs: the connection, inside a transaction and
+/// inside the job's savepoint, and the selector-id cache.
+#[derive(Debug)]
+pub(crate) struct WriteCtx<'a> {
+    pub conn: &'a Connection,
+    pub selectors: &'a mut SelectorIds,
+}
+
+/// A queued write.
+pub(crate) trait Job: Send {
+    /// How many reports the job writes; bounds the size of a group.
+    fn weight(&self) -> usize;
+    /// Runs the job's statements. `Err` rolls the job back to its savepoint.
+    fn run(&mut self, ctx: &mut WriteCtx<'_>) -> Result<(), StoreError>;
+    /// Answers the caller once the group's fate is known.
+    fn finish(self: Box<Self>, committed: Result<(), &StoreError>);
+}
+
+type Work<T> = Box<dyn FnOnce(&mut WriteCtx<'_>) -> Result<T, StoreError> + Send>;
+
+/// A job made of a closure and the channel its caller waits on.
+struct Task<T> {
+    weight: usize,
+    work: Option<Work<T>>,
+    outcome: Option<Result<T, StoreError>>,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+}
+
+impl<T: Send> Job for Task<T> {
+    fn weight(&self) -> usize {
+        self.weight
+    }
+
+    fn run(&mut self, ctx: &mut WriteCtx<'_>) -> Result<(), StoreError> {
+        let Some(work) = self.work.take() else {
+            return Err(StoreError::Backend("a write job ran twice".into()));
+        };
+        let outcome = work(ctx);
+        let status = match &outcome {
+            Ok(_) => Ok(()),
+            // The job's own error is its answer; the writer only needs to
+            // know that it must roll back.
+            Err(e) => Err(StoreError::Backend(e.to_string())),
+        };
+        self.outcome = Some(outcome);
+        status
+    }
+
+    fn finish(self: Box<Self>, committed: Result<(), &StoreError>) {
+        let answer = match (self.outcome, committed) {
+            (Some(Err(own)), _) => Err(own),
+            (Some(Ok(value)), Ok(())) => Ok(value),
+            (_, Err(e)) => Err(StoreError::Backend(format!(
+                "the write was rolled back: {e}"
+            ))),
+            (None, Ok(())) => Err(StoreError::Backend("the write never ran".into())),
+        };
+        // The caller may have gone away (a cancelled request); the write
+        // stands either way.
+        let _ = self.reply.send(answer);
+    }
+}
+
+/// Handle for queueing writes.
+#[derive(Debug, Clone)]
+pub(crate) struct WriterHandle {
+    jobs: mpsc::Sender<Box<dyn Job>>,
+}
+
+impl std::fmt::Debug for dyn Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job")
+            .field("weight", &self.weight())
+            .finish()
+    }
+}
+
+impl WriterHandle {
+    /// Queues `work` and waits until it is committed (or has failed).
+    pub(crate) async fn write<T, F>(&self, weight: usize, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut WriteCtx<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let task = Task {
+            weight,
+            work: Some(Box::new(work)),
+            outcome: None,
+            reply,
+        };
+        self.jobs
+            .send(Box::new(task))
+            .await
+            .map_err(|_| StoreError::Backend("the sqlite writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Backend("the sqlite writer stopped before answering".into()))?
+    }
+}
+
+/// Starts the writer thread on `conn`; it runs until every handle is dropped.
+pub(crate) fn spawn(
+    conn: Connection,
+    selector_cache: usize,
+) -> std::io::Result<(WriterHandle, std::thread::JoinHandle<()>)> {
+    let (tx, rx) = mpsc::channel(MAX_JOBS * 2);
+    let writer = Writer {
+        conn,
+        selectors: SelectorIds::new(selector_cache),
+    };
+    let thread = std::thread::Builder::new()
+        .name("cordon-sqlite-writer".into())
+        .spawn(move || writer.run(rx))?;
+    Ok((WriterHandle { jobs: tx }, thread))
+}
+
+struct Writer {
+    conn: Connection,
+    selectors: SelectorIds,
+}
+
+impl Writer {
+    fn run(mut self, mut jobs: mpsc::Receiver<Box<dyn Job>>) {
+        while let Some(first) = jobs.blocking_recv() {
+            let mut weight = first.weight();
+            let mut group = vec![first];
+            while group.len() < MAX_JOBS && weight < MAX_WEIGHT {
+                match jobs.try_recv() {
+                    Ok(job) => {
+                        weight += job.weight();
+                        group.push(job);
+                    }
+                    Err(_) => break,
+                }
+            }
+            self.commit_group(group);
+        }
+    }
+
+    /// Runs a group of jobs in one transaction and answers each.
+    fn commit_group(&mut self, mut group: Vec<Box<dyn Job>>) {
+        let result = self.run_group(&mut group);
+        match &result {
+            Ok(()) => self.selectors.commit(),
+            Err(e) => {
+                self.selectors.abort();
+                tracing::error!(error = %e, jobs = group.len(), "sqlite group commit failed");
+                if !self.conn.is_autocommit() {
+                    // Already failing; a failed rollback leaves nothing more
+                    // to undo because SQLite rolls back on close.
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                }
+            }
+        }
+        let committed = result.as_ref().map(|_| ());
+        for job in group {
+            job.finish(committed);
+        }
+    }
+
+    fn run_group(&mut self, group: &mut [Box<dyn Job>]) -> Result<(), StoreError> {
+        let conn = &self.conn;
+        exec(conn, "BEGIN IMMEDIATE")?;
+        for job in group.iter_mut() {
+            exec(conn, "SAVEPOINT job")?;
+            let mark = self.selectors.mark();
+            let mut ctx = WriteCtx {
+                conn,
+                selectors: &mut self.selectors,
+            };
+            let ran = catch_unwind(AssertUnwindSafe(|| job.run(&mut ctx)));
+            match ran {
+                Ok(Ok(())) => exec(conn, "RELEASE job")?,
+                Ok(Err(_)) => {
+                    if conn.is_autocommit() {
+                        // SQLite itself rolled the whole transaction back
+                        // (disk full, I/O error): nothing of the group stands.
+                        return Err(StoreError::Backend(
+                            "sqlite rolled the transaction back after an error".into(),
+                        ));
+                    }
+                    exec(conn, "ROLLBACK TO job")?;
+                    exec(conn, "RELEASE job")?;
+                    self.selectors.rollback_to(mark);
+                }
+                Err(_) => {
+                    return Err(StoreError::Backend(
+                        "a write failed unexpectedly (internal error); nothing of its group was written".into(),
+                    ));
+                }
+            }
+        }
+        exec(conn, "COMMIT")
+    }
+}
+
+fn exec(conn: &Connection, sql: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(sql)
+        .and_then(|mut s| s.execute([]))
+        .map(|_| ())
+        .map_err(backend)
+}
+
+/// Selector ids by canonical text, so that re-seen selectors cost no
+/// statement.
+///
+/// Committed ids are never wrong (selectors are never deleted), so the
+/// cache need not be complete: a miss falls back to the database. Two
+/// generations bound its memory: when the young map reaches its capacity it
+/// becomes the old one and the previous old one is dropped, which keeps
+/// recently used selectors (roughly LRU) at a cost of at most two maps.
+/// Ids inserted by the running transaction are kept apart until COMMIT,
+/// because a rollback would make them point at nothing.
+#[derive(Debug)]
+pub(crate) struct SelectorIds {
+    capacity: usize,
+    young: HashMap<Box<str>, i64>,
+    old: HashMap<Box<str>, i64>,
+    /// Inserted by the open transaction, in order, for savepoint rollback.
+    pending: Vec<(Box<str>, i64)>,
+    pending_index: HashMap<Box<str>, i64>,
+}
+
+impl SelectorIds {
+    pub(crate) fn new(capacity: usize) -> Self {
+        SelectorIds {
+            capacity,
+            young: HashMap::new(),
+            old: HashMap::new(),
+            pending: Vec::new(),
+            pending_index: HashMap::new(),
+        }
+    }
+
+    pub(crate) fn get(&mut self, text: &str) -> Option<i64> {
+        if let Some(id) = self.young.get(text) {
+            return Some(*id);
+        }
+        if let Some((k, id)) = self.old.remove_entry(text) {
+            self.remember(k, id);
+            return Some(id);
+        }
+        self.pending_index.get(text).copied()
+    }
+
+    /// Records an id read from committed data.
+    pub(crate) fn remember(&mut self, text: Box<str>, id: i64) {
+        if self.capacity == 0 {
+            return;
+        }
+        if self.young.len() >= self.capacity {
+            self.old = std::mem::take(&mut self.young);
+        }
+        self.young.insert(text, id);
+    }
+
+    /// Records an id inserted by the open transaction.
+    pub(crate) fn insert_pending(&mut self, text: &str, id: i64) {
+        self.pending.push((text.into(), id));
+        self.pending_index.insert(text.into(), id);
+    }
+
+    fn mark(&self) -> usize {
+        self.pending.len()
+    }
+
+    fn rollback_to(&mut self, mark: usize) {
+        for (text, _) in self.pending.drain(mark..) {
+            self.pending_index.remove(&text);
+        }
+    }
+
+    fn commit(&mut self) {
+        self.pending_index.clear();
+        for (text, id) in std::mem::take(&mut self.pending) {
+            self.remember(text, id);
+        }
+    }
+
+    fn abort(&mut self) {
+        self.pending.clear();
+        self.pending_index.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_stays_bounded_and_keeps_recent_ids() {
+        let mut ids = SelectorIds::new(2);
+        ids.remember("a".into(), 1);
+        ids.remember("b".into(), 2);
+        ids.remember("c".into(), 3); // a, b become old
+        assert_eq!(ids.get("a"), Some(1)); // promoted back to young
+        ids.remember("d".into(), 4); // young {c, a} full: it becomes old
+        assert_eq!(ids.get("b"), None);
+        assert_eq!(ids.get("c"), Some(3));
+        assert!(ids.young.len() + ids.old.len() <= 4);
+    }
+
+    #[test]
+    fn pending_ids_vanish_on_rollback_and_stay_on_commit() {
+        let mut ids = SelectorIds::new(10);
+        ids.insert_pending("a", 1);
+        let mark = ids.mark();
+        ids.insert_pending("b", 2);
+        assert_eq!(ids.get("b"), Some(2));
+        ids.rollback_to(mark);
+        assert_eq!(ids.get("b"), None);
+        assert_eq!(ids.get("a"), Some(1));
+        ids.commit();
+        assert_eq!(ids.get("a"), Some(1));
+        ids.insert_pending("c", 3);
+        ids.abort();
+        assert_eq!(ids.get("c"), None);
+    }
+}
