@@ -275,16 +275,21 @@ fn check_name(raw: &str, name: &str, ctx: Ctx) -> Result<(), SelectorError> {
 /// itself a public suffix; an error when its suffix is not in the list or
 /// the registrable label is malformed.
 fn registrable(name: &str, ctx: Ctx) -> Result<Option<&str>, SelectorError> {
-    let known = psl::suffix(name.as_bytes()).is_some_and(|s| s.is_known());
-    if !known {
-        let tld = name.rsplit('.').next().unwrap_or(name);
-        return Err(ctx.err(format!(
-            "{} '{name}' has no known public suffix: '{tld}' is not a top-level domain in the public suffix list",
-            ctx.what
-        )));
-    }
-    let Some(domain) = psl::domain(name.as_bytes()) else {
-        return Ok(None);
+    // One lookup on the common path; the suffix alone only for the errors.
+    let domain = match psl::domain(name.as_bytes()) {
+        Some(domain) if domain.suffix().is_known() => domain,
+        found => {
+            let known =
+                found.is_none() && psl::suffix(name.as_bytes()).is_some_and(|s| s.is_known());
+            if known {
+                return Ok(None);
+            }
+            let tld = name.rsplit('.').next().unwrap_or(name);
+            return Err(ctx.err(format!(
+                "{} '{name}' has no known public suffix: '{tld}' is not a top-level domain in the public suffix list",
+                ctx.what
+            )));
+        }
     };
     let domain_len = domain.as_bytes().len();
     let suffix_len = domain.suffix().as_bytes().len();
