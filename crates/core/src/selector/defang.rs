@@ -14,7 +14,7 @@
 //! | `[@]` `(@)` `{@}` `[at]` `(at)` `{at}` | `@` |
 //! | `[:]` `(:)` `{:}` | `:` |
 //! | `[://]` `(://)` `{://}` | `://` |
-//! | ` dot ` and ` at ` between words, and any bracketed form above with spaces around it | `.` and `@` |
+//! | ` dot ` and ` at ` between words, and the bracketed dot and at forms with spaces around them (` [.] `, ` (at) `) | `.` and `@` |
 //!
 //! The spaced forms (`john at evil dot com`, `evil [.] com`) are re-fanged
 //! only when *every* space in the input belongs to such a separator: a
