@@ -138,7 +138,7 @@ fn submission_of(
                             currency: currency.trim().to_owned(),
                         })
                     })
-                    .collect::<Result<_, _>>()?
+                    .collect::<Result<_, (String, String)>>()?
             }
             "lat" => lat = Some(number(name, value)?),
             "lon" => lon = Some(number(name, value)?),

@@ -17,7 +17,7 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use cordon_store::{Store, SubmitOutcome};
 
-pub use validate::{LineError, validate_file};
+pub use validate::validate_file;
 
 use crate::progress;
 

@@ -72,7 +72,7 @@ pub fn validate_file(path: &Path, now: DateTime<Utc>) -> anyhow::Result<Checked>
 pub fn validate_json_lines(input: impl BufRead, now: DateTime<Utc>) -> anyhow::Result<Checked> {
     let mut checked = Checked::default();
     let mut block: Vec<(u64, String)> = Vec::with_capacity(BLOCK);
-    let mut flush = |block: &mut Vec<(u64, String)>, checked: &mut Checked| {
+    let flush = |block: &mut Vec<(u64, String)>, checked: &mut Checked| {
         let (reports, errors) = check_parallel(block, |(line, text)| {
             let submission: ReportSubmission = serde_json::from_str(text).map_err(|e| LineError {
                 line: *line,
