@@ -483,7 +483,7 @@ fn evm(value: &str, chain: &'static str, bare_hex_ok: bool) -> Result<Selector, 
     if let Some((i, c)) = hex.char_indices().find(|(_, c)| !c.is_ascii_hexdigit()) {
         return Err(invalid(format!(
             "{chain} address contains '{c}' at position {}, which is not a hex digit",
-            i + 3
+            value.len() - hex.len() + i + 1
         )));
     }
     if hex.len() != 40 {
@@ -862,7 +862,7 @@ mod tests {
             (
                 "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaeg",
                 None,
-                "not a hex digit",
+                "'g' at position 42, which is not a hex digit",
             ),
             (
                 "52908400098527886e0f7030069857d2e4169ee7",
@@ -979,6 +979,45 @@ mod tests {
             flipped += 1;
         }
         assert_eq!(flipped, 18);
+    }
+
+    #[test]
+    fn unprefixed_addresses_are_guessed_through_the_dispatcher() {
+        for (input, want) in [
+            (
+                "TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7",
+                "trx:TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7",
+            ),
+            (
+                "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+                "eth:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",
+            ),
+            (
+                "BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4",
+                "btc:bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4",
+            ),
+            (
+                "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
+                "btc:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
+            ),
+            (
+                "rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh",
+                "xrp:rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh",
+            ),
+        ] {
+            let sel = normalize_one(input, &Hint::default())
+                .unwrap_or_else(|e| panic!("{input}: {}", e.message));
+            assert_eq!(sel.as_str(), want);
+        }
+        // A corrupted address of a distinctive shape says which check failed.
+        for input in [
+            "TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU8",
+            "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD",
+        ] {
+            let e = normalize_one(input, &Hint::default()).expect_err(input);
+            assert_eq!(e.code, ErrorCode::InvalidCrypto, "{input}: {}", e.message);
+            assert!(e.message.contains("checksum"), "{input}: {}", e.message);
+        }
     }
 
     /// Base58 / hex characters for mutation.

@@ -321,6 +321,17 @@ mod tests {
         }
     }
 
+    #[test]
+    fn unkinded_ibans_are_guessed_through_the_dispatcher() {
+        let sel =
+            normalize_one("DE89 3704 0044 0532 0130 00", &Hint::default()).expect("valid iban");
+        assert_eq!(sel.as_str(), "iban:DE89370400440532013000");
+        assert_eq!(sel.kind(), SelectorKind::Iban);
+        let e = normalize_one("DE89 3704 0044 0532 0130 01", &Hint::default())
+            .expect_err("bad checksum");
+        assert_eq!(e.code, ErrorCode::InvalidIban, "{}", e.message);
+    }
+
     /// A valid IBAN of `country`, built from its registry structure and a
     /// seed, for property tests.
     fn generated(country: [u8; 2], seed: u64) -> String {
