@@ -19,7 +19,13 @@ hostname is not valid IDNA (Python `idna`, UTS-46). The suffix column lets
 the Rust test tell public suffix list snapshot differences (the `psl` crate
 compiles a newer list) from real disagreements.
 
-Usage: oracle_domain.py [--seed N] [--count N]
+With `--suffix-list FILE` (one rule per line, as the `psl` crate ships its
+list in `data/rules.txt`) tldextract uses that list instead of its bundled
+snapshot, and hostnames are drawn from its rules, so that both sides judge
+by the same list and only the algorithms are compared. Rules are split into
+ICANN and PRIVATE by the bundled snapshot's sections.
+
+Usage: oracle_domain.py [--seed N] [--count N] [--suffix-list FILE]
 """
 
 import argparse
@@ -125,6 +131,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--count", type=int, default=20000)
+    parser.add_argument("--suffix-list", help="a public suffix list file to use instead of the bundled snapshot")
     args = parser.parse_args()
 
     snapshot = pkgutil.get_data("tldextract", ".tld_set_snapshot")
@@ -138,10 +145,23 @@ def main() -> int:
         fallback_to_snapshot=True,
         include_psl_private_domains=True,
     )
+    if args.suffix_list:
+        with open(args.suffix_list, encoding="utf-8") as f:
+            rules = [line.strip() for line in f if line.strip() and not line.startswith("//")]
+        private_set = set(private)
+        private = [r for r in rules if r in private_set]
+        icann = [r for r in rules if r not in private_set]
+        version = f"{args.suffix_list} ({len(rules)} rules)"
+        extract = tldextract.TLDExtract(
+            cache_dir=None,
+            suffix_list_urls=("file://" + args.suffix_list,),
+            fallback_to_snapshot=False,
+            include_psl_private_domains=True,
+        )
 
     rng = random.Random(args.seed)
     out = sys.stdout
-    out.write(f"# oracle: tldextract {tldextract.__version__}, bundled public suffix list {version}\n")
+    out.write(f"# oracle: tldextract {tldextract.__version__}, public suffix list {version}\n")
     out.write(f"# rules: {len(icann)} icann, {len(private)} private; seed {args.seed}, count {args.count}\n")
     for _ in range(args.count):
         rule = rng.choice(icann) if rng.random() < 0.6 else rng.choice(private)
