@@ -12,7 +12,7 @@ use cordon_core::report::{Location, Loss, ReportSubmission, SelectorInput};
 use crate::codec;
 use crate::data::Tables;
 use crate::dice::Dice;
-use crate::selector::Sel;
+use crate::selector::{Platform, Sel};
 use crate::world::{self, Role, Trafficked, World};
 
 /// A selector made for one report only (a victim's deposit address, an
@@ -129,8 +129,8 @@ pub fn generate(world: &World, index: u64, dice: &mut Dice) -> Generated {
     let (active, table) = &world.timeline[period];
     let network = active[table.draw(dice)];
     let plan = match dice.below(100) {
-        0..=59 => Plan::Fraud,
-        60..=67 => Plan::Unrelated,
+        0..=56 => Plan::Fraud,
+        57..=67 => Plan::Unrelated,
         68..=79 => Plan::Advert,
         80..=85 => Plan::Intel,
         86..=91 => Plan::Rescue,
@@ -194,18 +194,50 @@ fn fraud(world: &World, index: u64, dice: &mut Dice, t: i64, network: Option<u16
             if voice {
                 channel = "phone_call";
                 d.entry(rotate(&p.contact_phones, net.start, t, dice), dice);
+                if dice.chance(300) {
+                    // The "senior officer" the call was transferred to.
+                    d.entry(rotate(&p.contact_phones, net.start, t, dice), dice);
+                }
                 crypto = dice.chance(300);
             } else {
                 // The persona the victim talked to, on the network's apps.
                 let persona = rotate(&p.personas, net.start, t, dice);
-                if dice.chance(250) {
+                if let Sel::Handle { platform, name } = &world.entries[persona as usize].sel {
+                    channel = platform.channel();
+                    if dice.chance(500) {
+                        // A throwaway account made for this victim alone:
+                        // scripts are shared, accounts are not. World
+                        // handles continue after their separator with a
+                        // letter or at most four digits; a digit and five
+                        // more characters keeps this one apart from them.
+                        let stem: String = name
+                            .chars()
+                            .take_while(|c| c.is_ascii_alphabetic())
+                            .collect();
+                        let sep = if *platform == Platform::Facebook {
+                            '.'
+                        } else {
+                            '_'
+                        };
+                        let token = codec::token(codec::scatter(index, 1 << 25, 0x9E5), 5)
+                            .to_ascii_lowercase();
+                        let sel = Sel::Handle {
+                            platform: *platform,
+                            name: format!("{stem}{sep}{}{token}", index % 10),
+                        };
+                        d.fresh(dice, sel, Role::PersonaHandle, network);
+                    } else {
+                        d.entry(persona, dice);
+                    }
+                }
+                if dice.chance(450) {
+                    // Conversations move to WhatsApp once trust is built.
                     channel = "whatsapp";
                     d.entry(rotate(&p.whatsapp, net.start, t, dice), dice);
-                } else {
-                    if let Sel::Handle { platform, .. } = &world.entries[persona as usize].sel {
-                        channel = platform.channel();
-                    }
-                    d.entry(persona, dice);
+                }
+                if dice.chance(200) {
+                    // The platform's "customer service" agent.
+                    d.entry(rotate(&p.personas, net.start, t, dice), dice);
                 }
             }
             if matches!(scam, "investment" | "task" | "recovery" | "gambling") {
@@ -243,19 +275,26 @@ fn fraud(world: &World, index: u64, dice: &mut Dice, t: i64, network: Option<u16
             if crypto && !matches!(scam, "ecommerce" | "loan" | "sextortion") || dice.chance(150) {
                 // Fake platforms give each victim a deposit address of their
                 // own; funds are then swept to the network's wallets.
-                let (sel, tag) = match dice.below(10) {
-                    0..=6 => (
-                        Sel::Trx(codec::tron_address(&dice.bytes())),
-                        "payment:usdt_trc20",
-                    ),
-                    7 | 8 => (Sel::Eth(dice.bytes()), "payment:usdt_erc20"),
-                    _ => (Sel::Btc(codec::btc_bech32(&dice.bytes())), "payment:btc"),
+                // Platforms often rotate the address per deposit, so a
+                // victim who paid several times lists several.
+                let chain = dice.below(10);
+                let tag = match chain {
+                    0..=6 => "payment:usdt_trc20",
+                    7 | 8 => "payment:usdt_erc20",
+                    _ => "payment:btc",
                 };
                 mo.push(tag.to_owned());
-                if d.garble.is_none() && dice.chance(150) {
-                    d.garble = Some(sel.clone());
+                for _ in 0..dice.between(1, 5) {
+                    let sel = match chain {
+                        0..=6 => Sel::Trx(codec::tron_address(&dice.bytes())),
+                        7 | 8 => Sel::Eth(dice.bytes()),
+                        _ => Sel::Btc(codec::btc_bech32(&dice.bytes())),
+                    };
+                    if d.garble.is_none() && dice.chance(150) {
+                        d.garble = Some(sel.clone());
+                    }
+                    d.fresh(dice, sel, Role::DepositAddress, network);
                 }
-                d.fresh(dice, sel, Role::DepositAddress, network);
                 if dice.chance(250) {
                     d.entry(rotate(&p.wallets, net.start, t, dice), dice);
                 }
@@ -287,7 +326,8 @@ fn fraud(world: &World, index: u64, dice: &mut Dice, t: i64, network: Option<u16
             // own, touching shared infrastructure now and then.
             channel = *dice.pick(&["facebook", "sms", "phone_call", "email"]);
             let plan = &world.phone_plans[country];
-            let nsn = plan.nsn(c, plan.half() + index);
+            // Stepping by the report count keeps every report's serials apart.
+            let nsn = plan.valid_nsn(c, plan.half() + index, world.total_reports);
             d.fresh(
                 dice,
                 Sel::Phone {
@@ -297,12 +337,25 @@ fn fraud(world: &World, index: u64, dice: &mut Dice, t: i64, network: Option<u16
                 Role::Unrelated,
                 None,
             );
+            let lx = &tables.lexicon;
+            let code = codec::token(codec::scatter(index, 1 << 35, 0xD0), 7).to_ascii_lowercase();
             if dice.chance(500) {
-                let lx = &tables.lexicon;
+                let host = dice.pick(&lx.email_hosts).clone();
+                let word = dice.pick(&lx.platform_words).clone();
+                d.fresh(
+                    dice,
+                    Sel::Email(format!("{word}.deals.{code}@{host}")),
+                    Role::Unrelated,
+                    None,
+                );
+            }
+            if dice.chance(300) {
+                let wallet = Sel::Trx(codec::tron_address(&dice.bytes()));
+                d.fresh(dice, wallet, Role::Unrelated, None);
+            }
+            if dice.chance(700) {
                 let word = dice.pick(&lx.platform_words).clone();
                 let tld = dice.pick(&lx.platform_tlds).clone();
-                let code =
-                    codec::token(codec::scatter(index, 1 << 35, 0xD0), 7).to_ascii_lowercase();
                 d.fresh(
                     dice,
                     Sel::Domain(format!("{word}-shop-{code}.{tld}")),
@@ -438,6 +491,12 @@ fn advert(world: &World, index: u64, dice: &mut Dice, t: i64, n: u16) -> Generat
                 d.entry(rotate(&p.recruiters, net.start, t, dice), dice);
             }
         }
+        if dice.chance(400) {
+            d.entry(rotate(&p.recruiter_phones, net.start, t, dice), dice);
+        }
+        if dice.chance(300) {
+            d.entry(rotate(&p.recruiter_emails, net.start, t, dice), dice);
+        }
         if dice.chance(300) {
             d.entry(*dice.pick(&p.companies), dice);
         }
@@ -463,7 +522,7 @@ fn advert(world: &World, index: u64, dice: &mut Dice, t: i64, n: u16) -> Generat
     } else {
         mo.truncate(0);
     }
-    if legit || dice.chance(450) {
+    if legit || dice.chance(700) {
         let board = if legit {
             *dice.pick(&world.job_boards)
         } else {
@@ -774,7 +833,7 @@ fn tip(world: &World, index: u64, dice: &mut Dice, t: i64, n: u16) -> Generated 
     let agency = pick_agency(world, dice, ReportKind::Tip, usize::MAX);
     let c = &tables.countries[agency_country(world, agency)];
     let mut d = Draft::new(world, &c.code, index);
-    for _ in 0..dice.between(1, 3) {
+    for _ in 0..dice.between(2, 4) {
         let id = match dice.below(8) {
             0 => rotate(&p.contact_phones, net.start, t, dice),
             1 => rotate(&p.platforms, net.start, t, dice),

@@ -40,15 +40,6 @@ impl Platform {
             Platform::WeChat => "wechat",
         }
     }
-
-    pub fn display(self) -> &'static str {
-        match self {
-            Platform::Telegram => "Telegram",
-            Platform::Line => "LINE",
-            Platform::Facebook => "Facebook",
-            Platform::WeChat => "WeChat",
-        }
-    }
 }
 
 /// A selector of the simulated world, in a form that knows both its

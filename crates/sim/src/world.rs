@@ -231,9 +231,31 @@ impl PhonePlan {
         PhonePlan::new(c, salt)
     }
 
+    /// A number in use for a serial: libphonenumber's plan has unassigned
+    /// blocks inside most ranges, so a serial whose number core would reject
+    /// moves on by `stride` (callers choose a stride that keeps serials
+    /// distinct) until the number is valid.
+    pub fn valid_nsn(&self, c: &Country, serial: u64, stride: u64) -> String {
+        let mut s = serial;
+        for _ in 0..64 {
+            let nsn = self.nsn(c, s);
+            if in_use(c, &nsn) {
+                return nsn;
+            }
+            s += stride;
+        }
+        self.nsn(c, serial)
+    }
+
     pub fn half(&self) -> u64 {
         self.space / 2
     }
+}
+
+/// True when core accepts the number: it is in use in the country's plan.
+fn in_use(c: &Country, nsn: &str) -> bool {
+    let e164 = format!("+{}{nsn}", c.dial);
+    cordon_core::selector::normalize_one(&e164, &cordon_core::Hint::default()).is_ok()
 }
 
 /// The whole simulated world.
@@ -370,9 +392,16 @@ impl Builder {
 
     fn phone(&mut self, country: usize) -> Sel {
         let t = Tables::get();
-        let serial = self.phone_serial[country];
-        self.phone_serial[country] += 1;
-        let nsn = self.phone_plans[country].nsn(&t.countries[country], serial);
+        // World serials advance past numbers not in use, so each stays unique.
+        let c = &t.countries[country];
+        let nsn = loop {
+            let serial = self.phone_serial[country];
+            self.phone_serial[country] += 1;
+            let nsn = self.phone_plans[country].nsn(c, serial);
+            if in_use(c, &nsn) {
+                break nsn;
+            }
+        };
         Sel::Phone {
             country: country as u16,
             nsn,
@@ -709,7 +738,7 @@ impl Builder {
             };
 
             let mut p = Pools::default();
-            for _ in 0..size(8, 2) {
+            for _ in 0..size(3, 2) {
                 // Voice-phishing calls come from local-looking numbers of the
                 // target country as often as from the compound's.
                 let c = if self.dice.chance(500) {
@@ -720,7 +749,7 @@ impl Builder {
                 let id = self.fresh(Role::ContactPhone, id, |b| b.phone(c));
                 p.contact_phones.push(id);
             }
-            for _ in 0..size(6, 2) {
+            for _ in 0..size(2, 2) {
                 let c = home_phone(self);
                 let id = self.fresh(Role::WhatsApp, id, |b| match b.phone(c) {
                     Sel::Phone { country, nsn } => Sel::WhatsApp { country, nsn },
@@ -729,7 +758,7 @@ impl Builder {
                 p.whatsapp.push(id);
             }
             let pt = &t.personas;
-            for _ in 0..size(3, 3) {
+            for _ in 0..size(1, 3) {
                 let platform = *self.dice.pick(&net.platforms);
                 let id = self.fresh(Role::PersonaHandle, id, |b| {
                     let given = b.dice.pick(&pt.given).clone();
