@@ -3,12 +3,15 @@
 //! ```text
 //! PostgresStore::connect("postgres://user@host/db")
 //!   ├─ runs migrations/ (sqlx::migrate!) in the connection's search_path
-//!   └─ a connection pool shared by every replica's requests
+//!   ├─ writer task ── group-commits queued submissions and audit appends,
+//!   │                 one SAVEPOINT per caller (see `writer`)
+//!   └─ connection pool for reads and account writes
 //! ```
 //!
 //! - **Durable:** a call returns after its transaction committed (with the
 //!   server's default `synchronous_commit = on`).
-//! - **All or nothing:** one `submit` is one transaction.
+//! - **All or nothing:** each `submit` runs in its own savepoint; a rejected
+//!   batch rolls back alone.
 //! - **Ordered:** report and audit writers take an EXCLUSIVE table lock
 //!   (readers still run), so sequence numbers commit in ascending order
 //!   across replicas and the audit chain cannot fork.
@@ -19,9 +22,11 @@
 //!
 //! Tables live in the first schema of the connection's `search_path`, so
 //! tests isolate themselves in a schema each (`options=-csearch_path=…`).
-//! Times are kept to the microsecond.
+//! Times are kept to the microsecond. The writer task runs on the tokio
+//! runtime that connected the store: use the store within that runtime.
 
 mod submit;
+mod writer;
 
 use std::str::FromStr;
 
@@ -33,7 +38,9 @@ use cordon_store::{
     AGENCY_KINDS, Agency, AuditEvent, AuditRecord, Counts, NewAgency, NewToken, NewUser, Posting,
     ROLES, Result, SelectorPosting, Store, StoreError, StoredReport, SubmitOutcome, Token, User,
 };
-use sqlx::Row;
+use sqlx::{PgConnection, Row};
+
+use crate::writer::{Job, WriterHandle};
 pub use sqlx::postgres::PgConnectOptions;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 
@@ -44,6 +51,7 @@ pub const DEFAULT_POOL_SIZE: u32 = 8;
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    writer: WriterHandle,
 }
 
 /// Maps a sqlx failure to the error callers see.
@@ -76,7 +84,8 @@ impl PostgresStore {
             .await
             .map_err(|e| StoreError::Backend(format!("postgres migration failed: {e}")))?;
         tracing::info!("connected to postgres store");
-        Ok(PostgresStore { pool })
+        let writer = writer::spawn(pool.clone());
+        Ok(PostgresStore { pool, writer })
     }
 
     /// Closes every connection of the pool.
@@ -217,6 +226,75 @@ fn audit_record(row: &PgRow) -> Result<AuditRecord> {
 
 fn all<T>(rows: Vec<PgRow>, read: impl Fn(&PgRow) -> Result<T>) -> Result<Vec<T>> {
     rows.iter().map(read).collect()
+}
+
+/// Appends events to the chain inside the caller's transaction, which holds
+/// the EXCLUSIVE lock on `audit`: one appender at a time across every
+/// replica, so the chain cannot fork.
+pub(crate) async fn append_audit(
+    conn: &mut PgConnection,
+    events: &[AuditEvent],
+) -> Result<Vec<AuditRecord>> {
+    // The hash must cover the time as stored, to the microsecond.
+    let events: Vec<AuditEvent> = events
+        .iter()
+        .map(|e| AuditEvent {
+            at: e.at.trunc_subsecs(6),
+            ..e.clone()
+        })
+        .collect();
+    let last = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(backend)?;
+    let (last_seq, last_hash) = match last {
+        Some(row) => (get::<i64>(&row, "seq")?, get::<String>(&row, "hash")?),
+        None => (0, GENESIS.to_owned()),
+    };
+    let records = audit::extend(last_seq, &last_hash, &events);
+    sqlx::query(
+        "INSERT INTO audit (seq, at, actor, user_id, action, owner, subject, prev_hash, hash)
+         SELECT * FROM UNNEST($1::int8[], $2::timestamptz[], $3::text[], $4::int8[],
+                              $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])",
+    )
+    .bind(records.iter().map(|r| r.seq).collect::<Vec<_>>())
+    .bind(records.iter().map(|r| r.event.at).collect::<Vec<_>>())
+    .bind(
+        records
+            .iter()
+            .map(|r| r.event.actor.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(records.iter().map(|r| r.event.user).collect::<Vec<_>>())
+    .bind(
+        records
+            .iter()
+            .map(|r| r.event.action.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        records
+            .iter()
+            .map(|r| r.event.owner.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        records
+            .iter()
+            .map(|r| r.event.subject.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        records
+            .iter()
+            .map(|r| r.prev_hash.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(records.iter().map(|r| r.hash.as_str()).collect::<Vec<_>>())
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    Ok(records)
 }
 
 /// Reports prepared between two yields to the async runtime.
@@ -420,11 +498,16 @@ impl Store for PostgresStore {
                 tokio::task::yield_now().await;
             }
         }
-        let mut tx = self.pool.begin().await.map_err(backend)?;
-        // An error drops `tx`, which rolls everything back.
-        let outcomes = submit::submit(&mut tx, agency, &rows, accepted).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(outcomes)
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.writer
+            .send(Job::Submit {
+                agency: agency.to_owned(),
+                rows,
+                accepted,
+                reply,
+            })
+            .await?;
+        writer::answer(rx).await
     }
 
     async fn report(&self, agency: &str, id: &str) -> Result<Option<StoredReport>> {
@@ -537,73 +620,14 @@ impl Store for PostgresStore {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        // The hash must cover the time as stored, to the microsecond.
-        let events: Vec<AuditEvent> = events
-            .iter()
-            .map(|e| AuditEvent {
-                at: e.at.trunc_subsecs(6),
-                ..e.clone()
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.writer
+            .send(Job::Audit {
+                events: events.to_vec(),
+                reply,
             })
-            .collect();
-        let mut tx = self.pool.begin().await.map_err(backend)?;
-        // One appender at a time across every replica: the chain cannot fork.
-        sqlx::query("LOCK TABLE audit IN EXCLUSIVE MODE")
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-        let last = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend)?;
-        let (last_seq, last_hash) = match last {
-            Some(row) => (get::<i64>(&row, "seq")?, get::<String>(&row, "hash")?),
-            None => (0, GENESIS.to_owned()),
-        };
-        let records = audit::extend(last_seq, &last_hash, &events);
-        sqlx::query(
-            "INSERT INTO audit (seq, at, actor, user_id, action, owner, subject, prev_hash, hash)
-             SELECT * FROM UNNEST($1::int8[], $2::timestamptz[], $3::text[], $4::int8[],
-                                  $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])",
-        )
-        .bind(records.iter().map(|r| r.seq).collect::<Vec<_>>())
-        .bind(records.iter().map(|r| r.event.at).collect::<Vec<_>>())
-        .bind(
-            records
-                .iter()
-                .map(|r| r.event.actor.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .bind(records.iter().map(|r| r.event.user).collect::<Vec<_>>())
-        .bind(
-            records
-                .iter()
-                .map(|r| r.event.action.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            records
-                .iter()
-                .map(|r| r.event.owner.as_deref())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            records
-                .iter()
-                .map(|r| r.event.subject.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            records
-                .iter()
-                .map(|r| r.prev_hash.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .bind(records.iter().map(|r| r.hash.as_str()).collect::<Vec<_>>())
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
-        tx.commit().await.map_err(backend)?;
-        Ok(records)
+            .await?;
+        writer::answer(rx).await
     }
 
     async fn audit_after(&self, after: i64, limit: u32) -> Result<Vec<AuditRecord>> {

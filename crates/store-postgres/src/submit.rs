@@ -83,19 +83,16 @@ struct NewRow<'a> {
     current: bool,
 }
 
-/// Stores one agency's batch inside the caller's transaction.
+/// Stores one agency's batch inside the caller's transaction, which holds
+/// the EXCLUSIVE lock on `reports` (see [`crate::writer`]): writers of
+/// reports are serialised across every replica, so sequence numbers commit
+/// in ascending order. Readers are not blocked.
 pub(crate) async fn submit(
     conn: &mut PgConnection,
     agency: &str,
     rows: &[ReportRow],
     accepted: DateTime<Utc>,
 ) -> Result<Vec<SubmitOutcome>, StoreError> {
-    // Serialises writers of reports across every replica: sequence numbers
-    // are then committed in ascending order. Readers are not blocked.
-    sqlx::query("LOCK TABLE reports IN EXCLUSIVE MODE")
-        .execute(&mut *conn)
-        .await
-        .map_err(backend)?;
     let known = sqlx::query("SELECT 1 FROM agencies WHERE code = $1")
         .bind(agency)
         .fetch_optional(&mut *conn)

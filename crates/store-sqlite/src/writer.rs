@@ -314,6 +314,68 @@ impl SelectorIds {
 mod tests {
     use super::*;
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_job_rolls_back_alone_and_the_others_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE t (x INTEGER NOT NULL)")
+            .unwrap();
+        let (writer, thread) = spawn(conn, 100).unwrap();
+        let insert = |ctx: &mut WriteCtx<'_>, x: i64| {
+            ctx.conn
+                .execute("INSERT INTO t (x) VALUES (?1)", [x])
+                .map_err(backend)
+        };
+        let mut jobs = Vec::new();
+        for x in 0..30i64 {
+            let w = writer.clone();
+            jobs.push(tokio::spawn(async move {
+                w.write(1, move |ctx| {
+                    insert(ctx, x)?;
+                    ctx.selectors.insert_pending(&format!("s{x}"), x);
+                    if x % 3 == 0 {
+                        // Fails after writing: its row and its cached id must go.
+                        return Err(StoreError::Invalid(format!("job {x} refused")));
+                    }
+                    Ok(x)
+                })
+                .await
+            }));
+        }
+        for (x, job) in jobs.into_iter().enumerate() {
+            let answer = job.await.unwrap();
+            if x % 3 == 0 {
+                assert!(matches!(answer, Err(StoreError::Invalid(_))), "{answer:?}");
+            } else {
+                assert_eq!(answer.unwrap(), x as i64);
+            }
+        }
+        let cached: Vec<Option<i64>> = writer
+            .write(0, |ctx| {
+                Ok((0..30)
+                    .map(|x| ctx.selectors.get(&format!("s{x}")))
+                    .collect())
+            })
+            .await
+            .unwrap();
+        for (x, id) in cached.iter().enumerate() {
+            assert_eq!(*id, (x % 3 != 0).then_some(x as i64), "cached id of s{x}");
+        }
+        drop(writer);
+        thread.join().unwrap();
+        let conn = Connection::open(&path).unwrap();
+        let stored: Vec<i64> = conn
+            .prepare("SELECT x FROM t ORDER BY x")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let expected: Vec<i64> = (0..30).filter(|x| x % 3 != 0).collect();
+        assert_eq!(stored, expected);
+    }
+
     #[test]
     fn the_cache_stays_bounded_and_keeps_recent_ids() {
         let mut ids = SelectorIds::new(2);

@@ -95,14 +95,14 @@ fn plan_selectors(reports: usize, dice: &mut Dice) -> (Vec<[usize; 4]>, usize) {
 }
 
 /// Distinct canonical selectors made by the core: Cambodian and Thai
-/// mobile numbers (ten million of each are valid).
+/// mobile numbers (ten million of each are valid) and email addresses.
 fn make_pool(n: usize) -> Vec<Selector> {
     (0..n)
         .map(|i| {
-            let text = if i % 2 == 0 {
-                format!("phone:+8551{:07}", i / 2)
-            } else {
-                format!("phone:+668{:08}", i / 2)
+            let text = match i % 3 {
+                0 => format!("phone:+8551{:07}", i / 3),
+                1 => format!("phone:+668{:08}", i / 3),
+                _ => format!("email:recruiter{}@jobs{}.com", i / 3, i % 997),
             };
             normalize_one(&text, &Hint::default())
                 .unwrap_or_else(|e| panic!("synthetic selector {text} does not normalise: {e}"))
