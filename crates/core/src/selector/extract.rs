@@ -655,20 +655,20 @@ fn token_candidate(text: &str, start: usize, end: usize, cands: &mut Vec<Candida
     let b = s.as_bytes();
     // `BSC: 0x…`, `USDT (TRC20): T…`, `SOL: 7xKX…`: the named chain decides,
     // and the span takes the name in.
-    if let Some((named_start, chain)) = chain_named_before(text, start) {
-        if let Ok(selector) = crypto::normalize(s, Some(chain)) {
-            push_one(cands, named_start, end, Shape::Crypto, selector);
-            return;
-        }
+    if let Some((named_start, chain)) = chain_named_before(text, start)
+        && let Ok(selector) = crypto::normalize(s, Some(chain))
+    {
+        push_one(cands, named_start, end, Shape::Crypto, selector);
+        return;
     }
     let evm = b.len() == 42 && (s.starts_with("0x") || s.starts_with("0X"));
     let bech32 = b.len() >= 14
         && (b[..3].eq_ignore_ascii_case(b"bc1") || b[..4].eq_ignore_ascii_case(b"ltc1"));
-    if evm || bech32 || (25..=44).contains(&b.len()) {
-        if let Ok(selector) = crypto::normalize(s, None) {
-            push_one(cands, start, end, Shape::Crypto, selector);
-            return;
-        }
+    if (evm || bech32 || (25..=44).contains(&b.len()))
+        && let Ok(selector) = crypto::normalize(s, None)
+    {
+        push_one(cands, start, end, Shape::Crypto, selector);
+        return;
     }
     if !matches!(b.len(), 32 | 40 | 64 | 128) || !b.iter().all(u8::is_ascii_hexdigit) {
         return;
