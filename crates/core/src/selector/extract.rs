@@ -318,7 +318,7 @@ pub fn extract(text: &str, hint: &Hint) -> Vec<Found> {
         match pattern {
             Pattern::Handle => {
                 for caps in re.captures_iter(text) {
-                    handle_candidate(&caps, region, &mut cands);
+                    handle_candidate(text, &caps, region, &mut cands);
                 }
             }
             _ => {
@@ -548,7 +548,12 @@ fn last_label(host: &str) -> &str {
     &host[cut..]
 }
 
-fn handle_candidate(caps: &Captures<'_>, region: Option<Region>, cands: &mut Vec<Candidate>) {
+fn handle_candidate(
+    text: &str,
+    caps: &Captures<'_>,
+    region: Option<Region>,
+    cands: &mut Vec<Candidate>,
+) {
     let (Some(whole), Some(word), Some(sep), Some(value)) =
         (caps.get(0), caps.get(1), caps.get(2), caps.get(3))
     else {
@@ -570,6 +575,11 @@ fn handle_candidate(caps: &Captures<'_>, region: Option<Region>, cands: &mut Vec
         return;
     }
     let end = value.start() + v.len();
+    // `FB: Asia Dream Jobs PH` names a page by its title; the title's first
+    // word is no handle.
+    if !v.starts_with('@') && starts_title_case_phrase(text, value.start(), end) {
+        return;
+    }
     if let Ok(selector) = handle::canonical(platform, v, region) {
         cands.push(Candidate {
             start: whole.start(),
@@ -578,6 +588,17 @@ fn handle_candidate(caps: &Captures<'_>, region: Option<Region>, cands: &mut Vec
             selectors: vec![selector],
         });
     }
+}
+
+/// Whether `text[start..end]` is a capitalised word followed by another
+/// capitalised word: the start of a title, not a handle.
+fn starts_title_case_phrase(text: &str, start: usize, end: usize) -> bool {
+    let word = &text[start..end];
+    let mut chars = word.chars();
+    let capitalised = chars.next().is_some_and(|c| c.is_ascii_uppercase())
+        && chars.all(|c| c.is_ascii_lowercase());
+    let mut rest = text[end..].chars();
+    capitalised && rest.next() == Some(' ') && rest.next().is_some_and(|c| c.is_uppercase())
 }
 
 /// A chain written before an address (`BSC:`, `USDT (TRC20):`, `SOL :`):
@@ -687,6 +708,15 @@ fn ip4_candidate(text: &str, start: usize, end: usize, cands: &mut Vec<Candidate
         return;
     }
     if text[end..].starts_with('.') && text[end + 1..].starts_with(|c: char| c.is_ascii_digit()) {
+        return;
+    }
+    // `version 2.3.4.5`, `build 10.0.19045.1`: dotted numbers that are not
+    // addresses.
+    let (before, _) = word_before(text, start);
+    if matches!(
+        before.as_str(),
+        "version" | "versions" | "ver" | "build" | "release" | "firmware"
+    ) {
         return;
     }
     let refanged = defang::refang(&text[start..end]);
@@ -1193,6 +1223,11 @@ mod tests {
                 vec![sel("telegram:@goodjob_hr", [0, 18])],
             ),
             ("ไลน์ @kelvin88", vec![sel("line:kelvin88", [0, 22])]),
+            ("FB: Asia Dream Jobs PH", vec![]),
+            (
+                "FB: AsiaDreamJobs",
+                vec![sel("facebook:asiadreamjobs", [0, 17])],
+            ),
             ("I asked him on telegram yesterday", vec![]),
             ("the bottom line is money", vec![]),
         ];
@@ -1301,6 +1336,7 @@ mod tests {
                 )],
             ),
             ("file setup.py and clip.mov", vec![]),
+            ("upgrade to version 2.3.4.5 now", vec![]),
             ("I paid them.Money gone", vec![]),
         ];
         let wrong: Vec<String> = cases
