@@ -1366,6 +1366,19 @@ mod tests {
         }
 
         #[test]
+        fn selector_fragments_never_panic(parts in proptest::collection::vec(proptest::sample::select(vec![
+            "t.me/", "wa.me/", "hxxps://", "https://", "www.", "[.]", "(.)", "[@]", "@", ":", "：", " ", "/",
+            "+855", "012", " 345 ", "678", "0x", "52908400098527886E0F7030069857D2E4169EE7", "T", "bc1q",
+            "DE89", " 3704", "vip", "com", "Telegram", "tg", "WhatsApp", "微信", "ไลน์", "โทร", "ID",
+            "(", ")", "-", ".", "#", "order", "USDT", "2026-03-01", "~", "%40", "?id=1", "&",
+        ]), 0..24)) {
+            let text: String = parts.concat();
+            for f in extract(&text, &Hint::region("KH".parse().expect("region"))) {
+                prop_assert!(text.get(f.span[0]..f.span[1]).is_some());
+            }
+        }
+
+        #[test]
         fn phone_like_text_never_panics(text in "[0-9 +().\\-:/#a-z]{0,80}") {
             let _ = extract(&text, &Hint::region("KH".parse().expect("region")));
         }
