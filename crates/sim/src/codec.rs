@@ -122,7 +122,7 @@ pub fn iban_is_valid(iban: &str) -> bool {
 /// `a` is a prime larger than any factor our spaces are built from.
 pub fn scatter(serial: u64, space: u64, salt: u64) -> u64 {
     const A: u128 = 1_000_003;
-    debug_assert!(space > 0 && space % 1_000_003 != 0);
+    debug_assert!(space > 0 && !space.is_multiple_of(1_000_003));
     let b = u128::from(salt % space);
     ((A * u128::from(serial % space) + b) % u128::from(space)) as u64
 }

@@ -151,9 +151,32 @@ pub fn generate(
     progress: &dyn Fn(u64, u64),
 ) -> Result<Summary, SimError> {
     let world = world::World::build(config.seed, config.scale);
-    debug_assert_eq!(world.total_reports, config.scale.reports());
     // Two generator threads keep a two-core machine busy while the calling
     // thread writes; more rarely help because writing becomes the bound.
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
     output::write(&world, out_dir, threads, progress)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scales_parse_print_and_size() {
+        for s in Scale::ALL {
+            assert_eq!(s.as_str().parse::<Scale>(), Ok(s));
+            assert_eq!(s.to_string(), s.as_str());
+        }
+        assert_eq!(" Large ".parse::<Scale>(), Ok(Scale::Large));
+        assert!(
+            "huge"
+                .parse::<Scale>()
+                .unwrap_err()
+                .to_string()
+                .contains("small, medium or large")
+        );
+        assert_eq!(Scale::Small.reports(), 10_000);
+        assert_eq!(Scale::Medium.reports(), 100_000);
+        assert!(Scale::Large.reports() >= 1_000_000);
+    }
 }

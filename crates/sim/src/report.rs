@@ -184,6 +184,9 @@ fn fraud(world: &World, index: u64, dice: &mut Dice, t: i64, network: Option<u16
     let mut mo = vec![scam.to_owned()];
     let mut channel = "telegram";
     let mut platform_name = String::new();
+    // The name the persona went by, read off its handle, so the narrative
+    // and the listed account tell one story.
+    let mut persona_name: Option<String> = None;
     let mut crypto = true;
 
     match network {
@@ -204,6 +207,7 @@ fn fraud(world: &World, index: u64, dice: &mut Dice, t: i64, network: Option<u16
                 let persona = rotate(&p.personas, net.start, t, dice);
                 if let Sel::Handle { platform, name } = &world.entries[persona as usize].sel {
                     channel = platform.channel();
+                    persona_name = Some(display_name(name));
                     if dice.chance(500) {
                         // A throwaway account made for this victim alone:
                         // scripts are shared, accounts are not. World
@@ -284,7 +288,7 @@ fn fraud(world: &World, index: u64, dice: &mut Dice, t: i64, network: Option<u16
                     _ => "payment:btc",
                 };
                 mo.push(tag.to_owned());
-                for _ in 0..dice.between(1, 5) {
+                for _ in 0..dice.between(2, 5) {
                     let sel = match chain {
                         0..=6 => Sel::Trx(codec::tron_address(&dice.bytes())),
                         7 | 8 => Sel::Eth(dice.bytes()),
@@ -310,10 +314,11 @@ fn fraud(world: &World, index: u64, dice: &mut Dice, t: i64, network: Option<u16
                 } else {
                     rotate(&p.mules, net.start, t, dice)
                 };
-                if let Sel::Iban(_) = &world.entries[mule as usize].sel {
-                    if d.garble.is_none() && dice.chance(200) {
-                        d.garble = Some(world.entries[mule as usize].sel.clone());
-                    }
+                if let Sel::Iban(_) = &world.entries[mule as usize].sel
+                    && d.garble.is_none()
+                    && dice.chance(200)
+                {
+                    d.garble = Some(world.entries[mule as usize].sel.clone());
                 }
                 d.entry(mule, dice);
             }
@@ -392,10 +397,10 @@ fn fraud(world: &World, index: u64, dice: &mut Dice, t: i64, network: Option<u16
         Some(list) => (lang, list),
         None => ("en", &templates["en"]),
     };
-    let persona = {
+    let persona = persona_name.unwrap_or_else(|| {
         let p = &tables.personas;
         format!("{} {}", dice.pick(&p.given), dice.pick(&p.family))
-    };
+    });
     let template = dice.pick(list).clone();
     let weeks = dice.between(2, 16).to_string();
     let payments = dice.between(2, 9).to_string();
@@ -919,7 +924,7 @@ fn finish(world: &World, dice: &mut Dice, mut d: Draft<'_>, f: Finish<'_>) -> Ge
             .collect();
         mentions.join(", ")
     } else if d.mentionable.is_empty() {
-        "the details listed".to_owned()
+        "the accounts listed with this report".to_owned()
     } else {
         let i = dice.index(d.mentionable.len());
         d.mentionable[i].clone().mention(dice)
@@ -1104,6 +1109,28 @@ fn channel_display(channel: &str) -> &'static str {
     }
 }
 
+/// The name a persona handle presents: its leading letters split at
+/// capitals (`JessicaLee_1e2` → `Jessica Lee`, `Anna.Chen.12` → `Anna Chen`).
+fn display_name(handle: &str) -> String {
+    let mut out = String::new();
+    for part in handle.split(['.', '_']).take(2) {
+        let letters: String = part
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .collect();
+        for (i, c) in letters.char_indices() {
+            if i > 0 && c.is_ascii_uppercase() {
+                out.push(' ');
+            }
+            out.push(if i == 0 { c.to_ascii_uppercase() } else { c });
+        }
+        if !letters.is_empty() && !out.ends_with(' ') {
+            out.push(' ');
+        }
+    }
+    out.trim_end().to_owned()
+}
+
 /// A platform's brand as victims name it: the domain's first label, in
 /// capitals, without the TLD (so that the narrative does not repeat the
 /// domain as a second selector).
@@ -1170,6 +1197,14 @@ mod tests {
         let c = received_at(99, 100, 0.999);
         assert!(world::START <= a && a < b && b < c && c < world::END);
         assert_eq!(rfc3339(world::START), "2023-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn persona_names_come_from_handles() {
+        assert_eq!(display_name("JessicaLee_1e2yxm"), "Jessica Lee");
+        assert_eq!(display_name("Anna.Chen.123"), "Anna Chen");
+        assert_eq!(display_name("Kevin_Wong42"), "Kevin Wong");
+        assert_eq!(display_name("annac1234"), "Annac");
     }
 
     #[test]

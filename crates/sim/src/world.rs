@@ -410,10 +410,11 @@ impl Builder {
 
     fn build(mut self) -> World {
         let t = Tables::get();
-        let (network_count, total_reports, workers_per_weight) = match self.scale {
-            Scale::Small => (30usize, 10_000u64, 2u64),
-            Scale::Medium => (120, 100_000, 2),
-            Scale::Large => (400, 1_000_000, 3),
+        let total_reports = self.scale.reports();
+        let (network_count, workers_per_weight) = match self.scale {
+            Scale::Small => (30usize, 2u64),
+            Scale::Medium => (120, 2),
+            Scale::Large => (400, 3),
         };
 
         let agencies: Vec<Agency> = t
