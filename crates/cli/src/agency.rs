@@ -53,7 +53,10 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
         }
         Command::List => {
             for a in store.agencies().await? {
-                println!("{}\t{}\t{}\t{}\t{}", a.code, a.country, a.kind, a.name, a.contact);
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    a.code, a.country, a.kind, a.name, a.contact
+                );
             }
         }
     }
@@ -73,7 +76,10 @@ pub fn new_agency(
     let country: Region = country.parse().context("--country")?;
     let name = name.trim();
     let contact = contact.trim();
-    anyhow::ensure!(!name.is_empty() && name.len() <= 200, "name: give 1 to 200 characters");
+    anyhow::ensure!(
+        !name.is_empty() && name.len() <= 200,
+        "name: give 1 to 200 characters"
+    );
     anyhow::ensure!(
         !contact.is_empty() && contact.len() <= 200,
         "contact: give a desk, email or phone that other agencies may use (1 to 200 characters)"

@@ -35,9 +35,15 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
     crate::import::run(&import).await?;
     let store = crate::store::open(&args.db).await?;
     let counts = store.counts().await?;
-    println!("Cordon demo world (seed {}, {} scale)", summary.seed, summary.scale);
+    println!(
+        "Cordon demo world (seed {}, {} scale)",
+        summary.seed, summary.scale
+    );
     println!("  database:   {}", args.db);
-    println!("  world:      {} (ground truth in truth.json)", args.world.display());
+    println!(
+        "  world:      {} (ground truth in truth.json)",
+        args.world.display()
+    );
     println!(
         "  stored:     {} agencies, {} reports, {} distinct selectors, {} report-selector links",
         counts.agencies, counts.reports, counts.selectors, counts.links

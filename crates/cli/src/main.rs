@@ -17,7 +17,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "cordon", version, about = "Cordon: the intelligence exchange against scam compounds")]
+#[command(
+    name = "cordon",
+    version,
+    about = "Cordon: the intelligence exchange against scam compounds"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -60,8 +64,12 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
 }
 
 /// Runs an async command on a multi-threaded runtime.
-fn block_on(work: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+fn block_on(
+    work: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(work)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -81,7 +81,10 @@ fn normalize_lines(
         let mut line_hint = *hint;
         if region_column {
             let (region, rest) = text.split_once('\t').with_context(|| {
-                format!("line {}: expected REGION<TAB>INPUT with --region-column", number + 1)
+                format!(
+                    "line {}: expected REGION<TAB>INPUT with --region-column",
+                    number + 1
+                )
             })?;
             if !region.trim().is_empty() {
                 line_hint.region = Some(
@@ -158,19 +161,31 @@ mod tests {
             serde_json::json!({"input": "call +855 12 345 678", "selectors": [{"selector": "phone:+85512345678", "span": [5, 20]}]})
         );
         assert_eq!(lines[1]["input"], "DE00 1234");
-        assert!(lines[1]["error"]["code"].as_str().unwrap().starts_with("invalid_") || lines[1]["error"]["code"] == "unrecognized");
+        assert!(
+            lines[1]["error"]["code"]
+                .as_str()
+                .unwrap()
+                .starts_with("invalid_")
+                || lines[1]["error"]["code"] == "unrecognized"
+        );
     }
 
     #[test]
     fn a_url_line_yields_url_and_domain_over_the_whole_line() {
-        let lines = run_on("  hxxps://trade-usdt[.]vip/login?utm_source=x  ", &Hint::default());
+        let lines = run_on(
+            "  hxxps://trade-usdt[.]vip/login?utm_source=x  ",
+            &Hint::default(),
+        );
         let sels: Vec<&str> = lines[0]["selectors"]
             .as_array()
             .unwrap()
             .iter()
             .map(|s| s["selector"].as_str().unwrap())
             .collect();
-        assert_eq!(sels, vec!["url:https://trade-usdt.vip/login", "domain:trade-usdt.vip"]);
+        assert_eq!(
+            sels,
+            vec!["url:https://trade-usdt.vip/login", "domain:trade-usdt.vip"]
+        );
         assert_eq!(lines[0]["selectors"][0]["span"], serde_json::json!([2, 45]));
     }
 
@@ -188,13 +203,24 @@ mod tests {
     #[test]
     fn the_region_column_applies_per_line() {
         let mut out = Vec::new();
-        normalize_lines("KH\t012 345 678\nTH\t081 234 5678\n".as_bytes(), &mut out, &Hint::kind(SelectorKind::Phone), true).unwrap();
-        let lines: Vec<serde_json::Value> = String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        normalize_lines(
+            "KH\t012 345 678\nTH\t081 234 5678\n".as_bytes(),
+            &mut out,
+            &Hint::kind(SelectorKind::Phone),
+            true,
+        )
+        .unwrap();
+        let lines: Vec<serde_json::Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(lines[0]["input"], "012 345 678");
         assert_eq!(lines[0]["selectors"][0]["selector"], "phone:+85512345678");
         assert_eq!(lines[1]["selectors"][0]["selector"], "phone:+66812345678");
         let mut out = Vec::new();
-        let err = normalize_lines("no tab here\n".as_bytes(), &mut out, &Hint::default(), true).unwrap_err();
+        let err = normalize_lines("no tab here\n".as_bytes(), &mut out, &Hint::default(), true)
+            .unwrap_err();
         assert!(format!("{err:#}").contains("line 1"));
     }
 

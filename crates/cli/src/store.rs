@@ -13,9 +13,9 @@ pub const DEFAULT_DB: &str = "sqlite://./cordon.db";
 /// Opens (and migrates) the store behind `url`.
 pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     Ok(match backend_of_url(url)? {
-        Backend::Sqlite => Arc::new(
-            SqliteStore::open(url).with_context(|| format!("cannot open {url}"))?,
-        ),
+        Backend::Sqlite => {
+            Arc::new(SqliteStore::open(url).with_context(|| format!("cannot open {url}"))?)
+        }
         Backend::Postgres => Arc::new(
             PostgresStore::connect(url)
                 .await

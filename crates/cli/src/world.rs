@@ -38,16 +38,17 @@ pub async fn import_jobs(store: &dyn Store, dir: &Path) -> anyhow::Result<Vec<(S
             dir.display()
         )
     })?;
-    let file: AgencyFile =
-        serde_json::from_str(&text).with_context(|| format!("{} is not an agency list", index.display()))?;
+    let file: AgencyFile = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not an agency list", index.display()))?;
     let mut jobs = Vec::new();
     for row in file.agencies {
         if store.agency(&row.code).await?.is_none() {
             let contact = row
                 .contact
                 .unwrap_or_else(|| format!("{} duty desk ({})", row.name, row.code));
-            let agency = crate::agency::new_agency(&row.code, &row.name, &row.country, &row.kind, &contact)
-                .with_context(|| format!("{}: agency {}", index.display(), row.code))?;
+            let agency =
+                crate::agency::new_agency(&row.code, &row.name, &row.country, &row.kind, &contact)
+                    .with_context(|| format!("{}: agency {}", index.display(), row.code))?;
             store.create_agency(&agency).await?;
         }
         if row.reports > 0 {

@@ -7,7 +7,7 @@
 
 use std::hint::black_box;
 
-use cordon_core::selector::{normalize_one, Region};
+use cordon_core::selector::{Region, normalize_one};
 use cordon_core::{Hint, SelectorKind};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -16,17 +16,30 @@ const CASES: &[(&str, Option<SelectorKind>, &[&str])] = &[
     (
         "phone",
         Some(SelectorKind::Phone),
-        &["+855 12 345 678", "012 345 678", "(+66) 81-234-5678", "0044 20 7946 0958"],
+        &[
+            "+855 12 345 678",
+            "012 345 678",
+            "(+66) 81-234-5678",
+            "0044 20 7946 0958",
+        ],
     ),
     (
         "email",
         None,
-        &["Recruit+HR@Example.com", "jobs[@]asia-dream[.]vip", "hr.team@gmail.com"],
+        &[
+            "Recruit+HR@Example.com",
+            "jobs[@]asia-dream[.]vip",
+            "hr.team@gmail.com",
+        ],
     ),
     (
         "domain",
         Some(SelectorKind::Domain),
-        &["trade-usdt.vip", "WWW.Shop1.HerokuApp.com", "evil.example.co.uk"],
+        &[
+            "trade-usdt.vip",
+            "WWW.Shop1.HerokuApp.com",
+            "evil.example.co.uk",
+        ],
     ),
     (
         "url",
@@ -37,7 +50,11 @@ const CASES: &[(&str, Option<SelectorKind>, &[&str])] = &[
             "http://asia-dream-jobs.com/apply",
         ],
     ),
-    ("ip", None, &["203.0.113.5", "2001:DB8:0:0::1", "198.51.100[.]7"]),
+    (
+        "ip",
+        None,
+        &["203.0.113.5", "2001:DB8:0:0::1", "198.51.100[.]7"],
+    ),
     (
         "crypto",
         None,
@@ -50,16 +67,39 @@ const CASES: &[(&str, Option<SelectorKind>, &[&str])] = &[
     (
         "iban",
         None,
-        &["DE89 3704 0044 0532 0130 00", "GB82WEST12345698765432", "fr1420041010050500013m02606"],
+        &[
+            "DE89 3704 0044 0532 0130 00",
+            "GB82WEST12345698765432",
+            "fr1420041010050500013m02606",
+        ],
     ),
-    ("handle", None, &["telegram:@GoodJob_HR", "https://t.me/goodjob_hr", "line:Kelvin88"]),
+    (
+        "handle",
+        None,
+        &[
+            "telegram:@GoodJob_HR",
+            "https://t.me/goodjob_hr",
+            "line:Kelvin88",
+        ],
+    ),
     (
         "hash",
         None,
-        &["9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08", "md5:d41d8cd98f00b204e9800998ecf8427e"],
+        &[
+            "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08",
+            "md5:d41d8cd98f00b204e9800998ecf8427e",
+        ],
     ),
-    ("passport", Some(SelectorKind::Passport), &["KE:AK1234567", "passport:TH:AA 1234567"]),
-    ("name", Some(SelectorKind::Name), &["Nguyễn Văn  An", "MARÍA José O'Neil"]),
+    (
+        "passport",
+        Some(SelectorKind::Passport),
+        &["KE:AK1234567", "passport:TH:AA 1234567"],
+    ),
+    (
+        "name",
+        Some(SelectorKind::Name),
+        &["Nguyễn Văn  An", "MARÍA José O'Neil"],
+    ),
 ];
 
 fn bench(c: &mut Criterion) {

@@ -84,17 +84,25 @@ pub fn check_code(code: &str) -> Result<(), AgencyError> {
         field: "code",
         message,
     };
-    let (country, name) = code
-        .split_once('-')
-        .ok_or_else(|| bad(format!("agency code '{code}' must look like KH-NCB: country, dash, name")))?;
+    let (country, name) = code.split_once('-').ok_or_else(|| {
+        bad(format!(
+            "agency code '{code}' must look like KH-NCB: country, dash, name"
+        ))
+    })?;
     country
         .parse::<Region>()
         .ok()
         .filter(|_| country.bytes().all(|b| b.is_ascii_uppercase()))
-        .ok_or_else(|| bad(format!("agency code '{code}' must start with an uppercase iso 3166-1 country code")))?;
+        .ok_or_else(|| {
+            bad(format!(
+                "agency code '{code}' must start with an uppercase iso 3166-1 country code"
+            ))
+        })?;
     let name_ok = !name.is_empty()
         && code.len() <= 32
-        && name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
     if name_ok {
         Ok(())
     } else {
@@ -113,7 +121,15 @@ mod tests {
         for ok in ["KH-NCB", "GB-NCA", "US-FBI-IC3", "TH-DSI2"] {
             assert_eq!(check_code(ok), Ok(()), "{ok}");
         }
-        for bad in ["KHNCB", "kh-ncb", "KH-", "-NCB", "KHM-NCB", "KH-N CB", "KH-ÉCOLE"] {
+        for bad in [
+            "KHNCB",
+            "kh-ncb",
+            "KH-",
+            "-NCB",
+            "KHM-NCB",
+            "KH-N CB",
+            "KH-ÉCOLE",
+        ] {
             assert!(check_code(bad).is_err(), "{bad}");
         }
     }

@@ -14,7 +14,9 @@ pub struct Grading {
 
 /// A grading that is not a letter A–F followed by a digit 1–6.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("grading '{0}' is not an admiralty code: source reliability A-F then information credibility 1-6, like 'B2'")]
+#[error(
+    "grading '{0}' is not an admiralty code: source reliability A-F then information credibility 1-6, like 'B2'"
+)]
 pub struct GradingError(pub String);
 
 impl Grading {

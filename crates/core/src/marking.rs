@@ -25,7 +25,13 @@ pub enum Tlp {
 }
 
 impl Tlp {
-    pub const ALL: [Tlp; 5] = [Tlp::Clear, Tlp::Green, Tlp::Amber, Tlp::AmberStrict, Tlp::Red];
+    pub const ALL: [Tlp; 5] = [
+        Tlp::Clear,
+        Tlp::Green,
+        Tlp::Amber,
+        Tlp::AmberStrict,
+        Tlp::Red,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -55,7 +61,10 @@ impl FromStr for Tlp {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
         // TLP 1.0's WHITE is TLP 2.0's CLEAR; peers still send it.
-        let t = t.strip_prefix("TLP:").or_else(|| t.strip_prefix("tlp:")).unwrap_or(t);
+        let t = t
+            .strip_prefix("TLP:")
+            .or_else(|| t.strip_prefix("tlp:"))
+            .unwrap_or(t);
         match t.to_ascii_uppercase().as_str() {
             "CLEAR" | "WHITE" => Ok(Tlp::Clear),
             "GREEN" => Ok(Tlp::Green),
@@ -150,10 +159,18 @@ mod tests {
     fn canonical_recipients_are_sorted_and_unique() {
         let mut m = Marking {
             tlp: Tlp::Amber,
-            recipients: vec!["TH-DSI".into(), " KH-NCB".into(), "TH-DSI".into(), "".into()],
+            recipients: vec![
+                "TH-DSI".into(),
+                " KH-NCB".into(),
+                "TH-DSI".into(),
+                "".into(),
+            ],
             hit_notification: true,
         };
         m.canonicalize();
-        assert_eq!(m.recipients, vec!["KH-NCB".to_string(), "TH-DSI".to_string()]);
+        assert_eq!(
+            m.recipients,
+            vec!["KH-NCB".to_string(), "TH-DSI".to_string()]
+        );
     }
 }

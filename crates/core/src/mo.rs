@@ -119,7 +119,10 @@ mod tests {
         let t = Taxonomy::get();
         assert_eq!(t.canonical(" Investment ").unwrap(), "investment");
         assert_eq!(t.canonical("channel:Telegram").unwrap(), "channel:telegram");
-        assert_eq!(t.canonical("control:debt-bondage").unwrap(), "control:debt_bondage");
+        assert_eq!(
+            t.canonical("control:debt-bondage").unwrap(),
+            "control:debt_bondage"
+        );
     }
 
     #[test]

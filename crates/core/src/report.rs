@@ -208,18 +208,24 @@ impl ReportSubmission {
                 "a report needs a narrative or at least one selector",
             ));
         }
-        if let Some(n) = narrative {
-            if n.len() > MAX_NARRATIVE {
-                return Err(ReportError::new(
-                    "narrative",
-                    format!("narrative is {} bytes; the limit is {MAX_NARRATIVE}", n.len()),
-                ));
-            }
+        if let Some(n) = narrative
+            && n.len() > MAX_NARRATIVE
+        {
+            return Err(ReportError::new(
+                "narrative",
+                format!(
+                    "narrative is {} bytes; the limit is {MAX_NARRATIVE}",
+                    n.len()
+                ),
+            ));
         }
         if self.selectors.len() > MAX_SELECTORS {
             return Err(ReportError::new(
                 "selectors",
-                format!("{} selectors given; the limit is {MAX_SELECTORS}", self.selectors.len()),
+                format!(
+                    "{} selectors given; the limit is {MAX_SELECTORS}",
+                    self.selectors.len()
+                ),
             ));
         }
 
@@ -227,25 +233,18 @@ impl ReportSubmission {
         for (i, input) in self.selectors.iter().enumerate() {
             let field = format!("selectors[{i}]");
             let (value, hint) = match input {
-                SelectorInput::Text(text) => (
-                    text.as_str(),
-                    Hint {
-                        kind: None,
-                        region,
-                    },
-                ),
+                SelectorInput::Text(text) => (text.as_str(), Hint { kind: None, region }),
                 SelectorInput::Typed {
                     kind,
                     value,
                     region: r,
                 } => {
-                    let kind: SelectorKind = kind.parse().map_err(|e: SelectorError| {
-                        ReportError {
+                    let kind: SelectorKind =
+                        kind.parse().map_err(|e: SelectorError| ReportError {
                             field: format!("{field}.kind"),
                             message: e.message.clone(),
                             selector_error: Some(e),
-                        }
-                    })?;
+                        })?;
                     let region = match r {
                         Some(r) => Some(r.parse::<Region>().map_err(|e| ReportError {
                             field: format!("{field}.region"),
@@ -271,10 +270,7 @@ impl ReportSubmission {
             selectors.extend(found);
         }
         if let Some(n) = narrative {
-            let hint = Hint {
-                kind: None,
-                region,
-            };
+            let hint = Hint { kind: None, region };
             selectors.extend(selector::extract(n, &hint).into_iter().map(|f| f.selector));
         }
 
@@ -311,13 +307,13 @@ impl ReportSubmission {
         for (i, loss) in self.losses.iter().enumerate() {
             validate_loss(loss).map_err(|m| ReportError::new(format!("losses[{i}]"), m))?;
         }
-        if let Some(loc) = &self.location {
-            if !(-90.0..=90.0).contains(&loc.lat) || !(-180.0..=180.0).contains(&loc.lon) {
-                return Err(ReportError::new(
-                    "location",
-                    "latitude must lie in -90..90 and longitude in -180..180",
-                ));
-            }
+        if let Some(loc) = &self.location
+            && (!(-90.0..=90.0).contains(&loc.lat) || !(-180.0..=180.0).contains(&loc.lon))
+        {
+            return Err(ReportError::new(
+                "location",
+                "latitude must lie in -90..90 and longitude in -180..180",
+            ));
         }
         let language = self
             .language
@@ -326,7 +322,10 @@ impl ReportSubmission {
                 let l = l.trim();
                 let ok = (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_alphabetic());
                 ok.then(|| l.to_ascii_lowercase()).ok_or_else(|| {
-                    ReportError::new("language", format!("language '{l}' is not an iso 639 code like 'en'"))
+                    ReportError::new(
+                        "language",
+                        format!("language '{l}' is not an iso 639 code like 'en'"),
+                    )
                 })
             })
             .transpose()?;
@@ -371,14 +370,20 @@ impl Report {
 
 fn parse_country(country: Option<&str>) -> Result<String, ReportError> {
     let c = country.ok_or_else(|| ReportError::new("country", "country is required"))?;
-    c.parse::<Region>()
-        .map(|r| r.to_string())
-        .map_err(|_| ReportError::new("country", format!("country '{c}' is not a two-letter iso 3166-1 code")))
+    c.parse::<Region>().map(|r| r.to_string()).map_err(|_| {
+        ReportError::new(
+            "country",
+            format!("country '{c}' is not a two-letter iso 3166-1 code"),
+        )
+    })
 }
 
 fn validate_id(id: &str) -> Result<String, ReportError> {
     if id.is_empty() || id.len() > MAX_ID {
-        return Err(ReportError::new("id", format!("id must be 1 to {MAX_ID} characters")));
+        return Err(ReportError::new(
+            "id",
+            format!("id must be 1 to {MAX_ID} characters"),
+        ));
     }
     if let Some(bad) = id.chars().find(|c| c.is_control() || c.is_whitespace()) {
         return Err(ReportError::new(
@@ -390,13 +395,21 @@ fn validate_id(id: &str) -> Result<String, ReportError> {
 }
 
 fn validate_loss(loss: &Loss) -> Result<(), String> {
-    let amount = Decimal::from_str_exact(loss.amount.trim())
-        .map_err(|_| format!("amount '{}' is not a decimal number like \"15000.50\"", loss.amount))?;
+    let amount = Decimal::from_str_exact(loss.amount.trim()).map_err(|_| {
+        format!(
+            "amount '{}' is not a decimal number like \"15000.50\"",
+            loss.amount
+        )
+    })?;
     if amount.is_sign_negative() {
         return Err(format!("amount '{}' is negative", loss.amount));
     }
     let cur = loss.currency.trim();
-    if !(3..=5).contains(&cur.len()) || !cur.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+    if !(3..=5).contains(&cur.len())
+        || !cur
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
         return Err(format!(
             "currency '{}' is not an iso 4217 or ticker code like USD or USDT",
             loss.currency
@@ -438,11 +451,17 @@ mod tests {
 
     #[test]
     fn requires_kind_country_and_content() {
-        let e = submission(r#"{"country":"GB","narrative":"x"}"#).validate(now()).unwrap_err();
+        let e = submission(r#"{"country":"GB","narrative":"x"}"#)
+            .validate(now())
+            .unwrap_err();
         assert_eq!(e.field, "kind");
-        let e = submission(r#"{"kind":"tip","narrative":"x"}"#).validate(now()).unwrap_err();
+        let e = submission(r#"{"kind":"tip","narrative":"x"}"#)
+            .validate(now())
+            .unwrap_err();
         assert_eq!(e.field, "country");
-        let e = submission(r#"{"kind":"tip","country":"GB","narrative":"  "}"#).validate(now()).unwrap_err();
+        let e = submission(r#"{"kind":"tip","country":"GB","narrative":"  "}"#)
+            .validate(now())
+            .unwrap_err();
         assert_eq!(e.field, "narrative");
     }
 
@@ -460,8 +479,14 @@ mod tests {
         let cases = [
             (r#""grading":"Z9""#, "grading"),
             (r#""mo":["investment","crypto stuff"]"#, "mo[1]"),
-            (r#""losses":[{"amount":"1e5","currency":"USD"}]"#, "losses[0]"),
-            (r#""losses":[{"amount":"100","currency":"dollars"}]"#, "losses[0]"),
+            (
+                r#""losses":[{"amount":"1e5","currency":"USD"}]"#,
+                "losses[0]",
+            ),
+            (
+                r#""losses":[{"amount":"100","currency":"dollars"}]"#,
+                "losses[0]",
+            ),
             (r#""received":"yesterday""#, "received"),
             (r#""location":{"lat":95.0,"lon":0.0}"#, "location"),
             (r#""id":"has space""#, "id"),
@@ -476,15 +501,22 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_rejected_when_parsing() {
-        let r: Result<ReportSubmission, _> = serde_json::from_str(r#"{"kind":"tip","contry":"GB"}"#);
+        let r: Result<ReportSubmission, _> =
+            serde_json::from_str(r#"{"kind":"tip","contry":"GB"}"#);
         assert!(r.unwrap_err().to_string().contains("contry"));
     }
 
     #[test]
     fn content_decides_the_id_when_none_is_given() {
-        let a = submission(r#"{"kind":"tip","country":"GB","narrative":"same"}"#).validate(now()).unwrap();
-        let b = submission(r#"{"kind":"tip","country":"gb","narrative":" same "}"#).validate(now()).unwrap();
-        let c = submission(r#"{"kind":"tip","country":"GB","narrative":"other"}"#).validate(now()).unwrap();
+        let a = submission(r#"{"kind":"tip","country":"GB","narrative":"same"}"#)
+            .validate(now())
+            .unwrap();
+        let b = submission(r#"{"kind":"tip","country":"gb","narrative":" same "}"#)
+            .validate(now())
+            .unwrap();
+        let c = submission(r#"{"kind":"tip","country":"GB","narrative":"other"}"#)
+            .validate(now())
+            .unwrap();
         assert_eq!(a.id, b.id);
         assert_ne!(a.id, c.id);
         assert!(a.id.starts_with("sha256-"));

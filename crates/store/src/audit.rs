@@ -43,9 +43,13 @@ pub struct AuditRecord {
 /// Where and how the chain is broken.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainError {
-    #[error("audit record {seq} does not follow record {expected_after}: the log has a gap or is out of order")]
+    #[error(
+        "audit record {seq} does not follow record {expected_after}: the log has a gap or is out of order"
+    )]
     Gap { seq: i64, expected_after: i64 },
-    #[error("audit record {seq} names previous hash {found} but the previous record hashes to {expected}")]
+    #[error(
+        "audit record {seq} names previous hash {found} but the previous record hashes to {expected}"
+    )]
     BrokenLink {
         seq: i64,
         expected: String,
@@ -144,7 +148,10 @@ mod tests {
         assert_eq!(recs[0].seq, 1);
         assert_eq!(recs[0].prev_hash, GENESIS);
         assert_eq!(recs[1].prev_hash, recs[0].hash);
-        assert_eq!(verify(0, GENESIS.into(), &recs), Ok((3, recs[2].hash.clone())));
+        assert_eq!(
+            verify(0, GENESIS.into(), &recs),
+            Ok((3, recs[2].hash.clone()))
+        );
     }
 
     #[test]
@@ -153,20 +160,33 @@ mod tests {
 
         let mut altered = recs.clone();
         altered[1].event.subject = "z".into();
-        assert!(matches!(verify(0, GENESIS.into(), &altered), Err(ChainError::Altered { seq: 2, .. })));
+        assert!(matches!(
+            verify(0, GENESIS.into(), &altered),
+            Err(ChainError::Altered { seq: 2, .. })
+        ));
 
         let mut removed = recs.clone();
         removed.remove(1);
-        assert!(matches!(verify(0, GENESIS.into(), &removed), Err(ChainError::Gap { seq: 3, .. })));
+        assert!(matches!(
+            verify(0, GENESIS.into(), &removed),
+            Err(ChainError::Gap { seq: 3, .. })
+        ));
 
         let mut relinked = recs.clone();
         relinked[2].prev_hash = GENESIS.into();
-        assert!(matches!(verify(0, GENESIS.into(), &relinked), Err(ChainError::BrokenLink { seq: 3, .. })));
+        assert!(matches!(
+            verify(0, GENESIS.into(), &relinked),
+            Err(ChainError::BrokenLink { seq: 3, .. })
+        ));
     }
 
     #[test]
     fn verification_continues_across_pages() {
-        let recs = extend(0, GENESIS, &[event("a"), event("b"), event("c"), event("d")]);
+        let recs = extend(
+            0,
+            GENESIS,
+            &[event("a"), event("b"), event("c"), event("d")],
+        );
         let (seq, hash) = verify(0, GENESIS.into(), &recs[..2]).unwrap();
         assert_eq!(verify(seq, hash, &recs[2..]).unwrap().0, 4);
     }

@@ -94,8 +94,12 @@ pub trait Store: Send + Sync + 'static {
     /// Audit records after sequence number `after`, in order.
     async fn audit_after(&self, after: i64, limit: u32) -> Result<Vec<AuditRecord>>;
     /// Audit records about one owner's data, after `after`, in order.
-    async fn audit_for_owner(&self, owner: &str, after: i64, limit: u32)
-    -> Result<Vec<AuditRecord>>;
+    async fn audit_for_owner(
+        &self,
+        owner: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>>;
 }
 
 /// Opens the backend that a database URL names: `sqlite://path` or

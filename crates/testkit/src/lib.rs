@@ -57,7 +57,11 @@ pub fn run_python(script: &str, args: &[&str], stdin: Option<&[u8]>) -> Option<V
     let mut child = Command::new(py)
         .arg(workspace_root().join("scripts").join(script))
         .args(args)
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -82,18 +86,25 @@ pub fn postgres_url() -> Option<String> {
     if port_open(&url, 5432) {
         Some(url)
     } else {
-        missing("postgresql", &format!("nothing answers at {url}; set CORDON_TEST_POSTGRES"))
+        missing(
+            "postgresql",
+            &format!("nothing answers at {url}; set CORDON_TEST_POSTGRES"),
+        )
     }
 }
 
 /// The NATS server URL for tests (`CORDON_TEST_NATS`, default
 /// `nats://127.0.0.1:4222`), if it answers.
 pub fn nats_url() -> Option<String> {
-    let url = std::env::var("CORDON_TEST_NATS").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned());
+    let url =
+        std::env::var("CORDON_TEST_NATS").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned());
     if port_open(&url, 4222) {
         Some(url)
     } else {
-        missing("nats", &format!("nothing answers at {url}; set CORDON_TEST_NATS"))
+        missing(
+            "nats",
+            &format!("nothing answers at {url}; set CORDON_TEST_NATS"),
+        )
     }
 }
 

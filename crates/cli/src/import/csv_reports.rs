@@ -50,7 +50,10 @@ pub fn validate(input: impl Read, now: DateTime<Utc>) -> anyhow::Result<Checked>
             checked.errors.push(LineError {
                 line: 1,
                 field: Some(h.clone()),
-                message: format!("unknown column '{h}'; known columns: {}", COLUMNS.join(", ")),
+                message: format!(
+                    "unknown column '{h}'; known columns: {}",
+                    COLUMNS.join(", ")
+                ),
             });
         }
     }
@@ -113,12 +116,16 @@ fn submission_of(
             "grading" => s.grading = owned,
             "narrative" => s.narrative = owned,
             "tlp" => {
-                let tlp: Tlp = value.parse().map_err(|e: cordon_core::marking::TlpError| (name.clone(), e.to_string()))?;
+                let tlp: Tlp = value
+                    .parse()
+                    .map_err(|e: cordon_core::marking::TlpError| (name.clone(), e.to_string()))?;
                 marking.get_or_insert_with(Marking::default).tlp = tlp;
             }
             "recipients" => marking.get_or_insert_with(Marking::default).recipients = list(value),
             "hit_notification" => {
-                marking.get_or_insert_with(Marking::default).hit_notification = match value.to_ascii_lowercase().as_str() {
+                marking
+                    .get_or_insert_with(Marking::default)
+                    .hit_notification = match value.to_ascii_lowercase().as_str() {
                     "true" | "yes" | "1" => true,
                     "false" | "no" | "0" => false,
                     _ => return Err((name.clone(), format!("'{value}' is not true or false"))),
@@ -130,9 +137,15 @@ fn submission_of(
                 s.losses = list(value)
                     .into_iter()
                     .map(|loss| {
-                        let (amount, currency) = loss.split_once(char::is_whitespace).ok_or_else(|| {
-                            (name.clone(), format!("loss '{loss}' is not 'AMOUNT CURRENCY' like '15000 USDT'"))
-                        })?;
+                        let (amount, currency) =
+                            loss.split_once(char::is_whitespace).ok_or_else(|| {
+                                (
+                                    name.clone(),
+                                    format!(
+                                        "loss '{loss}' is not 'AMOUNT CURRENCY' like '15000 USDT'"
+                                    ),
+                                )
+                            })?;
                         Ok(Loss {
                             amount: amount.trim().to_owned(),
                             currency: currency.trim().to_owned(),
@@ -192,7 +205,10 @@ mod tests {
         assert_eq!(r.marking.recipients, vec!["KH-NCB", "TH-DSI"]);
         assert_eq!(r.mo, vec!["channel:telegram", "investment"]);
         assert_eq!(r.losses.len(), 2);
-        assert_eq!(r.location.as_ref().unwrap().place.as_deref(), Some("Myawaddy"));
+        assert_eq!(
+            r.location.as_ref().unwrap().place.as_deref(),
+            Some("Myawaddy")
+        );
         let sels: Vec<&str> = r.selectors.iter().map(|s| s.as_str()).collect();
         assert!(sels.contains(&"phone:+85512345678"));
         assert!(sels.contains(&"domain:trade-usdt.vip"));
@@ -207,7 +223,11 @@ mod tests {
             tip,GB,GREEN,bad lat,north\n";
         let checked = validate(csv.as_bytes(), now()).unwrap();
         assert_eq!(checked.reports.len(), 1);
-        let got: Vec<(u64, &str)> = checked.errors.iter().map(|e| (e.line, e.field.as_deref().unwrap())).collect();
+        let got: Vec<(u64, &str)> = checked
+            .errors
+            .iter()
+            .map(|e| (e.line, e.field.as_deref().unwrap()))
+            .collect();
         assert_eq!(got, vec![(3, "tlp"), (4, "country"), (5, "lat")]);
     }
 

@@ -53,7 +53,10 @@ pub async fn run(args: &Args) -> anyhow::Result<Totals> {
             jobs.extend(crate::world::import_jobs(&*store, path).await?);
         } else {
             let agency = args.agency.clone().with_context(|| {
-                format!("{}: give the submitting agency with --agency CODE", path.display())
+                format!(
+                    "{}: give the submitting agency with --agency CODE",
+                    path.display()
+                )
             })?;
             jobs.push((agency, path.clone()));
         }
@@ -108,7 +111,10 @@ pub async fn import_file(
         );
     }
     let reports = checked.reports;
-    let bar = progress::bar(reports.len() as u64, &format!("importing {}", path.display()));
+    let bar = progress::bar(
+        reports.len() as u64,
+        &format!("importing {}", path.display()),
+    );
     let mut totals = Totals::default();
     for chunk in reports.chunks(batch) {
         let outcomes = store.submit(agency, chunk, now).await?;

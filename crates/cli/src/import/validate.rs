@@ -47,7 +47,12 @@ enum Format {
 }
 
 fn format_of(path: &Path) -> anyhow::Result<Format> {
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("jsonl" | "ndjson" | "json") => Ok(Format::JsonLines),
         Some("csv") => Ok(Format::Csv),
         _ => anyhow::bail!(
@@ -74,11 +79,12 @@ pub fn validate_json_lines(input: impl BufRead, now: DateTime<Utc>) -> anyhow::R
     let mut block: Vec<(u64, String)> = Vec::with_capacity(BLOCK);
     let flush = |block: &mut Vec<(u64, String)>, checked: &mut Checked| {
         let (reports, errors) = check_parallel(block, |(line, text)| {
-            let submission: ReportSubmission = serde_json::from_str(text).map_err(|e| LineError {
-                line: *line,
-                field: None,
-                message: format!("not a report: {e}"),
-            })?;
+            let submission: ReportSubmission =
+                serde_json::from_str(text).map_err(|e| LineError {
+                    line: *line,
+                    field: None,
+                    message: format!("not a report: {e}"),
+                })?;
             check_submission(*line, &submission, now)
         });
         checked.reports.extend(reports);
@@ -154,18 +160,27 @@ mod tests {
     #[test]
     fn reports_every_bad_line_by_number_and_field() {
         let input = concat!(
-            r#"{"kind":"tip","country":"GB","narrative":"ok"}"#, "\n",
+            r#"{"kind":"tip","country":"GB","narrative":"ok"}"#,
             "\n",
-            r#"{"kind":"tip","country":"GB","selectors":["+855 12 345 678","DE00 1234 5678 9012 3456 78"]}"#, "\n",
+            "\n",
+            r#"{"kind":"tip","country":"GB","selectors":["+855 12 345 678","DE00 1234 5678 9012 3456 78"]}"#,
+            "\n",
             "not json\n",
-            r#"{"kind":"tip","country":"GB","grading":"Q9","narrative":"x"}"#, "\n",
+            r#"{"kind":"tip","country":"GB","grading":"Q9","narrative":"x"}"#,
+            "\n",
         );
         let checked = validate_json_lines(input.as_bytes(), now()).unwrap();
         assert_eq!(checked.lines, 5);
         assert_eq!(checked.reports.len(), 1);
-        let summary: Vec<(u64, Option<&str>)> =
-            checked.errors.iter().map(|e| (e.line, e.field.as_deref())).collect();
-        assert_eq!(summary, vec![(3, Some("selectors[1]")), (4, None), (5, Some("grading"))]);
+        let summary: Vec<(u64, Option<&str>)> = checked
+            .errors
+            .iter()
+            .map(|e| (e.line, e.field.as_deref()))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![(3, Some("selectors[1]")), (4, None), (5, Some("grading"))]
+        );
     }
 
     #[test]

@@ -237,7 +237,10 @@ impl FromStr for Region {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let b = s.trim().as_bytes();
         if b.len() == 2 && b.iter().all(u8::is_ascii_alphabetic) {
-            Ok(Region([b[0].to_ascii_uppercase(), b[1].to_ascii_uppercase()]))
+            Ok(Region([
+                b[0].to_ascii_uppercase(),
+                b[1].to_ascii_uppercase(),
+            ]))
         } else {
             Err(SelectorError::new(
                 ErrorCode::MissingRegion,
@@ -305,7 +308,10 @@ impl Selector {
         } else {
             Err(SelectorError::new(
                 selector.kind.error_code(),
-                format!("'{text}' is not canonical; its canonical form is '{}'", selector.text),
+                format!(
+                    "'{text}' is not canonical; its canonical form is '{}'",
+                    selector.text
+                ),
             ))
         }
     }
@@ -343,12 +349,12 @@ pub struct Found {
 pub fn normalize(input: &str, hint: &Hint) -> Result<Vec<Selector>, SelectorError> {
     let primary = normalize_one(input, hint)?;
     let mut out = Vec::with_capacity(2);
-    if primary.kind == SelectorKind::Url {
-        if let Some(domain) = domain::domain_of_url(&primary) {
-            out.push(primary);
-            out.push(domain);
-            return Ok(out);
-        }
+    if primary.kind == SelectorKind::Url
+        && let Some(domain) = domain::domain_of_url(&primary)
+    {
+        out.push(primary);
+        out.push(domain);
+        return Ok(out);
     }
     out.push(primary);
     Ok(out)
@@ -369,10 +375,10 @@ pub fn normalize_one(input: &str, hint: &Hint) -> Result<Selector, SelectorError
             ),
         ));
     }
-    if let Some((kind, prefix, rest)) = split_prefix(trimmed) {
-        if hint.kind.is_none_or(|k| k == kind) {
-            return normalize_kind(kind, Some(prefix), rest, hint);
-        }
+    if let Some((kind, prefix, rest)) = split_prefix(trimmed)
+        && hint.kind.is_none_or(|k| k == kind)
+    {
+        return normalize_kind(kind, Some(prefix), rest, hint);
     }
     match hint.kind {
         Some(kind) => normalize_kind(kind, None, trimmed, hint),
