@@ -959,10 +959,29 @@ fn finish(world: &World, dice: &mut Dice, mut d: Draft<'_>, f: Finish<'_>) -> Ge
         } else {
             dice.between(1, 2)
         };
+        // Addressed to those who can act: agencies where the network's
+        // compound is, or the regional hubs that coordinate operations.
+        let place = f
+            .network
+            .map(|n| world.compounds[world.networks[n as usize].compound_at(f.received)].country);
+        let local: Vec<&str> = place
+            .map(|c| {
+                world
+                    .agencies
+                    .iter()
+                    .filter(|a| a.country_index == c)
+                    .map(|a| a.code.as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
         for _ in 0..count {
-            let r = &world.agencies[dice.index(world.agencies.len())];
-            if r.code != agency.code && !marking.recipients.contains(&r.code) {
-                marking.recipients.push(r.code.clone());
+            let code = if !local.is_empty() && dice.chance(600) {
+                *dice.pick(&local)
+            } else {
+                *dice.pick(&HUBS)
+            };
+            if code != agency.code && !marking.recipients.iter().any(|r| r == code) {
+                marking.recipients.push(code.to_owned());
             }
         }
         if f.tlp == Tlp::Red && dice.chance(300) {
@@ -1001,6 +1020,11 @@ fn finish(world: &World, dice: &mut Dice, mut d: Draft<'_>, f: Finish<'_>) -> Ge
         fresh: d.fresh,
     }
 }
+
+/// Agencies that coordinate most cross-border work on scam compounds.
+const HUBS: [&str; 8] = [
+    "TH-DSI", "KH-NCB", "PH-PAOCC", "SG-SPF", "US-FBI", "GB-NCA", "AU-AFP", "CN-MPS",
+];
 
 /// Replaces `{name}` placeholders; unknown names are left as written.
 pub fn fill(template: &str, var: impl Fn(&str) -> Option<String>) -> String {
@@ -1183,6 +1207,14 @@ fn pick_tlp(dice: &mut Dice, weights: [u64; 5]) -> Tlp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hubs_are_member_agencies() {
+        let t = Tables::get();
+        for hub in HUBS {
+            assert!(t.agencies.iter().any(|a| a.code == hub), "{hub}");
+        }
+    }
 
     #[test]
     fn fill_replaces_known_names_only() {

@@ -84,36 +84,6 @@ fn reports(run: &Run) -> Vec<(String, ReportSubmission)> {
     out
 }
 
-/// True once the colleagues' selector normalisers have replaced their
-/// `todo!()` placeholders; tests that call them wait until then.
-fn normalisers_ready() -> bool {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/src/selector");
-    let pending = walk(&dir)
-        .into_iter()
-        .any(|f| fs::read_to_string(&f).is_ok_and(|s| s.contains("todo!()")));
-    if pending {
-        eprintln!(
-            "selector normalisers still contain todo!(); skipping the validation test for now"
-        );
-    }
-    !pending
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(entries) = fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn same_seed_gives_identical_bytes_and_different_seeds_differ() {
     let a = small();
@@ -277,9 +247,6 @@ fn markings_gradings_and_mo_tags_are_a_realistic_mix() {
 
 #[test]
 fn every_report_validates_and_the_truth_matches_normalisation() {
-    if !normalisers_ready() {
-        return;
-    }
     let now = "2026-03-01T10:00:00Z".parse().unwrap();
     let t = truth(small());
     let by_id: HashMap<&str, &Value> = t["reports"]
@@ -300,12 +267,7 @@ fn every_report_validates_and_the_truth_matches_normalisation() {
             .iter()
             .map(|s| s.as_str().unwrap())
             .collect();
-        let got: BTreeSet<&str> = report
-            .selectors
-            .iter()
-            .map(|s| s.as_str())
-            .filter(|s| !s.starts_with("name:") || expected.contains(s))
-            .collect();
+        let got: BTreeSet<&str> = report.selectors.iter().map(|s| s.as_str()).collect();
         if expected != got && mismatches.len() < 20 {
             mismatches.push(format!(
                 "{id}: truth {expected:?} core {got:?} narrative {:?} selectors {:?}",
@@ -347,9 +309,6 @@ fn every_report_validates_and_the_truth_matches_normalisation() {
 
 #[test]
 fn canonical_selectors_in_the_truth_are_canonical_for_core() {
-    if !normalisers_ready() {
-        return;
-    }
     let t = truth(small());
     for s in t["selectors"].as_array().unwrap() {
         let text = s["selector"].as_str().unwrap();
