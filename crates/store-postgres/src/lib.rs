@@ -25,6 +25,9 @@
 //! Times are kept to the microsecond. The writer task runs on the tokio
 //! runtime that connected the store: use the store within that runtime.
 
+// The input checks are the SQLite backend's, so both refuse alike.
+#[path = "../../store-sqlite/src/check.rs"]
+mod check;
 mod submit;
 mod writer;
 
@@ -35,14 +38,14 @@ use chrono::{DateTime, SubsecRound, Utc};
 use cordon_core::{Report, Tlp};
 use cordon_store::audit::{self, GENESIS};
 use cordon_store::{
-    AGENCY_KINDS, Agency, AuditEvent, AuditRecord, Counts, NewAgency, NewToken, NewUser, Posting,
-    ROLES, Result, SelectorPosting, Store, StoreError, StoredReport, SubmitOutcome, Token, User,
+    Agency, AuditEvent, AuditRecord, Counts, NewAgency, NewToken, NewUser, Posting, Result,
+    SelectorPosting, Store, StoreError, StoredReport, SubmitOutcome, Token, User,
 };
+pub use sqlx::postgres::PgConnectOptions;
+use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::{PgConnection, Row};
 
 use crate::writer::{Job, WriterHandle};
-pub use sqlx::postgres::PgConnectOptions;
-use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 
 /// Connections in the pool when the caller does not say.
 pub const DEFAULT_POOL_SIZE: u32 = 8;
@@ -92,49 +95,6 @@ impl PostgresStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
-}
-
-fn check_code(what: &str, code: &str) -> Result<()> {
-    if code.is_empty()
-        || code.len() > 64
-        || code.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
-        return Err(StoreError::Invalid(format!(
-            "{what} '{code}' must be 1 to 64 characters without spaces"
-        )));
-    }
-    Ok(())
-}
-
-fn check_agency(agency: &NewAgency) -> Result<()> {
-    check_code("agency code", &agency.code)?;
-    if !AGENCY_KINDS.contains(&agency.kind.as_str()) {
-        return Err(StoreError::Invalid(format!(
-            "agency kind '{}' is unknown; expected one of {}",
-            agency.kind,
-            AGENCY_KINDS.join(", ")
-        )));
-    }
-    let c = agency.country.as_bytes();
-    if c.len() != 2 || !c.iter().all(u8::is_ascii_uppercase) {
-        return Err(StoreError::Invalid(format!(
-            "agency country '{}' is not an uppercase iso 3166-1 alpha-2 code like KH",
-            agency.country
-        )));
-    }
-    Ok(())
-}
-
-fn check_user(user: &NewUser) -> Result<()> {
-    check_code("user name", &user.name)?;
-    if !ROLES.contains(&user.role.as_str()) {
-        return Err(StoreError::Invalid(format!(
-            "role '{}' is unknown; expected one of {}",
-            user.role,
-            ROLES.join(", ")
-        )));
-    }
-    Ok(())
 }
 
 fn get<'r, T>(row: &'r PgRow, column: &str) -> Result<T>
@@ -307,7 +267,7 @@ impl Store for PostgresStore {
     }
 
     async fn create_agency(&self, agency: &NewAgency) -> Result<Agency> {
-        check_agency(agency)?;
+        check::agency(agency)?;
         let row = sqlx::query(
             "INSERT INTO agencies (code, name, country, kind, contact, created)
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO NOTHING
@@ -353,7 +313,7 @@ impl Store for PostgresStore {
     }
 
     async fn create_user(&self, user: &NewUser) -> Result<User> {
-        check_user(user)?;
+        check::user(user)?;
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let known = sqlx::query("SELECT 1 FROM agencies WHERE code = $1")
             .bind(&user.agency)
@@ -401,11 +361,7 @@ impl Store for PostgresStore {
     }
 
     async fn create_token(&self, token: &NewToken) -> Result<Token> {
-        if token.digest.is_empty() {
-            return Err(StoreError::Invalid(
-                "a token digest may not be empty".into(),
-            ));
-        }
+        check::token(token)?;
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let owner = sqlx::query("SELECT agency, role FROM users WHERE id = $1")
             .bind(token.user_id)
@@ -617,6 +573,7 @@ impl Store for PostgresStore {
     }
 
     async fn append_audit(&self, events: &[AuditEvent]) -> Result<Vec<AuditRecord>> {
+        check::audit(events)?;
         if events.is_empty() {
             return Ok(Vec::new());
         }

@@ -11,9 +11,6 @@ use sqlx::{PgConnection, Row};
 
 use crate::backend;
 
-/// Longest report id the store keeps (the core's limit).
-const MAX_ID: usize = cordon_core::report::MAX_ID;
-
 /// A report turned into column values.
 #[derive(Debug)]
 pub(crate) struct ReportRow {
@@ -32,12 +29,7 @@ pub(crate) struct ReportRow {
 /// Turns a report into column values; done before the transaction opens,
 /// so that serialising and hashing do not hold the lock.
 pub(crate) fn prepare(report: &Report) -> Result<ReportRow, StoreError> {
-    if report.id.is_empty() || report.id.len() > MAX_ID {
-        return Err(StoreError::Invalid(format!(
-            "report id '{}' must be 1 to {MAX_ID} bytes long",
-            report.id
-        )));
-    }
+    crate::check::report(report)?;
     let body = serde_json::to_string(report).map_err(|e| {
         StoreError::Invalid(format!("report {} cannot be serialised: {e}", report.id))
     })?;

@@ -22,6 +22,7 @@
 //!
 //! Times are kept to the microsecond, as PostgreSQL keeps them.
 
+mod check;
 mod codec;
 mod migrate;
 mod read;
@@ -239,7 +240,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_agency(&self, agency: &NewAgency) -> Result<Agency> {
-        write::check_agency(agency)?;
+        check::agency(agency)?;
         let agency = agency.clone();
         let now = Utc::now().trunc_subsecs(6);
         self.write(0, move |ctx| write::create_agency(ctx, &agency, now))
@@ -256,7 +257,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_user(&self, user: &NewUser) -> Result<User> {
-        write::check_user(user)?;
+        check::user(user)?;
         let user = user.clone();
         let now = Utc::now().trunc_subsecs(6);
         self.write(0, move |ctx| write::create_user(ctx, &user, now))
@@ -269,11 +270,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_token(&self, token: &NewToken) -> Result<Token> {
-        if token.digest.is_empty() {
-            return Err(StoreError::Invalid(
-                "a token digest may not be empty".into(),
-            ));
-        }
+        check::token(token)?;
         let token = token.clone();
         self.write(0, move |ctx| write::create_token(ctx, &token))
             .await
@@ -341,6 +338,7 @@ impl Store for SqliteStore {
     }
 
     async fn append_audit(&self, events: &[AuditEvent]) -> Result<Vec<AuditRecord>> {
+        check::audit(events)?;
         let events = events.to_vec();
         self.write(events.len(), move |ctx| write::append_audit(ctx, &events))
             .await

@@ -6,16 +6,13 @@ use chrono::{DateTime, SubsecRound, Utc};
 use cordon_core::Report;
 use cordon_store::audit::{self, GENESIS};
 use cordon_store::{
-    AGENCY_KINDS, Agency, AuditEvent, AuditRecord, NewAgency, NewToken, NewUser, ROLES, StoreError,
-    SubmitOutcome, Token, User,
+    Agency, AuditEvent, AuditRecord, NewAgency, NewToken, NewUser, StoreError, SubmitOutcome,
+    Token, User,
 };
 use rusqlite::{OptionalExtension, params};
 
 use crate::codec::{backend, is_unique_violation, time_text};
 use crate::writer::WriteCtx;
-
-/// Longest report id the store keeps (the core's limit).
-const MAX_ID: usize = cordon_core::report::MAX_ID;
 
 /// A report turned into column values, ready for the writer.
 #[derive(Debug)]
@@ -35,12 +32,7 @@ pub(crate) struct ReportRow {
 /// Turns a report into column values: the serialisation and hashing are
 /// done by the caller, off the writer thread, so that they run beside it.
 pub(crate) fn prepare(report: &Report) -> Result<ReportRow, StoreError> {
-    if report.id.is_empty() || report.id.len() > MAX_ID {
-        return Err(StoreError::Invalid(format!(
-            "report id '{}' must be 1 to {MAX_ID} bytes long",
-            report.id
-        )));
-    }
+    crate::check::report(report)?;
     let body = serde_json::to_string(report).map_err(|e| {
         StoreError::Invalid(format!("report {} cannot be serialised: {e}", report.id))
     })?;
@@ -179,38 +171,6 @@ fn selector_id(ctx: &mut WriteCtx<'_>, text: &str, kind: &str) -> Result<i64, St
     Ok(id)
 }
 
-/// Checks the fields of a new agency.
-pub(crate) fn check_agency(agency: &NewAgency) -> Result<(), StoreError> {
-    check_code("agency code", &agency.code)?;
-    if !AGENCY_KINDS.contains(&agency.kind.as_str()) {
-        return Err(StoreError::Invalid(format!(
-            "agency kind '{}' is unknown; expected one of {}",
-            agency.kind,
-            AGENCY_KINDS.join(", ")
-        )));
-    }
-    let c = agency.country.as_bytes();
-    if c.len() != 2 || !c.iter().all(u8::is_ascii_uppercase) {
-        return Err(StoreError::Invalid(format!(
-            "agency country '{}' is not an uppercase iso 3166-1 alpha-2 code like KH",
-            agency.country
-        )));
-    }
-    Ok(())
-}
-
-fn check_code(what: &str, code: &str) -> Result<(), StoreError> {
-    if code.is_empty()
-        || code.len() > 64
-        || code.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
-        return Err(StoreError::Invalid(format!(
-            "{what} '{code}' must be 1 to 64 characters without spaces"
-        )));
-    }
-    Ok(())
-}
-
 pub(crate) fn create_agency(
     ctx: &mut WriteCtx<'_>,
     agency: &NewAgency,
@@ -247,18 +207,6 @@ pub(crate) fn create_agency(
         contact: agency.contact.clone(),
         created: created.trunc_subsecs(6),
     })
-}
-
-pub(crate) fn check_user(user: &NewUser) -> Result<(), StoreError> {
-    check_code("user name", &user.name)?;
-    if !ROLES.contains(&user.role.as_str()) {
-        return Err(StoreError::Invalid(format!(
-            "role '{}' is unknown; expected one of {}",
-            user.role,
-            ROLES.join(", ")
-        )));
-    }
-    Ok(())
 }
 
 pub(crate) fn create_user(

@@ -71,6 +71,7 @@ macro_rules! store_contract_suite {
             postings_after_pages_without_splitting_a_report
             the_audit_chain_verifies_across_pages
             audit_for_owner_shows_only_that_owner
+            text_no_backend_can_keep_is_invalid_everywhere
             concurrent_writes_are_all_durable_and_visible
             a_reopened_store_finds_everything
         );
@@ -820,6 +821,44 @@ pub async fn audit_for_owner_shows_only_that_owner<F: Fixture>(fx: &mut F) {
     for r in &kh {
         assert_eq!(all.iter().find(|a| a.seq == r.seq), Some(r));
     }
+}
+
+pub async fn text_no_backend_can_keep_is_invalid_everywhere<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA"]).await;
+    let before = store.counts().await.unwrap();
+
+    let mut agency = new_agency("KH-NCB");
+    agency.contact = "duty\0desk".into();
+    let e = store.create_agency(&agency).await;
+    assert!(matches!(e, Err(StoreError::Invalid(_))), "{e:?}");
+
+    let mut r = report("gb-1", "x", &[&phone(1)]);
+    r.marking.recipients = vec!["KH\0NCB".into()];
+    let e = store.submit("GB-NCA", &[r], accepted()).await;
+    assert!(matches!(e, Err(StoreError::Invalid(_))), "{e:?}");
+
+    let e = store
+        .append_audit(&[
+            event("GB-NCA", None, "ok"),
+            event("GB-NCA", None, "bad\0subject"),
+        ])
+        .await;
+    assert!(matches!(e, Err(StoreError::Invalid(_))), "{e:?}");
+
+    assert_eq!(store.counts().await.unwrap(), before, "nothing written");
+    // A NUL inside free text is fine: it is kept inside the JSON body.
+    let r = report("gb-2", "before\0after", &[&phone(2)]);
+    submit_one(&store, "GB-NCA", &r).await;
+    assert_eq!(
+        store
+            .report("GB-NCA", "gb-2")
+            .await
+            .unwrap()
+            .unwrap()
+            .report,
+        r
+    );
 }
 
 pub async fn concurrent_writes_are_all_durable_and_visible<F: Fixture>(fx: &mut F) {

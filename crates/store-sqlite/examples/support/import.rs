@@ -227,7 +227,22 @@ pub async fn run<S: Store>(store: S, plan: Plan) {
         slowest = slowest.max(took);
     }
     let elapsed = start.elapsed().as_secs_f64();
+    let t = Instant::now();
     let counts = store.counts().await.expect("counts");
+    let counting = t.elapsed();
+    // What a server does at start: rebuild its hit index from every posting.
+    let t = Instant::now();
+    let (mut after, mut postings) = (0, 0usize);
+    loop {
+        let page = store
+            .postings_after(after, 10_000)
+            .await
+            .expect("postings_after");
+        let Some(last) = page.last() else { break };
+        after = last.posting.seq;
+        postings += page.len();
+    }
+    let scanning = t.elapsed();
     println!(
         "{}: imported {done} reports ({} selectors, {} links) in batches of {} in {elapsed:.1} s: {:.0} reports/s durable; slowest batch {:.0} ms; peak rss {} MiB",
         store.backend(),
@@ -237,5 +252,11 @@ pub async fn run<S: Store>(store: S, plan: Plan) {
         done as f64 / elapsed,
         slowest.as_secs_f64() * 1000.0,
         peak_rss_mib().map_or("?".into(), |m| m.to_string()),
+    );
+    println!(
+        "{}: counts in {:.0} ms; all {postings} postings paged in {:.1} s",
+        store.backend(),
+        counting.as_secs_f64() * 1000.0,
+        scanning.as_secs_f64(),
     );
 }
