@@ -385,3 +385,49 @@ fn write_world_truth(world: &World, w: &mut impl Write) -> io::Result<()> {
 fn sep(w: &mut impl Write, i: usize) -> io::Result<()> {
     if i > 0 { w.write_all(b",\n") } else { Ok(()) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Scale;
+
+    fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut out = Vec::new();
+        for sub in [dir.to_path_buf(), dir.join("reports")] {
+            for e in fs::read_dir(&sub).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_file() {
+                    out.push((
+                        p.strip_prefix(dir).unwrap().to_path_buf(),
+                        fs::read(&p).unwrap(),
+                    ));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn output_does_not_depend_on_the_number_of_threads() {
+        let world = World::build(3, Scale::Small);
+        let one = tempfile::tempdir().unwrap();
+        let three = tempfile::tempdir().unwrap();
+        let a = write(&world, one.path(), 1, &|_, _| {}).unwrap();
+        let b = write(&world, three.path(), 3, &|_, _| {}).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(files(one.path()), files(three.path()));
+    }
+
+    #[test]
+    fn progress_reaches_the_total() {
+        let world = World::build(4, Scale::Small);
+        let dir = tempfile::tempdir().unwrap();
+        let last = std::cell::Cell::new((0, 0));
+        write(&world, dir.path(), 2, &|done, total| {
+            last.set((done, total))
+        })
+        .unwrap();
+        assert_eq!(last.get(), (world.total_reports, world.total_reports));
+    }
+}

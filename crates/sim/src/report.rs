@@ -949,6 +949,9 @@ fn finish(world: &World, dice: &mut Dice, mut d: Draft<'_>, f: Finish<'_>) -> Ge
             .flatten()
             .collect();
         d.truth.retain(|s| keep.contains(s));
+        d.used
+            .retain(|&e| keep.contains(&world.entries[e as usize].canonical));
+        d.fresh.retain(|f| keep.contains(&f.canonical));
         d.listed.clear();
     }
 

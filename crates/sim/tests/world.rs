@@ -201,6 +201,74 @@ fn the_world_has_the_shape_the_domain_describes() {
 }
 
 #[test]
+fn the_truth_is_consistent_with_itself() {
+    let t = truth(small());
+    let owners: HashMap<&str, BTreeSet<&str>> = t["selectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let networks = s["networks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n.as_str().unwrap())
+                .collect();
+            (s["selector"].as_str().unwrap(), networks)
+        })
+        .collect();
+    let workers: HashMap<&str, &Value> = t["workers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["id"].as_str().unwrap(), w))
+        .collect();
+    let networks: BTreeSet<&str> = t["networks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    let mut carried: HashMap<&str, u64> = HashMap::new();
+    for r in t["reports"].as_array().unwrap() {
+        let network = r["network"].as_str();
+        if let Some(n) = network {
+            assert!(networks.contains(n), "unknown network {n}");
+        }
+        if let Some(w) = r["worker"].as_str() {
+            assert_eq!(
+                workers[w]["network"].as_str(),
+                network,
+                "worker {w} of another network"
+            );
+            assert_eq!(r["kind"], "rescue_request");
+        }
+        for s in r["selectors"].as_array().unwrap() {
+            let s = s.as_str().unwrap();
+            let owned_by = owners
+                .get(s)
+                .unwrap_or_else(|| panic!("{s} missing from the selector truth"));
+            if let Some(n) = network {
+                assert!(
+                    owned_by.contains(n),
+                    "{s} in a report of {n} but owned by {owned_by:?}"
+                );
+            }
+            *carried.entry(s).or_default() += 1;
+        }
+    }
+    // Each selector's report count is what the reports carry.
+    for s in t["selectors"].as_array().unwrap() {
+        let text = s["selector"].as_str().unwrap();
+        assert_eq!(
+            s["reports"].as_u64().unwrap(),
+            carried.get(text).copied().unwrap_or(0),
+            "{text}"
+        );
+    }
+}
+
+#[test]
 fn markings_gradings_and_mo_tags_are_a_realistic_mix() {
     let s = &small().summary;
     for tlp in ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"] {
