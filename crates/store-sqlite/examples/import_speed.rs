@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! cargo run --release -p cordon-store-sqlite --example import_speed -- \
-//!     [--reports 1000000] [--batch 5000] [--in-flight 2] [--db PATH]
+//!     [--reports 1000000] [--batch 5000] [--in-flight 2] [--db PATH] [--selector-cache N]
 //! ```
 //!
 //! Without `--db` the database goes to a temporary directory, removed after.
@@ -11,7 +11,7 @@
 #[path = "support/import.rs"]
 mod import;
 
-use cordon_store_sqlite::SqliteStore;
+use cordon_store_sqlite::{SqliteOptions, SqliteStore};
 
 #[tokio::main]
 async fn main() {
@@ -23,7 +23,11 @@ async fn main() {
         .map(|w| w[1].clone());
     let dir = tempfile::tempdir().expect("a temporary directory");
     let path = given.unwrap_or_else(|| dir.path().join("import.db").display().to_string());
-    let store = SqliteStore::open(&path).expect("open the sqlite store");
+    let mut options = SqliteOptions::default();
+    if let Some(n) = args.windows(2).find(|w| w[0] == "--selector-cache") {
+        options.selector_cache = n[1].parse().expect("a number after --selector-cache");
+    }
+    let store = SqliteStore::open_with(&path, options).expect("open the sqlite store");
     import::run(store, plan).await;
     let size: u64 = ["", "-wal"]
         .iter()
