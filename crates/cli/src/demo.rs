@@ -30,6 +30,7 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
         db: args.db.clone(),
         agency: None,
         batch: 5000,
+        check: false,
         paths: vec![args.world.clone()],
     };
     crate::import::run(&import).await?;

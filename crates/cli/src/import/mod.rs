@@ -33,6 +33,9 @@ pub struct Args {
     /// Reports per durable write.
     #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub batch: u32,
+    /// Check every line and report problems, but write nothing.
+    #[arg(long)]
+    pub check: bool,
     /// Files (.jsonl, .json, .csv) or simulated-world folders.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
@@ -64,7 +67,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Totals> {
     let started = Instant::now();
     let mut totals = Totals::default();
     for (agency, path) in &jobs {
-        let t = import_file(&store, agency, path, args.batch as usize).await?;
+        let t = import_file(&store, agency, path, args.batch as usize, args.check).await?;
         totals.accepted += t.accepted;
         totals.unchanged += t.unchanged;
     }
@@ -86,6 +89,7 @@ pub async fn import_file(
     agency: &str,
     path: &Path,
     batch: usize,
+    check_only: bool,
 ) -> anyhow::Result<Totals> {
     if store.agency(agency).await?.is_none() {
         bail!("agency '{agency}' is not registered; add it first with `cordon agency add`");
@@ -111,6 +115,10 @@ pub async fn import_file(
         );
     }
     let reports = checked.reports;
+    if check_only {
+        eprintln!("{}: {} reports are valid", path.display(), reports.len());
+        return Ok(Totals::default());
+    }
     let bar = progress::bar(
         reports.len() as u64,
         &format!("importing {}", path.display()),
