@@ -144,7 +144,11 @@ pub struct ReportSubmission {
 pub struct Report {
     pub id: String,
     pub kind: ReportKind,
-    pub received: DateTime<Utc>,
+    /// When the agency received the report, if it says; stores fall back to
+    /// the acceptance time. Never defaulted here: a default would make the
+    /// same report differ from itself when sent twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received: Option<DateTime<Utc>>,
     pub country: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
@@ -186,8 +190,8 @@ impl ReportError {
 
 impl ReportSubmission {
     /// Validates this submission into a canonical report. `now` is the
-    /// receipt time used when the submission gives none (the core reads no
-    /// clock).
+    /// current time, against which a receipt time in the future is refused
+    /// (the core reads no clock).
     pub fn validate(&self, now: DateTime<Utc>) -> Result<Report, ReportError> {
         let kind: ReportKind = self
             .kind
@@ -292,17 +296,11 @@ impl ReportSubmission {
             .transpose()
             .map_err(|e| ReportError::new("grading", e.to_string()))?;
 
-        let received = match self.received.as_deref() {
-            Some(text) => DateTime::parse_from_rfc3339(text.trim())
-                .map_err(|e| {
-                    ReportError::new(
-                        "received",
-                        format!("'{text}' is not an rfc 3339 time like 2026-03-01T10:00:00Z ({e})"),
-                    )
-                })?
-                .with_timezone(&Utc),
-            None => now,
-        };
+        let received = self
+            .received
+            .as_deref()
+            .map(|text| parse_received(text, now))
+            .transpose()?;
 
         for (i, loss) in self.losses.iter().enumerate() {
             validate_loss(loss).map_err(|m| ReportError::new(format!("losses[{i}]"), m))?;
@@ -366,6 +364,26 @@ impl Report {
         let json = serde_json::to_vec(&copy).expect("a report always serialises");
         hex::encode(Sha256::digest(&json))
     }
+}
+
+/// Parses a receipt time; one more than a day ahead of `now` is a mistake
+/// (a swapped day and month, a wrong year), not a report from the future.
+fn parse_received(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, ReportError> {
+    let t = DateTime::parse_from_rfc3339(text.trim())
+        .map_err(|e| {
+            ReportError::new(
+                "received",
+                format!("'{text}' is not an rfc 3339 time like 2026-03-01T10:00:00Z ({e})"),
+            )
+        })?
+        .with_timezone(&Utc);
+    if t > now + chrono::Duration::days(1) {
+        return Err(ReportError::new(
+            "received",
+            format!("'{text}' is in the future; give the time the report was received"),
+        ));
+    }
+    Ok(t)
 }
 
 fn parse_country(country: Option<&str>) -> Result<String, ReportError> {
@@ -488,6 +506,7 @@ mod tests {
                 "losses[0]",
             ),
             (r#""received":"yesterday""#, "received"),
+            (r#""received":"2027-03-01T10:00:00Z""#, "received"),
             (r#""location":{"lat":95.0,"lon":0.0}"#, "location"),
             (r#""id":"has space""#, "id"),
             (r#""language":"english""#, "language"),
@@ -504,6 +523,17 @@ mod tests {
         let r: Result<ReportSubmission, _> =
             serde_json::from_str(r#"{"kind":"tip","contry":"GB"}"#);
         assert!(r.unwrap_err().to_string().contains("contry"));
+    }
+
+    #[test]
+    fn a_report_without_receipt_time_is_the_same_report_later() {
+        let s = submission(r#"{"id":"x","kind":"tip","country":"GB","narrative":"n"}"#);
+        let later = now() + chrono::Duration::hours(5);
+        assert_eq!(
+            s.validate(now()).unwrap().digest(),
+            s.validate(later).unwrap().digest()
+        );
+        assert_eq!(s.validate(now()).unwrap().received, None);
     }
 
     #[test]

@@ -18,7 +18,9 @@ pub(crate) struct ReportRow {
     digest: String,
     kind: &'static str,
     country: String,
-    received: DateTime<Utc>,
+    /// `None` when the report gives no receipt time: the row takes its
+    /// acceptance time.
+    received: Option<DateTime<Utc>>,
     tlp: &'static str,
     recipients: String,
     hit_notification: bool,
@@ -40,7 +42,7 @@ pub(crate) fn prepare(report: &Report) -> Result<ReportRow, StoreError> {
         digest: report.digest(),
         kind: report.kind.as_str(),
         country: report.country.clone(),
-        received: report.received.trunc_subsecs(6),
+        received: report.received.map(|t| t.trunc_subsecs(6)),
         tlp: report.marking.tlp.as_str(),
         recipients,
         hit_notification: report.marking.hit_notification,
@@ -238,7 +240,7 @@ async fn insert_reports(
     let inserted = sqlx::query(
         "INSERT INTO reports (agency, id, revision, current, digest, kind, country, received,
                               accepted, tlp, recipients, hit_notification, body)
-         SELECT $1, t.id, t.revision, t.current, t.digest, t.kind, t.country, t.received,
+         SELECT $1, t.id, t.revision, t.current, t.digest, t.kind, t.country, COALESCE(t.received, $2),
                 $2, t.tlp, ARRAY(SELECT json_array_elements_text(t.recipients::json)),
                 t.hit, t.body
          FROM UNNEST($3::text[], $4::int4[], $5::bool[], $6::text[], $7::text[], $8::text[],

@@ -21,7 +21,9 @@ pub(crate) struct ReportRow {
     digest: String,
     kind: &'static str,
     country: String,
-    received: String,
+    /// `None` when the report gives no receipt time: the row takes its
+    /// acceptance time.
+    received: Option<String>,
     tlp: &'static str,
     recipients: String,
     hit_notification: bool,
@@ -43,7 +45,7 @@ pub(crate) fn prepare(report: &Report) -> Result<ReportRow, StoreError> {
         digest: report.digest(),
         kind: report.kind.as_str(),
         country: report.country.clone(),
-        received: time_text(report.received),
+        received: report.received.map(time_text),
         tlp: report.marking.tlp.as_str(),
         recipients,
         hit_notification: report.marking.hit_notification,
@@ -90,7 +92,7 @@ pub(crate) fn submit(
         .prepare_cached(
             "INSERT INTO reports (agency, id, revision, current, digest, kind, country, received,
                                   accepted, tlp, recipients, hit_notification, body)
-             VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, COALESCE(?7, ?8), ?8, ?9, ?10, ?11, ?12)",
         )
         .map_err(backend)?;
     let mut link = conn

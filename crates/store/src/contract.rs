@@ -117,7 +117,7 @@ fn report(id: &str, narrative: &str, selectors: &[&Selector]) -> Report {
     Report {
         id: id.to_owned(),
         kind: ReportKind::FraudComplaint,
-        received: time("2026-03-01T10:00:00Z"),
+        received: Some(time("2026-03-01T10:00:00Z")),
         country: "GB".into(),
         language: Some("en".into()),
         marking: Marking::new(Tlp::Amber),
@@ -471,14 +471,14 @@ pub async fn postings_carry_the_marking<F: Fixture>(fx: &mut F) {
         recipients: vec!["KH-NCB".into(), "TH-DSI".into()],
         hit_notification: false,
     };
-    r.received = time("2026-02-27T23:59:59.123456Z");
+    r.received = Some(time("2026-02-27T23:59:59.123456Z"));
     submit_one(&store, "GB-NCA", &r).await;
     let p = store.postings(phone(7).as_str()).await.unwrap();
     assert_eq!(p.len(), 1);
     assert_eq!(p[0].tlp, Tlp::Red);
     assert_eq!(p[0].recipients, ["KH-NCB", "TH-DSI"]);
     assert!(!p[0].hit_notification);
-    assert_eq!(p[0].received, r.received);
+    assert_eq!(Some(p[0].received), r.received);
     assert_eq!(p[0].report_id, "gb-red");
 }
 

@@ -9,7 +9,7 @@
 mod csv_reports;
 mod validate;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -64,13 +64,17 @@ pub async fn run(args: &Args) -> anyhow::Result<Totals> {
             jobs.push((agency, path.clone()));
         }
     }
-    let started = Instant::now();
-    let mut totals = Totals::default();
-    for (agency, path) in &jobs {
-        let t = import_file(&store, agency, path, args.batch as usize, args.check).await?;
-        totals.accepted += t.accepted;
-        totals.unchanged += t.unchanged;
+    for agency in jobs
+        .iter()
+        .map(|(a, _)| a)
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        if store.agency(agency).await?.is_none() {
+            bail!("agency '{agency}' is not registered; add it first with `cordon agency add`");
+        }
     }
+    let started = Instant::now();
+    let totals = import_files(&store, jobs, args.batch as usize, args.check).await?;
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
         "imported {} reports ({} new or revised, {} unchanged) in {:.1}s: {:.0} reports/s",
@@ -83,57 +87,74 @@ pub async fn run(args: &Args) -> anyhow::Result<Totals> {
     Ok(totals)
 }
 
-/// Checks a whole file, then writes it in durable batches.
-pub async fn import_file(
+/// Imports files in order, each all or nothing: the next file is checked
+/// (on every core) while the current one is written, and the import stops at
+/// the first file with a bad line.
+pub async fn import_files(
     store: &Arc<dyn Store>,
-    agency: &str,
-    path: &Path,
+    jobs: Vec<(String, PathBuf)>,
     batch: usize,
     check_only: bool,
 ) -> anyhow::Result<Totals> {
-    if store.agency(agency).await?.is_none() {
-        bail!("agency '{agency}' is not registered; add it first with `cordon agency add`");
-    }
     let now = Utc::now();
-    let checked = {
-        let path = path.to_owned();
-        tokio::task::spawn_blocking(move || validate_file(&path, now)).await??
-    };
-    if !checked.errors.is_empty() {
-        let shown = 50;
-        for e in checked.errors.iter().take(shown) {
-            eprintln!("{}:{e}", path.display());
-        }
-        if checked.errors.len() > shown {
-            eprintln!("… and {} more bad lines", checked.errors.len() - shown);
-        }
-        bail!(
-            "{}: {} of {} lines are bad; nothing was imported",
-            path.display(),
-            checked.errors.len(),
-            checked.lines
-        );
-    }
-    let reports = checked.reports;
-    if check_only {
-        eprintln!("{}: {} reports are valid", path.display(), reports.len());
-        return Ok(Totals::default());
-    }
-    let bar = progress::bar(
-        reports.len() as u64,
-        &format!("importing {}", path.display()),
-    );
-    let mut totals = Totals::default();
-    for chunk in reports.chunks(batch) {
-        let outcomes = store.submit(agency, chunk, now).await?;
-        for o in &outcomes {
-            match o {
-                SubmitOutcome::Accepted { .. } => totals.accepted += 1,
-                SubmitOutcome::Unchanged { .. } => totals.unchanged += 1,
+    let total_bytes: u64 = jobs
+        .iter()
+        .map(|(_, p)| std::fs::metadata(p).map_or(0, |m| m.len()))
+        .sum();
+    let bar = progress::bytes(total_bytes, "importing");
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+    let checker = tokio::spawn(async move {
+        for (agency, path) in jobs {
+            let file = path.clone();
+            let checked = tokio::task::spawn_blocking(move || validate_file(&file, now))
+                .await
+                .map_err(anyhow::Error::from)
+                .and_then(|r| r);
+            let clean = matches!(&checked, Ok(c) if c.errors.is_empty());
+            if tx.send((agency, path, checked)).await.is_err() || !clean {
+                break;
             }
         }
-        bar.inc(chunk.len() as u64);
+    });
+    let mut totals = Totals::default();
+    while let Some((agency, path, checked)) = rx.recv().await {
+        let checked = checked?;
+        let file_bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
+        if !checked.errors.is_empty() {
+            bar.abandon();
+            let shown = 50;
+            for e in checked.errors.iter().take(shown) {
+                eprintln!("{}:{e}", path.display());
+            }
+            if checked.errors.len() > shown {
+                eprintln!("… and {} more bad lines", checked.errors.len() - shown);
+            }
+            bail!(
+                "{}: {} of {} lines are bad; nothing of this file was imported",
+                path.display(),
+                checked.errors.len(),
+                checked.lines
+            );
+        }
+        let reports = checked.reports;
+        if check_only {
+            bar.inc(file_bytes);
+            eprintln!("{}: {} reports are valid", path.display(), reports.len());
+            continue;
+        }
+        let per_report = file_bytes / (reports.len() as u64).max(1);
+        for chunk in reports.chunks(batch) {
+            let outcomes = store.submit(&agency, chunk, now).await?;
+            for o in &outcomes {
+                match o {
+                    SubmitOutcome::Accepted { .. } => totals.accepted += 1,
+                    SubmitOutcome::Unchanged { .. } => totals.unchanged += 1,
+                }
+            }
+            bar.inc(per_report * chunk.len() as u64);
+        }
     }
+    checker.await?;
     bar.finish_and_clear();
     Ok(totals)
 }

@@ -118,7 +118,7 @@ fn report(n: usize, selectors: &[usize; 4], pool: &[Selector], received: DateTim
     Report {
         id: format!("r-{n:08}"),
         kind: ReportKind::ALL[n % 5],
-        received,
+        received: Some(received),
         country: ["GB", "KH", "TH", "PH", "US", "DE", "AU", "KE"][n % 8].into(),
         language: Some("en".into()),
         marking: Marking {
