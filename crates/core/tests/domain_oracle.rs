@@ -68,7 +68,10 @@ fn registrable_domains_agree_with_tldextract() {
             disagreements.push((input.to_owned(), expected.to_owned(), got));
         }
     }
-    assert!(total >= COUNT, "the oracle gave {total} hostnames; want {COUNT}");
+    assert!(
+        total >= COUNT,
+        "the oracle gave {total} hostnames; want {COUNT}"
+    );
     let rate = agree as f64 / total as f64;
     eprintln!(
         "registrable domains: {agree}/{total} agree with tldextract on the same public suffix list ({:.3} %)",
@@ -94,14 +97,25 @@ fn psl_rules_file() -> PathBuf {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata runs");
-    assert!(out.status.success(), "cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr));
-    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("cargo metadata is json");
+    assert!(
+        out.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("cargo metadata is json");
     let manifest = meta["packages"]
         .as_array()
         .and_then(|p| p.iter().find(|p| p["name"] == "psl"))
         .and_then(|p| p["manifest_path"].as_str())
         .expect("psl is a dependency of cordon-core");
-    let rules = PathBuf::from(manifest).with_file_name("data").join("rules.txt");
-    assert!(rules.exists(), "the psl crate ships its list at {}", rules.display());
+    let rules = PathBuf::from(manifest)
+        .with_file_name("data")
+        .join("rules.txt");
+    assert!(
+        rules.exists(),
+        "the psl crate ships its list at {}",
+        rules.display()
+    );
     rules
 }
