@@ -6,6 +6,7 @@
 //! what was wrong, and the same input gives the same output on every platform.
 
 pub mod agency;
+pub mod country;
 pub mod grading;
 pub mod marking;
 pub mod mo;

@@ -235,18 +235,16 @@ impl FromStr for Region {
     type Err = SelectorError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let b = s.trim().as_bytes();
-        if b.len() == 2 && b.iter().all(u8::is_ascii_alphabetic) {
-            Ok(Region([
-                b[0].to_ascii_uppercase(),
-                b[1].to_ascii_uppercase(),
-            ]))
-        } else {
-            Err(SelectorError::new(
-                ErrorCode::MissingRegion,
-                format!("region '{s}' is not a two-letter iso 3166-1 country code"),
-            ))
+        if let [a, b] = s.trim().as_bytes() {
+            let code = [a.to_ascii_uppercase(), b.to_ascii_uppercase()];
+            if crate::country::is_country(code) {
+                return Ok(Region(code));
+            }
         }
+        Err(SelectorError::new(
+            ErrorCode::MissingRegion,
+            format!("region '{s}' is not an assigned two-letter iso 3166-1 country code"),
+        ))
     }
 }
 
@@ -477,4 +475,74 @@ fn guess(input: &str, hint: &Hint) -> Result<Selector, SelectorError> {
         ));
     };
     normalize_kind(kind, None, s, hint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_are_assigned_country_codes() {
+        assert_eq!("kh".parse::<Region>().unwrap().as_str(), "KH");
+        assert_eq!(" XK ".parse::<Region>().unwrap().as_str(), "XK");
+        for bad in ["ZZ", "XX", "UK", "KHM", "K", "", "k1"] {
+            let err = bad.parse::<Region>().unwrap_err();
+            assert_eq!(err.code, ErrorCode::MissingRegion, "{bad}");
+        }
+    }
+
+    #[test]
+    fn kinds_parse_by_name_and_name_their_error_code() {
+        for kind in SelectorKind::ALL {
+            assert_eq!(kind.as_str().parse::<SelectorKind>().unwrap(), kind);
+            assert!(kind.error_code().as_str().starts_with("invalid_"));
+        }
+        assert_eq!(
+            "telephone".parse::<SelectorKind>().unwrap_err().code,
+            ErrorCode::UnknownKind
+        );
+    }
+
+    #[test]
+    fn a_url_yields_its_domain_and_canonical_text_parses_back() {
+        let found = normalize(
+            "hxxps://Trade-USDT[.]vip/login?utm_source=x#top",
+            &Hint::default(),
+        )
+        .unwrap();
+        let texts: Vec<&str> = found.iter().map(Selector::as_str).collect();
+        assert_eq!(
+            texts,
+            ["url:https://trade-usdt.vip/login", "domain:trade-usdt.vip"]
+        );
+        for s in &found {
+            assert_eq!(&Selector::parse_canonical(s.as_str()).unwrap(), s);
+        }
+        let err = Selector::parse_canonical("phone:+855 12 345 678").unwrap_err();
+        assert!(
+            err.message
+                .contains("its canonical form is 'phone:+85512345678'"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn empty_and_oversized_inputs_are_typed_errors() {
+        assert_eq!(
+            normalize_one("  ", &Hint::default()).unwrap_err().code,
+            ErrorCode::Empty
+        );
+        let long = "a".repeat(MAX_SELECTOR_INPUT + 1);
+        assert_eq!(
+            normalize_one(&long, &Hint::default()).unwrap_err().code,
+            ErrorCode::TooLong
+        );
+        assert_eq!(
+            normalize_one("hello world", &Hint::default())
+                .unwrap_err()
+                .code,
+            ErrorCode::Unrecognized
+        );
+    }
 }

@@ -329,7 +329,6 @@ mod tests {
     fn rejects_with_typed_errors() {
         let cases: &[(&str, Option<&str>, ErrorCode)] = &[
             ("012 345 678", None, ErrorCode::MissingRegion),
-            ("012 345 678", Some("XX"), ErrorCode::MissingRegion),
             ("+855 12 345", None, ErrorCode::InvalidPhone),
             ("+855 12 345 678 999 999", None, ErrorCode::InvalidPhone),
             ("+999 12 345 678", None, ErrorCode::InvalidPhone),

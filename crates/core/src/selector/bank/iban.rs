@@ -6,8 +6,8 @@
 //! verified: their algorithms are per country and often per bank, and an
 //! IBAN with wrong national digits but right IBAN check digits is rare.
 
-use super::countries::is_country;
 use super::registry::registry;
+use crate::country::is_country;
 use crate::selector::{ErrorCode, Selector, SelectorError, SelectorKind};
 
 /// The longest IBAN any country issues (ISO 13616).

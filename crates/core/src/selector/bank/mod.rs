@@ -18,7 +18,6 @@
 //! - The account keeps its leading zeros; spaces, dashes, dots and slashes
 //!   are dropped and letters uppercased.
 
-mod countries;
 mod iban;
 mod registry;
 
@@ -182,7 +181,7 @@ fn parse_country(text: &str) -> Result<[u8; 2], SelectorError> {
     let b = text.as_bytes();
     if b.len() == 2 && b.iter().all(u8::is_ascii_alphabetic) {
         let code = [b[0].to_ascii_uppercase(), b[1].to_ascii_uppercase()];
-        if countries::is_country(code) {
+        if crate::country::is_country(code) {
             return Ok(code);
         }
     }
@@ -214,7 +213,7 @@ fn parse_bank_code(text: &str) -> Result<BankCode, SelectorError> {
         && b.iter().all(u8::is_ascii_alphanumeric)
     {
         let country = [b[4], b[5]];
-        if !countries::is_country(country) {
+        if !crate::country::is_country(country) {
             return Err(invalid(format!(
                 "bic {cleaned} has '{}' where its country code belongs (characters 5 and 6)",
                 as_str(&country)
