@@ -17,9 +17,11 @@
 //! `llc`) are kept, because stripping them reliably needs a per-country list
 //! and a wrong strip would merge different companies.
 
+use std::borrow::Cow;
+
 use caseless::Caseless;
-use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 use super::{ErrorCode, Selector, SelectorError, SelectorKind};
 
@@ -65,11 +67,30 @@ pub(crate) fn normalize(kind: SelectorKind, value: &str) -> Result<Selector, Sel
 
 /// The folded form of a name; empty when nothing of it is left.
 fn fold(value: &str) -> String {
+    if value.is_ascii() {
+        fold_ascii(value)
+    } else {
+        fold_unicode(value)
+    }
+}
+
+/// The full folding, for any text.
+fn fold_unicode(value: &str) -> String {
     // NFKC first so that compatibility forms (full-width letters, ligatures,
     // circled digits) become plain letters before case folding; NFKC again
     // after it, because case folding can produce text NFKC would change.
-    let nfkc: String = value.nfkc().collect();
-    let cased: String = nfkc.chars().default_case_fold().nfkc().collect();
+    // The quick checks skip a pass over text already in NFKC, the usual case.
+    let nfkc: Cow<'_, str> = if is_nfkc_quick(value.chars()) == IsNormalized::Yes {
+        Cow::Borrowed(value)
+    } else {
+        Cow::Owned(value.nfkc().collect())
+    };
+    let folded: String = nfkc.chars().default_case_fold().collect();
+    let cased: String = if is_nfkc_quick(folded.chars()) == IsNormalized::Yes {
+        folded
+    } else {
+        folded.nfkc().collect()
+    };
     let mut out = String::with_capacity(cased.len());
     let mut pending_space = false;
     for c in cased.nfd() {
@@ -91,6 +112,25 @@ fn fold(value: &str) -> String {
     }
     // Recompose what the scripts that keep their marks had decomposed.
     out.nfc().collect()
+}
+
+/// The folded form of ASCII text, where case folding is lowercasing and
+/// every normal form is the text itself: the common case, kept fast.
+fn fold_ascii(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut pending_space = false;
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push(b.to_ascii_lowercase() as char);
+        } else {
+            pending_space = true;
+        }
+    }
+    out
 }
 
 /// Combining marks that only decorate Latin, Greek or Cyrillic letters.
@@ -192,6 +232,11 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn the_ascii_fast_path_folds_as_the_full_path(s in "[ -~]{0,40}") {
+            prop_assert_eq!(fold_ascii(&s), fold_unicode(&s));
+        }
+
         #[test]
         fn idempotent(s in "\\PC{0,80}", company in any::<bool>()) {
             let kind = if company { SelectorKind::Company } else { SelectorKind::Name };
