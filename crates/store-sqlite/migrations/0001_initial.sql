@@ -65,13 +65,21 @@ CREATE TABLE selectors (
 
 -- Links of current revisions only: a superseded revision loses its links,
 -- keeps its body.
+--
+-- No index by report: a report's links are the selectors listed in its
+-- body, so superseding a revision deletes them by primary key and paging
+-- postings reads them from the body (`json_each`). The index cost one more
+-- B-tree insert per link.
+--
+-- No foreign keys, as in PostgreSQL: SQLite checks them with two look-ups
+-- per link, the one into `selectors` a random read for a reused selector.
+-- Links are written only by `submit`, in the transaction that writes what
+-- they point at, and every read joins both sides.
 CREATE TABLE report_selectors (
-    selector_id INTEGER NOT NULL REFERENCES selectors (id),
-    report_seq  INTEGER NOT NULL REFERENCES reports (seq),
+    selector_id INTEGER NOT NULL,
+    report_seq  INTEGER NOT NULL,
     PRIMARY KEY (selector_id, report_seq)
 ) WITHOUT ROWID;
-
-CREATE INDEX report_selectors_by_report ON report_selectors (report_seq);
 
 CREATE TABLE audit (
     seq       INTEGER PRIMARY KEY,

@@ -200,6 +200,11 @@ pub(crate) fn postings(conn: &Connection, selector: &str) -> Result<Vec<Posting>
 /// Postings of the next `limit` current reports that hold any selector. A
 /// page ends on a report boundary, so paging by the last posting's `seq`
 /// never splits a report, and a page is empty only at the end.
+///
+/// A current report's links are exactly the selectors its body lists (the
+/// writer keeps it so), so they are read from the body rather than through
+/// an index of links by report, which would cost every import one more
+/// B-tree insert per link.
 pub(crate) fn postings_after(
     conn: &Connection,
     after: i64,
@@ -208,16 +213,14 @@ pub(crate) fn postings_after(
     let sql = format!(
         "WITH page AS (
              SELECT seq FROM reports
-             WHERE seq > ?1 AND current = 1
-               AND EXISTS (SELECT 1 FROM report_selectors WHERE report_seq = reports.seq)
+             WHERE seq > ?1 AND current = 1 AND json_array_length(body, '$.selectors') > 0
              ORDER BY seq LIMIT ?2
          )
-         SELECT {POSTING_COLUMNS}, s.text
+         SELECT {POSTING_COLUMNS}, j.value
          FROM page
          JOIN reports r ON r.seq = page.seq
-         JOIN report_selectors rs ON rs.report_seq = r.seq
-         JOIN selectors s ON s.id = rs.selector_id
-         ORDER BY r.seq, s.text"
+         JOIN json_each(r.body, '$.selectors') j
+         ORDER BY r.seq, j.value"
     );
     collect(conn, &sql, params![after, limit], |row| {
         Ok(SelectorPosting {
