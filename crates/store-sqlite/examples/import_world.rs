@@ -7,7 +7,8 @@
 //!
 //! ```sh
 //! cargo run --release -p cordon-store-sqlite --example import_world -- \
-//!     --world /tmp/w-large [--batch 5000] [--in-flight 1] [--files N] [--db PATH]
+//!     --world /tmp/w-large [--batch 5000] [--in-flight 1] [--files N] [--db PATH] \
+//!     [--page-size BYTES] [--checkpoint-mib N] [--cache-mib N] [--selector-cache N]
 //! ```
 //!
 //! Without `--db` the database goes to a temporary directory, removed after.
@@ -148,7 +149,20 @@ async fn main() {
         t.elapsed().as_secs_f64()
     );
 
-    let store = SqliteStore::open_with(&path, SqliteOptions::default()).expect("open");
+    let mut options = SqliteOptions::default();
+    if let Some(n) = flag(&args, "--page-size") {
+        options.page_size = n;
+    }
+    if let Some(n) = flag(&args, "--checkpoint-mib") {
+        options.checkpoint_mib = n;
+    }
+    if let Some(n) = flag::<i64>(&args, "--cache-mib") {
+        options.writer_cache_kib = n * 1024;
+    }
+    if let Some(n) = flag(&args, "--selector-cache") {
+        options.selector_cache = n;
+    }
+    let store = SqliteStore::open_with(&path, options).expect("open");
     for (agency, _) in &agencies {
         store.create_agency(agency).await.expect("create agency");
     }

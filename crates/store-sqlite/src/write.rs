@@ -3,6 +3,7 @@
 //! callers do before queueing them.
 
 use std::collections::HashSet;
+use std::sync::mpsc;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use cordon_core::Report;
@@ -34,10 +35,10 @@ pub(crate) struct ReportRow {
     selectors: Vec<(String, &'static str)>,
 }
 
-/// Turns a report into column values: the serialisation and hashing are
-/// done by the caller, off the writer thread, so that they run beside it.
+/// Turns a checked report (`check::report`) into column values: the
+/// serialisation and hashing are done by the caller, off the writer thread,
+/// so that they run beside it.
 pub(crate) fn prepare(report: &Report) -> Result<ReportRow, StoreError> {
-    crate::check::report(report)?;
     let body = serde_json::to_string(report).map_err(|e| {
         StoreError::Invalid(format!("report {} cannot be serialised: {e}", report.id))
     })?;
@@ -86,16 +87,32 @@ fn digest(report: &Report, body: &str) -> String {
     }
 }
 
+/// The rows of a batch as its caller prepares them, in order.
+#[derive(Debug)]
+pub(crate) struct Incoming {
+    chunks: mpsc::Receiver<Vec<ReportRow>>,
+    expected: usize,
+}
+
+impl Incoming {
+    /// The sending side for the caller, and the receiving side for a
+    /// `submit` job, of a batch of `expected` rows.
+    pub(crate) fn channel(expected: usize) -> (mpsc::Sender<Vec<ReportRow>>, Incoming) {
+        let (tx, chunks) = mpsc::channel();
+        (tx, Incoming { chunks, expected })
+    }
+}
+
 /// Stores one agency's batch; see `Store::submit`.
 ///
-/// Reports are written in order (a later report of the batch may revise an
-/// earlier one); their selectors and links are written afterwards, each set
-/// sorted, so that the random B-tree inserts they cost walk the indexes in
-/// order instead of jumping between pages.
+/// Reports are written in order, as they arrive (a later report of the
+/// batch may revise an earlier one); their selectors and links are written
+/// afterwards, each set sorted, so that the random B-tree inserts they cost
+/// walk the indexes in order instead of jumping between pages.
 pub(crate) fn submit(
     ctx: &mut WriteCtx<'_>,
     agency: &str,
-    rows: &[ReportRow],
+    incoming: Incoming,
     accepted: DateTime<Utc>,
 ) -> Result<Vec<SubmitOutcome>, StoreError> {
     let conn = ctx.conn;
@@ -148,67 +165,79 @@ pub(crate) fn submit(
         )
         .map_err(backend)?;
 
-    let mut outcomes = Vec::with_capacity(rows.len());
+    let mut rows: Vec<ReportRow> = Vec::with_capacity(incoming.expected);
+    let mut outcomes = Vec::with_capacity(incoming.expected);
     // (row, seq) of every revision written, and the seqs among them that a
     // later row of the batch superseded.
-    let mut written: Vec<(&ReportRow, i64)> = Vec::with_capacity(rows.len());
+    let mut written: Vec<(usize, i64)> = Vec::with_capacity(incoming.expected);
     let mut superseded: HashSet<i64> = HashSet::new();
-    for row in rows {
-        let inserted = insert_first
-            .execute(params![
-                agency,
-                row.id,
-                row.digest,
-                row.kind,
-                row.country,
-                row.received,
-                accepted,
-                row.tlp,
-                row.recipients,
-                row.hit_notification,
-                row.body,
-            ])
-            .map_err(backend)?;
-        if inserted == 1 {
+    while rows.len() < incoming.expected {
+        let Ok(chunk) = incoming.chunks.recv() else {
+            return Err(StoreError::Backend(
+                "the batch was abandoned before all of it arrived; nothing of it was written"
+                    .into(),
+            ));
+        };
+        for row in chunk {
+            let inserted = insert_first
+                .execute(params![
+                    agency,
+                    row.id,
+                    row.digest,
+                    row.kind,
+                    row.country,
+                    row.received,
+                    accepted,
+                    row.tlp,
+                    row.recipients,
+                    row.hit_notification,
+                    row.body,
+                ])
+                .map_err(backend)?;
+            if inserted == 1 {
+                let seq = conn.last_insert_rowid();
+                outcomes.push(SubmitOutcome::Accepted { revision: 1, seq });
+                written.push((rows.len(), seq));
+                rows.push(row);
+                continue;
+            }
+            let (seq, revision, digest): (i64, u32, String) = latest
+                .query_row(params![agency, row.id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .map_err(backend)?;
+            if digest == row.digest {
+                outcomes.push(SubmitOutcome::Unchanged { revision, seq });
+                rows.push(row);
+                continue;
+            }
+            supersede.execute([seq]).map_err(backend)?;
+            unlink.execute([seq]).map_err(backend)?;
+            superseded.insert(seq);
+            let revision = revision + 1;
+            insert_next
+                .execute(params![
+                    agency,
+                    row.id,
+                    revision,
+                    row.digest,
+                    row.kind,
+                    row.country,
+                    row.received,
+                    accepted,
+                    row.tlp,
+                    row.recipients,
+                    row.hit_notification,
+                    row.body,
+                ])
+                .map_err(backend)?;
             let seq = conn.last_insert_rowid();
-            outcomes.push(SubmitOutcome::Accepted { revision: 1, seq });
-            written.push((row, seq));
-            continue;
+            outcomes.push(SubmitOutcome::Accepted { revision, seq });
+            written.push((rows.len(), seq));
+            rows.push(row);
         }
-        let (seq, revision, digest): (i64, u32, String) = latest
-            .query_row(params![agency, row.id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .map_err(backend)?;
-        if digest == row.digest {
-            outcomes.push(SubmitOutcome::Unchanged { revision, seq });
-            continue;
-        }
-        supersede.execute([seq]).map_err(backend)?;
-        unlink.execute([seq]).map_err(backend)?;
-        superseded.insert(seq);
-        let revision = revision + 1;
-        insert_next
-            .execute(params![
-                agency,
-                row.id,
-                revision,
-                row.digest,
-                row.kind,
-                row.country,
-                row.received,
-                accepted,
-                row.tlp,
-                row.recipients,
-                row.hit_notification,
-                row.body,
-            ])
-            .map_err(backend)?;
-        let seq = conn.last_insert_rowid();
-        outcomes.push(SubmitOutcome::Accepted { revision, seq });
-        written.push((row, seq));
     }
-    link(ctx, &written, &superseded)?;
+    link(ctx, &rows, &written, &superseded)?;
     Ok(outcomes)
 }
 
@@ -216,7 +245,8 @@ pub(crate) fn submit(
 /// itself, to their selectors, inserting the selectors not seen before.
 fn link(
     ctx: &mut WriteCtx<'_>,
-    written: &[(&ReportRow, i64)],
+    rows: &[ReportRow],
+    written: &[(usize, i64)],
     superseded: &HashSet<i64>,
 ) -> Result<(), StoreError> {
     let conn = ctx.conn;
@@ -226,7 +256,7 @@ fn link(
         if superseded.contains(seq) {
             continue;
         }
-        for (text, kind) in &row.selectors {
+        for (text, kind) in &rows[*row].selectors {
             match ctx.selectors.get(text) {
                 Some(id) => links.push((id, *seq)),
                 None => unknown.push((text, kind, *seq)),
@@ -464,4 +494,80 @@ pub(crate) fn append_audit(
             .map_err(backend)?;
     }
     Ok(records)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cordon_core::{Marking, ReportKind, Selector, Tlp};
+    use rusqlite::Connection;
+
+    fn report(id: &str, narrative: Option<&str>) -> Report {
+        Report {
+            id: id.to_owned(),
+            kind: ReportKind::Tip,
+            received: None,
+            country: "KH".into(),
+            language: None,
+            marking: Marking::new(Tlp::Amber),
+            grading: None,
+            mo: Vec::new(),
+            narrative: narrative.map(str::to_owned),
+            selectors: vec![Selector::parse_canonical("phone:+85512345678").unwrap()],
+            losses: Vec::new(),
+            location: None,
+        }
+    }
+
+    #[test]
+    fn the_digest_from_the_body_is_the_reports_own() {
+        for (id, narrative) in [
+            ("r-1", Some("plain")),
+            ("", None),
+            (
+                "quote\"back\\slash/é\u{1}\u{7f}\u{2028}",
+                Some("{\"id\":\"x\"}"),
+            ),
+            (
+                "sha256-0123abcd",
+                Some("ids that look like json: \"id\":\"\""),
+            ),
+        ] {
+            let r = report(id, narrative);
+            let body = serde_json::to_string(&r).unwrap();
+            let id_json = serde_json::to_string(&r.id).unwrap();
+            assert!(
+                body.starts_with(&format!("{{\"id\":{id_json}")),
+                "the fast path applies: {body}"
+            );
+            assert_eq!(digest(&r, &body), r.digest(), "{id:?}");
+        }
+    }
+
+    #[test]
+    fn superseding_deletes_links_by_primary_key() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::migrate::migrate(&mut conn).unwrap();
+        let plan: Vec<String> = conn
+            .prepare(
+                "EXPLAIN QUERY PLAN
+                 DELETE FROM report_selectors
+                 WHERE report_seq = ?1 AND selector_id IN (
+                     SELECT s.id FROM reports r, json_each(r.body, '$.selectors') j
+                     JOIN selectors s ON s.text = j.value
+                     WHERE r.seq = ?1)",
+            )
+            .unwrap()
+            .query_map([1], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(
+            plan.iter()
+                .all(|step| !step.starts_with("SCAN report_selectors")
+                    && !step.starts_with("SCAN s")
+                    && !step.starts_with("SCAN r")),
+            "{plan:#?}"
+        );
+    }
 }

@@ -102,9 +102,23 @@ impl std::fmt::Debug for dyn Job {
     }
 }
 
+/// The answer to a queued write, once its group is committed.
+pub(crate) type Answer<T> = oneshot::Receiver<Result<T, StoreError>>;
+
 impl WriterHandle {
     /// Queues `work` and waits until it is committed (or has failed).
     pub(crate) async fn write<T, F>(&self, weight: usize, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut WriteCtx<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let answer = self.queue(weight, work).await?;
+        Self::answer(answer).await
+    }
+
+    /// Queues `work` without waiting for it to run: the caller may go on
+    /// feeding it (see `write::Incoming`) and then wait for [`Self::answer`].
+    pub(crate) async fn queue<T, F>(&self, weight: usize, work: F) -> Result<Answer<T>, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut WriteCtx<'_>) -> Result<T, StoreError> + Send + 'static,
@@ -120,6 +134,11 @@ impl WriterHandle {
             .send(Box::new(task))
             .await
             .map_err(|_| StoreError::Backend("the sqlite writer has stopped".into()))?;
+        Ok(answer)
+    }
+
+    /// Waits until a queued write is committed (or has failed).
+    pub(crate) async fn answer<T>(answer: Answer<T>) -> Result<T, StoreError> {
         answer
             .await
             .map_err(|_| StoreError::Backend("the sqlite writer stopped before answering".into()))?
