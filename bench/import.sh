@@ -20,7 +20,7 @@ echo "| cordon import, $scale world, SQLite | ${s}s | $("$PY" -c "print(round($r
 
 pg=${CORDON_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/cordon_bench}
 if psql -h 127.0.0.1 -U postgres -d test -c "select 1" >/dev/null 2>&1; then
-  hyperfine --runs 3 --export-json "$OUT/import-postgres-$scale.json" \
+  hyperfine --runs "${PG_RUNS:-1}" --export-json "$OUT/import-postgres-$scale.json" \
     --prepare "psql -q -h 127.0.0.1 -U postgres -d test -c 'DROP DATABASE IF EXISTS cordon_bench' -c 'CREATE DATABASE cordon_bench'" \
     -n "import postgres" "$CORDON import --db $pg $world"
   p=$(mean_of "$OUT/import-postgres-$scale.json" 0)
