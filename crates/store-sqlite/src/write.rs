@@ -172,10 +172,7 @@ pub(crate) fn submit(
     let mut written: Vec<(usize, i64)> = Vec::with_capacity(incoming.expected);
     let mut superseded: HashSet<i64> = HashSet::new();
     while rows.len() < incoming.expected {
-        let t = std::time::Instant::now();
-        let chunk = incoming.chunks.recv();
-        crate::writer::XP_WAIT.fetch_add(t.elapsed().as_micros() as u64, std::sync::atomic::Ordering::Relaxed);
-        let Ok(chunk) = chunk else {
+        let Ok(chunk) = incoming.chunks.recv() else {
             return Err(StoreError::Backend(
                 "the batch was abandoned before all of it arrived; nothing of it was written"
                     .into(),

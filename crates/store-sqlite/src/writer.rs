@@ -186,10 +186,6 @@ impl Writer {
             }
             self.commit_group(group);
         }
-        eprintln!("XP writer: jobs {:.1} s (of which waiting for rows {:.1} s), commit {:.1} s",
-            XP_JOB.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e6,
-            XP_WAIT.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e6,
-            XP_COMMIT.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e6);
     }
 
     /// Runs a group of jobs in one transaction and answers each.
@@ -231,9 +227,7 @@ impl Writer {
                 conn,
                 selectors: &mut self.selectors,
             };
-            let t = std::time::Instant::now();
             let ran = catch_unwind(AssertUnwindSafe(|| job.run(&mut ctx)));
-            XP_JOB.fetch_add(t.elapsed().as_micros() as u64, std::sync::atomic::Ordering::Relaxed);
             match ran {
                 Ok(Ok(())) if alone => {}
                 Ok(Ok(())) => exec(conn, "RELEASE job")?,
@@ -261,15 +255,9 @@ impl Writer {
                 }
             }
         }
-        let t = std::time::Instant::now();
-        let r = exec(conn, "COMMIT");
-        XP_COMMIT.fetch_add(t.elapsed().as_micros() as u64, std::sync::atomic::Ordering::Relaxed);
-        r
+        exec(conn, "COMMIT")
     }
 }
-pub static XP_COMMIT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-pub static XP_JOB: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-pub static XP_WAIT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 fn exec(conn: &Connection, sql: &str) -> Result<(), StoreError> {
     conn.prepare_cached(sql)
