@@ -684,4 +684,54 @@ mod tests {
             "links of current revisions only"
         );
     }
+
+    #[tokio::test]
+    async fn a_selector_whose_key_is_taken_is_stored_further_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_agency(dir.path()).await;
+        let text = "phone:+85512345678";
+        let home = codec::home_key(codec::fingerprint(text));
+        // Two other texts hold its first two keys, as if their fingerprints
+        // began with the same 47 bits.
+        let conn = Connection::open(store.path()).unwrap();
+        conn.execute(
+            "INSERT INTO selectors (key, text, kind)
+             VALUES (?1, 'phone:+10000000001', 'phone'), (?1 + 1, 'phone:+10000000002', 'phone')",
+            [home],
+        )
+        .unwrap();
+        store
+            .submit("KH-NCB", &[report("r1", &[text])], Utc::now())
+            .await
+            .unwrap();
+        let key: i64 = conn
+            .query_row("SELECT key FROM selectors WHERE text = ?1", [text], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(key, home + 2);
+        // A fresh writer (empty cache) finds it rather than storing it again.
+        drop(store);
+        let store = SqliteStore::open(dir.path().join("c.db").to_str().unwrap()).unwrap();
+        store
+            .submit("KH-NCB", &[report("r2", &[text])], Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(store.counts().await.unwrap().selectors, 3);
+        let holders: Vec<String> = store
+            .postings(text)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.report_id)
+            .collect();
+        assert_eq!(holders, ["r1", "r2"]);
+        assert!(
+            store
+                .postings("phone:+10000000003")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
 }

@@ -12,7 +12,10 @@ use cordon_store::{
 use rusqlite::{Connection, Row, params};
 use tokio::sync::Semaphore;
 
-use crate::codec::{POSTING_COLUMNS, REPORT_COLUMNS, backend, parse_time, posting, stored_report};
+use crate::codec::{
+    KEY_PROBES, POSTING_COLUMNS, REPORT_COLUMNS, backend, fingerprint, home_key, parse_time,
+    posting, stored_report,
+};
 
 /// Read connections and the permits that bound how many are in use.
 #[derive(Debug)]
@@ -186,15 +189,18 @@ pub(crate) fn reports_after(
 }
 
 pub(crate) fn postings(conn: &Connection, selector: &str) -> Result<Vec<Posting>, StoreError> {
+    // The text is stored under one of the keys from its home key on.
     let sql = format!(
         "SELECT {POSTING_COLUMNS}
          FROM selectors s
          JOIN report_selectors rs ON rs.selector_id = s.id
          JOIN reports r ON r.seq = rs.report_seq
-         WHERE s.text = ?1
-         ORDER BY r.seq"
+         WHERE s.key BETWEEN ?1 AND ?1 + {} AND s.text = ?2
+         ORDER BY r.seq",
+        KEY_PROBES - 1
     );
-    collect(conn, &sql, [selector], posting)
+    let key = home_key(fingerprint(selector));
+    collect(conn, &sql, params![key, selector], posting)
 }
 
 /// Postings of the next `limit` current reports that hold any selector. A

@@ -15,7 +15,7 @@ use cordon_store::{
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-use crate::codec::{backend, is_unique_violation, time_text};
+use crate::codec::{KEY_PROBES, backend, fingerprint, home_key, is_unique_violation, time_text};
 use crate::writer::WriteCtx;
 
 /// A report turned into column values, ready for the writer.
@@ -32,7 +32,16 @@ pub(crate) struct ReportRow {
     recipients: String,
     hit_notification: bool,
     body: String,
-    selectors: Vec<(String, &'static str)>,
+    selectors: Vec<SelectorRow>,
+}
+
+/// A selector of a report, with its fingerprint
+/// ([`codec::fingerprint`](crate::codec::fingerprint)).
+#[derive(Debug)]
+struct SelectorRow {
+    text: String,
+    kind: &'static str,
+    print: u128,
 }
 
 /// Turns a checked report (`check::report`) into column values: the
@@ -57,7 +66,11 @@ pub(crate) fn prepare(report: &Report) -> Result<ReportRow, StoreError> {
         selectors: report
             .selectors
             .iter()
-            .map(|s| (s.as_str().to_owned(), s.kind().as_str()))
+            .map(|s| SelectorRow {
+                text: s.as_str().to_owned(),
+                kind: s.kind().as_str(),
+                print: fingerprint(s.as_str()),
+            })
             .collect(),
     })
 }
@@ -146,17 +159,6 @@ pub(crate) fn submit(
     let mut supersede = conn
         .prepare_cached("UPDATE reports SET current = 0 WHERE seq = ?1")
         .map_err(backend)?;
-    // The links of a revision are the selectors of its body: deleting them
-    // by primary key needs no index by report.
-    let mut unlink = conn
-        .prepare_cached(
-            "DELETE FROM report_selectors
-             WHERE report_seq = ?1 AND selector_id IN (
-                 SELECT s.id FROM reports r, json_each(r.body, '$.selectors') j
-                 JOIN selectors s ON s.text = j.value
-                 WHERE r.seq = ?1)",
-        )
-        .map_err(backend)?;
     let mut insert_next = conn
         .prepare_cached(
             "INSERT INTO reports (agency, id, revision, current, digest, kind, country, received,
@@ -212,7 +214,7 @@ pub(crate) fn submit(
                 continue;
             }
             supersede.execute([seq]).map_err(backend)?;
-            unlink.execute([seq]).map_err(backend)?;
+            unlink(ctx, seq)?;
             superseded.insert(seq);
             let revision = revision + 1;
             insert_next
@@ -241,6 +243,44 @@ pub(crate) fn submit(
     Ok(outcomes)
 }
 
+/// Deletes the links of the revision `seq`: the selectors its body lists,
+/// by primary key (the links have no index by report).
+fn unlink(ctx: &mut WriteCtx<'_>, seq: i64) -> Result<(), StoreError> {
+    let conn = ctx.conn;
+    let texts: Vec<String> = conn
+        .prepare_cached(
+            "SELECT j.value FROM reports r, json_each(r.body, '$.selectors') j WHERE r.seq = ?1",
+        )
+        .and_then(|mut s| {
+            s.query_map([seq], |r| r.get(0))?
+                .collect::<Result<Vec<String>, _>>()
+        })
+        .map_err(backend)?;
+    let mut find = conn
+        .prepare_cached(&format!(
+            "SELECT id FROM selectors WHERE key BETWEEN ?1 AND ?1 + {} AND text = ?2",
+            KEY_PROBES - 1
+        ))
+        .map_err(backend)?;
+    let mut delete = conn
+        .prepare_cached("DELETE FROM report_selectors WHERE selector_id = ?1 AND report_seq = ?2")
+        .map_err(backend)?;
+    for text in texts {
+        let print = fingerprint(&text);
+        let id = match ctx.selectors.get(print) {
+            Some(id) => Some(id),
+            None => find
+                .query_row(params![home_key(print), text], |r| r.get::<_, i64>(0))
+                .optional()
+                .map_err(backend)?,
+        };
+        if let Some(id) = id {
+            delete.execute([id, seq]).map_err(backend)?;
+        }
+    }
+    Ok(())
+}
+
 /// Links the revisions written by a batch, except those it superseded
 /// itself, to their selectors, inserting the selectors not seen before.
 fn link(
@@ -251,44 +291,37 @@ fn link(
 ) -> Result<(), StoreError> {
     let conn = ctx.conn;
     let mut links: Vec<(i64, i64)> = Vec::with_capacity(written.len() * 5);
-    let mut unknown: Vec<(&str, &str, i64)> = Vec::new();
+    let mut unknown: Vec<(&SelectorRow, i64)> = Vec::new();
     for (row, seq) in written {
         if superseded.contains(seq) {
             continue;
         }
-        for (text, kind) in &rows[*row].selectors {
-            match ctx.selectors.get(text) {
+        for selector in &rows[*row].selectors {
+            match ctx.selectors.get(selector.print) {
                 Some(id) => links.push((id, *seq)),
-                None => unknown.push((text, kind, *seq)),
+                None => unknown.push((selector, *seq)),
             }
         }
     }
-    // In text order, new selectors fill the unique index page by page, and
-    // a selector named by several reports of the batch is looked up once.
-    unknown.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    // In key order, new selectors fill the key index page by page, and a
+    // selector named by several reports of the batch is looked up once.
+    unknown.sort_unstable_by_key(|(s, _)| s.print);
     let mut insert = conn
         .prepare_cached(
-            "INSERT INTO selectors (text, kind) VALUES (?1, ?2) ON CONFLICT (text) DO NOTHING",
+            "INSERT INTO selectors (key, text, kind) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO NOTHING",
         )
         .map_err(backend)?;
-    let mut find = conn
-        .prepare_cached("SELECT id FROM selectors WHERE text = ?1")
+    let mut holder = conn
+        .prepare_cached("SELECT id, text = ?2 FROM selectors WHERE key = ?1")
         .map_err(backend)?;
-    let mut last: Option<(&str, i64)> = None;
-    for (text, kind, seq) in unknown {
+    let mut last: Option<(u128, i64)> = None;
+    for (selector, seq) in unknown {
         let id = match last {
-            Some((t, id)) if t == text => id,
+            Some((print, id)) if print == selector.print => id,
             _ => {
-                let id = if insert.execute([text, kind]).map_err(backend)? == 1 {
-                    let id = conn.last_insert_rowid();
-                    ctx.selectors.insert_pending(text, id);
-                    id
-                } else {
-                    let id = find.query_row([text], |r| r.get(0)).map_err(backend)?;
-                    ctx.selectors.remember(text, id);
-                    id
-                };
-                last = Some((text, id));
+                let id = selector_id(ctx, &mut insert, &mut holder, selector)?;
+                last = Some((selector.print, id));
                 id
             }
         };
@@ -306,6 +339,42 @@ fn link(
         add.execute([selector, seq]).map_err(backend)?;
     }
     Ok(())
+}
+
+/// The id of a selector the cache does not know, inserting it when new: one
+/// statement for a new selector, two for a known one.
+fn selector_id(
+    ctx: &mut WriteCtx<'_>,
+    insert: &mut rusqlite::CachedStatement<'_>,
+    holder: &mut rusqlite::CachedStatement<'_>,
+    selector: &SelectorRow,
+) -> Result<i64, StoreError> {
+    let home = home_key(selector.print);
+    for key in home..home + KEY_PROBES {
+        if insert
+            .execute(params![key, selector.text, selector.kind])
+            .map_err(backend)?
+            == 1
+        {
+            let id = ctx.conn.last_insert_rowid();
+            ctx.selectors.insert_pending(selector.print, id);
+            return Ok(id);
+        }
+        // The key is taken: by this text, or by another one with the same
+        // first bits, and then this text is further on.
+        let (id, same): (i64, bool) = holder
+            .query_row(params![key, selector.text], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(backend)?;
+        if same {
+            ctx.selectors.remember(selector.print, id);
+            return Ok(id);
+        }
+    }
+    Err(StoreError::Backend(format!(
+        "selector '{}' finds its {KEY_PROBES} keys from {home} taken by others; \
+         the selector table is damaged",
+        selector.text
+    )))
 }
 
 pub(crate) fn create_agency(
@@ -544,30 +613,39 @@ mod tests {
         }
     }
 
+    /// The statements of an import and of a supersession, and the posting
+    /// look-up, each find their rows through an index.
     #[test]
-    fn superseding_deletes_links_by_primary_key() {
+    fn no_statement_scans_a_table() {
         let mut conn = Connection::open_in_memory().unwrap();
         crate::migrate::migrate(&mut conn).unwrap();
-        let plan: Vec<String> = conn
-            .prepare(
-                "EXPLAIN QUERY PLAN
-                 DELETE FROM report_selectors
-                 WHERE report_seq = ?1 AND selector_id IN (
-                     SELECT s.id FROM reports r, json_each(r.body, '$.selectors') j
-                     JOIN selectors s ON s.text = j.value
-                     WHERE r.seq = ?1)",
-            )
-            .unwrap()
-            .query_map([1], |r| r.get::<_, String>(3))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        assert!(
-            plan.iter()
-                .all(|step| !step.starts_with("SCAN report_selectors")
-                    && !step.starts_with("SCAN s")
-                    && !step.starts_with("SCAN r")),
-            "{plan:#?}"
-        );
+        for sql in [
+            "SELECT j.value FROM reports r, json_each(r.body, '$.selectors') j WHERE r.seq = ?1",
+            "SELECT id FROM selectors WHERE key BETWEEN ?1 AND ?1 + 15 AND text = ?2",
+            "DELETE FROM report_selectors WHERE selector_id = ?1 AND report_seq = ?2",
+            "SELECT id, text = ?2 FROM selectors WHERE key = ?1",
+            "SELECT seq, revision, digest FROM reports
+             WHERE agency = ?1 AND id = ?2 ORDER BY revision DESC LIMIT 1",
+            "SELECT r.seq FROM selectors s
+             JOIN report_selectors rs ON rs.selector_id = s.id
+             JOIN reports r ON r.seq = rs.report_seq
+             WHERE s.key BETWEEN ?1 AND ?1 + 15 AND s.text = ?2
+             ORDER BY r.seq",
+        ] {
+            let n = sql.matches('?').count().min(2);
+            let args: Vec<i64> = vec![1; n];
+            let plan: Vec<String> = conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            assert!(
+                plan.iter()
+                    .all(|step| !step.starts_with("SCAN") || step.starts_with("SCAN j")),
+                "{sql}\n{plan:#?}"
+            );
+        }
     }
 }

@@ -11,7 +11,6 @@
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::rc::Rc;
 
 use cordon_store::StoreError;
 use rusqlite::Connection;
@@ -154,8 +153,6 @@ pub(crate) fn spawn(
     let thread = std::thread::Builder::new()
         .name("cordon-sqlite-writer".into())
         .spawn(move || {
-            // Built on the thread that owns it: the cache's keys are shared
-            // with `Rc`, not `Arc`.
             let writer = Writer {
                 conn,
                 selectors: SelectorIds::new(selector_cache),
@@ -266,67 +263,99 @@ fn exec(conn: &Connection, sql: &str) -> Result<(), StoreError> {
         .map_err(backend)
 }
 
-/// Selector ids by canonical text, so that re-seen selectors cost no
-/// statement.
+/// Selector ids by fingerprint ([`crate::codec::fingerprint`]), so that
+/// re-seen selectors cost no statement.
 ///
 /// Committed ids are never wrong (selectors are never deleted), so the
 /// cache need not be complete: a miss falls back to the database. Two
 /// generations bound its memory: when the young map reaches its capacity it
 /// becomes the old one and the previous old one is dropped, which keeps
 /// recently used selectors (roughly LRU) at a cost of at most two maps.
-/// Ids inserted by the open transaction are cached at once (one map insert
-/// and one shared key per new selector) and listed, so that a rollback can
-/// take them out again: afterwards they would point at nothing.
+/// Ids inserted by the open transaction are cached at once and listed, so
+/// that a rollback can take them out again: afterwards they would point at
+/// nothing.
 #[derive(Debug)]
 pub(crate) struct SelectorIds {
     capacity: usize,
-    young: HashMap<Rc<str>, i64>,
-    old: HashMap<Rc<str>, i64>,
+    young: HashMap<u128, i64, Prints>,
+    old: HashMap<u128, i64, Prints>,
     /// Inserted by the open transaction, in order, for savepoint rollback.
-    pending: Vec<Rc<str>>,
+    pending: Vec<u128>,
+}
+
+/// Hashing for fingerprints, which are uniformly random already (SHA-256
+/// bits) and cannot be chosen by a sender: their low half is the hash.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Prints;
+
+impl std::hash::BuildHasher for Prints {
+    type Hasher = PrintHasher;
+
+    fn build_hasher(&self) -> PrintHasher {
+        PrintHasher(0)
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct PrintHasher(u64);
+
+impl std::hash::Hasher for PrintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only fingerprints are hashed; any other input still hashes.
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u128(&mut self, print: u128) {
+        self.0 = print as u64;
+    }
 }
 
 impl SelectorIds {
     pub(crate) fn new(capacity: usize) -> Self {
         SelectorIds {
             capacity,
-            young: HashMap::new(),
-            old: HashMap::new(),
+            young: HashMap::default(),
+            old: HashMap::default(),
             pending: Vec::new(),
         }
     }
 
-    pub(crate) fn get(&mut self, text: &str) -> Option<i64> {
-        if let Some(id) = self.young.get(text) {
+    pub(crate) fn get(&mut self, print: u128) -> Option<i64> {
+        if let Some(id) = self.young.get(&print) {
             return Some(*id);
         }
-        let (key, id) = self.old.remove_entry(text)?;
-        self.put(key, id);
+        let id = self.old.remove(&print)?;
+        self.put(print, id);
         Some(id)
     }
 
-    fn put(&mut self, key: Rc<str>, id: i64) {
+    fn put(&mut self, print: u128, id: i64) {
         if self.young.len() >= self.capacity {
             // Sized once: growing a map of this size rehashes every key.
-            let young = HashMap::with_capacity(self.capacity);
+            let young = HashMap::with_capacity_and_hasher(self.capacity, Prints);
             self.old = std::mem::replace(&mut self.young, young);
         }
-        self.young.insert(key, id);
+        self.young.insert(print, id);
     }
 
     /// Records an id read from committed data.
-    pub(crate) fn remember(&mut self, text: &str, id: i64) {
+    pub(crate) fn remember(&mut self, print: u128, id: i64) {
         if self.capacity > 0 {
-            self.put(text.into(), id);
+            self.put(print, id);
         }
     }
 
     /// Records an id inserted by the open transaction.
-    pub(crate) fn insert_pending(&mut self, text: &str, id: i64) {
+    pub(crate) fn insert_pending(&mut self, print: u128, id: i64) {
         if self.capacity > 0 {
-            let key: Rc<str> = text.into();
-            self.pending.push(Rc::clone(&key));
-            self.put(key, id);
+            self.pending.push(print);
+            self.put(print, id);
         }
     }
 
@@ -335,9 +364,9 @@ impl SelectorIds {
     }
 
     fn rollback_to(&mut self, mark: usize) {
-        for key in self.pending.drain(mark..) {
-            self.young.remove(&key);
-            self.old.remove(&key);
+        for print in self.pending.drain(mark..) {
+            self.young.remove(&print);
+            self.old.remove(&print);
         }
     }
 
@@ -373,7 +402,7 @@ mod tests {
             jobs.push(tokio::spawn(async move {
                 w.write(1, move |ctx| {
                     insert(ctx, x)?;
-                    ctx.selectors.insert_pending(&format!("s{x}"), x);
+                    ctx.selectors.insert_pending(x as u128, x);
                     if x % 3 == 0 {
                         // Fails after writing: its row and its cached id must go.
                         return Err(StoreError::Invalid(format!("job {x} refused")));
@@ -393,14 +422,16 @@ mod tests {
         }
         let cached: Vec<Option<i64>> = writer
             .write(0, |ctx| {
-                Ok((0..30)
-                    .map(|x| ctx.selectors.get(&format!("s{x}")))
-                    .collect())
+                Ok((0..30).map(|x| ctx.selectors.get(x as u128)).collect())
             })
             .await
             .unwrap();
         for (x, id) in cached.iter().enumerate() {
-            assert_eq!(*id, (x % 3 != 0).then_some(x as i64), "cached id of s{x}");
+            assert_eq!(
+                *id,
+                (x % 3 != 0).then_some(x as i64),
+                "cached id of selector {x}"
+            );
         }
         drop(writer);
         thread.join().unwrap();
@@ -419,30 +450,30 @@ mod tests {
     #[test]
     fn the_cache_stays_bounded_and_keeps_recent_ids() {
         let mut ids = SelectorIds::new(2);
-        ids.remember("a", 1);
-        ids.remember("b", 2);
-        ids.remember("c", 3); // a, b become old
-        assert_eq!(ids.get("a"), Some(1)); // promoted back to young
-        ids.remember("d", 4); // young {c, a} full: it becomes old
-        assert_eq!(ids.get("b"), None);
-        assert_eq!(ids.get("c"), Some(3));
+        ids.remember(0xa, 1);
+        ids.remember(0xb, 2);
+        ids.remember(0xc, 3); // a, b become old
+        assert_eq!(ids.get(0xa), Some(1)); // promoted back to young
+        ids.remember(0xd, 4); // young {c, a} full: it becomes old
+        assert_eq!(ids.get(0xb), None);
+        assert_eq!(ids.get(0xc), Some(3));
         assert!(ids.young.len() + ids.old.len() <= 4);
     }
 
     #[test]
     fn pending_ids_vanish_on_rollback_and_stay_on_commit() {
         let mut ids = SelectorIds::new(10);
-        ids.insert_pending("a", 1);
+        ids.insert_pending(0xa, 1);
         let mark = ids.mark();
-        ids.insert_pending("b", 2);
-        assert_eq!(ids.get("b"), Some(2));
+        ids.insert_pending(0xb, 2);
+        assert_eq!(ids.get(0xb), Some(2));
         ids.rollback_to(mark);
-        assert_eq!(ids.get("b"), None);
-        assert_eq!(ids.get("a"), Some(1));
+        assert_eq!(ids.get(0xb), None);
+        assert_eq!(ids.get(0xa), Some(1));
         ids.commit();
-        assert_eq!(ids.get("a"), Some(1));
-        ids.insert_pending("c", 3);
+        assert_eq!(ids.get(0xa), Some(1));
+        ids.insert_pending(0xc, 3);
         ids.abort();
-        assert_eq!(ids.get("c"), None);
+        assert_eq!(ids.get(0xc), None);
     }
 }
