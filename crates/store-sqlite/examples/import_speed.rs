@@ -1,9 +1,11 @@
 //! Measures durable import speed into SQLite: a synthetic 1,000,000-report
-//! world (about 4 selectors each) in batches of 5,000.
+//! world shaped like the large simulated one (random selectors, 4.7 per
+//! report) in batches of 5,000, one at a time as `cordon import` sends
+//! them. See `support/import.rs`; `import_world` measures a real world.
 //!
 //! ```sh
 //! cargo run --release -p cordon-store-sqlite --example import_speed -- \
-//!     [--reports 1000000] [--batch 5000] [--in-flight 2] [--db PATH] [--selector-cache N]
+//!     [--reports 1000000] [--batch 5000] [--in-flight 1] [--db PATH] [--selector-cache N]
 //! ```
 //!
 //! Without `--db` the database goes to a temporary directory, removed after.
@@ -15,8 +17,12 @@ use cordon_store_sqlite::{SqliteOptions, SqliteStore};
 
 #[tokio::main]
 async fn main() {
-    let plan = import::Plan::from_args();
+    let mut plan = import::Plan::from_args();
     let args: Vec<String> = std::env::args().collect();
+    if !args.iter().any(|a| a == "--in-flight") {
+        // As `cordon import` sends them.
+        plan.in_flight = 1;
+    }
     let given = args
         .windows(2)
         .find(|w| w[0] == "--db")

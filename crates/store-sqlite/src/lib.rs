@@ -734,4 +734,21 @@ mod tests {
                 .is_empty()
         );
     }
+
+    #[tokio::test]
+    async fn an_idle_writer_checkpoints() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_agency(dir.path()).await;
+        let reports: Vec<Report> = (0..200)
+            .map(|i| report(&format!("r{i}"), &[&format!("phone:+85512{i:06}")]))
+            .collect();
+        store.submit("KH-NCB", &reports, Utc::now()).await.unwrap();
+        let file = || std::fs::metadata(store.path()).unwrap().len();
+        let before = file();
+        tokio::time::sleep(writer::IDLE * 2).await;
+        assert!(
+            file() > before,
+            "the database file grew from {before} bytes once the writer idled"
+        );
+    }
 }

@@ -23,6 +23,11 @@ const MAX_JOBS: usize = 512;
 /// Most reports in one group commit: large enough to amortise the fsync,
 /// small enough that one transaction does not hold the WAL for long.
 const MAX_WEIGHT: usize = 20_000;
+/// How long the queue stays empty after a commit before the writer
+/// checkpoints the WAL (besides SQLite's checkpoint every
+/// `SqliteOptions::checkpoint_mib`). Longer than the pause between two
+/// batches of an import, which would only wait for it.
+pub(crate) const IDLE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// What a job sees while it runs: the connection, inside a transaction and
 /// inside the job's savepoint, and the selector-id cache.
@@ -169,7 +174,31 @@ struct Writer {
 
 impl Writer {
     fn run(mut self, mut jobs: mpsc::Receiver<Box<dyn Job>>) {
-        while let Some(first) = jobs.blocking_recv() {
+        // A clock for waiting on the queue with a timeout; without one the
+        // writer still works, only without idle checkpoints.
+        let clock = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .ok();
+        let mut committed_since_checkpoint = false;
+        loop {
+            let first = match &clock {
+                Some(clock) if committed_since_checkpoint => {
+                    // The timer must be made inside the clock's runtime.
+                    let next =
+                        clock.block_on(async { tokio::time::timeout(IDLE, jobs.recv()).await });
+                    match next {
+                        Ok(job) => job,
+                        Err(_) => {
+                            self.checkpoint();
+                            committed_since_checkpoint = false;
+                            continue;
+                        }
+                    }
+                }
+                _ => jobs.blocking_recv(),
+            };
+            let Some(first) = first else { break };
             let mut weight = first.weight();
             let mut group = vec![first];
             while group.len() < MAX_JOBS && weight < MAX_WEIGHT {
@@ -182,6 +211,24 @@ impl Writer {
                 }
             }
             self.commit_group(group);
+            committed_since_checkpoint = true;
+        }
+    }
+
+    /// Copies the WAL back into the database file while nothing is queued,
+    /// so that a store at rest has its data in the file and readers find
+    /// pages without searching the WAL. Passive: it never waits for a
+    /// reader, and whatever a reader still needs stays in the WAL for the
+    /// next checkpoint.
+    fn checkpoint(&self) {
+        let done = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+            });
+        match done {
+            Ok((wal, copied)) => tracing::debug!(wal, copied, "idle sqlite checkpoint"),
+            Err(e) => tracing::warn!(error = %e, "idle sqlite checkpoint failed"),
         }
     }
 
