@@ -193,6 +193,10 @@ fn open_writer(path: &Path, options: &SqliteOptions) -> Result<Connection> {
     pragma(&conn, "foreign_keys", &true)?;
     pragma(&conn, "temp_store", &"MEMORY")?;
     pragma(&conn, "cache_size", &(-options.writer_cache_kib))?;
+    // No `mmap_size`: reading the file through a memory map measured the
+    // same (1,000,000-report import in batches of 5,000: 23.3 s of store
+    // time against 24.1 s, within the noise) and would turn an I/O error
+    // into a SIGBUS.
     let page_size: i64 = conn
         .query_row("PRAGMA page_size", [], |r| r.get(0))
         .map_err(backend)?;
@@ -203,7 +207,8 @@ fn open_writer(path: &Path, options: &SqliteOptions) -> Result<Connection> {
         &(checkpoint_bytes / page_size).max(1),
     )?;
     // A checkpoint lets the next commit write the WAL from its start again;
-    // this trims what one large commit added beyond the threshold.
+    // this trims what one large commit added beyond the threshold (keeping
+    // the file at its largest instead measured the same).
     pragma(&conn, "journal_size_limit", &checkpoint_bytes)?;
     conn.set_prepared_statement_cache_capacity(64);
     migrate::migrate(&mut conn)?;
@@ -351,8 +356,9 @@ impl Store for SqliteStore {
             return Err(StoreError::Backend("the sqlite store is closed".into()));
         };
         // The writer starts on the first rows while the caller serialises
-        // and hashes the rest: on the 1,000,000-report import that work no
-        // longer waits for the writer, nor the writer for it (3 s of 34).
+        // and hashes the rest, instead of waiting for all of them
+        // (1,000,000-report import in batches of 5,000 sent one at a time:
+        // 25.1 s of store time against 26.1 s, the mean of two runs each).
         let (rows, incoming) = write::Incoming::channel(reports.len());
         let agency = agency.to_owned();
         let answer = writer

