@@ -1,6 +1,6 @@
-//! The write operations, run on the writer thread inside a transaction and
-//! a savepoint (see [`crate::writer`]), and the preparation of reports that
-//! callers do before queueing them.
+//! The write operations, run on the writer thread inside a transaction (see
+//! [`crate::writer`]), and the preparation of reports that callers do
+//! beside it.
 
 use std::collections::HashSet;
 use std::sync::mpsc;
@@ -76,8 +76,8 @@ pub(crate) fn prepare(report: &Report) -> Result<ReportRow, StoreError> {
 }
 
 /// [`Report::digest`] (SHA-256 of the report's JSON with an empty id), taken
-/// from the body already serialised instead of cloning and serialising the
-/// report a second time: a third of the caller's work per report.
+/// from the body already serialised instead of cloning the report and
+/// serialising it a second time.
 ///
 /// `id` is the first field of a report, so the body is `{"id":<id>,…}` and
 /// the digested JSON is the same bytes with `<id>` replaced by `""`. Should
@@ -167,13 +167,12 @@ pub(crate) fn submit(
         )
         .map_err(backend)?;
 
-    let mut rows: Vec<ReportRow> = Vec::with_capacity(incoming.expected);
-    let mut outcomes = Vec::with_capacity(incoming.expected);
-    // (row, seq) of every revision written, and the seqs among them that a
-    // later row of the batch superseded.
-    let mut written: Vec<(usize, i64)> = Vec::with_capacity(incoming.expected);
+    // The revisions written, with their seqs, and the seqs among them that
+    // a later row of the batch superseded.
+    let mut written: Vec<(ReportRow, i64)> = Vec::with_capacity(incoming.expected);
     let mut superseded: HashSet<i64> = HashSet::new();
-    while rows.len() < incoming.expected {
+    let mut outcomes = Vec::with_capacity(incoming.expected);
+    while outcomes.len() < incoming.expected {
         let Ok(chunk) = incoming.chunks.recv() else {
             return Err(StoreError::Backend(
                 "the batch was abandoned before all of it arrived; nothing of it was written"
@@ -199,8 +198,7 @@ pub(crate) fn submit(
             if inserted == 1 {
                 let seq = conn.last_insert_rowid();
                 outcomes.push(SubmitOutcome::Accepted { revision: 1, seq });
-                written.push((rows.len(), seq));
-                rows.push(row);
+                written.push((row, seq));
                 continue;
             }
             let (seq, revision, digest): (i64, u32, String) = latest
@@ -210,7 +208,6 @@ pub(crate) fn submit(
                 .map_err(backend)?;
             if digest == row.digest {
                 outcomes.push(SubmitOutcome::Unchanged { revision, seq });
-                rows.push(row);
                 continue;
             }
             supersede.execute([seq]).map_err(backend)?;
@@ -235,11 +232,10 @@ pub(crate) fn submit(
                 .map_err(backend)?;
             let seq = conn.last_insert_rowid();
             outcomes.push(SubmitOutcome::Accepted { revision, seq });
-            written.push((rows.len(), seq));
-            rows.push(row);
+            written.push((row, seq));
         }
     }
-    link(ctx, &rows, &written, &superseded)?;
+    link(ctx, &written, &superseded)?;
     Ok(outcomes)
 }
 
@@ -282,24 +278,25 @@ fn unlink(ctx: &mut WriteCtx<'_>, seq: i64) -> Result<(), StoreError> {
 }
 
 /// Links the revisions written by a batch, except those it superseded
-/// itself, to their selectors, inserting the selectors not seen before.
+/// itself, to their selectors, inserting the selectors not seen before
+/// (those of superseded revisions too: every selector a stored revision
+/// names is known, as when the revisions come in separate batches).
 fn link(
     ctx: &mut WriteCtx<'_>,
-    rows: &[ReportRow],
-    written: &[(usize, i64)],
+    written: &[(ReportRow, i64)],
     superseded: &HashSet<i64>,
 ) -> Result<(), StoreError> {
     let conn = ctx.conn;
     let mut links: Vec<(i64, i64)> = Vec::with_capacity(written.len() * 5);
-    let mut unknown: Vec<(&SelectorRow, i64)> = Vec::new();
+    // Selectors the cache does not know, with the revision to link them to.
+    let mut unknown: Vec<(&SelectorRow, Option<i64>)> = Vec::new();
     for (row, seq) in written {
-        if superseded.contains(seq) {
-            continue;
-        }
-        for selector in &rows[*row].selectors {
-            match ctx.selectors.get(selector.print) {
-                Some(id) => links.push((id, *seq)),
-                None => unknown.push((selector, *seq)),
+        let seq = (!superseded.contains(seq)).then_some(*seq);
+        for selector in &row.selectors {
+            match (ctx.selectors.get(selector.print), seq) {
+                (Some(id), Some(seq)) => links.push((id, seq)),
+                (Some(_), None) => {}
+                (None, seq) => unknown.push((selector, seq)),
             }
         }
     }
@@ -328,7 +325,9 @@ fn link(
                 id
             }
         };
-        links.push((id, seq));
+        if let Some(seq) = seq {
+            links.push((id, seq));
+        }
     }
     // In key order: the new selectors' links append at the end of the
     // table, the others go in one pass over it.

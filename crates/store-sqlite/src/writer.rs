@@ -6,8 +6,9 @@
 //! thread takes the first job, then every job already queued (up to a bound),
 //! runs each inside its own SAVEPOINT, commits once, and only then answers
 //! each caller. A job that fails rolls back to its savepoint alone; the
-//! others still commit. A caller hears "ok" only after COMMIT returned with
-//! `synchronous=FULL` (invariant 2).
+//! others still commit. (A job alone in its group needs no savepoint: the
+//! transaction is its own.) A caller hears "ok" only after COMMIT returned
+//! with `synchronous=FULL` (invariant 2).
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
