@@ -62,42 +62,45 @@ pub struct SqliteOptions {
     /// Read connections in the pool.
     pub readers: usize,
     /// Selector ids kept per cache generation (at most twice this many are
-    /// held), about 100 bytes each; 0 disables the cache.
+    /// held), about 40 bytes each; 0 disables the cache.
     ///
-    /// Measured on the 1,000,000-report import (3,000,000 distinct
-    /// selectors, three in four new): caching every selector cost 300 MiB
-    /// and no speed (new selectors miss anyway, and a miss on a known one
-    /// is one probe of a hot index page). The default keeps the hot ones,
-    /// shared infrastructure above all, in at most 20 MiB.
+    /// A hit saves the two statements that find a known selector. Measured
+    /// on the 1,000,000-report import in batches of 5,000 (3.2 million
+    /// distinct selectors; three in four reuses name one of 27,000 hot
+    /// ones), two runs each: no cache 27.1 and 24.5 s of store time,
+    /// 100,000 25.8 and 23.5 s, 1,000,000 25.3 and 23.0 s for 90 MiB more.
     pub selector_cache: usize,
     /// SQLite page cache of the write connection, in KiB.
     ///
-    /// Measured on the 1,000,000-report import: 256 MiB or 1 GiB instead
-    /// of 64 MiB gained nothing; pages the cache misses come from the
-    /// operating system's cache at the cost of a copy.
+    /// Measured on the 1,000,000-report import: 256 MiB instead of 64 MiB
+    /// gained nothing (24.3 s of store time against 24.1 s); pages the
+    /// cache misses come from the operating system's cache at the cost of a
+    /// copy.
     pub writer_cache_kib: i64,
     /// Page size of a new database file, in bytes; a file keeps the size it
     /// was made with.
     ///
     /// Larger pages mean fewer pages to find, write, checksum and sync per
-    /// commit, and more bytes: each random insert into the selector index
-    /// rewrites a whole page. Measured on the 1,000,000-report import in
-    /// batches of 5,000 (checkpoints every 256 MiB): 4 KiB pages 39 s of
-    /// store time and 14 GiB written, 8 KiB 34 s and 17 GiB, 16 KiB 33 s
-    /// and 21 GiB, 64 KiB 29 s and 27 GiB. 16 KiB takes most of the gain
-    /// for half the extra writing; a point read then reads 16 KiB.
+    /// commit, and more bytes: each random insert into an index rewrites a
+    /// whole page. Measured on the 1,000,000-report import in batches of
+    /// 5,000 (checkpoints every 256 MiB): 4 KiB pages 26.3 s of store time
+    /// and 9.8 GiB written, 8 KiB 25.1 s and 11.5 GiB, 16 KiB 22.8 s and
+    /// 13.2 GiB, 64 KiB 21.1 s and 16.1 GiB. 16 KiB takes most of the gain
+    /// for a third more writing; a point read then reads 16 KiB.
     pub page_size: u32,
     /// WAL size, in MiB, beyond which a commit copies the WAL back into the
     /// database file (a passive checkpoint), so that the next can write
-    /// the WAL from its start.
+    /// the WAL from its start. The writer also checkpoints when it has been
+    /// idle for a second.
     ///
-    /// Every commit of an import dirties most pages of the selector index;
-    /// a larger WAL holds several commits, and the checkpoint writes each
-    /// page once instead of once per commit. Measured on the
+    /// Every commit of an import dirties many pages of the selector and
+    /// link indexes; a larger WAL holds several commits, and a checkpoint
+    /// writes each page once instead of once per commit. Measured on the
     /// 1,000,000-report import in batches of 5,000 with 16 KiB pages: 16 MiB
-    /// (SQLite's default) 41.5 s of store time and 29 GiB written, 64 MiB
-    /// 40 s, 256 MiB 33 s and 21 GiB, 1 GiB 32 s and 17 GiB. The WAL
-    /// file grows to about this size plus one commit.
+    /// (SQLite's default) 29.1 s of store time and 19.6 GiB written, 64 MiB
+    /// 27.3 s and 16.8 GiB, 256 MiB 22.8 s and 13.2 GiB, 512 MiB 22.7 s and
+    /// 12.1 GiB, 1 GiB 21.9 s and 11.5 GiB. The WAL file grows to about
+    /// this size plus one commit.
     pub checkpoint_mib: u32,
 }
 
