@@ -136,7 +136,9 @@ impl Drop for Inner {
     fn drop(&mut self) {
         // Closing the queue stops the writer; waiting for it means the file
         // is closed (and its WAL checkpointed) when the store is gone, so it
-        // can be reopened at once.
+        // can be reopened at once. The readers go first: SQLite checkpoints
+        // and removes the WAL only when the last connection closes.
+        self.readers.close();
         self.writer.take();
         if let Some(thread) = self.writer_thread.lock().ok().and_then(|mut t| t.take())
             && thread.join().is_err()
@@ -786,5 +788,27 @@ mod tests {
         );
         assert!(store.postings(a).await.unwrap().is_empty());
         assert_eq!(store.postings(c).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_closed_store_leaves_no_wal() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_agency(dir.path()).await;
+        store
+            .submit(
+                "KH-NCB",
+                &[report("r", &["phone:+85512345678"])],
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.counts().await.unwrap().reports, 1);
+        let wal = dir.path().join("c.db-wal");
+        assert!(wal.exists());
+        drop(store);
+        assert!(
+            !wal.exists(),
+            "the last connection checkpoints and removes the WAL"
+        );
     }
 }

@@ -38,6 +38,16 @@ impl Readers {
         })
     }
 
+    /// Closes the idle connections and refuses further reads, so that the
+    /// writer's connection is the file's last one and its close checkpoints
+    /// the WAL and removes it.
+    pub(crate) fn close(&self) {
+        self.permits.close();
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.clear();
+        }
+    }
+
     /// Runs `f` on a read connection, off the async threads.
     pub(crate) async fn read<T, F>(self: &Arc<Self>, f: F) -> Result<T, StoreError>
     where
@@ -60,7 +70,9 @@ impl Readers {
                 None => crate::open_reader(&readers.path)?,
             };
             let result = f(&conn);
-            if let Ok(mut idle) = readers.idle.lock() {
+            if let Ok(mut idle) = readers.idle.lock()
+                && !readers.permits.is_closed()
+            {
                 idle.push(conn);
             }
             result
