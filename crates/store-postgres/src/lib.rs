@@ -26,8 +26,7 @@
 //! runtime that connected the store: use the store within that runtime.
 
 // The input checks are the SQLite backend's, so both refuse alike.
-#[path = "../../store-sqlite/src/check.rs"]
-mod check;
+use cordon_store::check;
 mod submit;
 mod writer;
 

@@ -31,7 +31,7 @@ pub(crate) struct ReportRow {
 /// Turns a report into column values; done before the transaction opens,
 /// so that serialising and hashing do not hold the lock.
 pub(crate) fn prepare(report: &Report) -> Result<ReportRow, StoreError> {
-    crate::check::report(report)?;
+    cordon_store::check::report(report)?;
     let body = serde_json::to_string(report).map_err(|e| {
         StoreError::Invalid(format!("report {} cannot be serialised: {e}", report.id))
     })?;

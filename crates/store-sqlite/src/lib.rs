@@ -28,7 +28,7 @@
 //!
 //! Times are kept to the microsecond, as PostgreSQL keeps them.
 
-mod check;
+use cordon_store::check;
 mod codec;
 mod migrate;
 mod read;

@@ -9,6 +9,7 @@
 //! writes nothing. SQL lives in the backend crates, never here.
 
 pub mod audit;
+pub mod check;
 #[cfg(feature = "contract")]
 pub mod contract;
 mod types;

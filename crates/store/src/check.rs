@@ -1,12 +1,12 @@
 //! Checks of what a caller asks the store to keep, shared by both backends
-//! (store-postgres includes this file) so that they refuse the same input
+//! so that they refuse the same input
 //! with the same message, before any statement runs.
 //!
 //! NUL characters are refused everywhere: PostgreSQL cannot store them in
 //! text, and no legitimate name, label or audit subject holds one.
 
+use crate::{AGENCY_KINDS, AuditEvent, NewAgency, NewToken, NewUser, ROLES, StoreError};
 use cordon_core::Report;
-use cordon_store::{AGENCY_KINDS, AuditEvent, NewAgency, NewToken, NewUser, ROLES, StoreError};
 
 /// Longest report id the store keeps (the core's limit).
 const MAX_ID: usize = cordon_core::report::MAX_ID;
@@ -36,7 +36,7 @@ fn code(what: &str, code: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-pub(crate) fn agency(agency: &NewAgency) -> Result<(), StoreError> {
+pub fn agency(agency: &NewAgency) -> Result<(), StoreError> {
     code("agency code", &agency.code)?;
     if !AGENCY_KINDS.contains(&agency.kind.as_str()) {
         return Err(invalid(format!(
@@ -56,7 +56,7 @@ pub(crate) fn agency(agency: &NewAgency) -> Result<(), StoreError> {
     no_nul("agency contact", &agency.contact)
 }
 
-pub(crate) fn user(user: &NewUser) -> Result<(), StoreError> {
+pub fn user(user: &NewUser) -> Result<(), StoreError> {
     code("user name", &user.name)?;
     if !ROLES.contains(&user.role.as_str()) {
         return Err(invalid(format!(
@@ -68,7 +68,7 @@ pub(crate) fn user(user: &NewUser) -> Result<(), StoreError> {
     Ok(())
 }
 
-pub(crate) fn token(token: &NewToken) -> Result<(), StoreError> {
+pub fn token(token: &NewToken) -> Result<(), StoreError> {
     if token.digest.is_empty() {
         return Err(invalid("a token digest may not be empty".into()));
     }
@@ -76,7 +76,7 @@ pub(crate) fn token(token: &NewToken) -> Result<(), StoreError> {
 }
 
 /// The columns of a report the store keeps outside its JSON body.
-pub(crate) fn report(report: &Report) -> Result<(), StoreError> {
+pub fn report(report: &Report) -> Result<(), StoreError> {
     let id = &report.id;
     if id.is_empty() || id.len() > MAX_ID {
         return Err(invalid(format!(
@@ -92,7 +92,7 @@ pub(crate) fn report(report: &Report) -> Result<(), StoreError> {
     Ok(())
 }
 
-pub(crate) fn audit(events: &[AuditEvent]) -> Result<(), StoreError> {
+pub fn audit(events: &[AuditEvent]) -> Result<(), StoreError> {
     for e in events {
         no_nul("audit actor", &e.actor)?;
         no_nul("audit action", &e.action)?;
