@@ -1,5 +1,6 @@
 //! Test support shared by Cordon's crates: where the pinned Python peers
-//! live, and whether the external services must be present.
+//! live, the headless browser ([`chromedriver`], [`chromium_binary`]), and
+//! whether the external services must be present.
 //!
 //! Under CI (`CI=true` or `CORDON_REQUIRE_SERVICES=1`) a missing peer or
 //! service fails the test. On a laptop without them the test is skipped,
@@ -7,6 +8,11 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+mod browser;
+pub use browser::{
+    ChromeDriver, chrome_capabilities, chromedriver, chromedriver_binary, chromium_binary,
+};
 
 /// The workspace root (two levels above this crate).
 pub fn workspace_root() -> PathBuf {
