@@ -36,13 +36,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
 use cordon_core::{Report, Tlp};
 use cordon_store::audit::{self, GENESIS};
+use cordon_store::terms::{self, TermQuery};
 use cordon_store::{
-    Agency, AuditEvent, AuditRecord, Counts, NewAgency, NewToken, NewUser, Posting, Result,
-    SelectorPosting, Store, StoreError, StoredReport, SubmitOutcome, Token, User,
+    Agency, AuditEvent, AuditRecord, Counts, NewAgency, NewToken, NewUser, Posting, ReportFilter,
+    Result, SelectorPosting, Store, StoreError, StoredReport, SubmitOutcome, Token, User,
 };
 pub use sqlx::postgres::PgConnectOptions;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
-use sqlx::{PgConnection, Row};
+use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 
 use crate::writer::{Job, WriterHandle};
 
@@ -85,6 +86,7 @@ impl PostgresStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(format!("postgres migration failed: {e}")))?;
+        index_stored_reports(&pool).await?;
         tracing::info!("connected to postgres store");
         let writer = writer::spawn(pool.clone());
         Ok(PostgresStore { pool, writer })
@@ -94,6 +96,53 @@ impl PostgresStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Reports indexed per statement when filling in missing terms.
+const INDEX_PAGE: i64 = 1000;
+
+/// Gives their terms to the current revisions that have none: those stored
+/// before the terms existed (migration 0002), or by an older cordon still
+/// running beside a newer one. Found through `reports_unindexed`, so when
+/// there are none this is one empty index look-up. Each page commits on
+/// its own; a connect that stops half-way leaves the rest to the next.
+async fn index_stored_reports(pool: &PgPool) -> Result<()> {
+    let mut indexed = 0usize;
+    loop {
+        let rows = sqlx::query(&format!(
+            "SELECT {REPORT_COLUMNS} FROM reports WHERE current AND terms IS NULL
+             ORDER BY seq LIMIT $1"
+        ))
+        .bind(INDEX_PAGE)
+        .fetch_all(pool)
+        .await
+        .map_err(backend)?;
+        if rows.is_empty() {
+            break;
+        }
+        let mut seqs = Vec::with_capacity(rows.len());
+        let mut texts = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let report = stored_report(row)?;
+            seqs.push(report.seq);
+            texts.push(submit::terms_text(&report.agency, &report.report));
+        }
+        sqlx::query(
+            "UPDATE reports SET terms = array_to_tsvector(string_to_array(t.terms, ' '))
+             FROM UNNEST($1::int8[], $2::text[]) AS t(seq, terms)
+             WHERE reports.seq = t.seq AND reports.terms IS NULL",
+        )
+        .bind(&seqs)
+        .bind(&texts)
+        .execute(pool)
+        .await
+        .map_err(backend)?;
+        indexed += rows.len();
+    }
+    if indexed > 0 {
+        tracing::info!(reports = indexed, "indexed the terms of stored reports");
+    }
+    Ok(())
 }
 
 fn get<'r, T>(row: &'r PgRow, column: &str) -> Result<T>
@@ -181,6 +230,34 @@ fn audit_record(row: &PgRow) -> Result<AuditRecord> {
         prev_hash: get(row, "prev_hash")?,
         hash: get(row, "hash")?,
     })
+}
+
+const TOKEN_COLUMNS: &str =
+    "SELECT t.id, t.user_id, u.agency, u.role, t.label, t.created, t.revoked
+     FROM tokens t JOIN users u ON u.id = t.user_id";
+
+fn token_of(row: &PgRow) -> Result<Token> {
+    Ok(Token {
+        id: get(row, "id")?,
+        user_id: get(row, "user_id")?,
+        agency: get(row, "agency")?,
+        role: get(row, "role")?,
+        label: get(row, "label")?,
+        created: get(row, "created")?,
+        revoked: get(row, "revoked")?,
+    })
+}
+
+/// Terms as a `tsquery` of quoted lexemes joined by `&`: each term is a
+/// literal (a quote doubled, a backslash escaped), never operators; terms
+/// hold neither (see `cordon_store::terms`). Quoted lexemes are taken as
+/// they are, without normalisation, as `array_to_tsvector` stored them.
+fn tsquery(terms: &[String]) -> String {
+    terms
+        .iter()
+        .map(|t| format!("'{}'", t.replace('\\', "\\\\").replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(" & ")
 }
 
 fn all<T>(rows: Vec<PgRow>, read: impl Fn(&PgRow) -> Result<T>) -> Result<Vec<T>> {
@@ -348,6 +425,18 @@ impl Store for PostgresStore {
         Ok(user)
     }
 
+    async fn user(&self, agency: &str, name: &str) -> Result<Option<User>> {
+        let row = sqlx::query(
+            "SELECT id, agency, name, role, created FROM users WHERE agency = $1 AND name = $2",
+        )
+        .bind(agency)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.as_ref().map(user_of).transpose()
+    }
+
     async fn users(&self, agency: &str) -> Result<Vec<User>> {
         let rows = sqlx::query(
             "SELECT id, agency, name, role, created FROM users WHERE agency = $1 ORDER BY id",
@@ -406,26 +495,25 @@ impl Store for PostgresStore {
     }
 
     async fn token_by_digest(&self, digest: &[u8]) -> Result<Option<Token>> {
-        let row = sqlx::query(
-            "SELECT t.id, t.user_id, u.agency, u.role, t.label, t.created, t.revoked
-             FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = $1",
-        )
-        .bind(digest)
-        .fetch_optional(&self.pool)
+        let row = sqlx::query(&format!("{TOKEN_COLUMNS} WHERE t.digest = $1"))
+            .bind(digest)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(token_of).transpose()
+    }
+
+    async fn tokens(&self, agency: &str) -> Result<Vec<Token>> {
+        // Through `users`' (agency, name) index; an agency's users hold few
+        // tokens, so `tokens` needs no index by user.
+        let rows = sqlx::query(&format!(
+            "{TOKEN_COLUMNS} WHERE u.agency = $1 ORDER BY t.id"
+        ))
+        .bind(agency)
+        .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        row.map(|row| {
-            Ok(Token {
-                id: get(&row, "id")?,
-                user_id: get(&row, "user_id")?,
-                agency: get(&row, "agency")?,
-                role: get(&row, "role")?,
-                label: get(&row, "label")?,
-                created: get(&row, "created")?,
-                revoked: get(&row, "revoked")?,
-            })
-        })
-        .transpose()
+        all(rows, token_of)
     }
 
     async fn revoke_token(&self, id: i64, at: DateTime<Utc>) -> Result<bool> {
@@ -447,7 +535,7 @@ impl Store for PostgresStore {
         let mut rows = Vec::with_capacity(reports.len());
         for chunk in reports.chunks(PREPARE_CHUNK) {
             for report in chunk {
-                rows.push(submit::prepare(report)?);
+                rows.push(submit::prepare(report, agency)?);
             }
             if reports.len() > PREPARE_CHUNK {
                 tokio::task::yield_now().await;
@@ -498,6 +586,45 @@ impl Store for PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
+        all(rows, stored_report)
+    }
+
+    async fn list_reports(
+        &self,
+        filter: &ReportFilter,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<StoredReport>> {
+        let terms = match terms::filter_terms(filter) {
+            TermQuery::Nothing => return Ok(Vec::new()),
+            TermQuery::Any => None,
+            TermQuery::All(terms) => Some(tsquery(&terms)),
+        };
+        let (from, until) = (filter.received_from, filter.received_until);
+        if limit == 0 || from.zip(until).is_some_and(|(f, u)| f >= u) {
+            return Ok(Vec::new());
+        }
+        // Only the conditions set, so that the planner sees each query as
+        // it is: the GIN index on `terms` and the B-tree on `received` are
+        // partial on `current`, which every query states.
+        let mut q: QueryBuilder<'_, Postgres> = QueryBuilder::new(format!(
+            "SELECT {REPORT_COLUMNS} FROM reports WHERE current"
+        ));
+        if let Some(before) = before {
+            q.push(" AND seq < ").push_bind(before);
+        }
+        if let Some(terms) = terms {
+            q.push(" AND terms @@ ").push_bind(terms).push("::tsquery");
+        }
+        if let Some(from) = from {
+            q.push(" AND received >= ").push_bind(from.trunc_subsecs(6));
+        }
+        if let Some(until) = until {
+            q.push(" AND received < ").push_bind(until.trunc_subsecs(6));
+        }
+        q.push(" ORDER BY seq DESC LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows = q.build().fetch_all(&self.pool).await.map_err(backend)?;
         all(rows, stored_report)
     }
 
@@ -591,6 +718,25 @@ impl Store for PostgresStore {
             "{AUDIT_COLUMNS} WHERE seq > $1 ORDER BY seq LIMIT $2"
         ))
         .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        all(rows, audit_record)
+    }
+
+    async fn recent_audit_for_owner(
+        &self,
+        owner: &str,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>> {
+        // Backwards through `audit_by_owner` (owner, seq).
+        let rows = sqlx::query(&format!(
+            "{AUDIT_COLUMNS} WHERE owner = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3"
+        ))
+        .bind(owner)
+        .bind(before.unwrap_or(i64::MAX))
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await

@@ -26,11 +26,14 @@ pub(crate) struct ReportRow {
     hit_notification: bool,
     body: String,
     selectors: Vec<(String, &'static str)>,
+    /// What `list_reports` finds the revision by, space-separated.
+    terms: String,
 }
 
-/// Turns a report into column values; done before the transaction opens,
-/// so that serialising and hashing do not hold the lock.
-pub(crate) fn prepare(report: &Report) -> Result<ReportRow, StoreError> {
+/// Turns a report of `agency` into column values; done before the
+/// transaction opens, so that serialising, hashing and finding its terms do
+/// not hold the lock.
+pub(crate) fn prepare(report: &Report, agency: &str) -> Result<ReportRow, StoreError> {
     cordon_store::check::report(report)?;
     let body = serde_json::to_string(report).map_err(|e| {
         StoreError::Invalid(format!("report {} cannot be serialised: {e}", report.id))
@@ -52,7 +55,15 @@ pub(crate) fn prepare(report: &Report) -> Result<ReportRow, StoreError> {
             .iter()
             .map(|s| (s.as_str().to_owned(), s.kind().as_str()))
             .collect(),
+        terms: terms_text(agency, report),
     })
+}
+
+/// A revision's terms as one space-separated text, which the statements
+/// turn into a `tsvector` with `array_to_tsvector(string_to_array(t, ' '))`
+/// (terms hold no whitespace).
+pub(crate) fn terms_text(agency: &str, report: &Report) -> String {
+    cordon_store::terms::report_terms(agency, report).join(" ")
 }
 
 /// The newest revision of an id, stored or written earlier in this batch.
@@ -224,6 +235,7 @@ async fn insert_reports(
     let mut recipients = Vec::with_capacity(n);
     let mut hits = Vec::with_capacity(n);
     let mut bodies = Vec::with_capacity(n);
+    let mut terms = Vec::with_capacity(n);
     for r in new_rows {
         ids.push(r.row.id.as_str());
         revisions.push(i32::try_from(r.revision).unwrap_or(i32::MAX));
@@ -236,18 +248,20 @@ async fn insert_reports(
         recipients.push(r.row.recipients.as_str());
         hits.push(r.row.hit_notification);
         bodies.push(r.row.body.as_str());
+        terms.push(r.row.terms.as_str());
     }
     let inserted = sqlx::query(
         "INSERT INTO reports (agency, id, revision, current, digest, kind, country, received,
-                              accepted, tlp, recipients, hit_notification, body)
+                              accepted, tlp, recipients, hit_notification, body, terms)
          SELECT $1, t.id, t.revision, t.current, t.digest, t.kind, t.country, COALESCE(t.received, $2),
                 $2, t.tlp, ARRAY(SELECT json_array_elements_text(t.recipients::json)),
-                t.hit, t.body
+                t.hit, t.body, array_to_tsvector(string_to_array(t.terms, ' '))
          FROM UNNEST($3::text[], $4::int4[], $5::bool[], $6::text[], $7::text[], $8::text[],
-                     $9::timestamptz[], $10::text[], $11::text[], $12::bool[], $13::text[])
+                     $9::timestamptz[], $10::text[], $11::text[], $12::bool[], $13::text[],
+                     $14::text[])
               WITH ORDINALITY
               AS t(id, revision, current, digest, kind, country, received, tlp, recipients, hit,
-                   body, ord)
+                   body, terms, ord)
          ORDER BY t.ord
          RETURNING seq, id, revision",
     )
@@ -264,6 +278,7 @@ async fn insert_reports(
     .bind(&recipients)
     .bind(&hits)
     .bind(&bodies)
+    .bind(&terms)
     .fetch_all(&mut *conn)
     .await
     .map_err(backend)?;

@@ -43,8 +43,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
 use cordon_core::Report;
 use cordon_store::{
-    Agency, AuditEvent, AuditRecord, Counts, NewAgency, NewToken, NewUser, Posting, Result,
-    SelectorPosting, Store, StoreError, StoredReport, SubmitOutcome, Token, User,
+    Agency, AuditEvent, AuditRecord, Counts, NewAgency, NewToken, NewUser, Posting, ReportFilter,
+    Result, SelectorPosting, Store, StoreError, StoredReport, SubmitOutcome, Token, User,
 };
 use rusqlite::{Connection, OpenFlags};
 
@@ -337,6 +337,12 @@ impl Store for SqliteStore {
         self.read(move |c| read::users(c, &agency)).await
     }
 
+    async fn user(&self, agency: &str, name: &str) -> Result<Option<User>> {
+        let (agency, name) = (agency.to_owned(), name.to_owned());
+        self.read(move |c| read::user_by_name(c, &agency, &name))
+            .await
+    }
+
     async fn create_token(&self, token: &NewToken) -> Result<Token> {
         check::token(token)?;
         let token = token.clone();
@@ -352,6 +358,11 @@ impl Store for SqliteStore {
     async fn revoke_token(&self, id: i64, at: DateTime<Utc>) -> Result<bool> {
         self.write(0, move |ctx| write::revoke_token(ctx, id, at))
             .await
+    }
+
+    async fn tokens(&self, agency: &str) -> Result<Vec<Token>> {
+        let agency = agency.to_owned();
+        self.read(move |c| read::tokens(c, &agency)).await
     }
 
     async fn submit(
@@ -371,17 +382,21 @@ impl Store for SqliteStore {
         // (1,000,000-report import in batches of 5,000 sent one at a time:
         // 25.1 s of store time against 26.1 s, the mean of two runs each).
         let (rows, incoming) = write::Incoming::channel(reports.len());
-        let agency = agency.to_owned();
+        let owner = agency.to_owned();
         let answer = writer
             .queue(reports.len(), move |ctx| {
-                write::submit(ctx, &agency, incoming, accepted)
+                write::submit(ctx, &owner, incoming, accepted)
             })
             .await?;
         for (i, chunk) in reports.chunks(PREPARE_CHUNK).enumerate() {
             if i > 0 {
                 tokio::task::yield_now().await;
             }
-            match chunk.iter().map(write::prepare).collect() {
+            match chunk
+                .iter()
+                .map(|r| write::prepare(r, agency, accepted))
+                .collect()
+            {
                 // The writer has given up only if the job already failed,
                 // which its answer says.
                 Ok(prepared) => {
@@ -412,6 +427,17 @@ impl Store for SqliteStore {
 
     async fn reports_after(&self, after: i64, limit: u32) -> Result<Vec<StoredReport>> {
         self.read(move |c| read::reports_after(c, after, limit))
+            .await
+    }
+
+    async fn list_reports(
+        &self,
+        filter: &ReportFilter,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<StoredReport>> {
+        let filter = filter.clone();
+        self.read(move |c| read::list_reports(c, &filter, before, limit))
             .await
     }
 
@@ -448,6 +474,17 @@ impl Store for SqliteStore {
     ) -> Result<Vec<AuditRecord>> {
         let owner = owner.to_owned();
         self.read(move |c| read::audit_for_owner(c, &owner, after, limit))
+            .await
+    }
+
+    async fn recent_audit_for_owner(
+        &self,
+        owner: &str,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>> {
+        let owner = owner.to_owned();
+        self.read(move |c| read::recent_audit_for_owner(c, &owner, before, limit))
             .await
     }
 }
@@ -628,7 +665,7 @@ mod tests {
             .unwrap();
         let half: Vec<_> = reports[..5]
             .iter()
-            .map(|r| write::prepare(r).unwrap())
+            .map(|r| write::prepare(r, "KH-NCB", Utc::now()).unwrap())
             .collect();
         rows.send(half).unwrap();
         drop(rows); // the caller went away
@@ -699,6 +736,24 @@ mod tests {
             counts.links,
             1 + current.report.selectors.len() as u64,
             "links of current revisions only"
+        );
+        // And only current revisions are found by their terms, whichever
+        // job of the group superseded which.
+        let phones = cordon_store::ReportFilter {
+            selector_kind: Some("phone".into()),
+            ..cordon_store::ReportFilter::default()
+        };
+        let mut listed: Vec<(String, u32)> = store
+            .list_reports(&phones, None, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.report.id, r.revision))
+            .collect();
+        listed.sort();
+        assert_eq!(
+            listed,
+            [("r".to_owned(), current.revision), ("s".to_owned(), 1)]
         );
     }
 

@@ -1,5 +1,7 @@
 //! Schema migrations: the numbered `.sql` files of `migrations/`, applied in
-//! order at open, each recorded in `schema_version`.
+//! order at open, each recorded in `schema_version`, and after a file the
+//! Rust step that fills what SQL cannot compute (the terms of stored
+//! reports).
 //!
 //! Hand-rolled because the whole job is a dozen lines: one IMMEDIATE
 //! transaction (so two processes opening the same new file cannot both
@@ -7,17 +9,62 @@
 
 use chrono::Utc;
 use cordon_store::StoreError;
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
-use crate::codec::{backend, time_text};
+use crate::codec::{backend, parse_time, time_text};
 
-/// Every migration, in order: (version, name, SQL). A unit test checks that
-/// this list and the `migrations/` directory agree.
-pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "0001_initial.sql",
-    include_str!("../migrations/0001_initial.sql"),
-)];
+/// Work a migration does after its SQL, inside the same transaction.
+type Step = fn(&Transaction<'_>) -> Result<(), StoreError>;
+
+/// Every migration, in order: (version, name, SQL, step). A unit test
+/// checks that this list and the `migrations/` directory agree.
+pub(crate) const MIGRATIONS: &[(i64, &str, &str, Option<Step>)] = &[
+    (
+        1,
+        "0001_initial.sql",
+        include_str!("../migrations/0001_initial.sql"),
+        None,
+    ),
+    (
+        2,
+        "0002_report_terms.sql",
+        include_str!("../migrations/0002_report_terms.sql"),
+        Some(index_stored_reports),
+    ),
+];
+
+/// Indexes the terms of every current revision stored before the terms
+/// existed, from its body, as the writer indexes new ones.
+fn index_stored_reports(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    let mut read = tx
+        .prepare("SELECT seq, agency, received, body FROM reports WHERE current = 1 ORDER BY seq")
+        .map_err(backend)?;
+    let mut insert = tx
+        .prepare("INSERT INTO report_terms (rowid, terms) VALUES (?1, ?2)")
+        .map_err(backend)?;
+    let mut rows = read.query([]).map_err(backend)?;
+    let mut indexed = 0u64;
+    while let Some(row) = rows.next().map_err(backend)? {
+        let seq: i64 = row.get(0).map_err(backend)?;
+        let agency: String = row.get(1).map_err(backend)?;
+        let received: String = row.get(2).map_err(backend)?;
+        let body: String = row.get(3).map_err(backend)?;
+        let report: cordon_core::Report = serde_json::from_str(&body).map_err(|e| {
+            StoreError::Backend(format!(
+                "stored report {seq} cannot be read back to index it: {e}"
+            ))
+        })?;
+        let terms = crate::write::terms_text(&agency, &report, parse_time(&received)?);
+        insert
+            .execute(rusqlite::params![seq, terms])
+            .map_err(backend)?;
+        indexed += 1;
+    }
+    if indexed > 0 {
+        tracing::info!(reports = indexed, "indexed the terms of stored reports");
+    }
+    Ok(())
+}
 
 /// Brings the database up to the newest schema this build knows.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
@@ -45,9 +92,13 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             "the database has schema version {current} but this cordon knows only up to {newest}; use a newer cordon"
         )));
     }
-    for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+    for (version, name, sql, step) in MIGRATIONS.iter().filter(|m| m.0 > current) {
         tx.execute_batch(sql)
             .map_err(|e| StoreError::Backend(format!("sqlite migration {name} failed: {e}")))?;
+        if let Some(step) = step {
+            step(&tx)
+                .map_err(|e| StoreError::Backend(format!("sqlite migration {name} failed: {e}")))?;
+        }
         tx.execute(
             "INSERT INTO schema_version (version, name, applied) VALUES (?1, ?2, ?3)",
             rusqlite::params![version, name, time_text(Utc::now())],
@@ -73,10 +124,102 @@ mod tests {
         files.sort();
         let listed: Vec<String> = MIGRATIONS.iter().map(|m| m.1.to_owned()).collect();
         assert_eq!(files, listed);
-        for (i, (version, name, _)) in MIGRATIONS.iter().enumerate() {
+        for (i, (version, name, _, _)) in MIGRATIONS.iter().enumerate() {
             assert_eq!(*version, i as i64 + 1);
             assert!(name.starts_with(&format!("{version:04}_")), "{name}");
         }
+    }
+
+    /// A database of the first schema, holding reports, gains their terms:
+    /// those of current revisions only.
+    #[test]
+    fn reports_stored_before_the_terms_are_indexed() {
+        use cordon_core::{Marking, Report, ReportKind, Tlp};
+        use cordon_store::ReportFilter;
+
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_version (
+                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL
+             );
+             INSERT INTO schema_version VALUES (1, '0001_initial.sql', 'x');",
+        )
+        .unwrap();
+        conn.execute_batch(MIGRATIONS[0].2).unwrap();
+        conn.execute_batch("INSERT INTO agencies VALUES ('KH-NCB', 'n', 'KH', 'police', 'c', 't')")
+            .unwrap();
+        let report = |id: &str, narrative: &str| Report {
+            id: id.to_owned(),
+            kind: ReportKind::Tip,
+            received: None,
+            country: "KH".into(),
+            language: None,
+            marking: Marking::new(Tlp::Amber),
+            grading: None,
+            mo: vec!["investment".into()],
+            narrative: Some(narrative.into()),
+            selectors: Vec::new(),
+            losses: Vec::new(),
+            location: None,
+        };
+        for (id, revision, current, narrative, received) in [
+            (
+                "r1",
+                1,
+                0,
+                "old casino story",
+                "2026-01-05T00:00:00.000000Z",
+            ),
+            ("r1", 2, 1, "new hotel story", "2026-02-05T00:00:00.000000Z"),
+            ("r2", 1, 1, "casino again", "2026-03-05T00:00:00.000000Z"),
+        ] {
+            conn.execute(
+                "INSERT INTO reports (agency, id, revision, current, digest, kind, country,
+                                      received, accepted, tlp, recipients, hit_notification, body)
+                 VALUES ('KH-NCB', ?1, ?2, ?3, 'd', 'tip', 'KH', ?4, ?4, 'AMBER', '[]', 1, ?5)",
+                rusqlite::params![
+                    id,
+                    revision,
+                    current,
+                    received,
+                    serde_json::to_string(&report(id, narrative)).unwrap()
+                ],
+            )
+            .unwrap();
+        }
+        migrate(&mut conn).unwrap();
+
+        let ids = |filter: ReportFilter| -> Vec<(String, u32)> {
+            crate::read::list_reports(&conn, &filter, None, 10)
+                .unwrap()
+                .into_iter()
+                .map(|r| (r.report.id, r.revision))
+                .collect()
+        };
+        let text = |q: &str| ReportFilter {
+            text: Some(q.into()),
+            ..ReportFilter::default()
+        };
+        let pair = |id: &str, revision: u32| (id.to_owned(), revision);
+        assert_eq!(ids(text("casino")), [pair("r2", 1)]);
+        assert_eq!(ids(text("hotel")), [pair("r1", 2)]);
+        assert_eq!(ids(text("old")), []);
+        assert_eq!(
+            ids(ReportFilter {
+                agency: Some("KH-NCB".into()),
+                mo: Some("investment".into()),
+                ..ReportFilter::default()
+            }),
+            [pair("r2", 1), pair("r1", 2)]
+        );
+        assert_eq!(
+            ids(ReportFilter {
+                received_until: Some("2026-03-01T00:00:00Z".parse().unwrap()),
+                ..ReportFilter::default()
+            }),
+            [pair("r1", 2)],
+            "months come from the stored receipt times"
+        );
     }
 
     #[test]

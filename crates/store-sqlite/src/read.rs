@@ -5,17 +5,20 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
+use cordon_store::terms::{self, TermQuery};
 use cordon_store::{
-    Agency, AuditEvent, AuditRecord, Counts, Posting, SelectorPosting, StoreError, StoredReport,
-    Token, User,
+    Agency, AuditEvent, AuditRecord, Counts, Posting, ReportFilter, SelectorPosting, StoreError,
+    StoredReport, Token, User,
 };
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Connection, Row, ToSql, params};
 use tokio::sync::Semaphore;
 
 use crate::codec::{
     KEY_PROBES, POSTING_COLUMNS, REPORT_COLUMNS, backend, fingerprint, home_key, parse_time,
-    posting, stored_report,
+    posting, stored_report, time_text,
 };
+use crate::write::month_term;
 
 /// Read connections and the permits that bound how many are in use.
 #[derive(Debug)]
@@ -121,48 +124,65 @@ pub(crate) fn agencies(conn: &Connection) -> Result<Vec<Agency>, StoreError> {
     collect(conn, &format!("{AGENCY_COLUMNS} ORDER BY code"), [], agency)
 }
 
+const USER_COLUMNS: &str = "SELECT id, agency, name, role, created FROM users";
+
+fn user(row: &Row<'_>) -> Result<User, StoreError> {
+    let created: String = row.get(4).map_err(backend)?;
+    Ok(User {
+        id: row.get(0).map_err(backend)?,
+        agency: row.get(1).map_err(backend)?,
+        name: row.get(2).map_err(backend)?,
+        role: row.get(3).map_err(backend)?,
+        created: parse_time(&created)?,
+    })
+}
+
 pub(crate) fn users(conn: &Connection, agency: &str) -> Result<Vec<User>, StoreError> {
-    collect(
-        conn,
-        "SELECT id, agency, name, role, created FROM users WHERE agency = ?1 ORDER BY id",
-        [agency],
-        |row| {
-            let created: String = row.get(4).map_err(backend)?;
-            Ok(User {
-                id: row.get(0).map_err(backend)?,
-                agency: row.get(1).map_err(backend)?,
-                name: row.get(2).map_err(backend)?,
-                role: row.get(3).map_err(backend)?,
-                created: parse_time(&created)?,
-            })
-        },
-    )
+    let sql = format!("{USER_COLUMNS} WHERE agency = ?1 ORDER BY id");
+    collect(conn, &sql, [agency], user)
+}
+
+pub(crate) fn user_by_name(
+    conn: &Connection,
+    agency: &str,
+    name: &str,
+) -> Result<Option<User>, StoreError> {
+    let sql = format!("{USER_COLUMNS} WHERE agency = ?1 AND name = ?2");
+    Ok(collect(conn, &sql, [agency, name], user)?.pop())
+}
+
+const TOKEN_COLUMNS: &str =
+    "SELECT t.id, t.user_id, u.agency, u.role, t.label, t.created, t.revoked
+     FROM tokens t JOIN users u ON u.id = t.user_id";
+
+fn token(row: &Row<'_>) -> Result<Token, StoreError> {
+    let created: String = row.get(5).map_err(backend)?;
+    let revoked: Option<String> = row.get(6).map_err(backend)?;
+    Ok(Token {
+        id: row.get(0).map_err(backend)?,
+        user_id: row.get(1).map_err(backend)?,
+        agency: row.get(2).map_err(backend)?,
+        role: row.get(3).map_err(backend)?,
+        label: row.get(4).map_err(backend)?,
+        created: parse_time(&created)?,
+        revoked: revoked.as_deref().map(parse_time).transpose()?,
+    })
 }
 
 pub(crate) fn token_by_digest(
     conn: &Connection,
     digest: &[u8],
 ) -> Result<Option<Token>, StoreError> {
-    let found = collect(
-        conn,
-        "SELECT t.id, t.user_id, u.agency, u.role, t.label, t.created, t.revoked
-         FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = ?1",
-        [digest],
-        |row| {
-            let created: String = row.get(5).map_err(backend)?;
-            let revoked: Option<String> = row.get(6).map_err(backend)?;
-            Ok(Token {
-                id: row.get(0).map_err(backend)?,
-                user_id: row.get(1).map_err(backend)?,
-                agency: row.get(2).map_err(backend)?,
-                role: row.get(3).map_err(backend)?,
-                label: row.get(4).map_err(backend)?,
-                created: parse_time(&created)?,
-                revoked: revoked.as_deref().map(parse_time).transpose()?,
-            })
-        },
-    )?;
-    Ok(found.into_iter().next())
+    let sql = format!("{TOKEN_COLUMNS} WHERE t.digest = ?1");
+    Ok(collect(conn, &sql, [digest], token)?.into_iter().next())
+}
+
+/// The tokens of an agency's users, through `users`' (agency, name) index;
+/// an agency has few users and each few tokens, so the scan of `tokens` by
+/// user needs no index of its own.
+pub(crate) fn tokens(conn: &Connection, agency: &str) -> Result<Vec<Token>, StoreError> {
+    let sql = format!("{TOKEN_COLUMNS} WHERE u.agency = ?1 ORDER BY t.id");
+    collect(conn, &sql, [agency], token)
 }
 
 pub(crate) fn report(
@@ -198,6 +218,109 @@ pub(crate) fn reports_after(
          ORDER BY seq LIMIT ?2"
     );
     collect(conn, &sql, params![after, limit], stored_report)
+}
+
+/// The columns of [`REPORT_COLUMNS`] from a `reports` row aliased `r`.
+const R_REPORT_COLUMNS: &str = "r.seq, r.agency, r.revision, r.accepted, r.digest, r.body";
+
+/// Current revisions matching `filter`, newest first; see
+/// `Store::list_reports`.
+///
+/// The filter's fields and words are terms of `report_terms` (see the
+/// migration that made it), and its received range the month terms present
+/// in that range, so that the FTS5 index finds the candidates newest first
+/// and stops after `limit`; only the exact bounds of the range are checked
+/// on the rows. Without any term, the current revisions are read newest
+/// first through `reports_current`.
+pub(crate) fn list_reports(
+    conn: &Connection,
+    filter: &ReportFilter,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<Vec<StoredReport>, StoreError> {
+    let mut query: Vec<String> = Vec::new();
+    match terms::filter_terms(filter) {
+        TermQuery::Nothing => return Ok(Vec::new()),
+        TermQuery::Any => {}
+        TermQuery::All(terms) => query.extend(terms.iter().map(|t| fts_string(t))),
+    }
+    let (from, until) = (filter.received_from, filter.received_until);
+    if limit == 0 || from.zip(until).is_some_and(|(f, u)| f >= u) {
+        return Ok(Vec::new());
+    }
+    if from.is_some() || until.is_some() {
+        let months = months_present(conn, from, until)?;
+        if months.is_empty() {
+            return Ok(Vec::new());
+        }
+        let months: Vec<String> = months.iter().map(|m| fts_string(m)).collect();
+        query.push(format!("({})", months.join(" OR ")));
+    }
+
+    let query = query.join(" AND ");
+    let before = before.unwrap_or(i64::MAX);
+    let from = from.map(time_text);
+    let until = until.map(time_text);
+    let mut conditions = String::new();
+    let mut args: Vec<(&str, &dyn ToSql)> = vec![(":before", &before), (":limit", &limit)];
+    if let Some(from) = &from {
+        conditions.push_str(" AND r.received >= :from");
+        args.push((":from", from));
+    }
+    if let Some(until) = &until {
+        conditions.push_str(" AND r.received < :until");
+        args.push((":until", until));
+    }
+    let sql = if query.is_empty() {
+        format!(
+            "SELECT {R_REPORT_COLUMNS} FROM reports r
+             WHERE r.current = 1 AND r.seq < :before{conditions}
+             ORDER BY r.seq DESC LIMIT :limit"
+        )
+    } else {
+        args.push((":query", &query));
+        // CROSS JOIN keeps the index as the outer loop, whose rowid order
+        // is the answer's order: no sort, and it stops after `limit`.
+        format!(
+            "SELECT {R_REPORT_COLUMNS}
+             FROM report_terms CROSS JOIN reports r ON r.seq = report_terms.rowid
+             WHERE report_terms MATCH :query AND report_terms.rowid < :before
+               AND r.current = 1{conditions}
+             ORDER BY report_terms.rowid DESC LIMIT :limit"
+        )
+    };
+    collect(conn, &sql, args.as_slice(), stored_report)
+}
+
+/// A term as an FTS5 string: a quoted literal, never query syntax. Terms
+/// hold no `"` (see `cordon_store::terms`), but one would be doubled.
+fn fts_string(term: &str) -> String {
+    format!("\"{}\"", term.replace('"', "\"\""))
+}
+
+/// The month terms in the index from the month of `from` to that of the
+/// last instant before `until`: the candidates of a received-time range.
+/// Read from the index's vocabulary, so that an open or wide range costs
+/// only the months that hold reports.
+fn months_present(
+    conn: &Connection,
+    from: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+) -> Result<Vec<String>, StoreError> {
+    let low = from.map_or_else(|| "month=".to_owned(), month_term);
+    let high = match until {
+        Some(u) => match u.checked_sub_signed(chrono::TimeDelta::microseconds(1)) {
+            Some(last) => month_term(last),
+            None => return Ok(Vec::new()),
+        },
+        None => "month=999999".to_owned(),
+    };
+    collect(
+        conn,
+        "SELECT term FROM report_terms_vocab WHERE term >= ?1 AND term <= ?2",
+        [low, high],
+        |row| row.get(0).map_err(backend),
+    )
 }
 
 pub(crate) fn postings(conn: &Connection, selector: &str) -> Result<Vec<Posting>, StoreError> {
@@ -298,6 +421,22 @@ pub(crate) fn audit_after(
     collect(conn, &sql, params![after, limit], audit_record)
 }
 
+/// An owner's newest audit records first, through `audit_by_owner`.
+pub(crate) fn recent_audit_for_owner(
+    conn: &Connection,
+    owner: &str,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<Vec<AuditRecord>, StoreError> {
+    let sql = format!("{AUDIT_COLUMNS} WHERE owner = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3");
+    collect(
+        conn,
+        &sql,
+        params![owner, before.unwrap_or(i64::MAX), limit],
+        audit_record,
+    )
+}
+
 pub(crate) fn audit_for_owner(
     conn: &Connection,
     owner: &str,
@@ -306,4 +445,156 @@ pub(crate) fn audit_for_owner(
 ) -> Result<Vec<AuditRecord>, StoreError> {
     let sql = format!("{AUDIT_COLUMNS} WHERE owner = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3");
     collect(conn, &sql, params![owner, after, limit], audit_record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(conn: &Connection, sql: &str, args: &[(&str, &dyn ToSql)]) -> Vec<String> {
+        conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap()
+            .query_map(args, |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// A filtered listing is read newest first from the full-text index
+    /// and stops after `limit`: no sort of the matches, no scan of
+    /// `reports`; the month look-up reads only the vocabulary's range.
+    #[test]
+    fn listing_reads_the_index_in_order() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::migrate::migrate(&mut conn).unwrap();
+        let q = "x".to_owned();
+        let (before, limit, from) = (10i64, 5u32, "t".to_owned());
+        let steps = plan(
+            &conn,
+            &format!(
+                "SELECT {R_REPORT_COLUMNS}
+                 FROM report_terms CROSS JOIN reports r ON r.seq = report_terms.rowid
+                 WHERE report_terms MATCH :query AND report_terms.rowid < :before
+                   AND r.current = 1 AND r.received >= :from
+                 ORDER BY report_terms.rowid DESC LIMIT :limit"
+            ),
+            &[
+                (":query", &q),
+                (":before", &before),
+                (":from", &from),
+                (":limit", &limit),
+            ],
+        );
+        // Two steps: no "USE TEMP B-TREE FOR ORDER BY". FTS5 takes the
+        // match, the cursor bound and the order (idxNum 192: by rowid,
+        // descending).
+        assert_eq!(steps.len(), 2, "{steps:#?}");
+        assert!(
+            steps[0].starts_with("SCAN report_terms VIRTUAL TABLE INDEX 192:M")
+                && steps[0].ends_with('<'),
+            "{steps:#?}"
+        );
+        assert!(steps[1].starts_with("SEARCH r USING INTEGER PRIMARY KEY"));
+
+        let steps = plan(
+            &conn,
+            &format!(
+                "SELECT {R_REPORT_COLUMNS} FROM reports r
+                 WHERE r.current = 1 AND r.seq < :before
+                 ORDER BY r.seq DESC LIMIT :limit"
+            ),
+            &[(":before", &before), (":limit", &limit)],
+        );
+        assert!(
+            steps.iter().all(|s| !s.contains("TEMP B-TREE")),
+            "{steps:#?}"
+        );
+    }
+
+    /// The index's own answers, straight from SQL: ordered by rowid
+    /// descending, bounded by the cursor, folding no case, and a superseded
+    /// document deleted by rowid.
+    #[test]
+    fn the_term_index_behaves_as_the_listing_needs() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::migrate::migrate(&mut conn).unwrap();
+        for (seq, terms) in [
+            (1, "fee month=202601 agency=4b48"),
+            (2, "fee visa month=202602"),
+            (3, "visa month=202603 agency=4b48"),
+            (4, "fee month=202603 élodie"),
+        ] {
+            conn.execute(
+                "INSERT INTO report_terms (rowid, terms) VALUES (?1, ?2)",
+                params![seq, terms],
+            )
+            .unwrap();
+        }
+        let find = |query: &str, before: i64| -> Vec<i64> {
+            conn.prepare(
+                "SELECT rowid FROM report_terms WHERE report_terms MATCH ?1 AND rowid < ?2
+                 ORDER BY rowid DESC",
+            )
+            .unwrap()
+            .query_map(params![query, before], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+        };
+        assert_eq!(find("\"fee\"", i64::MAX), [4, 2, 1]);
+        assert_eq!(find("\"fee\"", 4), [2, 1]);
+        assert_eq!(find("\"agency=4b48\"", i64::MAX), [3, 1]);
+        assert_eq!(find("\"agency=4b\"", i64::MAX), Vec::<i64>::new());
+        assert_eq!(find("\"élodie\"", i64::MAX), [4]);
+        assert_eq!(
+            find(
+                "\"fee\" AND (\"month=202603\" OR \"month=202602\")",
+                i64::MAX
+            ),
+            [4, 2]
+        );
+
+        let months = |from: Option<&str>, until: Option<&str>| {
+            months_present(
+                &conn,
+                from.map(|t| t.parse().unwrap()),
+                until.map(|t| t.parse().unwrap()),
+            )
+            .unwrap()
+        };
+        assert_eq!(
+            months(Some("2026-02-10T00:00:00Z"), Some("2026-03-01T00:00:00Z")),
+            ["month=202602"],
+            "until is exclusive"
+        );
+        assert_eq!(
+            months(
+                Some("2026-02-10T00:00:00Z"),
+                Some("2026-03-01T00:00:00.000001Z")
+            ),
+            ["month=202602", "month=202603"]
+        );
+        assert_eq!(
+            months(None, None),
+            ["month=202601", "month=202602", "month=202603"]
+        );
+        assert_eq!(
+            months(Some("2027-01-01T00:00:00Z"), None),
+            Vec::<String>::new()
+        );
+
+        conn.execute("DELETE FROM report_terms WHERE rowid = 2", [])
+            .unwrap();
+        assert_eq!(find("\"fee\"", i64::MAX), [4, 1]);
+        let steps = plan(
+            &conn,
+            "SELECT term FROM report_terms_vocab WHERE term >= :low AND term <= :high",
+            &[(":low", &"a"), (":high", &"b")],
+        );
+        assert_eq!(
+            steps,
+            ["SCAN report_terms_vocab VIRTUAL TABLE INDEX 6:"],
+            "both bounds of the range are taken by the vocabulary table (6: term >= and <=)"
+        );
+    }
 }

@@ -5,9 +5,10 @@
 use std::collections::HashSet;
 use std::sync::mpsc;
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Datelike, SubsecRound, Utc};
 use cordon_core::Report;
 use cordon_store::audit::{self, GENESIS};
+use cordon_store::terms;
 use cordon_store::{
     Agency, AuditEvent, AuditRecord, NewAgency, NewToken, NewUser, StoreError, SubmitOutcome,
     Token, User,
@@ -33,6 +34,9 @@ pub(crate) struct ReportRow {
     hit_notification: bool,
     body: String,
     selectors: Vec<SelectorRow>,
+    /// What `list_reports` finds the revision by, space-separated (see
+    /// [`terms_text`]).
+    terms: String,
 }
 
 /// A selector of a report, with its fingerprint
@@ -44,10 +48,14 @@ struct SelectorRow {
     print: u128,
 }
 
-/// Turns a checked report (`check::report`) into column values: the
-/// serialisation and hashing are done by the caller, off the writer thread,
-/// so that they run beside it.
-pub(crate) fn prepare(report: &Report) -> Result<ReportRow, StoreError> {
+/// Turns a checked report (`check::report`) of `agency` into column values:
+/// the serialisation, hashing and finding of terms are done by the caller,
+/// off the writer thread, so that they run beside it.
+pub(crate) fn prepare(
+    report: &Report,
+    agency: &str,
+    accepted: DateTime<Utc>,
+) -> Result<ReportRow, StoreError> {
     let body = serde_json::to_string(report).map_err(|e| {
         StoreError::Invalid(format!("report {} cannot be serialised: {e}", report.id))
     })?;
@@ -72,7 +80,25 @@ pub(crate) fn prepare(report: &Report) -> Result<ReportRow, StoreError> {
                 print: fingerprint(s.as_str()),
             })
             .collect(),
+        terms: terms_text(agency, report, report.received.unwrap_or(accepted)),
     })
+}
+
+/// The terms a current revision is indexed under in `report_terms`, as one
+/// space-separated text for the FTS5 `ascii` tokenizer: those of
+/// [`cordon_store::terms::report_terms`] and the month it was received.
+pub(crate) fn terms_text(agency: &str, report: &Report, received: DateTime<Utc>) -> String {
+    let mut text = terms::report_terms(agency, report).join(" ");
+    text.push(' ');
+    text.push_str(&month_term(received));
+    text
+}
+
+/// The term of the month a report was received in (UTC): `month=YYYYMM`.
+/// Years beyond four digits are clamped, so that every report has one term
+/// of this form and the terms sort as their months.
+pub(crate) fn month_term(t: DateTime<Utc>) -> String {
+    format!("month={:04}{:02}", t.year().clamp(0, 9999), t.month())
 }
 
 /// [`Report::digest`] (SHA-256 of the report's JSON with an empty id), taken
@@ -159,6 +185,9 @@ pub(crate) fn submit(
     let mut supersede = conn
         .prepare_cached("UPDATE reports SET current = 0 WHERE seq = ?1")
         .map_err(backend)?;
+    let mut forget_terms = conn
+        .prepare_cached("DELETE FROM report_terms WHERE rowid = ?1")
+        .map_err(backend)?;
     let mut insert_next = conn
         .prepare_cached(
             "INSERT INTO reports (agency, id, revision, current, digest, kind, country, received,
@@ -171,6 +200,8 @@ pub(crate) fn submit(
     // a later row of the batch superseded.
     let mut written: Vec<(ReportRow, i64)> = Vec::with_capacity(incoming.expected);
     let mut superseded: HashSet<i64> = HashSet::new();
+    // Every seq from this one on was written by this job: seqs only grow.
+    let mut first_seq: Option<i64> = None;
     let mut outcomes = Vec::with_capacity(incoming.expected);
     while outcomes.len() < incoming.expected {
         let Ok(chunk) = incoming.chunks.recv() else {
@@ -197,6 +228,7 @@ pub(crate) fn submit(
                 .map_err(backend)?;
             if inserted == 1 {
                 let seq = conn.last_insert_rowid();
+                first_seq.get_or_insert(seq);
                 outcomes.push(SubmitOutcome::Accepted { revision: 1, seq });
                 written.push((row, seq));
                 continue;
@@ -212,6 +244,11 @@ pub(crate) fn submit(
             }
             supersede.execute([seq]).map_err(backend)?;
             unlink(ctx, seq)?;
+            // This job indexes its own revisions only once they are known
+            // to stay current; an earlier one's is indexed already.
+            if first_seq.is_none_or(|first| seq < first) {
+                forget_terms.execute([seq]).map_err(backend)?;
+            }
             superseded.insert(seq);
             let revision = revision + 1;
             insert_next
@@ -231,12 +268,33 @@ pub(crate) fn submit(
                 ])
                 .map_err(backend)?;
             let seq = conn.last_insert_rowid();
+            first_seq.get_or_insert(seq);
             outcomes.push(SubmitOutcome::Accepted { revision, seq });
             written.push((row, seq));
         }
     }
     link(ctx, &written, &superseded)?;
+    index_terms(ctx, &written, &superseded)?;
     Ok(outcomes)
+}
+
+/// Adds the terms of the revisions a batch wrote and left current to the
+/// full-text index, in seq order (FTS5 appends ascending rowids cheaply).
+fn index_terms(
+    ctx: &mut WriteCtx<'_>,
+    written: &[(ReportRow, i64)],
+    superseded: &HashSet<i64>,
+) -> Result<(), StoreError> {
+    let mut insert = ctx
+        .conn
+        .prepare_cached("INSERT INTO report_terms (rowid, terms) VALUES (?1, ?2)")
+        .map_err(backend)?;
+    for (row, seq) in written {
+        if !superseded.contains(seq) {
+            insert.execute(params![seq, row.terms]).map_err(backend)?;
+        }
+    }
+    Ok(())
 }
 
 /// Deletes the links of the revision `seq`: the selectors its body lists,

@@ -10,6 +10,9 @@ use cordon_core::Report;
 
 /// Longest report id the store keeps (the core's limit).
 const MAX_ID: usize = cordon_core::report::MAX_ID;
+/// Longest narrative the store keeps (the core's limit): its words must fit
+/// one PostgreSQL `tsvector` (1 MiB).
+const MAX_NARRATIVE: usize = cordon_core::report::MAX_NARRATIVE;
 
 fn invalid(message: String) -> StoreError {
     StoreError::Invalid(message)
@@ -85,6 +88,15 @@ pub fn report(report: &Report) -> Result<(), StoreError> {
         )));
     }
     no_nul("report id", id)?;
+    if let Some(narrative) = &report.narrative
+        && narrative.len() > MAX_NARRATIVE
+    {
+        return Err(invalid(format!(
+            "report {} has a narrative of {} bytes; at most {MAX_NARRATIVE} are accepted",
+            id.escape_debug(),
+            narrative.len()
+        )));
+    }
     no_nul("report country", &report.country)?;
     for r in &report.marking.recipients {
         no_nul("marking recipient", r)?;

@@ -26,7 +26,11 @@
 //! - times are kept to the microsecond (PostgreSQL's precision); an audit
 //!   record's hash covers its time as stored;
 //! - a report with an empty id is `Invalid` and rejects its whole batch;
-//! - `users` of an unknown agency is an empty list.
+//! - `users` of an unknown agency is an empty list;
+//! - `list_reports` text is words only: runs of letters and digits, matched
+//!   whole and case-insensitively; punctuation, quotes and operators of
+//!   either backend's query syntax separate words and mean nothing more; a
+//!   text without any word is ignored (see `crate::terms`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -35,8 +39,8 @@ use chrono::{DateTime, Utc};
 use cordon_core::selector::{Hint, normalize_one};
 use cordon_core::{Marking, Report, ReportKind, Selector, Tlp};
 
-use crate::audit::{self, AuditEvent, GENESIS};
-use crate::{NewAgency, NewToken, NewUser, Store, StoreError, SubmitOutcome};
+use crate::audit::{self, AuditEvent, AuditRecord, GENESIS};
+use crate::{NewAgency, NewToken, NewUser, ReportFilter, Store, StoreError, SubmitOutcome, Token};
 
 /// A database for one test case, and the way to open a store on it.
 pub trait Fixture: Send + 'static {
@@ -74,6 +78,14 @@ macro_rules! store_contract_suite {
             text_no_backend_can_keep_is_invalid_everywhere
             concurrent_writes_are_all_durable_and_visible
             a_reopened_store_finds_everything
+            a_user_is_found_by_agency_and_name
+            tokens_of_an_agency_are_listed_by_id_revoked_included
+            recent_audit_for_owner_is_newest_first
+            list_reports_is_newest_first_and_pages_by_seq
+            list_reports_filters_by_every_field
+            list_reports_filters_by_received_time
+            list_reports_shows_only_current_revisions
+            text_search_matches_whole_words_and_never_parses_syntax
         );
     };
     (@cases ($fixture:expr) $($case:ident)*) => {
@@ -1030,5 +1042,754 @@ pub async fn a_reopened_store_finds_everything<F: Fixture>(fx: &mut F) {
     assert!(
         postings.iter().all(|p| p.seq < seq),
         "sequence numbers keep growing"
+    );
+}
+
+// ---- look-ups and listings ----
+
+pub async fn a_user_is_found_by_agency_and_name<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["KH-NCB", "GB-NCA"]).await;
+    let new = |agency: &str, name: &str, role: &str| NewUser {
+        agency: agency.into(),
+        name: name.into(),
+        role: role.into(),
+    };
+    let kh = store
+        .create_user(&new("KH-NCB", "sokha", "analyst"))
+        .await
+        .unwrap();
+    let gb = store
+        .create_user(&new("GB-NCA", "sokha", "admin"))
+        .await
+        .unwrap();
+    store
+        .create_user(&new("KH-NCB", "dara", "contributor"))
+        .await
+        .unwrap();
+
+    assert_eq!(store.user("KH-NCB", "sokha").await.unwrap(), Some(kh));
+    assert_eq!(
+        store.user("GB-NCA", "sokha").await.unwrap(),
+        Some(gb),
+        "names are per agency"
+    );
+    assert_eq!(store.user("KH-NCB", "nobody").await.unwrap(), None);
+    assert_eq!(
+        store.user("KH-NCB", "Sokha").await.unwrap(),
+        None,
+        "names are exact"
+    );
+    assert_eq!(store.user("XX-NONE", "sokha").await.unwrap(), None);
+}
+
+pub async fn tokens_of_an_agency_are_listed_by_id_revoked_included<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["KH-NCB", "GB-NCA"]).await;
+    let mut users = Vec::new();
+    for (agency, name, role) in [
+        ("KH-NCB", "sokha", "analyst"),
+        ("GB-NCA", "amy", "admin"),
+        ("KH-NCB", "dara", "admin"),
+    ] {
+        users.push(
+            store
+                .create_user(&NewUser {
+                    agency: agency.into(),
+                    name: name.into(),
+                    role: role.into(),
+                })
+                .await
+                .unwrap(),
+        );
+    }
+    // Interleaved across users and agencies, so that listing by id is not
+    // listing by user.
+    let mut made = Vec::new();
+    for (i, user) in [0usize, 1, 2, 0, 1].into_iter().enumerate() {
+        made.push(
+            store
+                .create_token(&NewToken {
+                    user_id: users[user].id,
+                    digest: vec![i as u8 + 1; 32],
+                    label: format!("token {i}"),
+                    created: time("2026-03-01T10:00:00Z"),
+                })
+                .await
+                .unwrap(),
+        );
+    }
+    let at = time("2026-03-04T10:00:00Z");
+    assert!(store.revoke_token(made[0].id, at).await.unwrap());
+
+    let kh = store.tokens("KH-NCB").await.unwrap();
+    let mut expected: Vec<Token> = [0, 2, 3].iter().map(|&i| made[i].clone()).collect();
+    expected[0].revoked = Some(at);
+    assert_eq!(
+        kh, expected,
+        "the agency's tokens by id, the revoked one too"
+    );
+    assert_eq!(
+        kh.iter().map(|t| t.role.as_str()).collect::<Vec<_>>(),
+        ["analyst", "admin", "analyst"],
+        "each token carries its user's role"
+    );
+    for t in &kh {
+        let digest = vec![made.iter().position(|m| m.id == t.id).unwrap() as u8 + 1; 32];
+        assert_eq!(
+            store.token_by_digest(&digest).await.unwrap().as_ref(),
+            Some(t)
+        );
+    }
+    let gb = store.tokens("GB-NCA").await.unwrap();
+    assert_eq!(gb, vec![made[1].clone(), made[4].clone()]);
+    assert!(store.tokens("XX-NONE").await.unwrap().is_empty());
+}
+
+pub async fn recent_audit_for_owner_is_newest_first<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    let events = [
+        event("GB-NCA", Some("KH-NCB"), "a"),
+        event("KH-NCB", Some("GB-NCA"), "b"),
+        event("TH-DSI", Some("KH-NCB"), "c"),
+        event("TH-DSI", None, "d"),
+        event("GB-NCA", Some("KH-NCB"), "e"),
+        event("GB-NCA", Some("KH-NCB"), "f"),
+    ];
+    let records = store.append_audit(&events).await.unwrap();
+    let subjects = |page: &[AuditRecord]| -> Vec<String> {
+        page.iter().map(|r| r.event.subject.clone()).collect()
+    };
+
+    let all = store
+        .recent_audit_for_owner("KH-NCB", None, 100)
+        .await
+        .unwrap();
+    assert_eq!(subjects(&all), ["f", "e", "c", "a"]);
+    for r in &all {
+        assert_eq!(
+            records.iter().find(|a| a.seq == r.seq),
+            Some(r),
+            "the chain's own records"
+        );
+    }
+
+    // Paging back with the last seq seen loses and repeats nothing.
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let page = store
+            .recent_audit_for_owner("KH-NCB", before, 3)
+            .await
+            .unwrap();
+        assert!(page.len() <= 3);
+        let Some(last) = page.last() else { break };
+        before = Some(last.seq);
+        seen.extend(subjects(&page));
+    }
+    assert_eq!(seen, ["f", "e", "c", "a"]);
+
+    let older = store
+        .recent_audit_for_owner("KH-NCB", Some(all[1].seq), 1)
+        .await
+        .unwrap();
+    assert_eq!(subjects(&older), ["c"], "strictly before the cursor");
+    assert_eq!(
+        subjects(
+            &store
+                .recent_audit_for_owner("GB-NCA", None, 100)
+                .await
+                .unwrap()
+        ),
+        ["b"]
+    );
+    assert!(
+        store
+            .recent_audit_for_owner("XX-NONE", None, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .recent_audit_for_owner("KH-NCB", None, 0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// The ids `list_reports` gives for a filter, in its order.
+async fn listed<S: Store>(store: &S, filter: &ReportFilter) -> Vec<String> {
+    store
+        .list_reports(filter, None, 1000)
+        .await
+        .unwrap_or_else(|e| panic!("listing {filter:?}: {e}"))
+        .into_iter()
+        .map(|r| r.report.id)
+        .collect()
+}
+
+pub async fn list_reports_is_newest_first_and_pages_by_seq<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA", "KH-NCB"]).await;
+    for i in 0u32..7 {
+        let agency = if i.is_multiple_of(3) {
+            "KH-NCB"
+        } else {
+            "GB-NCA"
+        };
+        submit_one(
+            &store,
+            agency,
+            &report(&format!("r-{i}"), "x", &[&phone(i)]),
+        )
+        .await;
+    }
+    let all = store
+        .list_reports(&ReportFilter::default(), None, 100)
+        .await
+        .unwrap();
+    let ids: Vec<&str> = all.iter().map(|r| r.report.id.as_str()).collect();
+    assert_eq!(ids, ["r-6", "r-5", "r-4", "r-3", "r-2", "r-1", "r-0"]);
+    assert!(all.windows(2).all(|w| w[0].seq > w[1].seq));
+    for r in &all {
+        assert_eq!(
+            Some(r),
+            store
+                .report(&r.agency, &r.report.id)
+                .await
+                .unwrap()
+                .as_ref(),
+            "a listed report is the stored one"
+        );
+    }
+
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let page = store
+            .list_reports(&ReportFilter::default(), before, 3)
+            .await
+            .unwrap();
+        assert!(page.len() <= 3);
+        let Some(last) = page.last() else { break };
+        before = Some(last.seq);
+        seen.extend(page);
+    }
+    assert_eq!(seen, all, "pages by the last seq seen give everything once");
+
+    let older = store
+        .list_reports(&ReportFilter::default(), Some(all[2].seq), 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        older
+            .iter()
+            .map(|r| r.report.id.as_str())
+            .collect::<Vec<_>>(),
+        ["r-3", "r-2"],
+        "strictly before the cursor"
+    );
+    let kh = ReportFilter {
+        agency: Some("KH-NCB".into()),
+        ..ReportFilter::default()
+    };
+    let page = store.list_reports(&kh, Some(all[1].seq), 1).await.unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].report.id, "r-3", "the cursor works with a filter");
+    assert!(
+        store
+            .list_reports(&ReportFilter::default(), Some(all[6].seq), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .list_reports(&ReportFilter::default(), None, 0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn list_reports_filters_by_every_field<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA", "KH-NCB", "TH-DSI"]).await;
+    let telegram = selector("telegram:@goodjob_hr");
+    let iban = selector("DE89370400440532013000");
+
+    let mut a = report("a", "investment scam", &[&phone(1)]);
+    a.mo = vec!["investment".into()];
+
+    let mut b = report("b", "fake job", &[&email("b"), &telegram]);
+    b.country = "TH".into();
+    b.kind = ReportKind::RecruitmentAd;
+    b.marking = Marking::new(Tlp::Green);
+    b.mo = vec![
+        "recruitment:fake_job_offer".into(),
+        "channel:telegram".into(),
+    ];
+
+    let mut c = report("c", "tip", &[&iban]);
+    c.country = "KH".into();
+    c.kind = ReportKind::Tip;
+    c.marking = Marking::new(Tlp::Red);
+    c.mo = vec!["investment".into(), "channel:telegram".into()];
+
+    let mut d = report("d", "compound", &[]);
+    d.kind = ReportKind::CompoundIntel;
+    d.marking = Marking::new(Tlp::Clear);
+    d.mo = Vec::new();
+
+    let mut e = report("e", "rescue", &[&phone(2), &telegram]);
+    e.country = "KH".into();
+    e.kind = ReportKind::RescueRequest;
+    e.marking = Marking::new(Tlp::AmberStrict);
+    e.mo = vec!["crime:human_trafficking".into()];
+
+    store.submit("GB-NCA", &[a, b], accepted()).await.unwrap();
+    store.submit("KH-NCB", &[c, d], accepted()).await.unwrap();
+    submit_one(&store, "TH-DSI", &e).await;
+
+    let all = listed(&store, &ReportFilter::default()).await;
+    assert_eq!(all, ["e", "d", "c", "b", "a"]);
+
+    let cases: Vec<(ReportFilter, &[&str])> = vec![
+        (
+            ReportFilter {
+                agency: Some("KH-NCB".into()),
+                ..ReportFilter::default()
+            },
+            &["d", "c"],
+        ),
+        (
+            ReportFilter {
+                agency: Some("kh-ncb".into()),
+                ..ReportFilter::default()
+            },
+            &[],
+        ),
+        (
+            ReportFilter {
+                agency: Some("XX-NONE".into()),
+                ..ReportFilter::default()
+            },
+            &[],
+        ),
+        (
+            ReportFilter {
+                country: Some("KH".into()),
+                ..ReportFilter::default()
+            },
+            &["e", "c"],
+        ),
+        (
+            ReportFilter {
+                country: Some("GB".into()),
+                ..ReportFilter::default()
+            },
+            &["d", "a"],
+        ),
+        (
+            ReportFilter {
+                kind: Some(ReportKind::RecruitmentAd),
+                ..ReportFilter::default()
+            },
+            &["b"],
+        ),
+        (
+            ReportFilter {
+                kind: Some(ReportKind::FraudComplaint),
+                ..ReportFilter::default()
+            },
+            &["a"],
+        ),
+        (
+            ReportFilter {
+                tlp: Some(Tlp::AmberStrict),
+                ..ReportFilter::default()
+            },
+            &["e"],
+        ),
+        (
+            ReportFilter {
+                tlp: Some(Tlp::Amber),
+                ..ReportFilter::default()
+            },
+            &["a"],
+        ),
+        (
+            ReportFilter {
+                tlp: Some(Tlp::Clear),
+                ..ReportFilter::default()
+            },
+            &["d"],
+        ),
+        (
+            ReportFilter {
+                mo: Some("investment".into()),
+                ..ReportFilter::default()
+            },
+            &["c", "a"],
+        ),
+        (
+            ReportFilter {
+                mo: Some("channel:telegram".into()),
+                ..ReportFilter::default()
+            },
+            &["c", "b"],
+        ),
+        (
+            ReportFilter {
+                mo: Some("channel".into()),
+                ..ReportFilter::default()
+            },
+            &[],
+        ),
+        (
+            ReportFilter {
+                selector_kind: Some("phone".into()),
+                ..ReportFilter::default()
+            },
+            &["e", "a"],
+        ),
+        (
+            ReportFilter {
+                selector_kind: Some("telegram".into()),
+                ..ReportFilter::default()
+            },
+            &["e", "b"],
+        ),
+        (
+            ReportFilter {
+                selector_kind: Some("iban".into()),
+                ..ReportFilter::default()
+            },
+            &["c"],
+        ),
+        (
+            ReportFilter {
+                selector_kind: Some("email".into()),
+                ..ReportFilter::default()
+            },
+            &["b"],
+        ),
+        (
+            ReportFilter {
+                selector_kind: Some("passport".into()),
+                ..ReportFilter::default()
+            },
+            &[],
+        ),
+        // Every field set narrows further.
+        (
+            ReportFilter {
+                country: Some("KH".into()),
+                selector_kind: Some("telegram".into()),
+                ..ReportFilter::default()
+            },
+            &["e"],
+        ),
+        (
+            ReportFilter {
+                agency: Some("GB-NCA".into()),
+                mo: Some("channel:telegram".into()),
+                tlp: Some(Tlp::Green),
+                kind: Some(ReportKind::RecruitmentAd),
+                country: Some("TH".into()),
+                selector_kind: Some("email".into()),
+                text: Some("job".into()),
+                ..ReportFilter::default()
+            },
+            &["b"],
+        ),
+        (
+            ReportFilter {
+                agency: Some("GB-NCA".into()),
+                tlp: Some(Tlp::Red),
+                ..ReportFilter::default()
+            },
+            &[],
+        ),
+        (
+            ReportFilter {
+                mo: Some("investment".into()),
+                text: Some("scam".into()),
+                ..ReportFilter::default()
+            },
+            &["a"],
+        ),
+    ];
+    for (filter, expected) in cases {
+        assert_eq!(listed(&store, &filter).await, expected, "{filter:?}");
+    }
+}
+
+pub async fn list_reports_filters_by_received_time<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA"]).await;
+    let at = |id: &str, received: Option<&str>| {
+        let mut r = report(id, "x", &[]);
+        r.received = received.map(time);
+        r
+    };
+    // `none` has no receipt time: it counts as received when accepted,
+    // 2026-03-02T08:00:00Z.
+    store
+        .submit(
+            "GB-NCA",
+            &[
+                at("dec", Some("2025-12-31T23:59:59.999999Z")),
+                at("jan", Some("2026-01-01T00:00:00Z")),
+                at("feb", Some("2026-02-15T12:00:00Z")),
+                at("none", None),
+                at("old", Some("2019-06-01T00:00:00Z")),
+            ],
+            accepted(),
+        )
+        .await
+        .unwrap();
+    let range = |from: Option<&str>, until: Option<&str>| ReportFilter {
+        received_from: from.map(time),
+        received_until: until.map(time),
+        ..ReportFilter::default()
+    };
+    let cases: Vec<(ReportFilter, &[&str])> = vec![
+        (
+            range(Some("2026-01-01T00:00:00Z"), None),
+            &["none", "feb", "jan"],
+        ),
+        (range(None, Some("2026-01-01T00:00:00Z")), &["old", "dec"]),
+        (
+            range(Some("2026-01-01T00:00:00Z"), Some("2026-03-01T00:00:00Z")),
+            &["feb", "jan"],
+        ),
+        (
+            range(
+                Some("2025-12-31T23:59:59.999999Z"),
+                Some("2026-01-01T00:00:00.000001Z"),
+            ),
+            &["jan", "dec"],
+        ),
+        (
+            range(Some("2026-03-02T08:00:00Z"), Some("2026-03-02T08:00:01Z")),
+            &["none"],
+        ),
+        (range(Some("2026-03-02T08:00:01Z"), None), &[]),
+        (
+            range(
+                Some("2026-02-15T12:00:00.000001Z"),
+                Some("2026-03-02T08:00:00Z"),
+            ),
+            &[],
+        ),
+        (
+            range(Some("2019-01-01T00:00:00Z"), Some("2020-01-01T00:00:00Z")),
+            &["old"],
+        ),
+        (
+            range(Some("2020-01-01T00:00:00Z"), Some("2025-12-01T00:00:00Z")),
+            &[],
+        ),
+        (
+            range(Some("2026-02-01T00:00:00Z"), Some("2026-01-01T00:00:00Z")),
+            &[],
+        ),
+        (
+            range(Some("2026-01-01T00:00:00Z"), Some("2026-01-01T00:00:00Z")),
+            &[],
+        ),
+    ];
+    for (filter, expected) in cases {
+        assert_eq!(
+            listed(&store, &filter).await,
+            expected,
+            "{:?} .. {:?}",
+            filter.received_from,
+            filter.received_until
+        );
+    }
+    let mut with_text = range(None, Some("2026-01-01T00:00:00Z"));
+    with_text.text = Some("x".into());
+    assert_eq!(listed(&store, &with_text).await, ["old", "dec"]);
+}
+
+pub async fn list_reports_shows_only_current_revisions<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA"]).await;
+    submit_one(
+        &store,
+        "GB-NCA",
+        &report("gb-1", "the recruiter promised a visa", &[&phone(1)]),
+    )
+    .await;
+    submit_one(&store, "GB-NCA", &report("gb-2", "other", &[&phone(2)])).await;
+    let visa = ReportFilter {
+        text: Some("visa".into()),
+        ..ReportFilter::default()
+    };
+    let passport = ReportFilter {
+        text: Some("passport".into()),
+        ..ReportFilter::default()
+    };
+    assert_eq!(listed(&store, &visa).await, ["gb-1"]);
+    assert!(listed(&store, &passport).await.is_empty());
+
+    // The correction changes the narrative, the country and the selectors.
+    let mut v2 = report(
+        "gb-1",
+        "the recruiter kept his passport",
+        &[&email("recruiter")],
+    );
+    v2.country = "TH".into();
+    submit_one(&store, "GB-NCA", &v2).await;
+    assert!(
+        listed(&store, &visa).await.is_empty(),
+        "the old narrative is no longer found"
+    );
+    let found = store.list_reports(&passport, None, 10).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!((found[0].revision, &found[0].report), (2, &v2));
+    assert_eq!(
+        listed(&store, &ReportFilter::default()).await,
+        ["gb-1", "gb-2"],
+        "listed once, at the seq of its current revision"
+    );
+    let country = |c: &str| ReportFilter {
+        country: Some(c.into()),
+        ..ReportFilter::default()
+    };
+    assert_eq!(listed(&store, &country("TH")).await, ["gb-1"]);
+    assert_eq!(listed(&store, &country("GB")).await, ["gb-2"]);
+    let kind = |k: &str| ReportFilter {
+        selector_kind: Some(k.into()),
+        ..ReportFilter::default()
+    };
+    assert_eq!(listed(&store, &kind("phone")).await, ["gb-2"]);
+    assert_eq!(listed(&store, &kind("email")).await, ["gb-1"]);
+    let recruiter = ReportFilter {
+        text: Some("recruiter".into()),
+        ..ReportFilter::default()
+    };
+    assert_eq!(listed(&store, &recruiter).await, ["gb-1"]);
+
+    // Re-sending the same content changes nothing; revisions within one
+    // batch leave only the last one found.
+    submit_one(&store, "GB-NCA", &v2).await;
+    assert_eq!(listed(&store, &passport).await, ["gb-1"]);
+    store
+        .submit(
+            "GB-NCA",
+            &[
+                report("gb-3", "first draft mentions a casino", &[]),
+                report("gb-3", "second draft mentions a hotel", &[]),
+            ],
+            accepted(),
+        )
+        .await
+        .unwrap();
+    let casino = ReportFilter {
+        text: Some("casino".into()),
+        ..ReportFilter::default()
+    };
+    let hotel = ReportFilter {
+        text: Some("hotel".into()),
+        ..ReportFilter::default()
+    };
+    assert!(listed(&store, &casino).await.is_empty());
+    assert_eq!(listed(&store, &hotel).await, ["gb-3"]);
+    // Going back to the first content: found by its words again.
+    submit_one(
+        &store,
+        "GB-NCA",
+        &report("gb-1", "the recruiter promised a visa", &[&phone(1)]),
+    )
+    .await;
+    assert_eq!(listed(&store, &visa).await, ["gb-1"]);
+    assert!(listed(&store, &passport).await.is_empty());
+    assert_eq!(
+        listed(&store, &ReportFilter::default()).await,
+        ["gb-1", "gb-3", "gb-2"]
+    );
+}
+
+pub async fn text_search_matches_whole_words_and_never_parses_syntax<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA"]).await;
+    let reports = [
+        report("fee", "Victim paid a customs FEE via USDT.", &[]),
+        report("fees", "several fees were demanded", &[]),
+        report("foo", "foo or bar, maybe baz", &[]),
+        report("foobar", "foo bar", &[]),
+        report(
+            "email",
+            "contact sokha@example.com or call +855 12 345 678",
+            &[],
+        ),
+        report("accent", "Élodie met them in a café in Mỹ Tho", &[]),
+        report("quote", "he said \"come\" -- and NEAR(the border) a:b", &[]),
+        report("blank", "", &[]),
+    ];
+    store.submit("GB-NCA", &reports, accepted()).await.unwrap();
+    let mut none = report("none", "x", &[]);
+    none.narrative = None;
+    submit_one(&store, "GB-NCA", &none).await;
+
+    let text = |q: &str| ReportFilter {
+        text: Some(q.into()),
+        ..ReportFilter::default()
+    };
+    let everything = listed(&store, &ReportFilter::default()).await;
+    assert_eq!(everything.len(), 9);
+    let cases: &[(&str, &[&str])] = &[
+        ("fee", &["fee"]),
+        ("FEE", &["fee"]),
+        ("Fee usdt", &["fee"]),
+        ("fe", &[]),
+        ("fees", &["fees"]),
+        ("customs fees", &[]),
+        ("fee,   paid.", &["fee"]),
+        ("foo bar", &["foobar", "foo"]),
+        ("bar foo", &["foobar", "foo"]),
+        // Query syntax of either backend is only words here.
+        ("\"foo OR bar*", &["foo"]),
+        ("foo OR baz", &["foo"]),
+        ("foo | baz", &["foo"]),
+        ("foo & !bar", &["foobar", "foo"]),
+        ("NOT bar", &[]),
+        ("bar*", &["foobar", "foo"]),
+        ("ba*", &[]),
+        ("a:b", &["quote"]),
+        ("NEAR(the border)", &["quote"]),
+        ("\"come\" --", &["quote"]),
+        ("'; DROP TABLE reports; --", &[]),
+        ("foo) OR (bar", &["foo"]),
+        ("^foo", &["foobar", "foo"]),
+        ("{foo} : +bar -baz", &["foo"]),
+        ("sokha", &["email"]),
+        ("example com", &["email"]),
+        ("sokha@example.com", &["email"]),
+        ("855", &["email"]),
+        ("+855-12", &["email"]),
+        ("élodie", &["accent"]),
+        ("ÉLODIE CAFÉ", &["accent"]),
+        ("cafe", &[]),
+        ("mỹ", &["accent"]),
+        ("tho", &["accent"]),
+    ];
+    for (q, expected) in cases {
+        assert_eq!(listed(&store, &text(q)).await, *expected, "text {q:?}");
+    }
+    // A text without any word is ignored, as if no text were given.
+    for q in ["", "   ", "*", "\"", "-- ; :", "()"] {
+        assert_eq!(listed(&store, &text(q)).await, everything, "text {q:?}");
+    }
+    // A word longer than any indexed one matches nothing.
+    assert!(
+        listed(&store, &text(&format!("foo {}", "o".repeat(500))))
+            .await
+            .is_empty()
     );
 }

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod check;
 #[cfg(feature = "contract")]
 pub mod contract;
+pub mod terms;
 mod types;
 
 use async_trait::async_trait;
@@ -54,12 +55,16 @@ pub trait Store: Send + Sync + 'static {
 
     async fn create_user(&self, user: &NewUser) -> Result<User>;
     async fn users(&self, agency: &str) -> Result<Vec<User>>;
+    /// One user of an agency by name.
+    async fn user(&self, agency: &str, name: &str) -> Result<Option<User>>;
 
     /// Stores a token by its keyed digest; the secret itself is never stored.
     async fn create_token(&self, token: &NewToken) -> Result<Token>;
     async fn token_by_digest(&self, digest: &[u8]) -> Result<Option<Token>>;
     /// Revokes a token; returns false when no live token had that id.
     async fn revoke_token(&self, id: i64, at: DateTime<Utc>) -> Result<bool>;
+    /// Every token of an agency's users, revoked ones included, by id.
+    async fn tokens(&self, agency: &str) -> Result<Vec<Token>>;
 
     // ---- reports ----
 
@@ -80,6 +85,16 @@ pub trait Store: Send + Sync + 'static {
     async fn revisions(&self, agency: &str, id: &str) -> Result<Vec<StoredReport>>;
     /// Current reports in ingest order, after sequence number `after`.
     async fn reports_after(&self, after: i64, limit: u32) -> Result<Vec<StoredReport>>;
+    /// Current revisions matching every field of `filter`, newest first
+    /// (descending `seq`), only those with `seq < before` when given. The
+    /// store does not decide who may read them: callers filter each result
+    /// through the access rules.
+    async fn list_reports(
+        &self,
+        filter: &ReportFilter,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<StoredReport>>;
     /// Postings of the current revisions that hold this canonical selector.
     async fn postings(&self, selector: &str) -> Result<Vec<Posting>>;
     /// Every posting of current revisions, after sequence number `after`, in
@@ -99,6 +114,14 @@ pub trait Store: Send + Sync + 'static {
         &self,
         owner: &str,
         after: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>>;
+    /// The newest audit records about one owner's data, newest first, only
+    /// those with `seq < before` when given: for the owner's audit view.
+    async fn recent_audit_for_owner(
+        &self,
+        owner: &str,
+        before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<AuditRecord>>;
 }

@@ -1,7 +1,7 @@
 //! Records the store keeps.
 
 use chrono::{DateTime, Utc};
-use cordon_core::{Report, Tlp};
+use cordon_core::{Report, ReportKind, Tlp};
 use serde::{Deserialize, Serialize};
 
 /// The kinds of member organisation (ARCHITECTURE.md).
@@ -125,4 +125,33 @@ pub struct Counts {
     /// Links between current revisions and selectors.
     pub links: u64,
     pub audit: u64,
+}
+
+/// Which reports to list. Every field that is set narrows the result; an
+/// empty filter lists everything (still subject to the access rules, which
+/// the caller applies).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportFilter {
+    /// The owning agency's code.
+    pub agency: Option<String>,
+    /// ISO 3166-1 alpha-2 country of the report.
+    pub country: Option<String>,
+    pub kind: Option<ReportKind>,
+    /// A modus-operandi tag the report carries (exact taxonomy id).
+    pub mo: Option<String>,
+    pub tlp: Option<Tlp>,
+    /// Reports holding at least one selector of this kind: the canonical
+    /// prefix without the colon (`phone`, `iban`, `telegram`).
+    pub selector_kind: Option<String>,
+    /// Reports received at or after this time (the report's `received`, or
+    /// its acceptance time when it has none).
+    pub received_from: Option<DateTime<Utc>>,
+    /// Reports received strictly before this time.
+    pub received_until: Option<DateTime<Utc>>,
+    /// Full-text query over narratives: whitespace-separated words, all of
+    /// which must occur (case-insensitive, whole words). Words are runs of
+    /// letters and digits; any other character separates words and is never
+    /// query syntax (see [`terms`](crate::terms)). A text without any word
+    /// (empty, or only punctuation) is ignored, as if no text were given.
+    pub text: Option<String>,
 }

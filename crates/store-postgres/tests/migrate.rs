@@ -1,0 +1,166 @@
+//! A database made by an earlier cordon migrates: reports stored before
+//! the terms existed are given them when the store connects. Skipped loudly
+//! when no PostgreSQL answers, except under CI.
+
+use std::borrow::Cow;
+use std::str::FromStr;
+
+use cordon_store::{ReportFilter, Store};
+use cordon_store_postgres::{PgConnectOptions, PostgresStore};
+use sqlx::migrate::Migrator;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{Connection, Executor, PgConnection};
+
+/// A schema of its own, dropped when the test ends (even when it fails).
+struct Schema {
+    url: String,
+    name: String,
+}
+
+impl Schema {
+    async fn new(url: String) -> Schema {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let name = format!("cordon_m_{}_{nanos:x}", std::process::id());
+        let mut conn = PgConnection::connect(&url).await.unwrap();
+        conn.execute(format!("CREATE SCHEMA {name}").as_str())
+            .await
+            .unwrap();
+        Schema { url, name }
+    }
+
+    fn options(&self) -> PgConnectOptions {
+        PgConnectOptions::from_str(&self.url)
+            .unwrap()
+            .options([("search_path", self.name.as_str())])
+    }
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        let (url, name) = (self.url.clone(), self.name.clone());
+        let done = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let mut conn = PgConnection::connect(&url).await?;
+                conn.execute(format!("DROP SCHEMA {name} CASCADE").as_str())
+                    .await
+                    .map(|_| ())
+            })
+        })
+        .join();
+        if !matches!(done, Ok(Ok(()))) {
+            eprintln!("could not drop test schema {}", self.name);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_stored_before_the_terms_are_indexed_at_connect() {
+    let Some(url) = cordon_testkit::postgres_url() else {
+        return;
+    };
+    let schema = Schema::new(url).await;
+
+    // The first schema only, as the previous cordon left it.
+    let every = sqlx::migrate!("./migrations");
+    let first = Migrator {
+        migrations: Cow::Owned(every.migrations[..1].to_vec()),
+        ..Migrator::DEFAULT
+    };
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(schema.options())
+        .await
+        .unwrap();
+    first.run(&pool).await.unwrap();
+    pool.execute("INSERT INTO agencies VALUES ('KH-NCB', 'n', 'KH', 'police', 'c', now())")
+        .await
+        .unwrap();
+    let body = |id: &str, narrative: &str| {
+        serde_json::json!({
+            "id": id,
+            "kind": "tip",
+            "country": "KH",
+            "marking": {"tlp": "AMBER"},
+            "mo": ["investment"],
+            "narrative": narrative,
+            "selectors": [],
+        })
+        .to_string()
+    };
+    for (id, revision, current, narrative, received) in [
+        ("r1", 1, false, "old casino story", "2026-01-05T00:00:00Z"),
+        ("r1", 2, true, "new hotel story", "2026-02-05T00:00:00Z"),
+        ("r2", 1, true, "casino again", "2026-03-05T00:00:00Z"),
+    ] {
+        sqlx::query(
+            "INSERT INTO reports (agency, id, revision, current, digest, kind, country, received,
+                                  accepted, tlp, recipients, hit_notification, body)
+             VALUES ('KH-NCB', $1, $2, $3, 'd', 'tip', 'KH', $4::timestamptz, $4::timestamptz,
+                     'AMBER', '{}', true, $5)",
+        )
+        .bind(id)
+        .bind(revision)
+        .bind(current)
+        .bind(received)
+        .bind(body(id, narrative))
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    pool.close().await;
+
+    let store = PostgresStore::connect_with(schema.options(), 2)
+        .await
+        .unwrap();
+    let ids = |filter: ReportFilter| {
+        let store = store.clone();
+        async move {
+            store
+                .list_reports(&filter, None, 10)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| (r.report.id, r.revision))
+                .collect::<Vec<_>>()
+        }
+    };
+    let text = |q: &str| ReportFilter {
+        text: Some(q.into()),
+        ..ReportFilter::default()
+    };
+    let pair = |id: &str, revision: u32| (id.to_owned(), revision);
+    assert_eq!(ids(text("casino")).await, [pair("r2", 1)]);
+    assert_eq!(ids(text("hotel")).await, [pair("r1", 2)]);
+    assert_eq!(ids(text("old")).await, []);
+    assert_eq!(
+        ids(ReportFilter {
+            agency: Some("KH-NCB".into()),
+            mo: Some("investment".into()),
+            ..ReportFilter::default()
+        })
+        .await,
+        [pair("r2", 1), pair("r1", 2)]
+    );
+
+    // The terms, once given, are as append-only as the rest of a revision.
+    let e = sqlx::query("UPDATE reports SET terms = 'x'::tsvector WHERE current")
+        .execute(&store_pool(&schema).await)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("append-only"), "{e}");
+    store.close().await;
+}
+
+async fn store_pool(schema: &Schema) -> sqlx::PgPool {
+    PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(schema.options())
+        .await
+        .unwrap()
+}
