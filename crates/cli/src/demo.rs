@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use cordon_sim::Scale;
+use cordon_server::TokenKey;
+use cordon_sim::{LIAISON, Scale};
+use cordon_store::{Agency, Store};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -17,7 +19,24 @@ pub struct Args {
     /// Folder for the generated world.
     #[arg(long, default_value = "./cordon-demo-world")]
     world: PathBuf,
+    /// Address to serve on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: std::net::SocketAddr,
+    /// Load the world and print the logins, but do not serve.
+    #[arg(long)]
+    no_serve: bool,
+    #[command(flatten)]
+    tuning: crate::serve::Tuning,
 }
+
+/// The demo's three agencies and their rights: a regional hub that
+/// administers its own users, an analyst desk in a victims' country, and a
+/// hotline that contributes reports and reads only its own.
+const DEMO_ROLES: [(&str, &str); 3] = [
+    ("TH-DSI", "admin"),
+    ("GB-NCA", "analyst"),
+    ("", "contributor"),
+];
 
 pub async fn run(args: &Args) -> anyhow::Result<()> {
     let sim = crate::sim::Args {
@@ -53,5 +72,55 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
         "  simulated:  {} networks, {} compounds, {} trafficked workers of {} nationalities",
         summary.networks, summary.compounds, summary.workers, summary.nationalities
     );
-    Ok(())
+    let key = TokenKey::for_database(&args.db)?;
+    let logins = demo_logins(store.as_ref(), &key).await?;
+    println!();
+    println!("Demo logins (each token is new; earlier ones still work):");
+    for (agency, role, token) in &logins {
+        println!("  {:<12} {:<12} {token}", agency.code, role);
+    }
+    if args.no_serve {
+        return Ok(());
+    }
+    let running = cordon_server::start(store, key, args.tuning.config(), args.bind).await?;
+    println!();
+    println!(
+        "Console:  http://{}/   (log in with a token above)",
+        running.addr
+    );
+    println!("API:      http://{}/api/v1/openapi.json", running.addr);
+    println!("Stop with Ctrl-C.");
+    running.until_signal().await
+}
+
+/// Makes sure each demo agency has its liaison user and gives each a fresh
+/// token.
+async fn demo_logins(
+    store: &dyn Store,
+    key: &TokenKey,
+) -> anyhow::Result<Vec<(Agency, &'static str, String)>> {
+    let agencies = store.agencies().await?;
+    let mut logins = Vec::new();
+    for (code, role) in DEMO_ROLES {
+        let agency = if code.is_empty() {
+            // The first hotline or NGO of the world, by code.
+            agencies
+                .iter()
+                .filter(|a| a.kind == "hotline" || a.kind == "ngo")
+                .min_by(|a, b| a.code.cmp(&b.code))
+        } else {
+            agencies.iter().find(|a| a.code == code)
+        };
+        let agency = agency
+            .ok_or_else(|| {
+                anyhow::anyhow!("the simulated world has no agency for the {role} demo login")
+            })?
+            .clone();
+        if store.user(&agency.code, LIAISON).await?.is_none() {
+            crate::token::add_user(store, &agency.code, LIAISON, role).await?;
+        }
+        let token = crate::token::create_token(store, key, &agency.code, LIAISON, "demo").await?;
+        logins.push((agency, role, token));
+    }
+    Ok(logins)
 }

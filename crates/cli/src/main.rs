@@ -4,12 +4,15 @@
 //! and turns errors into a message and an exit code.
 
 mod agency;
+mod audit;
 mod demo;
 mod import;
 mod normalize;
 mod progress;
+mod serve;
 mod sim;
 mod store;
+mod token;
 mod world;
 
 use std::process::ExitCode;
@@ -39,6 +42,14 @@ enum Command {
     Normalize(normalize::Args),
     /// Register and list member agencies.
     Agency(agency::Args),
+    /// Add and list an agency's users.
+    User(token::UserArgs),
+    /// Create, list and revoke API tokens.
+    Token(token::TokenArgs),
+    /// Serve the API and web console.
+    Serve(serve::Args),
+    /// Check the audit log's hash chain.
+    Audit(audit::Args),
 }
 
 fn main() -> ExitCode {
@@ -57,10 +68,32 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         // Pure, synchronous work needs no async runtime.
         Command::Normalize(args) => normalize::run(&args),
         Command::Sim(args) => sim::run(&args).map(|_| ExitCode::SUCCESS),
-        Command::Demo(args) => block_on(demo::run(&args)),
+        Command::Demo(args) => {
+            init_logs();
+            block_on(demo::run(&args))
+        }
         Command::Import(args) => block_on(async { import::run(&args).await.map(|_| ()) }),
         Command::Agency(args) => block_on(agency::run(&args)),
+        Command::User(args) => block_on(token::run_user(&args)),
+        Command::Token(args) => block_on(token::run_token(&args)),
+        Command::Serve(args) => {
+            init_logs();
+            block_on(serve::run(&args))
+        }
+        Command::Audit(args) => block_on(audit::run(&args)),
     }
+}
+
+/// Structured logs on stderr for the long-running commands; `RUST_LOG`
+/// chooses what (default: info).
+fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
 }
 
 /// Runs an async command on a multi-threaded runtime.

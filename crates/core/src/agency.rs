@@ -77,6 +77,26 @@ impl FromStr for AgencyKind {
     }
 }
 
+/// Checks a user name: 1 to 64 lowercase letters, digits, dots, dashes or
+/// underscores, so that `AGENCY/name` names one individual unambiguously
+/// (RED recipients) and is safe in logs and URLs.
+pub fn check_user_name(name: &str) -> Result<(), AgencyError> {
+    let ok = (1..=64).contains(&name.len())
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(AgencyError {
+            field: "name",
+            message: format!(
+                "user name '{name}' may hold only lowercase letters, digits, '.', '-' and '_', 64 characters at most"
+            ),
+        })
+    }
+}
+
 /// Checks an agency code: `CC-NAME`, the agency's country then a short
 /// uppercase name (`KH-NCB`, `GB-NCA`), 4 to 32 characters.
 pub fn check_code(code: &str) -> Result<(), AgencyError> {

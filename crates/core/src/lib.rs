@@ -8,6 +8,7 @@
 pub mod agency;
 pub mod country;
 pub mod grading;
+pub mod ingest;
 pub mod marking;
 pub mod mo;
 pub mod report;

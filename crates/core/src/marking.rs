@@ -10,6 +10,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 /// Traffic Light Protocol 2.0 levels, from most to least shareable.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Tlp {
     #[serde(rename = "CLEAR")]
@@ -79,6 +80,7 @@ impl FromStr for Tlp {
 /// A report's marking: its TLP level, the agencies (or, for RED, named
 /// individuals) it is addressed to, and whether others may learn of it
 /// through hit notifications.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Marking {
     pub tlp: Tlp,
@@ -110,6 +112,35 @@ impl Marking {
             tlp,
             ..Marking::default()
         }
+    }
+
+    /// Checks every recipient: an agency code (`TH-DSI`) or one individual
+    /// of an agency (`TH-DSI/somchai`). RED is for named individuals only
+    /// (TLP 2.0), so a RED recipient that names a whole agency is refused
+    /// rather than silently granting nothing. Returns the index of the first
+    /// bad recipient and why.
+    pub fn check_recipients(&self) -> Result<(), (usize, String)> {
+        for (i, r) in self.recipients.iter().enumerate() {
+            let r = r.trim();
+            let (agency, user) = match r.split_once('/') {
+                Some((a, u)) => (a, Some(u)),
+                None => (r, None),
+            };
+            crate::agency::check_code(agency).map_err(|e| (i, e.message))?;
+            match user {
+                Some(u) => crate::agency::check_user_name(u).map_err(|e| (i, e.message))?,
+                None if self.tlp == Tlp::Red => {
+                    return Err((
+                        i,
+                        format!(
+                            "RED is shared with named individuals only; write '{agency}/username' instead of the agency '{agency}'"
+                        ),
+                    ));
+                }
+                None => {}
+            }
+        }
+        Ok(())
     }
 
     /// Puts recipients in one order without duplicates so that equal
@@ -153,6 +184,29 @@ mod tests {
         assert_eq!(m.tlp, Tlp::Red);
         assert!(m.hit_notification);
         assert_eq!(Marking::default().tlp, Tlp::Amber);
+    }
+
+    #[test]
+    fn recipients_name_agencies_or_individuals_and_red_names_individuals() {
+        let mut m = Marking::new(Tlp::Amber);
+        m.recipients = vec!["TH-DSI".into(), "KH-NCB/sokha".into()];
+        assert_eq!(m.check_recipients(), Ok(()));
+        m.tlp = Tlp::Red;
+        let (i, why) = m.check_recipients().unwrap_err();
+        assert_eq!(i, 0);
+        assert!(why.contains("TH-DSI/username"), "{why}");
+        m.recipients = vec!["KH-NCB/sokha".into()];
+        assert_eq!(m.check_recipients(), Ok(()));
+        for bad in [
+            "kh-ncb",
+            "KH-NCB/Sokha",
+            "KH-NCB/",
+            "XX-ABC/a",
+            "KH-NCB/a b",
+        ] {
+            m.recipients = vec![bad.into()];
+            assert!(m.check_recipients().is_err(), "{bad} should be refused");
+        }
     }
 
     #[test]

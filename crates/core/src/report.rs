@@ -27,6 +27,7 @@ pub const MAX_SELECTORS: usize = 1000;
 pub const MAX_ID: usize = 128;
 
 /// What a report is about.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportKind {
@@ -80,6 +81,7 @@ impl FromStr for ReportKind {
 }
 
 /// A selector as submitted: messy text, or a value with its kind and region.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum SelectorInput {
@@ -93,6 +95,7 @@ pub enum SelectorInput {
 }
 
 /// A loss claimed by a victim. Amounts are decimal strings, never floats.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Loss {
     pub amount: String,
@@ -100,6 +103,7 @@ pub struct Loss {
 }
 
 /// Where the reported activity took place.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Location {
     pub lat: f64,
@@ -109,6 +113,7 @@ pub struct Location {
 }
 
 /// A report as it arrives, before validation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportSubmission {
@@ -140,6 +145,7 @@ pub struct ReportSubmission {
 
 /// A validated report in canonical form. Immutable once accepted; a
 /// correction is a new revision with the same id.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub id: String,
@@ -154,6 +160,7 @@ pub struct Report {
     pub language: Option<String>,
     pub marking: Marking,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "B2"))]
     pub grading: Option<Grading>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mo: Vec<String>,
@@ -161,6 +168,7 @@ pub struct Report {
     pub narrative: Option<String>,
     /// Canonical selectors from the selector list and the narrative, sorted
     /// and without duplicates.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>, example = json!(["phone:+85512345678"])))]
     pub selectors: Vec<Selector>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub losses: Vec<Loss>,
@@ -329,6 +337,9 @@ impl ReportSubmission {
             .transpose()?;
 
         let mut marking = self.marking.clone().unwrap_or_default();
+        marking
+            .check_recipients()
+            .map_err(|(i, why)| ReportError::new(format!("marking.recipients[{i}]"), why))?;
         marking.canonicalize();
 
         let mut report = Report {

@@ -32,6 +32,8 @@ mod report;
 mod selector;
 mod world;
 
+pub use report::LIAISON;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -983,8 +983,15 @@ fn finish(world: &World, dice: &mut Dice, mut d: Draft<'_>, f: Finish<'_>) -> Ge
             } else {
                 *dice.pick(&HUBS)
             };
-            if code != agency.code && !marking.recipients.iter().any(|r| r == code) {
-                marking.recipients.push(code.to_owned());
+            // RED goes to named individuals (TLP 2.0): each agency's
+            // liaison officer, the user the demo logs in as.
+            let recipient = if f.tlp == Tlp::Red {
+                format!("{code}/{LIAISON}")
+            } else {
+                code.to_owned()
+            };
+            if code != agency.code && !marking.recipients.contains(&recipient) {
+                marking.recipients.push(recipient);
             }
         }
         if f.tlp == Tlp::Red && dice.chance(300) {
@@ -1025,6 +1032,10 @@ fn finish(world: &World, dice: &mut Dice, mut d: Draft<'_>, f: Finish<'_>) -> Ge
 }
 
 /// Agencies that coordinate most cross-border work on scam compounds.
+/// The user name of each agency's liaison officer, to whom RED reports are
+/// addressed; `cordon demo` creates these users.
+pub const LIAISON: &str = "liaison";
+
 const HUBS: [&str; 8] = [
     "TH-DSI", "KH-NCB", "PH-PAOCC", "SG-SPF", "US-FBI", "GB-NCA", "AU-AFP", "CN-MPS",
 ];

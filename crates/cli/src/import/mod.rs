@@ -6,7 +6,6 @@
 //! to the store in batches, each one durable before the next is sent, with a
 //! progress bar on the terminal.
 
-mod csv_reports;
 mod validate;
 
 use std::path::PathBuf;

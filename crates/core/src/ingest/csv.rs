@@ -10,11 +10,11 @@
 
 use std::io::Read;
 
+use crate::report::{Location, Loss, SelectorInput};
+use crate::{Marking, ReportSubmission, Tlp};
 use chrono::{DateTime, Utc};
-use cordon_core::report::{Location, Loss, SelectorInput};
-use cordon_core::{Marking, ReportSubmission, Tlp};
 
-use super::validate::{Checked, LineError, check_parallel, check_submission};
+use super::{Checked, LineError, check_parallel, check_submission};
 
 const COLUMNS: [&str; 16] = [
     "id",
@@ -36,11 +36,15 @@ const COLUMNS: [&str; 16] = [
 ];
 
 /// Checks every row of a CSV report file.
-pub fn validate(input: impl Read, now: DateTime<Utc>) -> anyhow::Result<Checked> {
+pub fn validate(input: impl Read, now: DateTime<Utc>) -> Result<Checked, LineError> {
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
     let header: Vec<String> = reader
         .headers()
-        .map_err(|e| anyhow::anyhow!("line 1: cannot read the csv header: {e}"))?
+        .map_err(|e| LineError {
+            line: 1,
+            field: None,
+            message: format!("cannot read the csv header: {e}"),
+        })?
         .iter()
         .map(|h| h.trim().to_ascii_lowercase())
         .collect();
@@ -118,7 +122,7 @@ fn submission_of(
             "tlp" => {
                 let tlp: Tlp = value
                     .parse()
-                    .map_err(|e: cordon_core::marking::TlpError| (name.clone(), e.to_string()))?;
+                    .map_err(|e: crate::marking::TlpError| (name.clone(), e.to_string()))?;
                 marking.get_or_insert_with(Marking::default).tlp = tlp;
             }
             "recipients" => marking.get_or_insert_with(Marking::default).recipients = list(value),
@@ -196,13 +200,13 @@ mod tests {
     #[test]
     fn reads_rows_into_reports() {
         let csv = "id,kind,country,tlp,recipients,mo,selectors,losses,lat,lon,place,narrative\n\
-            gb-1,fraud_complaint,GB,RED,KH-NCB;TH-DSI,investment;channel:telegram,+855 12 345 678;hxxps://trade-usdt[.]vip,15000 USDT;200 GBP,16.69,98.51,Myawaddy,\"she said \"\"invest\"\"\"\n";
+            gb-1,fraud_complaint,GB,RED,KH-NCB/sokha;TH-DSI/somchai,investment;channel:telegram,+855 12 345 678;hxxps://trade-usdt[.]vip,15000 USDT;200 GBP,16.69,98.51,Myawaddy,\"she said \"\"invest\"\"\"\n";
         let checked = validate(csv.as_bytes(), now()).unwrap();
         assert!(checked.errors.is_empty(), "{:?}", checked.errors);
         let r = &checked.reports[0];
         assert_eq!(r.id, "gb-1");
         assert_eq!(r.marking.tlp, Tlp::Red);
-        assert_eq!(r.marking.recipients, vec!["KH-NCB", "TH-DSI"]);
+        assert_eq!(r.marking.recipients, vec!["KH-NCB/sokha", "TH-DSI/somchai"]);
         assert_eq!(r.mo, vec!["channel:telegram", "investment"]);
         assert_eq!(r.losses.len(), 2);
         assert_eq!(

@@ -1,0 +1,303 @@
+//! Who may learn what: the one place that decides (ARCHITECTURE.md
+//! invariant 1).
+//!
+//! Every read path — report reads, lists, search, hit answers, counts,
+//! exports, alerts and console pages — asks [`sight`] what a viewer may
+//! learn of a report, and report content leaves the server only inside a
+//! [`Readable`], which nothing outside this module can construct. A path
+//! that forgot the check would not compile.
+//!
+//! The rules, TLP 2.0 as in DOMAIN.md:
+//! - the owning agency reads its own reports, whatever their marking;
+//! - CLEAR: anyone, the anonymous public included;
+//! - GREEN: every member agency (analysts and admins);
+//! - AMBER and AMBER+STRICT: the owner and the recipient agencies (a
+//!   recipient `TH-DSI/somchai` names the agency too). The two differ in
+//!   onward sharing (exports to peers), not in who reads here;
+//! - RED: the owner and the named individuals (`TH-DSI/somchai`) only;
+//! - a `contributor` writes and reads only its own agency's data (and what
+//!   is CLEAR);
+//! - whoever may not read a report learns of it only as a hit with the
+//!   owner's contact, and not at all when the owner turned hit
+//!   notification off.
+
+use cordon_core::{Marking, Tlp};
+use cordon_store::{Posting, StoredReport};
+
+/// A member's role. The anonymous public has no role: it is [`Viewer::Public`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Manages its agency's users and tokens; reads as an analyst.
+    Admin,
+    /// Reads what its agency may read.
+    Analyst,
+    /// Submits reports; reads only its own agency's data.
+    Contributor,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Analyst => "analyst",
+            Role::Contributor => "contributor",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "admin" => Some(Role::Admin),
+            "analyst" => Some(Role::Analyst),
+            "contributor" => Some(Role::Contributor),
+            _ => None,
+        }
+    }
+}
+
+/// An authenticated user of a member agency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub agency: String,
+    pub user_id: i64,
+    pub user: String,
+    pub role: Role,
+}
+
+/// Whoever asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Viewer {
+    /// Anyone without a token or session.
+    Public,
+    Member(Member),
+}
+
+impl Viewer {
+    pub fn member(&self) -> Option<&Member> {
+        match self {
+            Viewer::Public => None,
+            Viewer::Member(m) => Some(m),
+        }
+    }
+
+    /// The agency acting, for the audit log (`public` for the anonymous).
+    pub fn actor(&self) -> &str {
+        self.member().map_or("public", |m| m.agency.as_str())
+    }
+}
+
+/// What a viewer may learn of one report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Sight {
+    /// Nothing, not even that it exists.
+    Hidden,
+    /// That the owner holds something matching, and whom to contact; never
+    /// content.
+    Contact,
+    /// Everything.
+    Read,
+}
+
+/// The marking facts that the decision needs, borrowed from wherever the
+/// report lives (store row, index posting, report body).
+#[derive(Debug, Clone, Copy)]
+pub struct Marked<'a> {
+    pub owner: &'a str,
+    pub tlp: Tlp,
+    pub recipients: &'a [String],
+    pub hit_notification: bool,
+}
+
+impl<'a> Marked<'a> {
+    pub fn of_marking(owner: &'a str, marking: &'a Marking) -> Self {
+        Marked {
+            owner,
+            tlp: marking.tlp,
+            recipients: &marking.recipients,
+            hit_notification: marking.hit_notification,
+        }
+    }
+
+    pub fn of_posting(posting: &'a Posting) -> Self {
+        Marked {
+            owner: &posting.agency,
+            tlp: posting.tlp,
+            recipients: &posting.recipients,
+            hit_notification: posting.hit_notification,
+        }
+    }
+}
+
+/// The decision. Everything else in the server asks this function.
+pub fn sight(viewer: &Viewer, report: Marked<'_>) -> Sight {
+    let hidden_or_contact = |viewer: &Viewer| match viewer {
+        Viewer::Member(_) if report.hit_notification => Sight::Contact,
+        _ => Sight::Hidden,
+    };
+    if report.tlp == Tlp::Clear {
+        return Sight::Read;
+    }
+    let Viewer::Member(member) = viewer else {
+        return Sight::Hidden;
+    };
+    if member.agency == report.owner {
+        return Sight::Read;
+    }
+    if member.role == Role::Contributor {
+        return hidden_or_contact(viewer);
+    }
+    let names_agency = || {
+        report.recipients.iter().any(|r| {
+            let agency = r.split_once('/').map_or(r.as_str(), |(a, _)| a);
+            agency == member.agency
+        })
+    };
+    let names_individual = || {
+        report.recipients.iter().any(|r| {
+            r.split_once('/')
+                .is_some_and(|(a, u)| a == member.agency && u == member.user)
+        })
+    };
+    let readable = match report.tlp {
+        Tlp::Clear | Tlp::Green => true,
+        Tlp::Amber | Tlp::AmberStrict => names_agency(),
+        Tlp::Red => names_individual(),
+    };
+    if readable {
+        Sight::Read
+    } else {
+        hidden_or_contact(viewer)
+    }
+}
+
+/// Content a viewer may read. Only this module makes one, after [`sight`]
+/// said [`Sight::Read`]; response types that carry report content take a
+/// `Readable`, so no read path can skip the check.
+#[derive(Debug, Clone)]
+pub struct Readable<T>(T);
+
+impl<T> Readable<T> {
+    pub fn get(&self) -> &T {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+/// A stored report if the viewer may read it.
+pub fn readable_report(viewer: &Viewer, report: StoredReport) -> Option<Readable<StoredReport>> {
+    let marked = Marked::of_marking(&report.agency, &report.report.marking);
+    (sight(viewer, marked) == Sight::Read).then_some(Readable(report))
+}
+
+/// Keeps the reports the viewer may read, in order.
+pub fn readable_reports(
+    viewer: &Viewer,
+    reports: impl IntoIterator<Item = StoredReport>,
+) -> Vec<Readable<StoredReport>> {
+    reports
+        .into_iter()
+        .filter_map(|r| readable_report(viewer, r))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(agency: &str, user: &str, role: Role) -> Viewer {
+        Viewer::Member(Member {
+            agency: agency.into(),
+            user_id: 1,
+            user: user.into(),
+            role,
+        })
+    }
+
+    fn marked<'a>(tlp: Tlp, recipients: &'a [String], hit_notification: bool) -> Marked<'a> {
+        Marked {
+            owner: "GB-NCA",
+            tlp,
+            recipients,
+            hit_notification,
+        }
+    }
+
+    /// The whole decision table: every marking against every kind of viewer.
+    #[test]
+    fn every_marking_against_every_viewer() {
+        let recipients: Vec<String> = vec!["KH-NCB".into(), "TH-DSI/somchai".into()];
+        let owner = member("GB-NCA", "anna", Role::Contributor);
+        let recipient_agency = member("KH-NCB", "sokha", Role::Analyst);
+        let named = member("TH-DSI", "somchai", Role::Analyst);
+        let colleague_of_named = member("TH-DSI", "niran", Role::Admin);
+        let other = member("PH-NBI", "jose", Role::Analyst);
+        let recipient_contributor = member("KH-NCB", "desk", Role::Contributor);
+        use Sight::*;
+        // (tlp, public, owner, recipient agency, named individual, colleague of named, other member, recipient's contributor)
+        let table = [
+            (Tlp::Clear, [Read, Read, Read, Read, Read, Read, Read]),
+            (Tlp::Green, [Hidden, Read, Read, Read, Read, Read, Contact]),
+            (
+                Tlp::Amber,
+                [Hidden, Read, Read, Read, Read, Contact, Contact],
+            ),
+            (
+                Tlp::AmberStrict,
+                [Hidden, Read, Read, Read, Read, Contact, Contact],
+            ),
+            (
+                Tlp::Red,
+                [Hidden, Read, Contact, Read, Contact, Contact, Contact],
+            ),
+        ];
+        for (tlp, want) in table {
+            let m = marked(tlp, &recipients, true);
+            let got = [
+                sight(&Viewer::Public, m),
+                sight(&owner, m),
+                sight(&recipient_agency, m),
+                sight(&named, m),
+                sight(&colleague_of_named, m),
+                sight(&other, m),
+                sight(&recipient_contributor, m),
+            ];
+            assert_eq!(got, want, "{tlp}");
+        }
+    }
+
+    #[test]
+    fn without_hit_notification_the_unreadable_is_invisible() {
+        let recipients: Vec<String> = vec!["KH-NCB".into()];
+        let other = member("PH-NBI", "jose", Role::Analyst);
+        let owner = member("GB-NCA", "anna", Role::Analyst);
+        for tlp in [Tlp::Green, Tlp::Amber, Tlp::AmberStrict, Tlp::Red] {
+            let m = marked(tlp, &recipients, false);
+            let want = if tlp == Tlp::Green {
+                Sight::Read
+            } else {
+                Sight::Hidden
+            };
+            assert_eq!(sight(&other, m), want, "{tlp}");
+            assert_eq!(sight(&owner, m), Sight::Read, "{tlp}");
+            assert_eq!(sight(&Viewer::Public, m), Sight::Hidden, "{tlp}");
+        }
+    }
+
+    #[test]
+    fn a_recipient_prefix_is_not_the_agency() {
+        // `KH-NCB-X` must not match `KH-NCB`, nor a user `somchai2` match `somchai`.
+        let recipients: Vec<String> = vec!["KH-NCB-X".into(), "TH-DSI/somchai2".into()];
+        let m = marked(Tlp::Amber, &recipients, true);
+        assert_eq!(
+            sight(&member("KH-NCB", "a", Role::Analyst), m),
+            Sight::Contact
+        );
+        let m = marked(Tlp::Red, &recipients, true);
+        assert_eq!(
+            sight(&member("TH-DSI", "somchai", Role::Analyst), m),
+            Sight::Contact
+        );
+    }
+}

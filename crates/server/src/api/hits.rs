@@ -1,0 +1,196 @@
+//! `GET /api/v1/hits?selector=…` and `POST /api/v1/hits`: hit / no-hit.
+
+use axum::Json;
+use axum::extract::State;
+use cordon_core::selector::Region;
+use cordon_store::AuditEvent;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{Api, Body, Query};
+use crate::Shared;
+use crate::access::Viewer;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::hits::{HeldElsewhere, NotReady, ReadableHit, SelectorHits, canonical};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HitQuery {
+    /// A selector in any form: `+855 12-345-678`, `hxxp://bad[.]example/x`, `@handle`.
+    selector: String,
+    /// ISO 3166-1 alpha-2 region for national phone numbers and bank accounts.
+    region: Option<String>,
+}
+
+/// Who holds a selector: the reports you may read, and for the others only
+/// the holder, its contact and counts.
+#[utoipa::path(
+    get,
+    path = "/api/v1/hits",
+    tag = "hits",
+    params(HitQuery),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The hits (empty lists: no hit)", body = SelectorHits),
+        (status = 400, description = "Bad query", body = ApiError),
+        (status = 401, description = "No valid token", body = ApiError),
+        (status = 422, description = "Not a selector", body = ApiError),
+        (status = 429, description = "Rate limited", body = ApiError),
+        (status = 503, description = "The hit index is loading; retry", body = ApiError),
+    )
+)]
+pub async fn one(
+    State(state): State<Shared>,
+    api: Api,
+    Query(q): Query<HitQuery>,
+) -> ApiResult<Json<SelectorHits>> {
+    api.member()?;
+    let region = parse_region(q.region.as_deref())?;
+    let selector = canonical(&q.selector, region)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidSelector, e.message).field("selector"))?;
+    let (hits, touched) = state
+        .hits
+        .answer(&api.viewer, selector.as_str(), &state.directory)
+        .map_err(not_ready)?;
+    state
+        .audit
+        .record_all(hit_events(&api.viewer, selector.as_str(), &touched))?;
+    Ok(Json(hits))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HitBatch {
+    /// Up to 10,000 selectors in any form.
+    selectors: Vec<String>,
+    /// ISO 3166-1 alpha-2 region for national numbers, applied to all.
+    #[serde(default)]
+    region: Option<String>,
+}
+
+/// The answer for one selector of a batch, in input order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchItem {
+    /// The selector as sent.
+    input: String,
+    /// Its canonical form; absent when it is not a selector.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    selector: Option<String>,
+    /// Why it is not a selector.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ItemProblem>,
+    readable: Vec<ReadableHit>,
+    held_elsewhere: Vec<HeldElsewhere>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemProblem {
+    /// The selector error code (`invalid_phone`, `unrecognized` …).
+    code: String,
+    message: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchAnswer {
+    results: Vec<BatchItem>,
+    /// How many selectors had at least one hit you may see.
+    hits: u64,
+}
+
+/// Hit / no-hit for up to 10,000 selectors at once; a selector that cannot
+/// be normalised gets its error in place, the others are answered.
+#[utoipa::path(
+    post,
+    path = "/api/v1/hits",
+    tag = "hits",
+    request_body = HitBatch,
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "One answer per selector, in order", body = BatchAnswer),
+        (status = 400, description = "Bad body or too many selectors", body = ApiError),
+        (status = 401, description = "No valid token", body = ApiError),
+        (status = 413, description = "Body too large", body = ApiError),
+        (status = 429, description = "Rate limited", body = ApiError),
+        (status = 503, description = "The hit index is loading; retry", body = ApiError),
+    )
+)]
+pub async fn batch(
+    State(state): State<Shared>,
+    api: Api,
+    Body(body): Body,
+) -> ApiResult<Json<BatchAnswer>> {
+    api.member()?;
+    let batch: HitBatch = super::reports::json_body(&body)?;
+    if batch.selectors.len() > state.config.max_hit_batch {
+        return Err(ApiError::bad_request(format!(
+            "{} selectors sent; a batch holds at most {}",
+            batch.selectors.len(),
+            state.config.max_hit_batch
+        ))
+        .field("selectors"));
+    }
+    let region = parse_region(batch.region.as_deref())?;
+    if !state.hits.is_ready() {
+        return Err(not_ready(NotReady));
+    }
+    let mut results = Vec::with_capacity(batch.selectors.len());
+    let mut events = Vec::new();
+    let mut hits = 0;
+    for input in batch.selectors {
+        match canonical(&input, region) {
+            Ok(selector) => {
+                let (answer, touched) = state
+                    .hits
+                    .answer(&api.viewer, selector.as_str(), &state.directory)
+                    .map_err(not_ready)?;
+                events.extend(hit_events(&api.viewer, selector.as_str(), &touched));
+                hits += u64::from(answer.is_hit());
+                results.push(BatchItem {
+                    input,
+                    selector: Some(answer.selector),
+                    error: None,
+                    readable: answer.readable,
+                    held_elsewhere: answer.held_elsewhere,
+                });
+            }
+            Err(e) => results.push(BatchItem {
+                input,
+                selector: None,
+                error: Some(ItemProblem {
+                    code: e.code.as_str().to_owned(),
+                    message: e.message,
+                }),
+                readable: Vec::new(),
+                held_elsewhere: Vec::new(),
+            }),
+        }
+    }
+    state.audit.record_all(events)?;
+    Ok(Json(BatchAnswer { results, hits }))
+}
+
+/// One audit event per owner whose data the query touched, or one without
+/// owner when it touched none: every hit query is accountable.
+pub(crate) fn hit_events(viewer: &Viewer, selector: &str, touched: &[String]) -> Vec<AuditEvent> {
+    if touched.is_empty() {
+        return vec![crate::audit::event(viewer, "hit_query", None, selector)];
+    }
+    touched
+        .iter()
+        .map(|owner| crate::audit::event(viewer, "hit_query", Some(owner), selector))
+        .collect()
+}
+
+pub fn parse_region(region: Option<&str>) -> ApiResult<Option<Region>> {
+    region
+        .filter(|r| !r.trim().is_empty())
+        .map(|r| {
+            r.parse::<Region>()
+                .map_err(|e| ApiError::bad_request(e.message).field("region"))
+        })
+        .transpose()
+}
+
+fn not_ready(_: NotReady) -> ApiError {
+    ApiError::unavailable("the hit index is still loading; hit queries resume in a few seconds")
+}

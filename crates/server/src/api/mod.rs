@@ -1,0 +1,219 @@
+//! The JSON API under `/api/v1`, described by the OpenAPI 3.1 document at
+//! `/api/v1/openapi.json` that utoipa generates from these handlers.
+
+pub mod audit;
+pub mod hits;
+mod me;
+pub mod reports;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::Shared;
+use crate::access::Viewer;
+use crate::auth::Caller;
+use crate::error::{ApiError, ErrorCode};
+use crate::limits::Key;
+
+pub fn routes(state: Shared) -> Router {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .route("/api/v1/me", get(me::me))
+        .route("/api/v1/reports", post(reports::submit).get(reports::list))
+        .route("/api/v1/reports/{agency}/{id}", get(reports::read))
+        .route("/api/v1/hits", get(hits::one).post(hits::batch))
+        .route("/api/v1/audit", get(audit::owner_log))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        ErrorCode::NotFound,
+        "no such endpoint; the api is described at /api/v1/openapi.json",
+    )
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Cordon exchange API",
+        description = "Intelligence exchange against transnational scam compounds. Every answer obeys the TLP 2.0 access rules: what a caller may not read appears at most as a hit with the owner's contact.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    paths(
+        me::me,
+        reports::submit,
+        reports::list,
+        reports::read,
+        hits::one,
+        hits::batch,
+        audit::owner_log,
+    ),
+    components(schemas(
+        crate::error::ApiError,
+        crate::error::ErrorCode,
+        crate::error::ItemError,
+        cordon_core::ReportSubmission,
+        cordon_core::Report,
+    )),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "reports", description = "Submit, read, list and search reports"),
+        (name = "hits", description = "Hit / no-hit: who holds a selector"),
+        (name = "audit", description = "Who read or hit your agency's data"),
+        (name = "identity", description = "Who you are"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("cordon_…")
+                    .description(Some("an api token from `cordon token create`"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The OpenAPI 3.1 document of the API.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+async fn openapi_json() -> impl IntoResponse {
+    axum::Json(openapi_document())
+}
+
+/// Whoever calls the API: a bearer token's member, or the public. A bad or
+/// revoked token is refused rather than treated as anonymous, so that a
+/// mistake never silently narrows what a member sees. Every caller passes
+/// the rate limiter here.
+#[derive(Debug, Clone)]
+pub struct Api {
+    pub viewer: Viewer,
+    pub caller: Option<Caller>,
+}
+
+impl Api {
+    /// The member calling, or 401.
+    pub fn member(&self) -> Result<&Caller, ApiError> {
+        self.caller.as_ref().ok_or_else(ApiError::unauthenticated)
+    }
+}
+
+impl FromRequestParts<Shared> for Api {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, ApiError> {
+        let bearer = match parts.headers.get(AUTHORIZATION) {
+            None => None,
+            Some(value) => {
+                let text = value.to_str().ok().and_then(|v| {
+                    let (scheme, token) = v.split_once(' ')?;
+                    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+                });
+                Some(text.ok_or_else(ApiError::unauthenticated)?)
+            }
+        };
+        match bearer {
+            Some(token) => {
+                let caller = state
+                    .auth
+                    .resolve(state.store.as_ref(), token)
+                    .await?
+                    .ok_or_else(ApiError::unauthenticated)?;
+                state.limiter.check(Key::Token(caller.token_id))?;
+                Ok(Api {
+                    viewer: Viewer::Member(caller.member.clone()),
+                    caller: Some(caller),
+                })
+            }
+            None => {
+                let address = parts
+                    .extensions
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|c| c.0.ip());
+                if let Some(ip) = address {
+                    state.limiter.check(Key::Address(ip))?;
+                }
+                Ok(Api {
+                    viewer: Viewer::Public,
+                    caller: None,
+                })
+            }
+        }
+    }
+}
+
+/// Parses a query string into `T`, with the error body on failure.
+pub struct Query<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Query(q.0))
+            .map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))
+    }
+}
+
+/// The raw request body, with the error body when it is too large or
+/// cannot be read.
+pub struct Body(pub axum::body::Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Body {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        axum::body::Bytes::from_request(req, state)
+            .await
+            .map(Body)
+            .map_err(|e| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        ErrorCode::PayloadTooLarge,
+                        "the request body is larger than this server accepts; split it",
+                    )
+                } else {
+                    ApiError::bad_request(format!(
+                        "cannot read the request body: {}",
+                        e.body_text()
+                    ))
+                }
+            })
+    }
+}
+
+/// Path parameters, with the error body when they cannot be decoded.
+pub struct Path<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Path(p.0))
+            .map_err(|e| ApiError::bad_request(format!("bad path: {}", e.body_text())))
+    }
+}

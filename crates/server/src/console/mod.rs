@@ -1,0 +1,131 @@
+//! The web console: server-rendered pages for the members' analysts, on the
+//! same port as the API.
+//!
+//! Every page reads without JavaScript; the one script (`/static/console.js`)
+//! only adds niceties. Nothing is loaded from elsewhere: the stylesheet and
+//! the script are compiled into the binary, and a strict
+//! Content-Security-Policy forbids inline script and style, so that an
+//! injected `<script>` or `style=` could not run even if escaping failed.
+//!
+//! Every page that shows report content takes it from an
+//! [`access::Readable`](crate::access::Readable), through the same shared
+//! functions as the API (`read_one`, `list_readable`, `Hits::answer`), so
+//! the console can show no more than the API would, and audits the same.
+
+mod assets;
+mod audit;
+mod dashboard;
+mod failure;
+mod layout;
+mod login;
+mod report;
+mod search;
+mod selector;
+mod session;
+mod submit;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::routing::{get, post};
+use tower::ServiceBuilder;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::Shared;
+
+/// Only this origin's own files; no inline script or style, no framing, no
+/// form posting elsewhere.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+     base-uri 'none'; object-src 'none'";
+
+pub fn routes(state: Shared) -> Router {
+    let headers = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        // Pages hold intelligence: never kept by the browser or a proxy, so
+        // that "back" after logging out shows nothing. The static files set
+        // their own caching.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
+    Router::new()
+        .route("/", get(dashboard::page))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/search", get(search::page))
+        // Wildcards: a selector (`url:https://x/y`) or a report id may hold
+        // a slash even after decoding.
+        .route("/selectors/{*selector}", get(selector::page))
+        .route("/reports/new", get(submit::form).post(submit::submit))
+        .route("/reports/{agency}/{*id}", get(report::page))
+        .route("/audit", get(audit::page))
+        .route(assets::CSS_PATH, get(assets::css))
+        .route(assets::JS_PATH, get(assets::js))
+        .with_state(state)
+        .layer(headers)
+}
+
+/// `text` as one URL path segment or query value: everything but the
+/// unreserved characters percent-encoded, so that the `:`, `@`, `+`, `/`, `?`
+/// and `#` of selectors and ids survive the round trip.
+pub(crate) fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The console page of a canonical selector.
+pub(crate) fn selector_href(selector: &str) -> String {
+    format!("/selectors/{}", encode(selector))
+}
+
+/// The console page of a report.
+pub(crate) fn report_href(agency: &str, id: &str) -> String {
+    format!("/reports/{}/{}", encode(agency), encode(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selectors_and_ids_are_encoded_whole() {
+        assert_eq!(
+            selector_href("phone:+85512345678"),
+            "/selectors/phone%3A%2B85512345678"
+        );
+        assert_eq!(
+            selector_href("url:https://bad.example/a?b#c"),
+            "/selectors/url%3Ahttps%3A%2F%2Fbad.example%2Fa%3Fb%23c"
+        );
+        assert_eq!(
+            report_href("GB-NCA", "case 7/ü"),
+            "/reports/GB-NCA/case%207%2F%C3%BC"
+        );
+    }
+}

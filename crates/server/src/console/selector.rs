@@ -1,0 +1,143 @@
+//! `/selectors/{canonical}`: who holds a selector — the reports the viewer
+//! may read, and of the others only the holder, its contact and counts.
+//!
+//! The answer is [`Hits::answer`](crate::hits::Hits::answer)'s, which applies
+//! the access rules, and the query is audited with the API's own events
+//! ([`hit_events`]), so the console's hit query is the API's.
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use cordon_core::SelectorKind;
+use maud::html;
+
+use super::failure::{Failure, not_found};
+use super::layout::{self, SearchBox, tlp_badge, when};
+use super::session::Console;
+use super::{report_href, selector_href};
+use crate::Shared;
+use crate::api::hits::hit_events;
+use crate::error::{ApiError, ErrorCode};
+use crate::hits::canonical;
+
+/// The API's answer while the index loads (`api::hits`), word for word.
+pub const NOT_READY: &str = "the hit index is still loading; hit queries resume in a few seconds";
+
+pub async fn page(
+    State(state): State<Shared>,
+    console: Console,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, Failure> {
+    let Ok(Path(text)) = path else {
+        return Err(not_found(Some(console.chrome())));
+    };
+    let selector = canonical(&text, None).map_err(|e| {
+        console.fail(ApiError::new(ErrorCode::InvalidSelector, e.message).field("selector"))
+    })?;
+    // One page per selector: a messy spelling in the address goes to the
+    // canonical one.
+    if selector.as_str() != text {
+        return Ok(Redirect::to(&selector_href(selector.as_str())).into_response());
+    }
+    let viewer = console.viewer();
+    let (hits, touched) = state
+        .hits
+        .answer(&viewer, selector.as_str(), &state.directory)
+        .map_err(|_| console.fail(ApiError::unavailable(NOT_READY)))?;
+    state
+        .audit
+        .record_all(hit_events(&viewer, selector.as_str(), &touched))
+        .map_err(|e| console.fail(e))?;
+
+    let kind = kind_label(selector.kind());
+    let body = html! {
+        h1 { "Selector " code.selector { (selector.as_str()) } }
+        p.lead {
+            "Kind: " strong { (kind) }
+            @if selector.prefix() != selector.kind().as_str() {
+                " (" (selector.prefix()) ")"
+            }
+            ". "
+            @if hits.is_hit() {
+                "Held in " (hits.readable.len()) " report(s) you may read and by "
+                (hits.held_elsewhere.len()) " other holder(s) you may contact."
+            } @else {
+                "No hit: no report you may learn of holds this selector."
+            }
+        }
+        section aria-labelledby="readable-title" {
+            h2 #readable-title { "Reports you may read" }
+            @if hits.readable.is_empty() {
+                p.empty { "None." }
+            } @else {
+                table.data {
+                    caption.sr { "Reports holding this selector that you may read" }
+                    thead { tr { th scope="col" { "Report" } th scope="col" { "Agency" } th scope="col" { "Marking" } th scope="col" { "Received" } } }
+                    tbody {
+                        @for r in &hits.readable {
+                            tr {
+                                td { a href=(report_href(&r.agency, &r.report_id)) { code { (r.report_id) } } }
+                                td { (r.agency) }
+                                td { (tlp_badge(r.tlp)) }
+                                td { (when(r.received)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="elsewhere-title" {
+            h2 #elsewhere-title { "Held by other agencies" }
+            p.hint { "You may not read these reports. Ask the holder for their content through its contact." }
+            @if hits.held_elsewhere.is_empty() {
+                p.empty { "None." }
+            } @else {
+                table.data {
+                    caption.sr { "Holders of this selector whose reports you may not read" }
+                    thead { tr {
+                        th scope="col" { "Agency" } th scope="col" { "Country" } th scope="col" { "Contact" }
+                        th scope="col" { "Marking" } th scope="col" { "First seen" } th scope="col" { "Last seen" }
+                        th scope="col" { "Reports" }
+                    } }
+                    tbody {
+                        @for h in &hits.held_elsewhere {
+                            tr {
+                                td { (h.agency) }
+                                td { (h.country) }
+                                td.contact { (h.contact) }
+                                td { (tlp_badge(h.marking)) }
+                                td { (when(h.first_seen)) }
+                                td { (when(h.last_seen)) }
+                                td.num { (h.count) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let search = SearchBox {
+        q: selector.as_str().to_owned(),
+        region: String::new(),
+    };
+    Ok(layout::page(selector.as_str(), Some(&console.chrome()), &search, body).into_response())
+}
+
+/// What a selector kind is, in words.
+pub fn kind_label(kind: SelectorKind) -> &'static str {
+    match kind {
+        SelectorKind::Phone => "phone number",
+        SelectorKind::Email => "email address",
+        SelectorKind::Domain => "domain",
+        SelectorKind::Url => "URL",
+        SelectorKind::Ip => "IP address",
+        SelectorKind::Crypto => "crypto address",
+        SelectorKind::Iban => "IBAN",
+        SelectorKind::Bank => "bank account",
+        SelectorKind::Handle => "social or messaging handle",
+        SelectorKind::Passport => "passport number",
+        SelectorKind::Hash => "file or app hash",
+        SelectorKind::Name => "person name",
+        SelectorKind::Company => "company name",
+    }
+}

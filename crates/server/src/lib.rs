@@ -1,0 +1,219 @@
+//! Cordon's exchange service: the versioned JSON API under `/api/v1`, the
+//! web console, health and metrics, on one port.
+//!
+//! Every read path decides access through [`access`], the one module that
+//! knows the rules. Hit / no-hit queries are answered from the in-memory
+//! [`hits`] index, which fails closed while it loads. Reads of others' data
+//! and every hit query are written to the hash-chained audit log through
+//! [`audit`].
+
+pub mod access;
+mod api;
+pub mod audit;
+pub mod auth;
+mod console;
+pub mod directory;
+pub mod error;
+pub mod hits;
+mod limits;
+mod observe;
+mod tail;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cordon_store::Store;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use api::openapi_document;
+pub use auth::TokenKey;
+
+/// How the service runs; `Config::default()` suits the embedded deployment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Largest request body, in bytes.
+    pub max_body: usize,
+    /// Most reports in one submission (JSON array, CSV or JSON-lines upload).
+    pub max_reports: usize,
+    /// Most selectors in one batch hit query.
+    pub max_hit_batch: usize,
+    /// Sustained requests per second allowed per token (or per address for
+    /// anonymous callers); 0 turns rate limiting off.
+    pub rate_per_second: u32,
+    /// Requests a token may make at once above the sustained rate.
+    pub rate_burst: u32,
+    /// Mark the session cookie `Secure` (behind TLS).
+    pub secure_cookies: bool,
+    /// How often the store is polled for reports written elsewhere (another
+    /// replica, `cordon import`) to keep the hit index current.
+    pub tail_every: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_body: 32 * 1024 * 1024,
+            max_reports: 10_000,
+            max_hit_batch: 10_000,
+            rate_per_second: 2_000,
+            rate_burst: 4_000,
+            secure_cookies: false,
+            tail_every: Duration::from_secs(1),
+        }
+    }
+}
+
+/// What every handler shares.
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub auth: auth::Authenticator,
+    pub sessions: auth::Sessions,
+    pub hits: hits::Hits,
+    pub directory: directory::Directory,
+    pub audit: audit::AuditSink,
+    limiter: limits::Limiter,
+    pub config: Config,
+    started: Instant,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("store", &self.store.backend())
+            .field("hits_ready", &self.hits.is_ready())
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+pub type Shared = Arc<AppState>;
+
+/// A running server.
+#[derive(Debug)]
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: Shared,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    audit_writer: audit::AuditWriter,
+    tailer: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Waits until the hit index has loaded (tests and benchmarks).
+    pub async fn ready(&self) {
+        while !self.state.hits.is_ready() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Serves until the process is asked to stop (Ctrl-C or SIGTERM).
+    pub async fn until_signal(self) -> anyhow::Result<()> {
+        shutdown_signal().await;
+        tracing::info!("stopping: finishing requests and writing the audit log");
+        self.stop().await
+    }
+
+    /// Stops accepting, finishes requests in flight, drains the audit queue.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(true);
+        self.task.await??;
+        self.tailer.abort();
+        let Running {
+            state,
+            audit_writer,
+            ..
+        } = self;
+        // The writer ends when the last sink is dropped: the state holds it.
+        drop(state);
+        match tokio::time::timeout(Duration::from_secs(30), audit_writer).await {
+            Ok(joined) => joined?,
+            Err(_) => tracing::error!("audit writer did not finish within 30 s"),
+        }
+        Ok(())
+    }
+}
+
+/// Binds `addr` and starts serving. The API answers at once; hit queries
+/// answer `unavailable` until the index has loaded from the store.
+pub async fn start(
+    store: Arc<dyn Store>,
+    key: TokenKey,
+    config: Config,
+    addr: SocketAddr,
+) -> anyhow::Result<Running> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let addr = listener.local_addr()?;
+    observe::install_recorder();
+    let (audit, audit_writer) = audit::AuditSink::start(store.clone());
+    let state = Arc::new(AppState {
+        auth: auth::Authenticator::new(key),
+        sessions: auth::Sessions::default(),
+        hits: hits::Hits::default(),
+        directory: directory::Directory::default(),
+        audit,
+        limiter: limits::Limiter::new(config.rate_per_second, config.rate_burst),
+        config,
+        started: Instant::now(),
+        store,
+    });
+    state.directory.refresh(state.store.as_ref()).await?;
+    let tailer = tokio::spawn(tail::run(state.clone()));
+    let app = router(state.clone());
+    let (stop, mut stopped) = watch::channel(false);
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        })
+        .await
+    });
+    tracing::info!(%addr, "cordon is listening");
+    Ok(Running {
+        addr,
+        state,
+        stop,
+        task,
+        audit_writer,
+        tailer,
+    })
+}
+
+fn router(state: Shared) -> axum::Router {
+    api::routes(state.clone())
+        .merge(console::routes(state.clone()))
+        .merge(observe::routes(state.clone()))
+        .layer(axum::middleware::from_fn(observe::track))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            observe::panic_response,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(state.config.max_body))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
