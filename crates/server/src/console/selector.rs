@@ -141,3 +141,68 @@ pub fn kind_label(kind: SelectorKind) -> &'static str {
         SelectorKind::Company => "company name",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    use axum::http::{StatusCode, header};
+
+    use super::*;
+    use crate::access::{Member, Role};
+    use crate::auth::{Authenticator, Caller, Sessions, TokenKey};
+    use crate::{AppState, Config, audit, directory, hits, limits};
+
+    /// Until the index has loaded, the page says so (503, retry) rather
+    /// than "no hit", and records no hit query.
+    #[tokio::test]
+    async fn a_loading_index_answers_unavailable_never_no_hit() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("c.db").display());
+        let store: Arc<dyn cordon_store::Store> =
+            Arc::new(cordon_store_sqlite::SqliteStore::open(&url).unwrap());
+        let (audit, writer) = audit::AuditSink::start(store.clone());
+        let state = Arc::new(AppState {
+            store: store.clone(),
+            auth: Authenticator::new(TokenKey::from_bytes([1; 32])),
+            sessions: Sessions::default(),
+            hits: hits::Hits::default(),
+            directory: directory::Directory::default(),
+            audit,
+            limiter: limits::Limiter::new(0, 0),
+            config: Config::default(),
+            started: Instant::now(),
+        });
+        let (id, session) = state.sessions.open(Caller {
+            member: Member {
+                agency: "KH-NCB".into(),
+                user_id: 1,
+                user: "sokha".into(),
+                role: Role::Analyst,
+            },
+            token_id: 1,
+        });
+        let answer = page(
+            State(state.clone()),
+            Console { id, session },
+            Ok(Path("phone:+85512345678".to_owned())),
+        )
+        .await;
+        let response = match answer {
+            Ok(r) => r,
+            Err(f) => f.into_response(),
+        };
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        assert!(body.contains(NOT_READY), "{body}");
+        assert!(!body.contains("No hit"), "{body}");
+        drop(state);
+        writer.await.unwrap();
+        assert_eq!(store.counts().await.unwrap().audit, 0);
+    }
+}

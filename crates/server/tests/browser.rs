@@ -1,0 +1,566 @@
+//! The web console in a real headless Chromium (through chromedriver): an
+//! analyst of the owning agency types a phone number in a messy form into
+//! the search box and reads the report behind it; an analyst of another
+//! agency types the same number and learns only who holds it and whom to
+//! ask. Screenshots of every step go to `target/browser-screenshots/` for
+//! review.
+//!
+//! Skipped (loudly) without chromedriver and Chromium outside CI; under CI
+//! they must be there (`cordon_testkit::chromedriver`).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use cordon_core::ReportSubmission;
+use cordon_core::selector::{Hint, normalize_one};
+use cordon_server::{Config, TokenKey};
+use cordon_store::{NewAgency, NewToken, NewUser, Store};
+use cordon_store_sqlite::SqliteStore;
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+/// The owner of the report.
+const A: &str = "GB-NCA";
+/// Another member, not among the report's recipients.
+const B: &str = "KH-NCB";
+/// The report's recipient.
+const T: &str = "TH-DSI";
+
+const REPORT_ID: &str = "gb-amber-7";
+const STORED_PHONE: &str = "+855 12 345 678";
+/// How a desk officer might type it from a victim's screenshot.
+const MESSY_PHONE: &str = "+855 (0)12-345 678";
+const NARRATIVE: &str =
+    "Broker at the Shwe Kokko gate collected the workers' passports and took deposits by phone";
+/// Pieces of the report that B must never see.
+const SECRETS: [&str; 4] = [
+    REPORT_ID,
+    "Shwe Kokko",
+    "collected the workers",
+    "deposits by phone",
+];
+
+/// What A submits through the form.
+const SUBMITTED: &str = "Job advert promising typing work in Bangkok, interview by video call";
+const SUBMITTED_PHONE: &str = "+66 81 234 5678";
+
+const WAIT: Duration = Duration::from_secs(15);
+
+fn contact_of(agency: &str) -> String {
+    format!("liaison desk of {agency}, +44 20 7946 0000")
+}
+
+/// Where screenshots go: `<target>/browser-screenshots/`.
+fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| cordon_testkit::workspace_root().join("target"));
+    let dir = target.join("browser-screenshots");
+    std::fs::create_dir_all(&dir).expect("create the screenshot folder");
+    dir
+}
+
+/// This test's screenshots are `console-NN-step.png`.
+const SHOT_PREFIX: &str = "console-";
+
+/// Removes this test's screenshots of an earlier run, so that the folder
+/// shows one run.
+fn clear_screenshots() {
+    let dir = screenshot_dir();
+    for entry in std::fs::read_dir(&dir)
+        .expect("read the screenshot folder")
+        .flatten()
+    {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(SHOT_PREFIX) && name.ends_with(".png") {
+            std::fs::remove_file(entry.path()).expect("remove an old screenshot");
+        }
+    }
+}
+
+async fn snap(client: &Client, name: &str) {
+    let png = client.screenshot().await.expect("a screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "{name} is not a png");
+    let path = screenshot_dir().join(format!("{SHOT_PREFIX}{name}.png"));
+    std::fs::write(&path, png).expect("write the screenshot");
+    eprintln!("screenshot: {}", path.display());
+}
+
+async fn add_token(store: &dyn Store, key: &TokenKey, agency: &str, user: &str) -> String {
+    let created = store
+        .create_user(&NewUser {
+            agency: agency.into(),
+            name: user.into(),
+            role: "analyst".into(),
+        })
+        .await
+        .expect("create user");
+    let token = cordon_server::auth::new_token();
+    store
+        .create_token(&NewToken {
+            user_id: created.id,
+            digest: key.digest(&token).to_vec(),
+            label: "browser test".into(),
+            created: Utc::now(),
+        })
+        .await
+        .expect("create token");
+    token
+}
+
+fn report(json: serde_json::Value) -> cordon_core::Report {
+    let submission: ReportSubmission = serde_json::from_value(json).expect("test report json");
+    submission
+        .validate(Utc::now())
+        .expect("a valid test report")
+}
+
+/// Logs in through the form: the token typed into the field, then either
+/// the button clicked or Enter pressed (the keyboard path).
+async fn log_in(client: &Client, base: &str, token: &str, with_enter: bool) {
+    client.goto(&format!("{base}/login")).await.unwrap();
+    let field = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("token"))
+        .await
+        .expect("the login form");
+    if with_enter {
+        field
+            .send_keys(&(token.to_owned() + &Key::Enter))
+            .await
+            .unwrap();
+    } else {
+        field.send_keys(token).await.unwrap();
+        client
+            .find(Locator::Css("main form button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("per-day-title"))
+        .await
+        .expect("the dashboard after login");
+}
+
+/// Types `text` into the header's search box and submits it.
+async fn search(client: &Client, text: &str) {
+    let field = client.find(Locator::Id("top-q")).await.unwrap();
+    field.send_keys(text).await.unwrap();
+    client
+        .find(Locator::Css("form.search button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Whether the page fits a 1280-pixel-wide window without scrolling
+/// sideways, and the stylesheet applied under the Content-Security-Policy
+/// (TLP badges are black).
+async fn check_layout(client: &Client, what: &str) {
+    let fits = client
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        fits,
+        serde_json::Value::Bool(true),
+        "{what} scrolls sideways"
+    );
+    let badge = client
+        .execute(
+            "var b = document.querySelector('.tlp'); return b ? getComputedStyle(b).backgroundColor : null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    if !badge.is_null() {
+        assert_eq!(
+            badge, "rgb(0, 0, 0)",
+            "{what}: the stylesheet did not apply"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_another_agency() {
+    let Some(driver) = cordon_testkit::chromedriver() else {
+        return;
+    };
+    let Some(chromium) = cordon_testkit::chromium_binary() else {
+        return;
+    };
+    let canonical = normalize_one(MESSY_PHONE, &Hint::default())
+        .expect("the messy number is a selector")
+        .into_string();
+    assert_eq!(
+        canonical,
+        normalize_one(STORED_PHONE, &Hint::default())
+            .unwrap()
+            .into_string(),
+        "the messy form must name the stored number"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("cordon.db").display());
+    let store: Arc<dyn Store> = Arc::new(
+        tokio::task::spawn_blocking(move || SqliteStore::open(&url))
+            .await
+            .unwrap()
+            .expect("the store opens"),
+    );
+    let key = TokenKey::from_bytes([3; 32]);
+    for (code, country) in [(A, "GB"), (B, "KH"), (T, "TH")] {
+        store
+            .create_agency(&NewAgency {
+                code: code.into(),
+                name: format!("agency {code}"),
+                country: country.into(),
+                kind: "police".into(),
+                contact: contact_of(code),
+            })
+            .await
+            .unwrap();
+    }
+    let token_a = add_token(store.as_ref(), &key, A, "anna").await;
+    let token_b = add_token(store.as_ref(), &key, B, "sokha").await;
+    let now = Utc::now();
+    store
+        .submit(
+            A,
+            &[report(serde_json::json!({
+                "id": REPORT_ID, "kind": "compound_intel", "country": "MM", "grading": "B2",
+                "marking": {"tlp": "AMBER", "recipients": [T], "hit_notification": true},
+                "mo": ["investment", "control:withholds_documents"],
+                "narrative": NARRATIVE, "selectors": [STORED_PHONE],
+            }))],
+            now,
+        )
+        .await
+        .unwrap();
+    // B holds other intelligence, but not this number.
+    store
+        .submit(
+            B,
+            &[report(serde_json::json!({
+                "id": "kh-1", "kind": "fraud_complaint", "country": "KH",
+                "marking": {"tlp": "GREEN"}, "mo": ["romance"],
+                "narrative": "Romance scam victim in Siem Reap", "selectors": ["+855 97 765 4321"],
+            }))],
+            now,
+        )
+        .await
+        .unwrap();
+    let server = cordon_server::start(
+        store.clone(),
+        key,
+        Config {
+            rate_per_second: 0,
+            ..Config::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    tokio::time::timeout(Duration::from_secs(30), server.ready())
+        .await
+        .expect("the hit index loads");
+    let base = format!("http://{}", server.addr);
+
+    let caps: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&cordon_testkit::chrome_capabilities(&chromium)).unwrap();
+    let client = ClientBuilder::new(HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url())
+        .await
+        .expect("a browser session");
+    // The smallest screen the console is made for.
+    client.set_window_size(1280, 800).await.unwrap();
+    clear_screenshots();
+    let selector_url = format!("{base}/selectors/{}", encode(&canonical));
+    let report_path = format!("/reports/{A}/{REPORT_ID}");
+
+    // A: log in, find the number, read the report.
+    client.goto(&format!("{base}/login")).await.unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("token"))
+        .await
+        .unwrap();
+    snap(&client, "01-login").await;
+    log_in(&client, &base, &token_a, false).await;
+    check_layout(&client, "A's dashboard").await;
+    snap(&client, "02-owner-dashboard").await;
+    search(&client, MESSY_PHONE).await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("readable-title"))
+        .await
+        .expect("the selector page");
+    assert_eq!(client.current_url().await.unwrap().as_str(), selector_url);
+    let link = client
+        .find(Locator::Css(&format!("a[href='{report_path}']")))
+        .await
+        .expect("a link to the readable report");
+    let page = client.source().await.unwrap();
+    assert!(page.contains(&canonical));
+    assert!(page.contains("TLP:AMBER"));
+    check_layout(&client, "A's selector page").await;
+    snap(&client, "03-owner-selector").await;
+    link.click().await.unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("narrative-title"))
+        .await
+        .expect("the report page");
+    let narrative = client
+        .find(Locator::Css(".narrative"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(narrative, NARRATIVE);
+    check_layout(&client, "the report page").await;
+    snap(&client, "04-owner-report").await;
+
+    // A submits a report through the form. The browser itself refuses a
+    // malformed grading (HTML pattern), with the console's own words.
+    client.goto(&format!("{base}/reports/new")).await.unwrap();
+    let kind = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("f-kind"))
+        .await
+        .expect("the submit form");
+    snap(&client, "05-owner-submit-form").await;
+    kind.select_by_value("tip").await.unwrap();
+    client
+        .find(Locator::Id("f-country"))
+        .await
+        .unwrap()
+        .send_keys("th")
+        .await
+        .unwrap();
+    let grading = client.find(Locator::Id("f-grading")).await.unwrap();
+    grading.send_keys("Z9").await.unwrap();
+    client
+        .find(Locator::Id("f-narrative"))
+        .await
+        .unwrap()
+        .send_keys(SUBMITTED)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("f-selectors"))
+        .await
+        .unwrap()
+        .send_keys(SUBMITTED_PHONE)
+        .await
+        .unwrap();
+    let send = client
+        .find(Locator::Css("form.report button[type=submit]"))
+        .await
+        .unwrap();
+    send.click().await.unwrap();
+    assert_eq!(
+        client.current_url().await.unwrap().as_str(),
+        format!("{base}/reports/new"),
+        "the browser sent a form with a bad grading"
+    );
+    let message = client
+        .execute(
+            "return document.getElementById('f-grading').validationMessage;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        message,
+        "a grading is a letter A-F then a digit 1-6, like B2"
+    );
+    check_layout(&client, "the submit form").await;
+    snap(&client, "06-owner-submit-refused-by-the-browser").await;
+    grading.clear().await.unwrap();
+    grading.send_keys("b2").await.unwrap();
+    send.click().await.unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("narrative-title"))
+        .await
+        .expect("the stored report's page");
+    let stored_url = client.current_url().await.unwrap();
+    assert!(
+        stored_url.path().starts_with("/reports/GB-NCA/sha256-"),
+        "{stored_url}"
+    );
+    let text = client
+        .find(Locator::Css(".narrative"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(text, SUBMITTED);
+    assert!(
+        client
+            .source()
+            .await
+            .unwrap()
+            .contains("<strong>B2</strong>")
+    );
+    snap(&client, "07-owner-submitted-report").await;
+
+    // Log out: the console is closed until the next login.
+    client
+        .find(Locator::Css("form[action='/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("token"))
+        .await
+        .unwrap();
+    client.goto(&format!("{base}{report_path}")).await.unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("token"))
+        .await
+        .unwrap();
+    assert!(!client.source().await.unwrap().contains(NARRATIVE));
+    snap(&client, "08-logged-out").await;
+
+    // B: same number, only the holder and whom to ask.
+    log_in(&client, &base, &token_b, true).await;
+    snap(&client, "09-other-dashboard").await;
+    search(&client, MESSY_PHONE).await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("elsewhere-title"))
+        .await
+        .expect("the selector page");
+    assert_eq!(client.current_url().await.unwrap().as_str(), selector_url);
+    let page = client.source().await.unwrap();
+    assert!(page.contains("Held by other agencies"));
+    assert!(page.contains(&contact_of(A)), "{page}");
+    let holders = client
+        .find_all(Locator::Css(
+            "section[aria-labelledby='elsewhere-title'] tbody tr",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(holders.len(), 1);
+    let row = holders[0].text().await.unwrap();
+    assert!(row.contains(A) && row.contains("TLP:AMBER"), "{row}");
+    let readable = client
+        .find_all(Locator::Css(
+            "section[aria-labelledby='readable-title'] tbody tr",
+        ))
+        .await
+        .unwrap();
+    assert!(readable.is_empty(), "B may read none of A's AMBER reports");
+    assert!(
+        client
+            .find_all(Locator::Css("a[href^='/reports/GB-NCA']"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    for secret in SECRETS {
+        assert!(!page.contains(secret), "B's page shows '{secret}':\n{page}");
+    }
+    check_layout(&client, "B's selector page").await;
+    snap(&client, "10-other-selector").await;
+    // Asking for the report by its address is the "no such report" page.
+    client.goto(&format!("{base}{report_path}")).await.unwrap();
+    let heading = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("main h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(heading, "Not found");
+    let page = client.source().await.unwrap();
+    for secret in SECRETS {
+        assert!(!page.contains(secret), "B's 404 page shows '{secret}'");
+    }
+    snap(&client, "11-other-report-not-found").await;
+
+    // A's audit log shows B's hit query on A's number.
+    client
+        .find(Locator::Css("form[action='/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("token"))
+        .await
+        .unwrap();
+    log_in(&client, &base, &token_a, true).await;
+    let mut audit = String::new();
+    for _ in 0..50 {
+        client.goto(&format!("{base}/audit")).await.unwrap();
+        client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css("main h1"))
+            .await
+            .unwrap();
+        audit = client.source().await.unwrap();
+        if audit.contains(B) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(audit.contains(B) && audit.contains("hit query") && audit.contains(&canonical));
+    check_layout(&client, "the audit page").await;
+    snap(&client, "12-owner-audit").await;
+
+    client.close().await.unwrap();
+    server.stop().await.unwrap();
+    drop(driver);
+}
+
+/// A path segment with everything but the unreserved characters encoded.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
