@@ -1,0 +1,1031 @@
+//! The leak suite: every read path of the server, for every marking with
+//! and without hit notification, for every kind of viewer, checked against
+//! the rules of `access.rs` (written out again here as a table, so that the
+//! server's own `sight` is not what it is checked against). A viewer who may
+//! not read a report must find in no answer its narrative word or its id,
+//! and, where its owner turned hit notification off, not even its owner.
+//!
+//! Runs through the real server over HTTP, on SQLite and on PostgreSQL.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use common::{
+    A, Backend, O, R, World, console_login, contact_of, encode, eventually, listed_ids,
+    test_config, who,
+};
+
+on_both_backends!(
+    every_path_shows_each_viewer_exactly_what_it_may_read,
+    a_tightened_revision_takes_back_what_the_old_one_showed,
+);
+
+/// What a viewer may learn of one report (the rules of `access.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Sight {
+    Hidden,
+    Contact,
+    Read,
+}
+
+/// The viewers of the suite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Viewer {
+    Public,
+    /// The owner's contributor: reads all of its own agency's reports.
+    OwnerContributor,
+    /// The recipient agency's analyst named in the RED marking.
+    RecipientNamed,
+    /// Another analyst of the recipient agency.
+    RecipientOther,
+    RecipientContributor,
+    OutsiderAdmin,
+    OutsiderAnalyst,
+}
+
+const VIEWERS: [Viewer; 7] = [
+    Viewer::Public,
+    Viewer::OwnerContributor,
+    Viewer::RecipientNamed,
+    Viewer::RecipientOther,
+    Viewer::RecipientContributor,
+    Viewer::OutsiderAdmin,
+    Viewer::OutsiderAnalyst,
+];
+
+impl Viewer {
+    /// `AGENCY/user`, or `None` for the public.
+    fn who(self) -> Option<String> {
+        let (agency, user) = match self {
+            Viewer::Public => return None,
+            Viewer::OwnerContributor => (A, "contributor"),
+            Viewer::RecipientNamed => (R, "analyst"),
+            Viewer::RecipientOther => (R, "analyst2"),
+            Viewer::RecipientContributor => (R, "contributor"),
+            Viewer::OutsiderAdmin => (O, "admin"),
+            Viewer::OutsiderAnalyst => (O, "analyst"),
+        };
+        Some(who(agency, user))
+    }
+
+    fn agency(self) -> Option<&'static str> {
+        match self {
+            Viewer::Public => None,
+            Viewer::OwnerContributor => Some(A),
+            Viewer::RecipientNamed | Viewer::RecipientOther | Viewer::RecipientContributor => {
+                Some(R)
+            }
+            Viewer::OutsiderAdmin | Viewer::OutsiderAnalyst => Some(O),
+        }
+    }
+
+    fn is_contributor(self) -> bool {
+        matches!(
+            self,
+            Viewer::OwnerContributor | Viewer::RecipientContributor
+        )
+    }
+}
+
+/// One of the owner's reports.
+#[derive(Debug, Clone)]
+struct Case {
+    tlp: &'static str,
+    hit_notification: bool,
+    id: String,
+    /// A word found only in this report's narrative.
+    word: String,
+    /// A selector held only by this report, as typed and canonical.
+    unique: String,
+    unique_canonical: String,
+}
+
+const TLPS: [(&str, &str); 5] = [
+    ("CLEAR", "cl"),
+    ("GREEN", "gr"),
+    ("AMBER", "am"),
+    ("AMBER+STRICT", "as"),
+    ("RED", "rd"),
+];
+
+/// The selectors every case holds, as typed and canonical.
+const SHARED: [(&str, &str); 4] = [
+    ("+855 12 876 543", "phone:+85512876543"),
+    ("leak.shared@example.com", "email:leak.shared@example.com"),
+    (
+        "hxxps://leak-shared[.]vip/login",
+        "url:https://leak-shared.vip/login",
+    ),
+    ("leak-shared[.]vip", "domain:leak-shared.vip"),
+];
+/// A word in every case's narrative.
+const COMMON_WORD: &str = "zetacompound";
+/// Held by no report: what "nothing" looks like.
+const NEVER_HELD: &str = "leak-zz9@example.com";
+const NEVER_HELD_CANONICAL: &str = "email:leak-zz9@example.com";
+/// A word in no narrative, as long as the case words.
+const NEVER_WORD: &str = "leakwordzz9q";
+const RECEIVED: &str = "2026-01-15T10:00:00Z";
+
+fn cases() -> Vec<Case> {
+    let mut out = Vec::new();
+    for (tlp, code) in TLPS {
+        for hit_notification in [true, false] {
+            let tag = format!("{code}{}", u8::from(hit_notification));
+            out.push(Case {
+                tlp,
+                hit_notification,
+                id: format!("leakid-{tag}q"),
+                word: format!("leakword{tag}q"),
+                unique: format!("leak-{tag}[@]example.com"),
+                unique_canonical: format!("email:leak-{tag}@example.com"),
+            });
+        }
+    }
+    out
+}
+
+impl Case {
+    fn report(&self) -> Value {
+        let recipients: Vec<String> = match self.tlp {
+            "AMBER" | "AMBER+STRICT" => vec![R.to_owned()],
+            "RED" => vec![who(R, "analyst")],
+            _ => vec![],
+        };
+        let mut selectors: Vec<&str> = SHARED.iter().map(|(typed, _)| *typed).collect();
+        selectors.push(&self.unique);
+        json!({
+            "id": self.id,
+            "kind": "compound_intel",
+            "country": "KH",
+            "received": RECEIVED,
+            "marking": {"tlp": self.tlp, "recipients": recipients, "hit_notification": self.hit_notification},
+            "grading": "B2",
+            "mo": ["investment", "channel:telegram"],
+            "narrative": format!("the {COMMON_WORD} by the river, guards say {}", self.word),
+            "selectors": selectors,
+        })
+    }
+
+    /// The rules of `access.rs`, as a table.
+    fn sight(&self, viewer: Viewer) -> Sight {
+        use Viewer::*;
+        let read = match self.tlp {
+            "CLEAR" => true,
+            "GREEN" => !matches!(viewer, Public | RecipientContributor),
+            "AMBER" | "AMBER+STRICT" => {
+                matches!(viewer, OwnerContributor | RecipientNamed | RecipientOther)
+            }
+            "RED" => matches!(viewer, OwnerContributor | RecipientNamed),
+            other => unreachable!("{other}"),
+        };
+        if read {
+            Sight::Read
+        } else if viewer != Public && self.hit_notification {
+            Sight::Contact
+        } else {
+            Sight::Hidden
+        }
+    }
+
+    fn label(&self) -> String {
+        format!("{} hit_notification={}", self.tlp, self.hit_notification)
+    }
+}
+
+/// The (marking, hit notification, viewer, path) combinations checked.
+#[derive(Debug, Default)]
+struct Checked(BTreeSet<(String, bool, Viewer, &'static str)>);
+
+impl Checked {
+    fn mark(&mut self, case: &Case, viewer: Viewer, path: &'static str) {
+        self.0
+            .insert((case.tlp.to_owned(), case.hit_notification, viewer, path));
+    }
+
+    fn paths(&self) -> BTreeSet<&'static str> {
+        self.0.iter().map(|c| c.3).collect()
+    }
+}
+
+/// Asserts that `body` holds nothing of the reports `viewer` may not read:
+/// not their narrative words, not their ids, and, when `alone` (the answer
+/// is about this report only) and the report is hidden, not its owner.
+#[track_caller]
+fn assert_no_leak(body: &str, viewer: Viewer, case: &Case, alone: bool, path: &str) {
+    let sight = case.sight(viewer);
+    if sight == Sight::Read {
+        return;
+    }
+    let ctx = || format!("{path}, {viewer:?}, {}", case.label());
+    assert!(
+        !body.contains(&case.word),
+        "narrative word leaked: {}\n{body}",
+        ctx()
+    );
+    assert!(
+        !body.contains(&case.id),
+        "report id leaked: {}\n{body}",
+        ctx()
+    );
+    if alone && sight == Sight::Hidden && viewer.agency() != Some(A) {
+        assert!(!body.contains(A), "owner leaked: {}\n{body}", ctx());
+        assert!(
+            !body.contains(&contact_of(A)),
+            "owner contact leaked: {}\n{body}",
+            ctx()
+        );
+    }
+}
+
+/// `body` with every spelling of `text` (raw, percent-encoded) replaced.
+fn blank(body: &str, texts: &[&str]) -> String {
+    let mut out = body.to_owned();
+    for t in texts {
+        out = out.replace(&encode(t), "<BLANK>").replace(*t, "<BLANK>");
+    }
+    out
+}
+
+fn readable_ids(hits: &Value) -> BTreeSet<String> {
+    hits["readable"]
+        .as_array()
+        .expect("readable")
+        .iter()
+        .map(|h| {
+            assert_eq!(h["agency"], A, "{h}");
+            h["report_id"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+/// `held_elsewhere` as (agency, marking) → count, checking each entry's
+/// contact details.
+fn held_counts(hits: &Value) -> BTreeMap<String, u64> {
+    hits["held_elsewhere"]
+        .as_array()
+        .expect("held_elsewhere")
+        .iter()
+        .map(|h| {
+            assert_eq!(h["agency"], A, "{h}");
+            assert_eq!(h["country"], "GB", "{h}");
+            assert_eq!(h["contact"], contact_of(A), "{h}");
+            assert_eq!(h["first_seen"], RECEIVED, "{h}");
+            assert_eq!(h["last_seen"], RECEIVED, "{h}");
+            (
+                h["marking"].as_str().unwrap().to_owned(),
+                h["count"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// What a hit answer on a selector held by `cases` must show `viewer`.
+fn expected_hits(cases: &[&Case], viewer: Viewer) -> (BTreeSet<String>, BTreeMap<String, u64>) {
+    let mut readable = BTreeSet::new();
+    let mut held: BTreeMap<String, u64> = BTreeMap::new();
+    for c in cases {
+        match c.sight(viewer) {
+            Sight::Read => {
+                readable.insert(c.id.clone());
+            }
+            Sight::Contact => *held.entry(c.tlp.to_owned()).or_default() += 1,
+            Sight::Hidden => {}
+        }
+    }
+    (readable, held)
+}
+
+/// The ids of the owner's reports in a listing, and a check that the
+/// listing holds nothing else of the owner's.
+fn owner_ids(page: &Value) -> BTreeSet<String> {
+    listed_ids(page)
+        .into_iter()
+        .filter_map(|id| id.strip_prefix(&format!("{A}/")).map(str::to_owned))
+        .collect()
+}
+
+async fn every_path_shows_each_viewer_exactly_what_it_may_read(backend: Backend) {
+    let Some(world) = World::start(backend, test_config()).await else {
+        return;
+    };
+    let cases = cases();
+    let all: Vec<&Case> = cases.iter().collect();
+    let reports: Vec<Value> = cases.iter().map(Case::report).collect();
+    world
+        .submit(&who(A, "contributor"), &Value::Array(reports))
+        .await;
+    // The recipient and the outsider hold one GREEN report each, so that
+    // their audit logs have records of their own.
+    world
+        .submit(
+            &who(R, "analyst"),
+            &json!({"id": "r-own", "kind": "tip", "country": "KH", "marking": {"tlp": "GREEN"},
+                    "narrative": "the recipient's own report", "selectors": ["r-own@example.com"]}),
+        )
+        .await;
+    world
+        .submit(
+            &who(O, "analyst"),
+            &json!({"id": "o-own", "kind": "tip", "country": "PH", "marking": {"tlp": "GREEN"},
+                    "narrative": "the outsider's own report", "selectors": ["o-own@example.com"]}),
+        )
+        .await;
+    world
+        .get(Some(&who(O, "analyst")), "/api/v1/reports/KH-NCB/r-own")
+        .await
+        .expect(200);
+    world
+        .get(Some(&who(R, "analyst")), "/api/v1/reports/PH-NBI/o-own")
+        .await
+        .expect(200);
+    // The owner sees what it stored: the shared selectors are canonical as
+    // the suite expects.
+    let own = world
+        .get(
+            Some(&who(A, "contributor")),
+            &format!("/api/v1/reports/{A}/{}", cases[0].id),
+        )
+        .await
+        .expect(200);
+    let mut want: Vec<&str> = SHARED.iter().map(|(_, c)| *c).collect();
+    want.push(&cases[0].unique_canonical);
+    want.sort_unstable();
+    let mut got: Vec<&str> = own["report"]["selectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    got.sort_unstable();
+    assert_eq!(got, want);
+
+    let console = world.get(None, "/login").await.status == 200;
+    if !console {
+        eprintln!("\n!!!!!!!! the console is not there: its pages are not checked !!!!!!!!\n");
+    }
+    let browser = common::browser();
+
+    let mut checked = Checked::default();
+    for viewer in VIEWERS {
+        let me = viewer.who();
+        let me = me.as_deref();
+
+        // ---- read one report: 200 or the very 404 of a missing report ----
+        let missing = world
+            .get(me, &format!("/api/v1/reports/{A}/leakid-nothingq"))
+            .await;
+        missing.expect_error(404, "not_found");
+        for case in &cases {
+            let answer = world
+                .get(me, &format!("/api/v1/reports/{A}/{}", case.id))
+                .await;
+            if case.sight(viewer) == Sight::Read {
+                let body = answer.expect(200);
+                assert_eq!(body["report"]["id"], case.id.as_str());
+                assert!(answer.body.contains(&case.word));
+            } else {
+                assert_eq!(answer.status, 404, "{viewer:?} {}", case.label());
+                assert_eq!(
+                    answer.body, missing.body,
+                    "the 404 of an unreadable report must be the 404 of a missing one"
+                );
+            }
+            assert_no_leak(&answer.body, viewer, case, true, "api_read");
+            checked.mark(case, viewer, "api_read");
+        }
+
+        // ---- listings: no filter, each filter, full text, paging ----
+        let readable: BTreeSet<String> = cases
+            .iter()
+            .filter(|c| c.sight(viewer) == Sight::Read)
+            .map(|c| c.id.clone())
+            .collect();
+        let filters: &[(&'static str, common::Params)] = &[
+            ("api_list", &[("limit", "200")]),
+            ("api_list_agency", &[("agency", A)]),
+            ("api_list_country", &[("country", "KH")]),
+            ("api_list_kind", &[("kind", "compound_intel")]),
+            ("api_list_mo", &[("mo", "investment")]),
+            ("api_list_mo_channel", &[("mo", "channel:telegram")]),
+            ("api_list_selector_kind", &[("selector_kind", "email")]),
+            (
+                "api_list_from_until",
+                &[
+                    ("from", "2026-01-15T00:00:00Z"),
+                    ("until", "2026-01-16T00:00:00Z"),
+                ],
+            ),
+            ("api_list_q_common", &[("q", COMMON_WORD)]),
+            (
+                "api_list_combined",
+                &[
+                    ("agency", A),
+                    ("kind", "compound_intel"),
+                    ("q", "river guards"),
+                ],
+            ),
+        ];
+        for (path, query) in filters {
+            let answer = world.get_query(me, "/api/v1/reports", query).await;
+            let page = answer.expect(200);
+            assert_eq!(owner_ids(&page), readable, "{path} {viewer:?}");
+            for case in &cases {
+                assert_no_leak(&answer.body, viewer, case, false, path);
+                checked.mark(case, viewer, path);
+            }
+        }
+        // A window that holds none of them.
+        let answer = world
+            .get_query(me, "/api/v1/reports", &[("until", "2026-01-15T10:00:00Z")])
+            .await;
+        assert_eq!(owner_ids(&answer.expect(200)), BTreeSet::new());
+        for case in &cases {
+            assert_no_leak(&answer.body, viewer, case, false, "api_list_until_before");
+            checked.mark(case, viewer, "api_list_until_before");
+        }
+        // Per marking.
+        for (tlp, _) in TLPS {
+            let answer = world
+                .get_query(me, "/api/v1/reports", &[("tlp", tlp)])
+                .await;
+            let page = answer.expect(200);
+            let want: BTreeSet<String> = cases
+                .iter()
+                .filter(|c| c.tlp == tlp && c.sight(viewer) == Sight::Read)
+                .map(|c| c.id.clone())
+                .collect();
+            assert_eq!(owner_ids(&page), want, "tlp={tlp} {viewer:?}");
+            for case in cases.iter().filter(|c| c.tlp == tlp) {
+                assert_no_leak(&answer.body, viewer, case, false, "api_list_tlp");
+                checked.mark(case, viewer, "api_list_tlp");
+            }
+        }
+        // Full text with each report's own word: only it, if readable.
+        let nothing = world
+            .get_query(me, "/api/v1/reports", &[("q", NEVER_WORD)])
+            .await;
+        assert_eq!(listed_ids(&nothing.expect(200)), Vec::<String>::new());
+        for case in &cases {
+            let answer = world
+                .get_query(me, "/api/v1/reports", &[("q", &case.word), ("agency", A)])
+                .await;
+            let page = answer.expect(200);
+            let want: BTreeSet<String> = readable
+                .iter()
+                .filter(|id| **id == case.id)
+                .cloned()
+                .collect();
+            assert_eq!(owner_ids(&page), want, "q={} {viewer:?}", case.word);
+            if case.sight(viewer) != Sight::Read {
+                assert_eq!(answer.body, nothing.body, "q={} {viewer:?}", case.word);
+            }
+            assert_no_leak(&answer.body, viewer, case, true, "api_list_q_word");
+            checked.mark(case, viewer, "api_list_q_word");
+        }
+        // Paging one by one gives the same set, each once.
+        let mut seen = Vec::new();
+        let mut bodies = String::new();
+        let mut before: Option<String> = None;
+        for _ in 0..40 {
+            let mut query = vec![("limit", "1".to_owned()), ("agency", A.to_owned())];
+            if let Some(b) = &before {
+                query.push(("before", b.clone()));
+            }
+            let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let answer = world.get_query(me, "/api/v1/reports", &query).await;
+            let page = answer.expect(200);
+            bodies.push_str(&answer.body);
+            seen.extend(owner_ids(&page));
+            match page["next_before"].as_i64() {
+                Some(n) => before = Some(n.to_string()),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), readable.len(), "{viewer:?}: {seen:?}");
+        assert_eq!(seen.into_iter().collect::<BTreeSet<_>>(), readable);
+        for case in &cases {
+            assert_no_leak(&bodies, viewer, case, false, "api_list_paged");
+            checked.mark(case, viewer, "api_list_paged");
+        }
+
+        // ---- hit queries: shared selectors, each report's own, batch ----
+        let shared_paths = [
+            "api_hit_phone",
+            "api_hit_email",
+            "api_hit_url",
+            "api_hit_domain",
+        ];
+        let (want_readable, want_held) = expected_hits(&all, viewer);
+        for ((typed, canonical), path) in SHARED.iter().zip(shared_paths) {
+            let answer = world
+                .get_query(me, "/api/v1/hits", &[("selector", typed)])
+                .await;
+            if viewer == Viewer::Public {
+                answer.expect_error(401, "unauthenticated");
+            } else {
+                let hits = answer.expect(200);
+                assert_eq!(hits["selector"], *canonical);
+                assert_eq!(readable_ids(&hits), want_readable, "{path} {viewer:?}");
+                // Counts leave out what the owner does not notify.
+                assert_eq!(held_counts(&hits), want_held, "{path} {viewer:?}");
+            }
+            for case in &cases {
+                assert_no_leak(&answer.body, viewer, case, false, path);
+                checked.mark(case, viewer, path);
+            }
+        }
+        let never = world
+            .get_query(me, "/api/v1/hits", &[("selector", NEVER_HELD)])
+            .await;
+        for case in &cases {
+            let answer = world
+                .get_query(me, "/api/v1/hits", &[("selector", &case.unique)])
+                .await;
+            if viewer == Viewer::Public {
+                answer.expect_error(401, "unauthenticated");
+                assert_eq!(answer.body, never.body);
+            } else {
+                let hits = answer.expect(200);
+                assert_eq!(hits["selector"], case.unique_canonical.as_str());
+                let (r, h) = expected_hits(&[case], viewer);
+                assert_eq!(readable_ids(&hits), r, "{viewer:?} {}", case.label());
+                assert_eq!(held_counts(&hits), h, "{viewer:?} {}", case.label());
+                if case.sight(viewer) == Sight::Hidden {
+                    assert_eq!(
+                        blank(&answer.body, &[&case.unique_canonical]),
+                        blank(&never.body, &[NEVER_HELD_CANONICAL]),
+                        "a hidden report's selector must answer like one nobody holds"
+                    );
+                }
+            }
+            assert_no_leak(&answer.body, viewer, case, true, "api_hit_unique");
+            checked.mark(case, viewer, "api_hit_unique");
+        }
+        let mut batch: Vec<String> = SHARED.iter().map(|(t, _)| (*t).to_owned()).collect();
+        batch.extend(cases.iter().map(|c| c.unique.clone()));
+        batch.push(NEVER_HELD.to_owned());
+        let answer = world
+            .post_json(me, "/api/v1/hits", &json!({"selectors": batch}))
+            .await;
+        if viewer == Viewer::Public {
+            answer.expect_error(401, "unauthenticated");
+        } else {
+            let body = answer.expect(200);
+            let results = body["results"].as_array().unwrap();
+            assert_eq!(results.len(), batch.len());
+            let mut hits = 0;
+            for (i, (_, canonical)) in SHARED.iter().enumerate() {
+                assert_eq!(results[i]["selector"], *canonical);
+                assert_eq!(readable_ids(&results[i]), want_readable);
+                assert_eq!(held_counts(&results[i]), want_held);
+                hits += u64::from(!want_readable.is_empty() || !want_held.is_empty());
+            }
+            let never_item = &results[batch.len() - 1];
+            for (i, case) in cases.iter().enumerate() {
+                let item = &results[SHARED.len() + i];
+                assert_eq!(item["selector"], case.unique_canonical.as_str());
+                let (r, h) = expected_hits(&[case], viewer);
+                assert_eq!(readable_ids(item), r, "batch {viewer:?} {}", case.label());
+                assert_eq!(held_counts(item), h, "batch {viewer:?} {}", case.label());
+                hits += u64::from(case.sight(viewer) != Sight::Hidden);
+                let item_text = item.to_string();
+                if case.sight(viewer) == Sight::Hidden {
+                    assert_eq!(
+                        blank(&item_text, &[&case.unique_canonical, &case.unique]),
+                        blank(&never_item.to_string(), &[NEVER_HELD_CANONICAL, NEVER_HELD]),
+                    );
+                }
+                assert_no_leak(&item_text, viewer, case, true, "api_batch_unique");
+            }
+            assert_eq!(body["hits"], hits, "{viewer:?}: the count of hits");
+        }
+        for case in &cases {
+            assert_no_leak(&answer.body, viewer, case, false, "api_batch");
+            checked.mark(case, viewer, "api_batch");
+            checked.mark(case, viewer, "api_batch_unique");
+        }
+
+        // ---- console pages ----
+        if console {
+            let session = match me {
+                Some(w) => Some(console_login(&world, &browser, w).await),
+                None => None,
+            };
+            let session = session.as_deref();
+            let missing = world
+                .page(&browser, session, &format!("/reports/{A}/leakid-nothingq"))
+                .await;
+            for case in &cases {
+                let path = format!("/reports/{A}/{}", encode(&case.id));
+                let answer = world.page(&browser, session, &path).await;
+                match (session, case.sight(viewer)) {
+                    (None, _) => {
+                        assert!(
+                            (300..400).contains(&answer.status),
+                            "the public is sent to log in: {}",
+                            answer.status
+                        );
+                        assert!(answer.header("location").unwrap().starts_with("/login"));
+                    }
+                    (Some(_), Sight::Read) => {
+                        assert_eq!(answer.status, 200, "{viewer:?} {}", case.label());
+                        assert!(answer.body.contains(&case.word));
+                    }
+                    (Some(_), _) => {
+                        assert_eq!(answer.status, 404, "{viewer:?} {}", case.label());
+                        assert_eq!(
+                            answer.body, missing.body,
+                            "the console's 404 of an unreadable report must be that of a missing one"
+                        );
+                    }
+                }
+                assert_no_leak(&answer.body, viewer, case, true, "console_report");
+                checked.mark(case, viewer, "console_report");
+            }
+            let never = world
+                .page(
+                    &browser,
+                    session,
+                    &format!("/selectors/{}", encode(NEVER_HELD_CANONICAL)),
+                )
+                .await;
+            for case in &cases {
+                let path = format!("/selectors/{}", encode(&case.unique_canonical));
+                let answer = world.page(&browser, session, &path).await;
+                if session.is_none() {
+                    assert!((300..400).contains(&answer.status), "{}", answer.status);
+                } else {
+                    assert_eq!(answer.status, 200, "{}", answer.body);
+                    match case.sight(viewer) {
+                        Sight::Read => assert!(
+                            answer
+                                .body
+                                .contains(&format!("/reports/{A}/{}", encode(&case.id))),
+                            "{viewer:?} {}",
+                            case.label()
+                        ),
+                        Sight::Contact => {
+                            assert!(answer.body.contains(A));
+                            assert!(answer.body.contains(&contact_of(A)));
+                        }
+                        Sight::Hidden => assert_eq!(
+                            blank(&answer.body, &[&case.unique_canonical]),
+                            blank(&never.body, &[NEVER_HELD_CANONICAL]),
+                            "a hidden report's selector page must be that of a selector nobody holds"
+                        ),
+                    }
+                }
+                assert_no_leak(&answer.body, viewer, case, true, "console_selector");
+                checked.mark(case, viewer, "console_selector");
+            }
+            for (_, canonical) in SHARED {
+                let answer = world
+                    .page(
+                        &browser,
+                        session,
+                        &format!("/selectors/{}", encode(canonical)),
+                    )
+                    .await;
+                if session.is_some() {
+                    assert_eq!(answer.status, 200);
+                    for case in &cases {
+                        let href = format!("/reports/{A}/{}", encode(&case.id));
+                        assert_eq!(
+                            answer.body.contains(&href),
+                            case.sight(viewer) == Sight::Read,
+                            "{canonical} {viewer:?} {}",
+                            case.label()
+                        );
+                    }
+                }
+                for case in &cases {
+                    assert_no_leak(&answer.body, viewer, case, false, "console_selector_shared");
+                    checked.mark(case, viewer, "console_selector_shared");
+                }
+            }
+            let nothing = world
+                .page(&browser, session, &format!("/search?q={NEVER_WORD}"))
+                .await;
+            for case in &cases {
+                let answer = world
+                    .page(&browser, session, &format!("/search?q={}", case.word))
+                    .await;
+                if session.is_none() {
+                    assert!((300..400).contains(&answer.status), "{}", answer.status);
+                } else {
+                    assert_eq!(answer.status, 200);
+                    if case.sight(viewer) == Sight::Read {
+                        assert!(
+                            answer
+                                .body
+                                .contains(&format!("/reports/{A}/{}", encode(&case.id)))
+                        );
+                    } else {
+                        // The page repeats the words searched for; apart
+                        // from them it is the page of a search that finds
+                        // nothing.
+                        assert_eq!(
+                            blank(&answer.body, &[&case.word]),
+                            blank(&nothing.body, &[NEVER_WORD]),
+                            "{viewer:?} {}",
+                            case.label()
+                        );
+                    }
+                }
+                // Only the echo of the query may hold the word.
+                let echoes = answer.body.matches(&case.word).count();
+                let nothing_echoes = nothing.body.matches(NEVER_WORD).count();
+                if case.sight(viewer) != Sight::Read {
+                    assert_eq!(echoes, nothing_echoes, "{viewer:?} {}", case.label());
+                    assert!(!answer.body.contains(&case.id));
+                }
+                checked.mark(case, viewer, "console_search");
+            }
+            let common = world
+                .page(&browser, session, &format!("/search?q={COMMON_WORD}"))
+                .await;
+            for case in &cases {
+                if session.is_some() {
+                    let href = format!("/reports/{A}/{}", encode(&case.id));
+                    assert_eq!(
+                        common.body.contains(&href),
+                        case.sight(viewer) == Sight::Read
+                    );
+                }
+                assert_no_leak(&common.body, viewer, case, false, "console_search_common");
+                checked.mark(case, viewer, "console_search_common");
+            }
+            // The dashboard counts only what the viewer may read (a
+            // contributor: its own agency's).
+            let dashboard = world.page(&browser, session, "/").await;
+            if session.is_some() {
+                assert_eq!(dashboard.status, 200);
+                let own_agency = 1;
+                let others_green = 1;
+                let count = if viewer.is_contributor() {
+                    if viewer.agency() == Some(A) {
+                        readable.len()
+                    } else {
+                        own_agency
+                    }
+                } else {
+                    readable.len() + own_agency + others_green
+                };
+                assert!(
+                    dashboard
+                        .body
+                        .contains(&format!("Computed over the <strong>{count}</strong>")),
+                    "{viewer:?} should count {count}:\n{}",
+                    dashboard.body
+                );
+            } else {
+                assert!((300..400).contains(&dashboard.status));
+            }
+            for case in &cases {
+                assert_no_leak(&dashboard.body, viewer, case, false, "console_dashboard");
+                checked.mark(case, viewer, "console_dashboard");
+            }
+            // The console's audit page shows the own agency's data only.
+            let audit = world.page(&browser, session, "/audit").await;
+            match viewer {
+                Viewer::Public => assert!((300..400).contains(&audit.status)),
+                v if v.is_contributor() => assert_eq!(audit.status, 403),
+                _ => {
+                    assert_eq!(audit.status, 200);
+                    assert!(!audit.body.contains(&format!("{A}/")), "{}", audit.body);
+                    for (_, canonical) in SHARED {
+                        assert!(!audit.body.contains(canonical), "{}", audit.body);
+                    }
+                }
+            }
+            for case in &cases {
+                assert_no_leak(&audit.body, viewer, case, true, "console_audit");
+                assert!(!audit.body.contains(&case.unique_canonical));
+                checked.mark(case, viewer, "console_audit");
+            }
+        }
+    }
+
+    // ---- the audit log: each agency sees records about its own data ----
+    // Wait until the reads of the recipient's and the outsider's own
+    // reports are written, so that their logs are not trivially empty.
+    for reader in [who(R, "analyst"), who(O, "analyst")] {
+        eventually(
+            Duration::from_secs(10),
+            "the audit records",
+            &mut || async {
+                let page = world.get(Some(&reader), "/api/v1/audit").await.expect(200);
+                (!page["records"].as_array().unwrap().is_empty()).then_some(())
+            },
+        )
+        .await;
+    }
+    for viewer in VIEWERS {
+        let me = viewer.who();
+        let answer = world
+            .get_query(me.as_deref(), "/api/v1/audit", &[("limit", "500")])
+            .await;
+        // The owner of every record, read from the store after the page
+        // (reads queued earlier may have been written meanwhile).
+        let mut owner_of: BTreeMap<i64, Option<String>> = BTreeMap::new();
+        loop {
+            let after = owner_of.keys().next_back().copied().unwrap_or(0);
+            let page = world.store.audit_after(after, 1000).await.unwrap();
+            if page.is_empty() {
+                break;
+            }
+            owner_of.extend(page.into_iter().map(|r| (r.seq, r.event.owner)));
+        }
+        match viewer {
+            Viewer::Public => {
+                answer.expect_error(401, "unauthenticated");
+            }
+            v if v.is_contributor() => {
+                answer.expect_error(403, "forbidden");
+            }
+            _ => {
+                let page = answer.expect(200);
+                let records = page["records"].as_array().unwrap();
+                assert!(!records.is_empty(), "{viewer:?}");
+                for r in records {
+                    let seq = r["seq"].as_i64().unwrap();
+                    let owner = owner_of.get(&seq).expect("a record of the store");
+                    assert_eq!(
+                        owner.as_deref(),
+                        viewer.agency(),
+                        "{viewer:?} sees a record about another agency's data: {r}"
+                    );
+                    assert_ne!(r["actor"], A, "{r}");
+                }
+                assert!(!answer.body.contains(&format!("{A}/")));
+                for (_, canonical) in SHARED {
+                    assert!(!answer.body.contains(canonical));
+                }
+            }
+        }
+        for case in &cases {
+            assert_no_leak(&answer.body, viewer, case, true, "api_audit");
+            assert!(!answer.body.contains(&case.unique_canonical), "{viewer:?}");
+            checked.mark(case, viewer, "api_audit");
+        }
+    }
+    // The owner's own log holds the others' reads and hit queries.
+    let owner_log = world
+        .get_query(Some(&who(A, "admin")), "/api/v1/audit", &[("limit", "500")])
+        .await
+        .expect(200);
+    let owner_records = owner_log["records"].as_array().unwrap();
+    assert!(
+        owner_records
+            .iter()
+            .any(|r| r["actor"] == R && r["action"] == "read_report")
+    );
+    assert!(
+        owner_records
+            .iter()
+            .any(|r| r["actor"] == O && r["action"] == "hit_query")
+    );
+
+    let paths = checked.paths();
+    let want = cases.len() * VIEWERS.len() * paths.len();
+    assert_eq!(
+        checked.0.len(),
+        want,
+        "every (marking, viewer, path) is checked"
+    );
+    eprintln!(
+        "access suite on {backend:?}: {} combinations checked ({} markings x 2 hit notification x {} viewers x {} paths)",
+        checked.0.len(),
+        TLPS.len(),
+        VIEWERS.len(),
+        paths.len()
+    );
+}
+
+async fn a_tightened_revision_takes_back_what_the_old_one_showed(backend: Backend) {
+    let Some(world) = World::start(backend, test_config()).await else {
+        return;
+    };
+    let owner = who(A, "analyst");
+    let open = json!({
+        "id": "leakid-revq", "kind": "tip", "country": "KH", "received": RECEIVED,
+        "marking": {"tlp": "CLEAR"},
+        "narrative": "first said leakwordrev1q", "selectors": ["leak-rev@example.com"],
+    });
+    world.submit(&owner, &open).await;
+    world
+        .get(None, &format!("/api/v1/reports/{A}/leakid-revq"))
+        .await
+        .expect(200);
+    let tight = json!({
+        "id": "leakid-revq", "kind": "tip", "country": "KH", "received": RECEIVED,
+        "marking": {"tlp": "RED", "recipients": [who(R, "analyst")], "hit_notification": false},
+        "narrative": "then said leakwordrev2q", "selectors": ["leak-rev@example.com"],
+    });
+    let answer = world.submit(&owner, &tight).await;
+    assert_eq!(answer["results"][0]["revision"], 2);
+
+    // On the server that took the revision, on a fresh replica that loads
+    // its index from the store, and after a third revision written behind
+    // the servers' backs.
+    check_tightened(&world).await;
+    let replica = world.replica(test_config()).await;
+    check_tightened(&replica).await;
+    let submission: cordon_core::ReportSubmission = serde_json::from_value(json!({
+        "id": "leakid-revq", "kind": "tip", "country": "KH", "received": RECEIVED,
+        "marking": {"tlp": "AMBER", "recipients": [R], "hit_notification": false},
+        "narrative": "at last said leakwordrev3q", "selectors": ["leak-rev@example.com"],
+    }))
+    .unwrap();
+    let third = submission.validate(chrono::Utc::now()).unwrap();
+    world
+        .store
+        .submit(A, &[third], chrono::Utc::now())
+        .await
+        .unwrap();
+    let outsider = who(O, "analyst");
+    // The recipient agency's other analyst may now read it, through both
+    // servers' indexes once they follow the store; the outsider still
+    // learns nothing.
+    for server in [&world, &replica] {
+        eventually(
+            Duration::from_secs(10),
+            "the third revision",
+            &mut || async {
+                let hits = server
+                    .get_query(
+                        Some(&who(R, "analyst2")),
+                        "/api/v1/hits",
+                        &[("selector", "leak-rev@example.com")],
+                    )
+                    .await
+                    .expect(200);
+                (hits["readable"].as_array().unwrap().len() == 1).then_some(())
+            },
+        )
+        .await;
+        let hits = server
+            .get_query(
+                Some(&outsider),
+                "/api/v1/hits",
+                &[("selector", "leak-rev@example.com")],
+            )
+            .await;
+        assert_eq!(hits.expect(200)["held_elsewhere"], json!([]));
+        assert!(!hits.body.contains(A));
+        let read = server
+            .get(Some(&outsider), &format!("/api/v1/reports/{A}/leakid-revq"))
+            .await;
+        read.expect_error(404, "not_found");
+    }
+}
+
+/// Nobody but the owner and the named individual learns anything of the
+/// tightened report, not even through its first, open revision.
+async fn check_tightened(world: &World) {
+    let (outsider, colleague) = (who(O, "analyst"), who(R, "analyst2"));
+    for me in [None, Some(outsider.as_str()), Some(colleague.as_str())] {
+        let read = world
+            .get(me, &format!("/api/v1/reports/{A}/leakid-revq"))
+            .await;
+        read.expect_error(404, "not_found");
+        let list = world
+            .get_query(me, "/api/v1/reports", &[("q", "said")])
+            .await;
+        assert_eq!(
+            listed_ids(&list.expect(200)),
+            Vec::<String>::new(),
+            "{me:?}"
+        );
+        let mut bodies = vec![read.body, list.body];
+        if me.is_some() {
+            let hits = world
+                .get_query(me, "/api/v1/hits", &[("selector", "leak-rev@example.com")])
+                .await
+                .expect(200);
+            assert_eq!(hits["readable"], json!([]), "{me:?}");
+            assert_eq!(hits["held_elsewhere"], json!([]), "{me:?}");
+            bodies.push(hits.to_string());
+        }
+        for body in bodies {
+            for secret in ["leakwordrev1q", "leakwordrev2q", "leakid-revq", A] {
+                assert!(!body.contains(secret), "{secret} leaked to {me:?}: {body}");
+            }
+        }
+    }
+    // The named individual reads the new revision only.
+    let named = world
+        .get(
+            Some(&who(R, "analyst")),
+            &format!("/api/v1/reports/{A}/leakid-revq"),
+        )
+        .await
+        .expect(200);
+    assert_eq!(named["revision"], 2);
+    assert!(!named.to_string().contains("leakwordrev1q"));
+}
