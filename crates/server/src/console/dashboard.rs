@@ -160,7 +160,10 @@ fn per_day(days: &BTreeMap<NaiveDate, u64>) -> Markup {
     let max = days.values().copied().max().unwrap_or(0);
     let total: u64 = days.values().sum();
     html! {
-        p.hint { (total) " reports received in these days; the busiest day had " (max) "." }
+        p.hint {
+            (total) @if total == 1 { " report" } @else { " reports" }
+            " received in these days; the busiest day had " (max) "."
+        }
         ol.days {
             @for (day, count) in days {
                 @let label = format!("{}: {count}", day.format("%Y-%m-%d"));

@@ -59,8 +59,8 @@ pub async fn page(
             }
             ". "
             @if hits.is_hit() {
-                "Held in " (hits.readable.len()) " report(s) you may read and by "
-                (hits.held_elsewhere.len()) " other holder(s) you may contact."
+                "Held in " (count(hits.readable.len(), "report", "reports")) " you may read and by "
+                (count(hits.held_elsewhere.len(), "other holder", "other holders")) " you may contact."
             } @else {
                 "No hit: no report you may learn of holds this selector."
             }
@@ -121,6 +121,11 @@ pub async fn page(
         region: String::new(),
     };
     Ok(layout::page(selector.as_str(), Some(&console.chrome()), &search, body).into_response())
+}
+
+/// `1 report`, `2 reports`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// What a selector kind is, in words.

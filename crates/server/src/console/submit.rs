@@ -361,7 +361,7 @@ fn page(console: &Console, d: &Draft, problem: Option<&Problem>) -> Markup {
                     select #f-mo name="mo" multiple size="8"
                         aria-invalid=[error_for("mo").map(|_| "true")]
                         aria-describedby=(described("mo", error_for("mo"))) {
-                        @for (family, f) in Taxonomy::get().families() {
+                        @for (family, f) in mo_families() {
                             optgroup label=(f.label) {
                                 @for (code, description) in &f.codes {
                                     @let tag = if f.bare { code.clone() } else { format!("{family}:{code}") };
@@ -391,6 +391,14 @@ fn page(console: &Console, d: &Draft, problem: Option<&Problem>) -> Markup {
         &SearchBox::default(),
         body,
     )
+}
+
+/// The taxonomy's families, scam types (the bare family) first: the tag
+/// every report has.
+fn mo_families() -> Vec<(&'static str, &'static cordon_core::mo::Family)> {
+    let mut families: Vec<_> = Taxonomy::get().families().collect();
+    families.sort_by_key(|(name, f)| (!f.bare, *name));
+    families
 }
 
 /// The ids that describe a field: its hint, and its error when it has one.
