@@ -212,7 +212,7 @@ impl HitIndex {
     ///
     /// Past the index's capacity: 2^31 reports, 2^31 selectors held by more
     /// than one report, 2^32 postings, 65,536 agencies, 4 GiB of selector
-    /// and report id text (the large world uses under 1% of each).
+    /// and report id text (the large world uses at most 4% of any).
     pub fn put<'s>(
         &mut self,
         report: &IndexedReport<'_>,
