@@ -32,6 +32,10 @@ pub struct Tuning {
     /// Mark the session cookie Secure (when served behind TLS).
     #[arg(long)]
     pub secure_cookies: bool,
+    /// Bearer token that metrics scrapers send; without it only loopback
+    /// peers may read /metrics.
+    #[arg(long, env = "CORDON_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 impl Tuning {
@@ -41,6 +45,7 @@ impl Tuning {
             rate_burst: self.burst,
             max_body: self.max_body_mib * 1024 * 1024,
             secure_cookies: self.secure_cookies,
+            metrics_token: self.metrics_token.clone(),
             tail_every: Duration::from_secs(1),
             ..Config::default()
         }

@@ -27,6 +27,8 @@ pub enum ErrorCode {
     Forbidden,
     /// 404: no such thing, or nothing the caller may read.
     NotFound,
+    /// 405: the path exists but not with this method; see `Allow`.
+    MethodNotAllowed,
     /// 409: it already exists.
     Conflict,
     /// 413: the request body is larger than allowed.
@@ -49,6 +51,7 @@ impl ErrorCode {
             ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::Conflict => StatusCode::CONFLICT,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -195,6 +198,7 @@ mod tests {
             (ErrorCode::Unauthenticated, 401, "unauthenticated"),
             (ErrorCode::Forbidden, 403, "forbidden"),
             (ErrorCode::NotFound, 404, "not_found"),
+            (ErrorCode::MethodNotAllowed, 405, "method_not_allowed"),
             (ErrorCode::Conflict, 409, "conflict"),
             (ErrorCode::PayloadTooLarge, 413, "payload_too_large"),
             (ErrorCode::RateLimited, 429, "rate_limited"),

@@ -46,6 +46,10 @@ pub struct Config {
     pub rate_burst: u32,
     /// Mark the session cookie `Secure` (behind TLS).
     pub secure_cookies: bool,
+    /// The bearer token a metrics scraper must send; without one, only
+    /// loopback peers may read `/metrics` (its counts describe the whole
+    /// store, which no member may see).
+    pub metrics_token: Option<String>,
     /// How often the store is polled for reports written elsewhere (another
     /// replica, `cordon import`) to keep the hit index current.
     pub tail_every: Duration,
@@ -60,6 +64,7 @@ impl Default for Config {
             rate_per_second: 2_000,
             rate_burst: 4_000,
             secure_cookies: false,
+            metrics_token: None,
             tail_every: Duration::from_secs(1),
         }
     }

@@ -6,8 +6,10 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{StatusCode, header};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -44,7 +46,17 @@ pub fn routes(state: Shared) -> Router {
         .with_state(state)
 }
 
-async fn metrics_text(State(state): State<Shared>) -> Response {
+async fn metrics_text(
+    State(state): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if !may_scrape(&state, peer, &headers) {
+        return ApiError::forbidden(
+            "metrics are served to loopback peers, or to scrapers sending the configured metrics token",
+        )
+        .into_response();
+    }
     let stats = state.hits.stats();
     metrics::gauge!("cordon_hit_index_selectors").set(stats.selectors as f64);
     metrics::gauge!("cordon_hit_index_reports").set(stats.reports as f64);
@@ -54,6 +66,18 @@ async fn metrics_text(State(state): State<Shared>) -> Response {
     metrics::gauge!("cordon_uptime_seconds").set(state.started.elapsed().as_secs_f64());
     let body = HANDLE.get().map(|h| h.render()).unwrap_or_default();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+/// Loopback peers may scrape; others only with the configured token.
+fn may_scrape(state: &Shared, peer: SocketAddr, headers: &HeaderMap) -> bool {
+    if let Some(expected) = &state.config.metrics_token {
+        let sent = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        return sent.is_some_and(|sent| crate::auth::same_secret(sent, expected));
+    }
+    peer.ip().is_loopback()
 }
 
 async fn ready(State(state): State<Shared>) -> Response {

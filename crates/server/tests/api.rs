@@ -34,6 +34,9 @@ on_both_backends!(
     health_metrics_openapi_and_unknown_routes,
     the_audit_log_shows_the_owner_who_touched_its_data,
     two_replicas_on_one_store_keep_one_audit_chain,
+    an_unsupported_method_has_the_error_body,
+    recipients_must_name_members_and_their_users,
+    metrics_need_loopback_or_the_metrics_token,
 );
 
 mod ignored_server_bugs {
@@ -41,12 +44,6 @@ mod ignored_server_bugs {
     #[ignore = "server bug: a console session outlives the revocation of the token it was opened with"]
     async fn a_revoked_token_ends_its_console_sessions_sqlite() {
         super::a_revoked_token_ends_its_console_sessions(super::Backend::Sqlite).await
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "server bug: a method a route does not have answers 405 with an empty body, not the error body"]
-    async fn an_unsupported_method_has_the_error_body_sqlite() {
-        super::an_unsupported_method_has_the_error_body(super::Backend::Sqlite).await
     }
 }
 
@@ -1699,4 +1696,72 @@ async fn two_replicas_on_one_store_keep_one_audit_chain(backend: Backend) {
     };
     assert_eq!(count("hit_query", "email:shared@example.com"), rounds);
     assert_eq!(count("read_report", "GB-NCA/shared"), rounds);
+}
+
+async fn recipients_must_name_members_and_their_users(backend: Backend) {
+    let Some(world) = World::start(backend, test_config()).await else {
+        return;
+    };
+    let base = |id: &str, tlp: &str, recipients: Value| {
+        json!({"id": id, "kind": "tip", "country": "GB", "narrative": "x",
+               "marking": {"tlp": tlp, "recipients": recipients}})
+    };
+    let batch = json!([
+        base("ok", "AMBER", json!([R])),
+        base("typo", "AMBER", json!(["XK-NOPE"])),
+        base("nobody", "RED", json!([format!("{R}/nobody")])),
+    ]);
+    let refused = world
+        .post_json(Some(&a_analyst()), "/api/v1/reports", &batch)
+        .await
+        .expect_error(422, "invalid_report");
+    let errors = refused["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2, "{refused}");
+    assert_eq!(errors[0]["line"], 2);
+    assert_eq!(errors[0]["field"], "marking.recipients");
+    assert!(errors[0]["message"].as_str().unwrap().contains("XK-NOPE"));
+    assert_eq!(errors[1]["line"], 3);
+    assert!(errors[1]["message"].as_str().unwrap().contains("nobody"));
+    // Nothing of the batch was stored, not even its good report.
+    world
+        .get(Some(&a_analyst()), &format!("/api/v1/reports/{A}/ok"))
+        .await
+        .expect_error(404, "not_found");
+    // A named individual who exists is fine.
+    world
+        .submit(
+            &a_analyst(),
+            &base("red", "RED", json!([format!("{R}/analyst")])),
+        )
+        .await;
+}
+
+async fn metrics_need_loopback_or_the_metrics_token(backend: Backend) {
+    let config = Config {
+        metrics_token: Some("scrape-secret".into()),
+        ..test_config()
+    };
+    let Some(world) = World::start(backend, config).await else {
+        return;
+    };
+    // With a token configured, even loopback peers must send it: the counts
+    // describe the whole store.
+    world
+        .get(None, "/metrics")
+        .await
+        .expect_error(403, "forbidden");
+    let scraped = world
+        .send(
+            world
+                .http
+                .get(world.url("/metrics"))
+                .bearer_auth("scrape-secret"),
+        )
+        .await;
+    assert_eq!(scraped.status, 200);
+    assert!(scraped.body.contains("cordon_hit_index_selectors"));
+    let wrong = world
+        .send(world.http.get(world.url("/metrics")).bearer_auth("nope"))
+        .await;
+    assert_eq!(wrong.status, 403);
 }

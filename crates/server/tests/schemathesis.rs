@@ -79,7 +79,7 @@ async fn seeded_store(dir: &std::path::Path) -> (Arc<dyn Store>, TokenKey, Vec<(
             "kind": "fraud_complaint",
             "country": "GB",
             "marking": {"tlp": tlp, "recipients": if *tlp == "RED" { vec!["KH-NCB/analyst"] } else { vec![] }},
-            "mo": ["investment_fraud"],
+            "mo": ["investment"],
             "narrative": format!("victim paid via +85512345678 report {i}"),
             "selectors": ["+855 12 345 678", "scam@example.com"],
         }))

@@ -32,7 +32,16 @@ pub fn routes(state: Shared) -> Router {
         .route("/api/v1/hits", get(hits::one).post(hits::batch))
         .route("/api/v1/audit", get(audit::owner_log))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+}
+
+/// axum sets the `Allow` header on this response itself.
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        "this path does not take that method; the Allow header lists the ones it takes",
+    )
 }
 
 async fn not_found() -> ApiError {
@@ -173,7 +182,12 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Que
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Query(q.0))
-            .map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))
+            .map_err(|e| {
+                ApiError::bad_request(format!(
+                    "bad query string: {}",
+                    lowercase_first(&e.body_text())
+                ))
+            })
     }
 }
 
@@ -197,7 +211,7 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for Body {
                 } else {
                     ApiError::bad_request(format!(
                         "cannot read the request body: {}",
-                        e.body_text()
+                        lowercase_first(&e.body_text())
                     ))
                 }
             })
@@ -214,6 +228,17 @@ impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> 
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| Path(p.0))
-            .map_err(|e| ApiError::bad_request(format!("bad path: {}", e.body_text())))
+            .map_err(|e| {
+                ApiError::bad_request(format!("bad path: {}", lowercase_first(&e.body_text())))
+            })
+    }
+}
+
+/// axum's rejection texts start with a capital; ours are lowercase.
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
     }
 }

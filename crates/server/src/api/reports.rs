@@ -141,6 +141,7 @@ pub async fn store_reports(
     agency: &str,
     reports: &[(u64, Report)],
 ) -> ApiResult<(SubmitAnswer, Vec<StoredReport>)> {
+    check_recipients(state, reports).await?;
     let accepted_at = Utc::now();
     let only: Vec<Report> = reports.iter().map(|(_, r)| r.clone()).collect();
     let outcomes = state.store.submit(agency, &only, accepted_at).await?;
@@ -227,31 +228,8 @@ fn check_json(body: &[u8], now: DateTime<Utc>) -> ApiResult<Checked> {
 /// that lists every bad one.
 fn accept_checked(checked: Checked, max: usize) -> ApiResult<Vec<(u64, Report)>> {
     if !checked.errors.is_empty() {
-        let first = &checked.errors[0];
-        let mut error = ApiError::new(
-            ErrorCode::InvalidReport,
-            format!(
-                "{} of {} reports are invalid and nothing was stored; first: {}",
-                checked.errors.len(),
-                checked.errors.len() + checked.reports.len(),
-                first.message
-            ),
-        )
-        .line(first.line);
-        if let Some(f) = &first.field {
-            error = error.field(f.clone());
-        }
-        error.errors = checked
-            .errors
-            .iter()
-            .take(1000)
-            .map(|e| ItemError {
-                line: e.line,
-                field: e.field.clone(),
-                message: e.message.clone(),
-            })
-            .collect();
-        return Err(error);
+        let total = checked.errors.len() + checked.reports.len();
+        return Err(invalid_reports(&checked.errors, total));
     }
     if checked.reports.is_empty() {
         return Err(ApiError::new(
@@ -276,6 +254,83 @@ fn accept_checked(checked: Checked, max: usize) -> ApiResult<Vec<(u64, Report)>>
         .enumerate()
         .map(|(i, r)| (i as u64 + 1, r))
         .collect())
+}
+
+/// The error that lists every bad report of a submission.
+fn invalid_reports(errors: &[LineError], total: usize) -> ApiError {
+    let first = &errors[0];
+    let mut error = ApiError::new(
+        ErrorCode::InvalidReport,
+        format!(
+            "{} of {total} reports are invalid and nothing was stored; first: {}",
+            errors.len(),
+            first.message
+        ),
+    )
+    .line(first.line);
+    if let Some(f) = &first.field {
+        error = error.field(f.clone());
+    }
+    error.errors = errors
+        .iter()
+        .take(1000)
+        .map(|e| ItemError {
+            line: e.line,
+            field: e.field.clone(),
+            message: e.message.clone(),
+        })
+        .collect();
+    error
+}
+
+/// Recipients must name member agencies, and individuals must be users of
+/// theirs: a misspelt recipient would otherwise grant nobody, silently.
+async fn check_recipients(state: &Shared, reports: &[(u64, Report)]) -> ApiResult<()> {
+    let mut refreshed = false;
+    let mut users_seen = std::collections::HashSet::new();
+    let mut errors = Vec::new();
+    for (line, report) in reports {
+        for recipient in &report.marking.recipients {
+            let (agency, user) = match recipient.split_once('/') {
+                Some((a, u)) => (a, Some(u)),
+                None => (recipient.as_str(), None),
+            };
+            if state.directory.get(agency).is_none() && !refreshed {
+                state.directory.refresh(state.store.as_ref()).await?;
+                refreshed = true;
+            }
+            let problem = if state.directory.get(agency).is_none() {
+                Some(format!(
+                    "recipient '{recipient}' names no member agency; check the code"
+                ))
+            } else if let Some(user) = user
+                && !users_seen.contains(recipient)
+            {
+                if state.store.user(agency, user).await?.is_some() {
+                    users_seen.insert(recipient.clone());
+                    None
+                } else {
+                    Some(format!(
+                        "recipient '{recipient}': {agency} has no user '{user}'"
+                    ))
+                }
+            } else {
+                None
+            };
+            if let Some(message) = problem {
+                errors.push(LineError {
+                    line: *line,
+                    field: Some("marking.recipients".into()),
+                    message,
+                });
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid_reports(&errors, reports.len()))
+    }
 }
 
 fn line_error(e: LineError) -> ApiError {

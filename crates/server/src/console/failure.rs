@@ -37,6 +37,7 @@ fn title(code: ErrorCode) -> &'static str {
         ErrorCode::Unauthenticated => "Not logged in",
         ErrorCode::Forbidden => "Forbidden",
         ErrorCode::NotFound => "Not found",
+        ErrorCode::MethodNotAllowed => "Method not allowed",
         ErrorCode::Conflict => "Conflict",
         ErrorCode::PayloadTooLarge => "Too large",
         ErrorCode::RateLimited => "Too many requests",
