@@ -351,6 +351,33 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
         .await
         .expect("the submit form");
     snap(&client, "05-owner-submit-form").await;
+    // Every pattern compiles as the browser compiles it (with the `v`
+    // flag); one that does not is silently ignored.
+    let broken = client
+        .execute(
+            "return Array.from(document.querySelectorAll('[pattern]')).filter(function (e) { \
+               try { new RegExp('^(?:' + e.getAttribute('pattern') + ')$', 'v'); return false; } \
+               catch (x) { return true; } }).map(function (e) { return e.id; });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        broken,
+        serde_json::json!([]),
+        "patterns the browser ignores"
+    );
+    let recipients = client.find(Locator::Id("f-recipients")).await.unwrap();
+    recipients.send_keys("TH-DSI, KH-NCB/sokha").await.unwrap();
+    let valid = client
+        .execute(
+            "return document.getElementById('f-recipients').validity.valid;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(valid, true);
+    recipients.clear().await.unwrap();
     kind.select_by_value("tip").await.unwrap();
     client
         .find(Locator::Id("f-country"))

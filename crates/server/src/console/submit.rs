@@ -339,7 +339,9 @@ fn page(console: &Console, d: &Draft, problem: Option<&Problem>) -> Markup {
                 (field("recipients", "Recipients", Some("Agency codes (KH-NCB) or, for RED, people (KH-NCB/sokha), separated by commas."), error_for("recipients"), html! {
                     input #f-recipients type="text" name="recipients" value=(d.recipients)
                         maxlength="2000" autocomplete="off" spellcheck="false"
-                        pattern="[A-Za-z0-9/ ,._-]*"
+                        // Browsers compile patterns with the `v` flag, under
+                        // which `/` and `-` in a class must be escaped.
+                        pattern="[A-Za-z0-9\\/ ,._\\-]*"
                         aria-invalid=[error_for("recipients").map(|_| "true")]
                         aria-describedby=(described("recipients", error_for("recipients")))
                         data-pattern-message="recipients are agency codes like KH-NCB or people like KH-NCB/sokha, separated by commas";
