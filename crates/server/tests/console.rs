@@ -919,6 +919,24 @@ async fn a_refused_report_keeps_its_values_and_names_the_field() {
         .expect(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.body.contains(r#"id="e-recipients""#), "{}", page.body);
     assert!(page.body.contains("KH-NCB/username"));
+    // A recipient that is no member is refused next to its field too.
+    let page = browser
+        .post(
+            "/reports/new",
+            &[
+                ("csrf", &csrf),
+                ("kind", "compound_intel"),
+                ("country", "MM"),
+                ("tlp", "AMBER"),
+                ("recipients", "TH-DSI, TH-NOSUCH"),
+                ("narrative", narrative),
+            ],
+        )
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains(r#"id="e-recipients""#), "{}", page.body);
+    assert!(page.body.contains("TH-NOSUCH"), "{}", page.body);
+    assert!(page.body.contains(r#"value="TH-DSI, TH-NOSUCH""#));
     assert_eq!(site.store.counts().await.unwrap().reports, before);
     site.stop().await;
 }

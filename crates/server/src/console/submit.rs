@@ -259,9 +259,14 @@ pub async fn submit(
         Ok(done) => done,
         Err(e) => {
             let status = e.code.status();
-            let problem = Problem {
-                field: None,
-                message: e.message,
+            // A report the store side refuses (a recipient that is no
+            // member) names its field like the core's errors do.
+            let problem = match (e.errors.first(), e.field.as_deref()) {
+                (Some(item), Some(field)) => problem_of(field, item.message.clone(), &lines),
+                _ => Problem {
+                    field: None,
+                    message: e.message,
+                },
             };
             return Ok(refused(status, problem));
         }
