@@ -21,8 +21,11 @@ const DIRECTORY_EVERY: u32 = 30;
 pub async fn run(state: Shared) {
     let started = Instant::now();
     let mut watermark = loop {
+        // Called once per page; log once per million postings.
+        let logged = std::sync::atomic::AtomicU64::new(0);
         let progress = |n: u64| {
-            if n % 1_000_000 < 50_000 {
+            let millions = n / 1_000_000;
+            if logged.fetch_max(millions, std::sync::atomic::Ordering::Relaxed) < millions {
                 tracing::info!(postings = n, "loading the hit index");
             }
         };
