@@ -185,13 +185,23 @@ impl Authenticator {
         if !token.starts_with(TOKEN_PREFIX) || token.len() > 128 {
             return Ok(None);
         }
-        let digest = self.key.digest(token);
-        if let Some((caller, at)) = self.cache.read().get(&digest)
+        self.resolve_digest(store, &self.key.digest(token)).await
+    }
+
+    /// The caller behind a token's digest, from the cache while it is fresh.
+    /// Console sessions keep the digest (never the token) and come back
+    /// here, so that a revocation ends them as it ends API use.
+    pub async fn resolve_digest(
+        &self,
+        store: &dyn Store,
+        digest: &[u8; 32],
+    ) -> Result<Option<Caller>, StoreError> {
+        if let Some((caller, at)) = self.cache.read().get(digest)
             && at.elapsed() < TOKEN_CACHE_TTL
         {
             return Ok(caller.clone());
         }
-        let caller = match store.token_by_digest(&digest).await? {
+        let caller = match store.token_by_digest(digest).await? {
             Some(t) if t.revoked.is_none() => {
                 let user = store
                     .users(&t.agency)
@@ -217,7 +227,7 @@ impl Authenticator {
         if cache.len() >= CACHE_LIMIT {
             cache.clear();
         }
-        cache.insert(digest, (caller.clone(), Instant::now()));
+        cache.insert(*digest, (caller.clone(), Instant::now()));
         Ok(caller)
     }
 
@@ -234,6 +244,8 @@ pub struct Session {
     pub caller: Caller,
     pub csrf: String,
     last_used: Instant,
+    /// The digest of the token the session was opened with.
+    digest: [u8; 32],
 }
 
 /// Console sessions, in memory: a restart logs everyone out, which is the
@@ -244,13 +256,15 @@ pub struct Sessions {
 }
 
 impl Sessions {
-    /// Opens a session; returns its id (the cookie value).
-    pub fn open(&self, caller: Caller) -> (String, Session) {
+    /// Opens a session for the caller of a token; returns its id (the
+    /// cookie value).
+    pub fn open(&self, caller: Caller, digest: [u8; 32]) -> (String, Session) {
         let id = random_id();
         let session = Session {
             caller,
             csrf: random_id(),
             last_used: Instant::now(),
+            digest,
         };
         let mut map = self.by_id.write();
         map.retain(|_, s| s.last_used.elapsed() < SESSION_IDLE);
@@ -270,6 +284,26 @@ impl Sessions {
                 None
             }
             None => None,
+        }
+    }
+
+    /// The session behind a cookie if it is alive and its token still is
+    /// (through the token cache, so revocation ends sessions too).
+    pub async fn live(
+        &self,
+        id: &str,
+        auth: &Authenticator,
+        store: &dyn Store,
+    ) -> Result<Option<Session>, StoreError> {
+        let Some(session) = self.get(id) else {
+            return Ok(None);
+        };
+        let still = auth.resolve_digest(store, &session.digest).await?;
+        if still.is_some_and(|c| c.token_id == session.caller.token_id) {
+            Ok(Some(session))
+        } else {
+            self.close(id);
+            Ok(None)
         }
     }
 
@@ -339,11 +373,11 @@ mod tests {
             },
             token_id: 9,
         };
-        let (id, s) = sessions.open(caller.clone());
+        let (id, s) = sessions.open(caller.clone(), [0; 32]);
         assert_eq!(sessions.get(&id).unwrap().csrf, s.csrf);
         sessions.close_token(9);
         assert!(sessions.get(&id).is_none());
-        let (id, _) = sessions.open(caller);
+        let (id, _) = sessions.open(caller, [0; 32]);
         sessions.close(&id);
         assert!(sessions.get(&id).is_none());
         assert!(same_secret("abc", "abc") && !same_secret("abc", "abd"));

@@ -195,11 +195,27 @@ fn router(state: Shared) -> axum::Router {
     api::routes(state.clone())
         .merge(console::routes(state.clone()))
         .merge(observe::routes(state.clone()))
+        .fallback(unknown_path)
         .layer(axum::middleware::from_fn(observe::track))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             observe::panic_response,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(state.config.max_body))
+}
+
+/// An unknown path: the JSON error body under `/api`, a console page
+/// elsewhere.
+async fn unknown_path(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with("/api/") || uri.path() == "/api" {
+        api::not_found().await.into_response()
+    } else {
+        console::failure::Failure::new(
+            error::ApiError::new(error::ErrorCode::NotFound, "there is no such page"),
+            None,
+        )
+        .into_response()
+    }
 }
 
 async fn shutdown_signal() {

@@ -37,15 +37,8 @@ on_both_backends!(
     an_unsupported_method_has_the_error_body,
     recipients_must_name_members_and_their_users,
     metrics_need_loopback_or_the_metrics_token,
+    a_revoked_token_ends_its_console_sessions,
 );
-
-mod ignored_server_bugs {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "server bug: a console session outlives the revocation of the token it was opened with"]
-    async fn a_revoked_token_ends_its_console_sessions_sqlite() {
-        super::a_revoked_token_ends_its_console_sessions(super::Backend::Sqlite).await
-    }
-}
 
 const REPORTS: &str = "/api/v1/reports";
 
@@ -1426,10 +1419,18 @@ async fn health_metrics_openapi_and_unknown_routes(backend: Backend) {
         );
     }
 
+    // Outside the API an unknown path is a console page, not JSON.
+    let page = world.get(Some(&r_analyst()), "/nothing").await;
+    assert_eq!(page.status, 404);
+    assert!(
+        page.header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(page.body.contains("there is no such page"), "{}", page.body);
     for path in [
         "/api/v1/nothing",
         "/api/v2/reports",
-        "/nothing",
         "/api/v1/reports/GB-NCA",
     ] {
         let body = world

@@ -961,5 +961,30 @@ async fn contributors_see_their_agencys_figures_and_no_audit() {
     let dashboard = analyst.get("/").await.expect(StatusCode::OK);
     assert!(dashboard.body.contains(">task<") && dashboard.body.contains("investment"));
     assert!(dashboard.body.contains("Newest hits on your data"));
+    // The figures read A's reports: A's log gets one aggregate event for
+    // the view, not one per report.
+    let mut found = Vec::new();
+    for _ in 0..100 {
+        found = site
+            .store
+            .recent_audit_for_owner(A, None, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.event.actor == B)
+            .collect();
+        if !found.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].event.action, "aggregate_read");
+    assert!(
+        found[0]
+            .event
+            .subject
+            .starts_with("dashboard figures over ")
+    );
     site.stop().await;
 }

@@ -31,7 +31,6 @@ pub fn routes(state: Shared) -> Router {
         .route("/api/v1/reports/{agency}/{id}", get(reports::read))
         .route("/api/v1/hits", get(hits::one).post(hits::batch))
         .route("/api/v1/audit", get(audit::owner_log))
-        .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
 }
@@ -44,7 +43,8 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-async fn not_found() -> ApiError {
+/// An unknown path under `/api`.
+pub async fn not_found() -> ApiError {
     ApiError::new(
         ErrorCode::NotFound,
         "no such endpoint; the api is described at /api/v1/openapi.json",

@@ -458,8 +458,38 @@ pub async fn list(
 /// little of a large store gets a shorter page and a cursor to go on.
 const SCAN_PAGES: usize = 20;
 
-/// The readable reports of one page of a listing, and the cursor to go on.
+/// The readable reports of one page of a listing, and the cursor to go on;
+/// every read of another agency's report is audited.
 pub async fn list_readable(
+    state: &Shared,
+    viewer: &Viewer,
+    q: &ListQuery,
+) -> ApiResult<(Vec<Readable<StoredReport>>, Option<i64>)> {
+    let (out, next) = scan_readable(state, viewer, q).await?;
+    let events: Vec<_> = out
+        .iter()
+        .filter(|r| viewer.member().is_none_or(|m| m.agency != r.get().agency))
+        .map(|r| {
+            let r = r.get();
+            crate::audit::event(
+                viewer,
+                "read_report",
+                Some(&r.agency),
+                &format!("{}/{}", r.agency, r.report.id),
+            )
+        })
+        .collect();
+    if !events.is_empty() {
+        state.audit.record_all(events)?;
+    }
+    Ok((out, next))
+}
+
+/// Like [`list_readable`] but without auditing each report: for figures
+/// computed over many reports, whose caller records one aggregate event per
+/// owner instead (a dashboard must not flood owners' logs with thousands
+/// of reads that showed no report).
+pub async fn scan_readable(
     state: &Shared,
     viewer: &Viewer,
     q: &ListQuery,
@@ -501,22 +531,6 @@ pub async fn list_readable(
         if out.len() == limit as usize {
             break;
         }
-    }
-    let events: Vec<_> = out
-        .iter()
-        .filter(|r| viewer.member().is_none_or(|m| m.agency != r.get().agency))
-        .map(|r| {
-            let r = r.get();
-            crate::audit::event(
-                viewer,
-                "read_report",
-                Some(&r.agency),
-                &format!("{}/{}", r.agency, r.report.id),
-            )
-        })
-        .collect();
-    if !events.is_empty() {
-        state.audit.record_all(events)?;
     }
     Ok((out, if exhausted { None } else { before }))
 }

@@ -3,8 +3,10 @@
 //! may read (its own agency's for a contributor) — and, for admins and
 //! analysts, the newest hits and reads on the agency's own data.
 //!
-//! The figures come from `list_readable`, the API's listing, so they count
-//! only readable reports and the reads are audited like any listing.
+//! The figures come from `scan_readable`, the API's listing, so they count
+//! only readable reports; each other agency whose reports went into them
+//! gets one `aggregate_read` event saying how many, rather than one event
+//! per report.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -20,7 +22,7 @@ use super::{report_href, selector_href};
 use crate::Shared;
 use crate::access::Role;
 use crate::api::audit::{AuditEntry, owner_page};
-use crate::api::reports::{ListQuery, list_readable};
+use crate::api::reports::{ListQuery, scan_readable};
 
 /// Most reports the figures are computed over: enough for a month of a
 /// busy agency, few enough for one page load.
@@ -61,8 +63,9 @@ pub async fn page(State(state): State<Shared>, console: Console) -> Result<Marku
         agency: (member.role == Role::Contributor).then(|| member.agency.clone()),
         ..ListQuery::default()
     };
+    let mut owners: BTreeMap<String, u64> = BTreeMap::new();
     for _ in 0..MAX_CALLS {
-        let (reports, next) = list_readable(&state, &viewer, &query)
+        let (reports, next) = scan_readable(&state, &viewer, &query)
             .await
             .map_err(|e| console.fail(e))?;
         for readable in reports.iter().take(SCAN_REPORTS - figures.scanned) {
@@ -83,11 +86,31 @@ pub async fn page(State(state): State<Shared>, console: Console) -> Result<Marku
                 .entry(stored.report.country.clone())
                 .or_default() += 1;
             figures.scanned += 1;
+            if stored.agency != member.agency {
+                *owners.entry(stored.agency.clone()).or_default() += 1;
+            }
         }
         match next {
             Some(before) if figures.scanned < SCAN_REPORTS => query.before = Some(before),
             _ => break,
         }
+    }
+    let events: Vec<_> = owners
+        .iter()
+        .map(|(owner, n)| {
+            crate::audit::event(
+                &viewer,
+                "aggregate_read",
+                Some(owner),
+                &format!("dashboard figures over {n} of its reports"),
+            )
+        })
+        .collect();
+    if !events.is_empty() {
+        state
+            .audit
+            .record_all(events)
+            .map_err(|e| console.fail(e))?;
     }
     let recent = if member.role == Role::Contributor {
         None

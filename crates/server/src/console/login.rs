@@ -39,7 +39,16 @@ pub async fn form(
     headers: axum::http::HeaderMap,
 ) -> Response {
     let next = query.ok().and_then(|q| q.0.next).filter(|n| is_local(n));
-    let signed_in = cookie(&headers, COOKIE).is_some_and(|id| state.sessions.get(&id).is_some());
+    let signed_in = match cookie(&headers, COOKIE) {
+        Some(id) => matches!(
+            state
+                .sessions
+                .live(&id, &state.auth, state.store.as_ref())
+                .await,
+            Ok(Some(_))
+        ),
+        None => false,
+    };
     if signed_in {
         return Redirect::to(next.as_deref().unwrap_or("/")).into_response();
     }
@@ -153,7 +162,8 @@ pub async fn submit(
         token_id = caller.token_id,
         "console login"
     );
-    let (id, _) = state.sessions.open(caller);
+    let digest = state.auth.key().digest(form.token.trim());
+    let (id, _) = state.sessions.open(caller, digest);
     let secure = state.config.secure_cookies;
     let mut response = Redirect::to(next.as_deref().unwrap_or("/")).into_response();
     let cookies = response.headers_mut();

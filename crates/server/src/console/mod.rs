@@ -15,7 +15,7 @@
 mod assets;
 mod audit;
 mod dashboard;
-mod failure;
+pub(crate) mod failure;
 mod layout;
 mod login;
 mod report;

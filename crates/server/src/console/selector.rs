@@ -179,15 +179,18 @@ mod tests {
             config: Config::default(),
             started: Instant::now(),
         });
-        let (id, session) = state.sessions.open(Caller {
-            member: Member {
-                agency: "KH-NCB".into(),
-                user_id: 1,
-                user: "sokha".into(),
-                role: Role::Analyst,
+        let (id, session) = state.sessions.open(
+            Caller {
+                member: Member {
+                    agency: "KH-NCB".into(),
+                    user_id: 1,
+                    user: "sokha".into(),
+                    role: Role::Analyst,
+                },
+                token_id: 1,
             },
-            token_id: 1,
-        });
+            [0; 32],
+        );
         let answer = page(
             State(state.clone()),
             Console { id, session },

@@ -74,10 +74,17 @@ impl FromRequestParts<Shared> for Console {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, Response> {
-        let found = cookie(&parts.headers, COOKIE)
-            .and_then(|id| state.sessions.get(&id).map(|session| (id, session)));
-        let Some((id, session)) = found else {
+        let Some(id) = cookie(&parts.headers, COOKIE) else {
             return Err(to_login(parts));
+        };
+        let session = match state
+            .sessions
+            .live(&id, &state.auth, state.store.as_ref())
+            .await
+        {
+            Ok(Some(session)) => session,
+            Ok(None) => return Err(to_login(parts)),
+            Err(e) => return Err(Failure::new(e.into(), None).into_response()),
         };
         let console = Console { id, session };
         if let Err(e) = state
