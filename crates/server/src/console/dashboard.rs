@@ -1,7 +1,8 @@
-//! `/`: what is coming in — reports per day over the last 30 days, the top
-//! modi operandi and countries, computed over the newest reports the viewer
-//! may read (its own agency's for a contributor) — and, for admins and
-//! analysts, the newest hits and reads on the agency's own data.
+//! `/`: what is coming in — reports per day over the 30 days up to the
+//! newest report, the top modi operandi and countries, computed over the
+//! newest reports the viewer may read (its own agency's for a contributor)
+//! — and, for admins and analysts, the newest hits and reads on the
+//! agency's own data.
 //!
 //! The figures come from `scan_readable`, the API's listing, so they count
 //! only readable reports; each other agency whose reports went into them
@@ -51,13 +52,7 @@ pub async fn page(State(state): State<Shared>, console: Console) -> Result<Marku
     let member = console.member();
     let viewer = console.viewer();
     let today = Utc::now().date_naive();
-    let first_day = today - Duration::days(DAYS - 1);
     let mut figures = Figures::default();
-    for offset in 0..DAYS {
-        figures
-            .per_day
-            .insert(first_day + Duration::days(offset), 0);
-    }
     let mut query = ListQuery {
         limit: Some(PAGE),
         agency: (member.role == Role::Contributor).then(|| member.agency.clone()),
@@ -75,9 +70,7 @@ pub async fn page(State(state): State<Shared>, console: Console) -> Result<Marku
                 .received
                 .unwrap_or(stored.accepted)
                 .date_naive();
-            if let Some(n) = figures.per_day.get_mut(&day) {
-                *n += 1;
-            }
+            *figures.per_day.entry(day).or_default() += 1;
             for tag in &stored.report.mo {
                 *figures.mo.entry(tag.clone()).or_default() += 1;
             }
@@ -95,6 +88,23 @@ pub async fn page(State(state): State<Shared>, console: Console) -> Result<Marku
             _ => break,
         }
     }
+    // The chart ends at the newest report's day, not at today: a desk that
+    // went quiet (or an archive, or the demo's simulated past) still shows
+    // its last month of activity.
+    let last_day = figures
+        .per_day
+        .keys()
+        .next_back()
+        .copied()
+        .unwrap_or(today)
+        .min(today);
+    let first_day = last_day - Duration::days(DAYS - 1);
+    figures.per_day = (0..DAYS)
+        .map(|offset| {
+            let day = first_day + Duration::days(offset);
+            (day, figures.per_day.get(&day).copied().unwrap_or(0))
+        })
+        .collect();
     let events: Vec<_> = owners
         .iter()
         .map(|(owner, n)| {
@@ -136,7 +146,9 @@ pub async fn page(State(state): State<Shared>, console: Console) -> Result<Marku
         }
         div.grid {
             section.card.wide aria-labelledby="per-day-title" {
-                h2 #per-day-title { "Reports per day, last " (DAYS) " days" }
+                h2 #per-day-title {
+                    "Reports per day, the " (DAYS) " days to " (last_day.format("%-d %b %Y"))
+                }
                 (per_day(&figures.per_day))
             }
             section.card aria-labelledby="mo-title" {
