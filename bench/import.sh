@@ -4,6 +4,7 @@
 # every selector, and durable batched writes.
 # Usage: bench/import.sh [small|medium|large]   (default large)
 source "$(dirname "$0")/lib.sh"
+need hyperfine "apt-get install hyperfine"
 scale=${1:-large}
 build_release
 world="$OUT/world-$scale"

@@ -3,9 +3,10 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 OUT=bench/out
 mkdir -p "$OUT"
+# need TOOL HINT: stop with a clear message when a tool is missing.
+need() { command -v "$1" >/dev/null || { echo "bench: needs $1 ($2)" >&2; exit 1; }; }
 PY=${CORDON_PYTHON:-.venv/bin/python}
 [ -x "$PY" ] || { echo "bench: run scripts/test once to create .venv (python peers)" >&2; exit 1; }
-command -v hyperfine >/dev/null || { echo "bench: needs hyperfine (apt-get install hyperfine)" >&2; exit 1; }
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 CORDON="$TARGET_DIR/release/cordon"
 build_release() { cargo build --release -q -p cordon-cli; }

@@ -4,6 +4,7 @@
 # (parse with the line's region, validate, format E.164, write a JSON line).
 # Usage: bench/phone.sh [COUNT]   (default 200000 messy inputs)
 source "$(dirname "$0")/lib.sh"
+need hyperfine "apt-get install hyperfine"
 count=${1:-200000}
 build_release
 "$PY" scripts/oracle_phone.py --seed 11 --count "$count" | cut -f1,2 > "$OUT/phones.tsv"
