@@ -61,9 +61,12 @@ pub(crate) fn prepare(report: &Report, agency: &str) -> Result<ReportRow, StoreE
 
 /// A revision's terms as one space-separated text, which the statements
 /// turn into a `tsvector` with `array_to_tsvector(string_to_array(t, ' '))`
-/// (terms hold no whitespace).
+/// (terms hold no whitespace; repeats are dropped there).
 pub(crate) fn terms_text(agency: &str, report: &Report) -> String {
-    cordon_store::terms::report_terms(agency, report).join(" ")
+    let narrative = report.narrative.as_ref().map_or(0, String::len);
+    let mut text = String::with_capacity(narrative + 512);
+    cordon_store::terms::write_terms(agency, report, &mut text);
+    text
 }
 
 /// The newest revision of an id, stored or written earlier in this batch.

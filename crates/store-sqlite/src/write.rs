@@ -86,10 +86,14 @@ pub(crate) fn prepare(
 
 /// The terms a current revision is indexed under in `report_terms`, as one
 /// space-separated text for the FTS5 `ascii` tokenizer: those of
-/// [`cordon_store::terms::report_terms`] and the month it was received.
+/// [`cordon_store::terms::write_terms`] and the month it was received.
 pub(crate) fn terms_text(agency: &str, report: &Report, received: DateTime<Utc>) -> String {
-    let mut text = terms::report_terms(agency, report).join(" ");
-    text.push(' ');
+    let narrative = report.narrative.as_ref().map_or(0, String::len);
+    let mut text = String::with_capacity(narrative + 512);
+    terms::write_terms(agency, report, &mut text);
+    if !text.is_empty() {
+        text.push(' ');
+    }
     text.push_str(&month_term(received));
     text
 }

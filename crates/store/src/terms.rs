@@ -59,31 +59,99 @@ fn lowercase(word: &str) -> String {
 
 /// A facet term: `field=` and the hex of the value.
 fn facet(field: &str, value: &str) -> String {
-    let mut term = String::with_capacity(field.len() + 1 + 2 * value.len());
-    term.push_str(field);
-    term.push('=');
-    term.push_str(&hex::encode(value));
+    let mut term = String::with_capacity(facet_len(field, value));
+    push_facet(field, value, &mut term);
     term
 }
 
-/// Every term a current revision of `agency` is indexed under, sorted and
-/// without repeats. None is empty or holds whitespace, so the list can
-/// travel as one space-separated string.
+fn facet_len(field: &str, value: &str) -> usize {
+    field.len() + 1 + 2 * value.len()
+}
+
+/// Appends a facet term to `out`.
+fn push_facet(field: &str, value: &str, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push_str(field);
+    out.push('=');
+    for b in value.bytes() {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+}
+
+/// Appends the words of a text to `out`, each after a space when `out` is
+/// not empty; the same words as [`words`], without a string each.
+fn push_words(text: &str, out: &mut String) {
+    let mut push = |run: &str| {
+        if run.len() > MAX_WORD_BYTES {
+            return;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        if run.is_ascii() {
+            out.extend(run.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            out.extend(run.chars().flat_map(char::to_lowercase));
+        }
+    };
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        match (c.is_alphanumeric(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                push(&text[s..i]);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        push(&text[s..]);
+    }
+}
+
+/// Appends every term a current revision of `agency` is indexed under to
+/// `out`, separated by single spaces, repeats included (both indexes keep
+/// a term once per report): the form the writers hand to their index,
+/// built without a string per term. No term is empty or holds whitespace.
+pub fn write_terms(agency: &str, report: &Report, out: &mut String) {
+    if let Some(narrative) = &report.narrative {
+        push_words(narrative, out);
+    }
+    let mut facet = |field: &str, value: &str| {
+        if facet_len(field, value) > MAX_FACET_BYTES {
+            return;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        push_facet(field, value, out);
+    };
+    facet("agency", agency);
+    facet("country", &report.country);
+    facet("kind", report.kind.as_str());
+    facet("tlp", report.marking.tlp.as_str());
+    for tag in &report.mo {
+        facet("mo", tag);
+    }
+    // Selectors are sorted by their text, so those of one prefix are
+    // neighbours: each prefix is written once.
+    let mut last = None;
+    for s in &report.selectors {
+        if last != Some(s.prefix()) {
+            facet("sel", s.prefix());
+            last = Some(s.prefix());
+        }
+    }
+}
+
+/// Every term a current revision of `agency` is indexed under
+/// ([`write_terms`]), sorted and without repeats.
 pub fn report_terms(agency: &str, report: &Report) -> Vec<String> {
-    let mut terms: Vec<String> = report
-        .narrative
-        .as_deref()
-        .map(|n| words(n).collect())
-        .unwrap_or_default();
-    terms.extend([
-        facet("agency", agency),
-        facet("country", &report.country),
-        facet("kind", report.kind.as_str()),
-        facet("tlp", report.marking.tlp.as_str()),
-    ]);
-    terms.extend(report.mo.iter().map(|tag| facet("mo", tag)));
-    terms.extend(report.selectors.iter().map(|s| facet("sel", s.prefix())));
-    terms.retain(|t| t.len() <= MAX_FACET_BYTES);
+    let mut text = String::new();
+    write_terms(agency, report, &mut text);
+    let mut terms: Vec<String> = text.split(' ').map(str::to_owned).collect();
     terms.sort_unstable();
     terms.dedup();
     terms
@@ -108,26 +176,22 @@ pub enum TermQuery {
 /// the same as no text: it is ignored, on both backends alike.
 pub fn filter_terms(filter: &ReportFilter) -> TermQuery {
     let mut terms = Vec::new();
-    if let Some(v) = &filter.agency {
-        terms.push(facet("agency", v));
-    }
-    if let Some(v) = &filter.country {
-        terms.push(facet("country", v));
-    }
-    if let Some(v) = filter.kind {
-        terms.push(facet("kind", v.as_str()));
-    }
-    if let Some(v) = filter.tlp {
-        terms.push(facet("tlp", v.as_str()));
-    }
-    if let Some(v) = &filter.mo {
-        terms.push(facet("mo", v));
-    }
-    if let Some(v) = &filter.selector_kind {
-        terms.push(facet("sel", v));
-    }
-    if terms.iter().any(|t| t.len() > MAX_FACET_BYTES) {
-        return TermQuery::Nothing;
+    let facets = [
+        ("agency", filter.agency.as_deref()),
+        ("country", filter.country.as_deref()),
+        ("kind", filter.kind.map(|k| k.as_str())),
+        ("tlp", filter.tlp.map(|t| t.as_str())),
+        ("mo", filter.mo.as_deref()),
+        ("sel", filter.selector_kind.as_deref()),
+    ];
+    for (field, value) in facets {
+        if let Some(value) = value {
+            let term = facet(field, value);
+            if term.len() > MAX_FACET_BYTES {
+                return TermQuery::Nothing;
+            }
+            terms.push(term);
+        }
     }
     if let Some(text) = &filter.text {
         for run in runs(text) {
@@ -193,6 +257,32 @@ mod tests {
             ["x", "y"],
             "blobs are not words"
         );
+    }
+
+    #[test]
+    fn written_terms_are_the_words_and_facets_with_repeats() {
+        let mut r = report("Pay, pay ÉLODIE!");
+        r.mo.push("x".repeat(MAX_FACET_BYTES));
+        r.selectors
+            .push(Selector::parse_canonical("phone:+85512345679").unwrap());
+        r.selectors.sort();
+        let mut text = String::new();
+        write_terms("KH", &r, &mut text);
+        let terms: Vec<&str> = text.split(' ').collect();
+        assert_eq!(&terms[..3], ["pay", "pay", "élodie"]);
+        assert_eq!(terms[3], format!("agency={}", hex::encode("KH")));
+        assert!(terms.iter().all(|t| !t.is_empty()), "{text:?}");
+        assert_eq!(
+            terms.len(),
+            3 + 4 + 1 + 2,
+            "a facet too long is left out, a selector prefix written once"
+        );
+
+        let mut text = String::new();
+        let mut bare = report("");
+        bare.narrative = Some("--".into());
+        write_terms("KH", &bare, &mut text);
+        assert!(text.starts_with("agency="), "no leading space: {text:?}");
     }
 
     #[test]
