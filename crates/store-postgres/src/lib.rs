@@ -19,6 +19,10 @@
 //!   travel as bound arrays expanded by `UNNEST` (see `submit`).
 //! - **Append-only:** a correction is a new revision row; triggers refuse
 //!   deletes and rewrites of reports and audit records.
+//! - **Listing:** `list_reports` finds current revisions by their terms
+//!   (`cordon_store::terms`) in a `tsvector` column with a GIN index, and by
+//!   received time through a B-tree (migration 0002); reports stored before
+//!   the terms existed get theirs when the store connects.
 //!
 //! Tables live in the first schema of the connection's `search_path`, so
 //! tests isolate themselves in a schema each (`options=-csearch_path=…`).

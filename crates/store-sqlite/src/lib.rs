@@ -23,8 +23,14 @@
 //!   migration); selector ids are cached in a bounded two-generation map;
 //!   16 KiB pages and a 256 MiB WAL (see [`SqliteOptions`]). The
 //!   `import_world` example measures the store's part of a real import.
+//! - **Listing:** `list_reports` finds current revisions through one FTS5
+//!   index of their terms (narrative words and filter values, see
+//!   `cordon_store::terms` and migration 0002), newest first; the writer
+//!   adds a revision's terms in the transaction that stores it and deletes
+//!   those of the revision it supersedes.
 //! - **Migrations:** the numbered files of `migrations/`, applied at open
-//!   and recorded in `schema_version`.
+//!   and recorded in `schema_version`, with a Rust step where SQL cannot do
+//!   the work (indexing the terms of reports stored before them).
 //!
 //! Times are kept to the microsecond, as PostgreSQL keeps them.
 

@@ -586,6 +586,18 @@ mod tests {
         conn.execute("DELETE FROM report_terms WHERE rowid = 2", [])
             .unwrap();
         assert_eq!(find("\"fee\"", i64::MAX), [4, 1]);
+
+        // A document added and deleted in one transaction (a revision
+        // superseded by a later job of the same group) is gone too.
+        conn.execute_batch(
+            "BEGIN;
+             INSERT INTO report_terms (rowid, terms) VALUES (5, 'fee month=202603');
+             INSERT INTO report_terms (rowid, terms) VALUES (6, 'fee month=202603');
+             DELETE FROM report_terms WHERE rowid = 5;
+             COMMIT;",
+        )
+        .unwrap();
+        assert_eq!(find("\"fee\"", i64::MAX), [6, 4, 1]);
         let steps = plan(
             &conn,
             "SELECT term FROM report_terms_vocab WHERE term >= :low AND term <= :high",

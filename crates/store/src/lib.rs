@@ -1,8 +1,9 @@
 //! Cordon's storage contract.
 //!
 //! One [`Store`] trait for every backend (SQLite embedded, PostgreSQL
-//! scale-out), the records it keeps, the audit hash chain, and — behind the
-//! `contract` feature — the contract test suite that every backend runs.
+//! scale-out), the records it keeps, the audit hash chain, the terms that
+//! `list_reports` matches ([`terms`]), and — behind the `contract` feature —
+//! the contract test suite that every backend runs.
 //!
 //! Architecture invariants: reports are append-only (a correction is a new
 //! revision); a write returns only after it is durable; a rejected batch
