@@ -147,12 +147,12 @@ def table(path):
         "Redis SISMEMBER, pipelined -P 16 (reference)",
         f"{f('redis16_rps'):,.0f} req/s, p50 {r['redis16_p50_ms']} ms, p99 {r['redis16_p99_ms']} ms",
         "peer", f"Cordon/Redis = {f('hits_ok_rps') / f('redis16_rps'):.3f}"))
-    ok = f("batch_median_ms") <= 50 and f("batch_p95_ms") <= 50
+    med, p95 = f("batch_median_ms") <= 50, f("batch_p95_ms") <= 50
     rows.append((
         f"batch of {r['batch_size']} selectors, POST, {r['batch_requests']} requests",
         f"median {f('batch_median_ms'):.1f} ms, p95 {f('batch_p95_ms'):.1f} ms"
         f" ({f('batch_hit_share') * 100:.1f} % hits, {f('batch_answer_bytes') / 2**20:.1f} MiB answers)",
-        "≤ 50 ms", verdict(ok)))
+        "≤ 50 ms", verdict(med and p95) if med == p95 else f"median {verdict(med)}, p95 {verdict(p95)}"))
     ok = f("submit_ok_rps") >= 5000
     rows.append((
         f"report submissions, one per POST, durable, {r['connections']} connections, {r['seconds']} s",
@@ -166,7 +166,8 @@ def table(path):
         f"hit index heap, {sel:,.0f} selectors, {post:,.0f} postings",
         f"{heap / 2**20:,.0f} MiB: {per:.1f} B per selector, everything included"
         + (f" ({over:.1f} B per posting above 100 B a selector)" if per > 100 else ""),
-        "≤ 100 B per selector + postings", verdict(per <= 100)))
+        "≤ 100 B per selector + postings",
+        "met" if per <= 100 else "over 100 B with postings counted in; see the split"))
     rows.append((
         "server RSS: port first answering / index ready / after the runs",
         f"{f('rss_start_kib') / 1024:,.0f} / {f('rss_ready_kib') / 1024:,.0f} / {f('rss_end_kib') / 1024:,.0f} MiB"
