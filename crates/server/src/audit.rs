@@ -22,6 +22,12 @@ use crate::error::ApiError;
 const QUEUE: usize = 200_000;
 /// Most events appended in one store call.
 const BATCH: usize = 5_000;
+/// How long the writer lets events gather after the first of a batch.
+/// Every append is a durable transaction (an fsync); under a stream of hit
+/// queries, appending whatever is queued at each moment made a commit per
+/// few events and cost a quarter of the server's CPU. Reads do not wait for
+/// the append, so gathering for a few milliseconds costs them nothing.
+const GATHER: Duration = Duration::from_millis(20);
 
 #[derive(Debug, Clone)]
 pub struct AuditSink {
@@ -81,6 +87,16 @@ pub fn event(viewer: &Viewer, action: &str, owner: Option<&str>, subject: &str) 
 async fn write_loop(store: Arc<dyn Store>, mut rx: mpsc::Receiver<AuditEvent>) {
     let mut batch = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut batch, BATCH).await > 0 {
+        if batch.len() < BATCH {
+            let deadline = tokio::time::Instant::now() + GATHER;
+            while batch.len() < BATCH {
+                let room = BATCH - batch.len();
+                match tokio::time::timeout_at(deadline, rx.recv_many(&mut batch, room)).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+        }
         let mut backoff = Duration::from_millis(50);
         loop {
             match store.append_audit(&batch).await {

@@ -228,8 +228,16 @@ fn check_json(body: &[u8], now: DateTime<Utc>) -> ApiResult<Checked> {
 /// that lists every bad one.
 fn accept_checked(checked: Checked, max: usize) -> ApiResult<Vec<(u64, Report)>> {
     if !checked.errors.is_empty() {
-        let total = checked.errors.len() + checked.reports.len();
-        return Err(invalid_reports(&checked.errors, total));
+        let bad = checked
+            .errors
+            .iter()
+            .map(|e| e.line)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        return Err(invalid_reports(
+            &checked.errors,
+            bad + checked.reports.len(),
+        ));
     }
     if checked.reports.is_empty() {
         return Err(ApiError::new(
@@ -257,13 +265,18 @@ fn accept_checked(checked: Checked, max: usize) -> ApiResult<Vec<(u64, Report)>>
 }
 
 /// The error that lists every bad report of a submission.
+/// `total` counts the good reports too; a report may have several errors.
 fn invalid_reports(errors: &[LineError], total: usize) -> ApiError {
     let first = &errors[0];
+    let bad = errors
+        .iter()
+        .map(|e| e.line)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     let mut error = ApiError::new(
         ErrorCode::InvalidReport,
         format!(
-            "{} of {total} reports are invalid and nothing was stored; first: {}",
-            errors.len(),
+            "{bad} of {total} reports are invalid and nothing was stored; first: {}",
             first.message
         ),
     )
