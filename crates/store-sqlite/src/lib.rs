@@ -5,6 +5,8 @@
 //!   ├─ writer thread ── owns the only write connection; group-commits queued
 //!   │                   writes, one SAVEPOINT per caller when several share
 //!   │                   a commit (see `writer`); checkpoints when idle
+//!   ├─ checkpoint thread  copies the WAL into the file beside the writer
+//!   │                   (see `checkpoint`)
 //!   └─ reader pool ──── read-only connections used on tokio's blocking pool
 //! ```
 //!
@@ -21,7 +23,8 @@
 //!   inserted sorted; selectors are indexed by a short key of their hash
 //!   rather than their text, and links by selector only (see the
 //!   migration); selector ids are cached in a bounded two-generation map;
-//!   16 KiB pages and a 256 MiB WAL (see [`SqliteOptions`]). The
+//!   4 KiB pages (for the live path's small commits) and a 256 MiB WAL
+//!   (see [`SqliteOptions`]). The
 //!   `import_world` example measures the store's part of a real import.
 //! - **Listing:** `list_reports` finds current revisions through one FTS5
 //!   index of their terms (narrative words and filter values, see
@@ -35,6 +38,7 @@
 //! Times are kept to the microsecond, as PostgreSQL keeps them.
 
 use cordon_store::check;
+mod checkpoint;
 mod codec;
 mod migrate;
 mod read;
@@ -91,8 +95,13 @@ pub struct SqliteOptions {
     /// whole page. Measured on the 1,000,000-report import in batches of
     /// 5,000 (checkpoints every 256 MiB): 4 KiB pages 26.3 s of store time
     /// and 9.8 GiB written, 8 KiB 25.1 s and 11.5 GiB, 16 KiB 22.8 s and
-    /// 13.2 GiB, 64 KiB 21.1 s and 16.1 GiB. 16 KiB takes most of the gain
-    /// for a third more writing; a point read then reads 16 KiB.
+    /// 13.2 GiB, 64 KiB 21.1 s and 16.1 GiB. But the exchange's live work
+    /// is small commits (a group of at most a few dozen submissions), where
+    /// each random index insert rewrites a whole page into the WAL: one
+    /// report per request over 64 connections on the large world measured
+    /// 4,543–5,032 req/s with 16 KiB pages and 6,904–7,113 req/s with 4 KiB
+    /// (docs/BENCHMARKS.md), the whole import 21,450 reports/s against
+    /// about 24,000. 4 KiB (SQLite's own default) serves the live path.
     pub page_size: u32,
     /// WAL size, in MiB, beyond which a commit copies the WAL back into the
     /// database file (a passive checkpoint), so that the next can write
@@ -116,7 +125,7 @@ impl Default for SqliteOptions {
             readers: 4,
             selector_cache: 100_000,
             writer_cache_kib: 64 * 1024,
-            page_size: 16 * 1024,
+            page_size: 4 * 1024,
             checkpoint_mib: 256,
         }
     }
@@ -136,6 +145,7 @@ struct Inner {
     writer: Option<WriterHandle>,
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     readers: Arc<Readers>,
+    checkpointer: Mutex<Option<checkpoint::Checkpointer>>,
 }
 
 impl Drop for Inner {
@@ -144,6 +154,9 @@ impl Drop for Inner {
         // is closed (and its WAL checkpointed) when the store is gone, so it
         // can be reopened at once. The readers go first: SQLite checkpoints
         // and removes the WAL only when the last connection closes.
+        if let Ok(mut c) = self.checkpointer.lock() {
+            c.take();
+        }
         self.readers.close();
         self.writer.take();
         if let Some(thread) = self.writer_thread.lock().ok().and_then(|mut t| t.take())
@@ -266,6 +279,12 @@ impl SqliteStore {
         let (writer, thread) = writer::spawn(conn, options.selector_cache).map_err(|e| {
             StoreError::Backend(format!("cannot start the sqlite writer thread: {e}"))
         })?;
+        // A quarter of the writer's threshold: the background checkpoints
+        // keep the WAL mostly copied before the writer's own one fires.
+        let slice = (u64::from(options.checkpoint_mib.max(1)) << 20) / 4;
+        let checkpointer = checkpoint::Checkpointer::spawn(&path, slice).map_err(|e| {
+            StoreError::Backend(format!("cannot start the sqlite checkpoint thread: {e}"))
+        })?;
         tracing::info!(path = %path.display(), "opened sqlite store");
         Ok(SqliteStore {
             inner: Arc::new(Inner {
@@ -273,6 +292,7 @@ impl SqliteStore {
                 writer: Some(writer),
                 writer_thread: Mutex::new(Some(thread)),
                 readers,
+                checkpointer: Mutex::new(Some(checkpointer)),
             }),
         })
     }
@@ -560,11 +580,11 @@ mod tests {
             .unwrap();
         assert_eq!(fk, 1);
         let page: i64 = w.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
-        assert_eq!(page, 16384, "a new file takes the configured page size");
+        assert_eq!(page, 4096, "a new file takes the configured page size");
         let pages: i64 = w
             .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(pages, 256 * 1024 * 1024 / 16384);
+        assert_eq!(pages, 256 * 1024 * 1024 / 4096);
     }
 
     #[test]
@@ -651,6 +671,56 @@ mod tests {
             .await
             .unwrap();
         store
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_wal_is_copied_into_the_file_beside_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        // The writer's own checkpoint fires at 8 MiB; the background one
+        // at every 2 MiB of WAL.
+        let options = SqliteOptions {
+            checkpoint_mib: 8,
+            ..SqliteOptions::default()
+        };
+        let store = SqliteStore::open_with(path.to_str().unwrap(), options).unwrap();
+        store
+            .create_agency(&NewAgency {
+                code: "KH-NCB".into(),
+                name: "n".into(),
+                country: "KH".into(),
+                kind: "police".into(),
+                contact: "c".into(),
+            })
+            .await
+            .unwrap();
+        let file_size = || std::fs::metadata(&path).unwrap().len();
+        let wal = PathBuf::from(format!("{}-wal", path.display()));
+        let before = file_size();
+        // Small commits, as the live path makes them, one after another so
+        // that the writer is never idle (it checkpoints after a second of
+        // rest) and the WAL stays below the writer's own threshold: only the
+        // background thread can copy pages into the file, which then grows.
+        let mut i = 0;
+        while file_size() <= before {
+            let batch: Vec<Report> = (0..20)
+                .map(|j| {
+                    let n = i * 20 + j;
+                    report(&format!("r{n}"), &[&format!("phone:+85512{n:06}")])
+                })
+                .collect();
+            store.submit("KH-NCB", &batch, Utc::now()).await.unwrap();
+            let wal_size = std::fs::metadata(&wal).map_or(0, |m| m.len());
+            assert!(
+                wal_size < 6 << 20,
+                "the wal reached {wal_size} bytes without a background checkpoint"
+            );
+            i += 1;
+            assert!(
+                i < 20_000,
+                "no background checkpoint copied the wal into the file"
+            );
+        }
     }
 
     #[tokio::test]
