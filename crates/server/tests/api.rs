@@ -38,6 +38,7 @@ on_both_backends!(
     recipients_must_name_members_and_their_users,
     metrics_need_loopback_or_the_metrics_token,
     a_revoked_token_ends_its_console_sessions,
+    a_batch_hit_query_is_one_audit_record_per_owner,
 );
 
 const REPORTS: &str = "/api/v1/reports";
@@ -1765,4 +1766,54 @@ async fn metrics_need_loopback_or_the_metrics_token(backend: Backend) {
         .send(world.http.get(world.url("/metrics")).bearer_auth("nope"))
         .await;
     assert_eq!(wrong.status, 403);
+}
+
+async fn a_batch_hit_query_is_one_audit_record_per_owner(backend: Backend) {
+    let Some(world) = World::start(backend, test_config()).await else {
+        return;
+    };
+    world
+        .submit(
+            &a_analyst(),
+            &json!([
+                {"id": "b1", "kind": "tip", "country": "GB", "marking": {"tlp": "AMBER"},
+                 "selectors": ["+855 12 000 001"]},
+                {"id": "b2", "kind": "tip", "country": "GB", "marking": {"tlp": "GREEN"},
+                 "selectors": ["batch@example.com"]},
+            ]),
+        )
+        .await;
+    let answer = world
+        .post_json(
+            Some(&r_analyst()),
+            "/api/v1/hits",
+            &json!({"selectors": ["+85512000001", "batch@example.com", "nobody@example.com"]}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(answer["hits"], 2);
+    // The owner sees one record naming both of its selectors; the selector
+    // that touched no one is recorded without an owner.
+    let owner = who(A, "admin");
+    let records = eventually(Duration::from_secs(10), "the batch record", &mut || async {
+        let records: Vec<Value> = audit_records(&world, &owner)
+            .await
+            .into_iter()
+            .filter(|r| r["actor"] == R && r["action"] == "hit_query")
+            .collect();
+        (!records.is_empty()).then_some(records)
+    })
+    .await;
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(
+        records[0]["subject"],
+        "phone:+85512000001 email:batch@example.com"
+    );
+    let all = world.store.audit_after(0, 1000).await.unwrap();
+    let unowned: Vec<_> = all
+        .iter()
+        .filter(|r| r.event.actor == R && r.event.owner.is_none())
+        .collect();
+    assert_eq!(unowned.len(), 1);
+    assert_eq!(unowned[0].event.subject, "email:nobody@example.com");
 }

@@ -27,7 +27,9 @@ pub struct AuditEvent {
     /// The agency whose data was touched, if any; owners read the log by it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
-    /// What was touched: a report id or a canonical selector.
+    /// What was touched: a report id, a canonical selector, or the
+    /// space-separated selectors of one batch hit query that touched this
+    /// owner.
     pub subject: String,
 }
 

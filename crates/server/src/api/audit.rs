@@ -30,7 +30,9 @@ pub struct AuditEntry {
     pub actor: String,
     /// `read_report`, `hit_query` …
     pub action: String,
-    /// The report (`AGENCY/id`) or canonical selector touched.
+    /// The report (`AGENCY/id`) or canonical selector touched; for a batch
+    /// hit query, every selector of the batch that touched your data,
+    /// space-separated.
     pub subject: String,
     /// The record's hash in the chain.
     pub hash: String,
