@@ -6,8 +6,8 @@ use anyhow::Context;
 use chrono::Utc;
 use cordon_core::agency::check_user_name;
 use cordon_server::TokenKey;
-use cordon_server::auth::new_token;
-use cordon_store::{NewToken, NewUser, ROLES, Store};
+use cordon_server::auth::issue_token;
+use cordon_store::{NewUser, ROLES, Store};
 
 #[derive(Debug, clap::Args)]
 pub struct UserArgs {
@@ -152,14 +152,5 @@ pub async fn create_token(
         .user(agency, user)
         .await?
         .with_context(|| format!("no user '{user}' in {agency}; add one with `cordon user add`"))?;
-    let token = new_token();
-    store
-        .create_token(&NewToken {
-            user_id: found.id,
-            digest: key.digest(&token).to_vec(),
-            label: label.to_owned(),
-            created: Utc::now(),
-        })
-        .await?;
-    Ok(token)
+    Ok(issue_token(store, key, found.id, label).await?)
 }

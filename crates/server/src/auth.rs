@@ -136,6 +136,26 @@ pub fn new_token() -> String {
     format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
+/// Issues a new token for a user: stores its keyed digest and returns the
+/// secret, which is never stored and must be shown to the user once.
+pub async fn issue_token(
+    store: &dyn Store,
+    key: &TokenKey,
+    user_id: i64,
+    label: &str,
+) -> Result<String, StoreError> {
+    let token = new_token();
+    store
+        .create_token(&cordon_store::NewToken {
+            user_id,
+            digest: key.digest(&token).to_vec(),
+            label: label.to_owned(),
+            created: chrono::Utc::now(),
+        })
+        .await?;
+    Ok(token)
+}
+
 /// A fresh random identifier for sessions and CSRF tokens.
 pub fn random_id() -> String {
     let mut bytes = [0u8; 32];

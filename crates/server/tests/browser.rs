@@ -16,7 +16,7 @@ use chrono::Utc;
 use cordon_core::ReportSubmission;
 use cordon_core::selector::{Hint, normalize_one};
 use cordon_server::{Config, TokenKey};
-use cordon_store::{NewAgency, NewToken, NewUser, Store};
+use cordon_store::{NewAgency, NewUser, Store};
 use cordon_store_sqlite::SqliteStore;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -99,17 +99,9 @@ async fn add_token(store: &dyn Store, key: &TokenKey, agency: &str, user: &str) 
         })
         .await
         .expect("create user");
-    let token = cordon_server::auth::new_token();
-    store
-        .create_token(&NewToken {
-            user_id: created.id,
-            digest: key.digest(&token).to_vec(),
-            label: "browser test".into(),
-            created: Utc::now(),
-        })
+    cordon_server::auth::issue_token(store, key, created.id, "browser test")
         .await
-        .expect("create token");
-    token
+        .expect("create token")
 }
 
 fn report(json: serde_json::Value) -> cordon_core::Report {

@@ -11,7 +11,7 @@ use chrono::Utc;
 use cordon_core::selector::{Hint, normalize_one};
 use cordon_core::{Report, ReportSubmission};
 use cordon_server::{Config, Running, TokenKey};
-use cordon_store::{NewAgency, NewToken, NewUser, Store};
+use cordon_store::{NewAgency, NewUser, Store};
 use cordon_store_sqlite::SqliteStore;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
@@ -189,17 +189,9 @@ async fn add_token(
         })
         .await
         .expect("create user");
-    let token = cordon_server::auth::new_token();
-    store
-        .create_token(&NewToken {
-            user_id: created.id,
-            digest: key.digest(&token).to_vec(),
-            label: "console test".into(),
-            created: Utc::now(),
-        })
+    cordon_server::auth::issue_token(store, key, created.id, "console test")
         .await
-        .expect("create token");
-    token
+        .expect("create token")
 }
 
 fn report(json: &str) -> Report {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use cordon_core::ReportSubmission;
 use cordon_server::{Config, TokenKey};
-use cordon_store::{NewAgency, NewToken, NewUser, Store};
+use cordon_store::{NewAgency, NewUser, Store};
 
 /// The schemathesis command of the test virtualenv.
 fn schemathesis() -> Option<PathBuf> {
@@ -58,14 +58,7 @@ async fn seeded_store(dir: &std::path::Path) -> (Arc<dyn Store>, TokenKey, Vec<(
             })
             .await
             .unwrap();
-        let token = cordon_server::auth::new_token();
-        store
-            .create_token(&NewToken {
-                user_id: user.id,
-                digest: key.digest(&token).to_vec(),
-                label: "schemathesis".into(),
-                created: Utc::now(),
-            })
+        let token = cordon_server::auth::issue_token(store.as_ref(), &key, user.id, "schemathesis")
             .await
             .unwrap();
         tokens.push((role.to_owned(), token));

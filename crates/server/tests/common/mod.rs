@@ -16,9 +16,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use chrono::Utc;
 use cordon_server::{Config, Running, TokenKey};
-use cordon_store::{NewAgency, NewToken, NewUser, Store};
+use cordon_store::{NewAgency, NewUser, Store};
 use cordon_store_postgres::{PgConnectOptions, PostgresStore};
 use cordon_store_sqlite::SqliteStore;
 use serde_json::Value;
@@ -253,17 +252,9 @@ pub async fn add_user_with_token(
         })
         .await
         .expect("create user");
-    let token = cordon_server::auth::new_token();
-    store
-        .create_token(&NewToken {
-            user_id: created.id,
-            digest: key.digest(&token).to_vec(),
-            label: "test".into(),
-            created: Utc::now(),
-        })
+    cordon_server::auth::issue_token(store, key, created.id, "test")
         .await
-        .expect("create token");
-    token
+        .expect("create token")
 }
 
 pub fn test_key() -> TokenKey {
