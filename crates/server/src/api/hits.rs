@@ -54,7 +54,7 @@ pub async fn one(
         .map_err(not_ready)?;
     state
         .audit
-        .record_all(hit_events(&api.viewer, selector.as_str(), &touched))?;
+        .record_all(hit_events(&api.viewer, [(selector.as_str(), &touched[..])]))?;
     Ok(Json(hits))
 }
 
@@ -161,42 +161,25 @@ pub async fn batch(
     .await
     .map_err(ApiError::internal)?
     .map_err(not_ready)?;
-    // One audit record per owner touched, naming every selector of the
-    // batch that touched it (and one for the selectors that touched no
-    // one): the same accountability as a record per selector, at a few
-    // dozen appends per batch instead of 10,000.
-    let mut by_owner: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    let mut untouched: Vec<String> = Vec::new();
     let mut results = Vec::new();
-    let mut hits = 0;
+    let mut touched = Vec::new();
     for part in parts {
-        for (item, touched) in part {
-            if let Some(selector) = &item.selector {
-                if touched.is_empty() {
-                    untouched.push(selector.clone());
-                }
-                for owner in touched {
-                    by_owner.entry(owner).or_default().push(selector.clone());
-                }
-                hits += u64::from(!item.readable.is_empty() || !item.held_elsewhere.is_empty());
-            }
+        for (item, owners) in part {
             results.push(item);
+            touched.push(owners);
         }
     }
-    let mut events: Vec<AuditEvent> = by_owner
-        .into_iter()
-        .map(|(owner, selectors)| {
-            crate::audit::event(&api.viewer, "hit_query", Some(&owner), &selectors.join(" "))
-        })
-        .collect();
-    if !untouched.is_empty() {
-        events.push(crate::audit::event(
-            &api.viewer,
-            "hit_query",
-            None,
-            &untouched.join(" "),
-        ));
-    }
+    let hits = results
+        .iter()
+        .filter(|i| !i.readable.is_empty() || !i.held_elsewhere.is_empty())
+        .count() as u64;
+    let events = hit_events(
+        &api.viewer,
+        results
+            .iter()
+            .zip(&touched)
+            .filter_map(|(item, owners)| Some((item.selector.as_deref()?, &owners[..]))),
+    );
     state.audit.record_all(events)?;
     Ok(Json(BatchAnswer { results, hits }))
 }
@@ -245,16 +228,39 @@ fn answer_chunk(
     Ok(out)
 }
 
-/// One audit event per owner whose data the query touched, or one without
-/// owner when it touched none: every hit query is accountable.
-pub(crate) fn hit_events(viewer: &Viewer, selector: &str, touched: &[String]) -> Vec<AuditEvent> {
-    if touched.is_empty() {
-        return vec![crate::audit::event(viewer, "hit_query", None, selector)];
+/// The audit records of a hit query, single or batch: one per owner whose
+/// data it touched, naming every selector that touched it (space-separated),
+/// and one without owner for the selectors that touched no one. Every hit
+/// query is accountable, at a few dozen appends for a batch of 10,000.
+pub(crate) fn hit_events<'a>(
+    viewer: &Viewer,
+    answers: impl IntoIterator<Item = (&'a str, &'a [String])>,
+) -> Vec<AuditEvent> {
+    let mut by_owner: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    let mut untouched = Vec::new();
+    for (selector, touched) in answers {
+        if touched.is_empty() {
+            untouched.push(selector);
+        }
+        for owner in touched {
+            by_owner.entry(owner).or_default().push(selector);
+        }
     }
-    touched
-        .iter()
-        .map(|owner| crate::audit::event(viewer, "hit_query", Some(owner), selector))
-        .collect()
+    let mut events: Vec<AuditEvent> = by_owner
+        .into_iter()
+        .map(|(owner, selectors)| {
+            crate::audit::event(viewer, "hit_query", Some(owner), &selectors.join(" "))
+        })
+        .collect();
+    if !untouched.is_empty() {
+        events.push(crate::audit::event(
+            viewer,
+            "hit_query",
+            None,
+            &untouched.join(" "),
+        ));
+    }
+    events
 }
 
 pub fn parse_region(region: Option<&str>) -> ApiResult<Option<Region>> {

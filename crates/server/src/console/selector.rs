@@ -46,7 +46,7 @@ pub async fn page(
         .map_err(|_| console.fail(ApiError::unavailable(NOT_READY)))?;
     state
         .audit
-        .record_all(hit_events(&viewer, selector.as_str(), &touched))
+        .record_all(hit_events(&viewer, [(selector.as_str(), &touched[..])]))
         .map_err(|e| console.fail(e))?;
 
     let kind = kind_label(selector.kind());
