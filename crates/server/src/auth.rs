@@ -330,13 +330,6 @@ impl Sessions {
     pub fn close(&self, id: &str) {
         self.by_id.write().remove(id);
     }
-
-    /// Closes every session of a token (after it is revoked).
-    pub fn close_token(&self, token_id: i64) {
-        self.by_id
-            .write()
-            .retain(|_, s| s.caller.token_id != token_id);
-    }
 }
 
 /// Compares two secrets in constant time.
@@ -395,7 +388,7 @@ mod tests {
         };
         let (id, s) = sessions.open(caller.clone(), [0; 32]);
         assert_eq!(sessions.get(&id).unwrap().csrf, s.csrf);
-        sessions.close_token(9);
+        sessions.close(&id);
         assert!(sessions.get(&id).is_none());
         let (id, _) = sessions.open(caller, [0; 32]);
         sessions.close(&id);

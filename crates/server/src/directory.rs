@@ -35,10 +35,4 @@ impl Directory {
     pub fn get(&self, code: &str) -> Option<Agency> {
         self.agencies.read().get(code).cloned()
     }
-
-    pub fn all(&self) -> Vec<Agency> {
-        let mut all: Vec<Agency> = self.agencies.read().values().cloned().collect();
-        all.sort_by(|a, b| a.code.cmp(&b.code));
-        all
-    }
 }
