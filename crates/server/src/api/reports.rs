@@ -195,6 +195,19 @@ pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
 
 /// One JSON object or an array of them, each validated; line = position.
 fn check_json(body: &[u8], now: DateTime<Utc>) -> ApiResult<Checked> {
+    // The common case, one well-formed report, is read straight into its
+    // type; anything else goes through a JSON value for per-item errors.
+    if let Ok(submission) = serde_json::from_slice::<ReportSubmission>(body) {
+        let mut checked = Checked {
+            lines: 1,
+            ..Checked::default()
+        };
+        match ingest::check_submission(1, &submission, now) {
+            Ok(r) => checked.reports.push(r),
+            Err(e) => checked.errors.push(e),
+        }
+        return Ok(checked);
+    }
     let value: serde_json::Value = json_body(body)?;
     let items = match value {
         serde_json::Value::Array(items) => items,
