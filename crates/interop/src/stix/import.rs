@@ -1,0 +1,660 @@
+//! STIX 2.1 bundles from any tool → Cordon reports plus objects kept
+//! verbatim.
+//!
+//! - A `report` becomes a Cordon report. One that Cordon wrote (it carries
+//!   the Cordon extension) comes back exactly as it was; one of another
+//!   tool becomes a `tip` whose selectors are the observables it references,
+//!   directly, through `observed-data` and `grouping`, or in an
+//!   `indicator`'s pattern.
+//! - An `indicator` or `observed-data` that no report or grouping in the
+//!   bundle references becomes a report of its own, when it names at least
+//!   one observable Cordon can read.
+//! - Every object of another tool is also kept verbatim, whatever Cordon
+//!   made of it, and exported unchanged. Only Cordon's own objects (rebuilt
+//!   from their reports) and the standard TLP marking-definitions (which
+//!   Cordon writes itself) are not kept.
+//!
+//! Markings: an object's own TLP marking (TLP 2.0, TLP 1.0 or a TLP
+//! definition in the bundle) decides who may read it; an object without
+//! one takes the strictest marking of the objects that reference it, and
+//! failing that the import's default, so an observable listed by a RED
+//! report is never readable by more people than the report.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::DateTime;
+use cordon_core::report::{Location, SelectorInput};
+use cordon_core::{Hint, Marking, ReportSubmission, Tlp};
+use serde::Deserialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use super::extension::{self, EXTENSION, ReportFields};
+use super::{is_identifier, pattern, sco, tlp, type_of};
+
+/// What an import assumes where a bundle is silent.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// The country of a report from another tool: the importing agency's.
+    pub country: String,
+    /// The marking of an object that has none and is referenced by nothing
+    /// that has one.
+    pub marking: Marking,
+}
+
+/// A report found in a bundle, not yet validated.
+#[derive(Debug, Clone)]
+pub struct ImportedReport {
+    /// Index of the object it came from in the bundle's `objects`.
+    pub index: usize,
+    /// Line of the bundle text where that object starts.
+    pub line: usize,
+    pub submission: ReportSubmission,
+}
+
+/// An object of another tool, to keep verbatim.
+#[derive(Debug, Clone)]
+pub struct Kept {
+    pub index: usize,
+    pub line: usize,
+    pub id: String,
+    /// `modified`, else `created`, else "" for unversioned objects.
+    pub version: String,
+    pub spec_version: String,
+    pub marking: Marking,
+    /// The object's text exactly as it was in the bundle.
+    pub json: String,
+}
+
+/// What a bundle holds for Cordon.
+#[derive(Debug, Clone, Default)]
+pub struct Imported {
+    pub bundle_id: String,
+    /// How many objects the bundle held.
+    pub objects: usize,
+    pub reports: Vec<ImportedReport>,
+    pub kept: Vec<Kept>,
+    /// Objects Cordon wrote, rebuilt from their reports instead of kept.
+    pub rebuilt: usize,
+    /// Observables no selector could be made of (kept verbatim all the
+    /// same), such as a CIDR range or a malformed phone number.
+    pub unusable_observables: usize,
+}
+
+/// Why a bundle cannot be imported: the object, line and field at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {field}: {message}")]
+pub struct ImportError {
+    pub line: usize,
+    pub field: String,
+    pub message: String,
+}
+
+impl ImportError {
+    fn new(line: usize, field: impl Into<String>, message: impl Into<String>) -> Self {
+        ImportError {
+            line,
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RawBundle<'a> {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    id: Option<String>,
+    spec_version: Option<String>,
+    #[serde(borrow)]
+    objects: Option<Vec<&'a RawValue>>,
+}
+
+/// One object of the bundle, parsed.
+struct Object<'a> {
+    line: usize,
+    raw: &'a str,
+    value: Value,
+    id: String,
+    kind: String,
+}
+
+/// Reads a STIX 2.1 bundle. Nothing is partial: the first problem is
+/// returned with its line and field, and then nothing should be stored.
+pub fn import_bundle(text: &str, options: &ImportOptions) -> Result<Imported, ImportError> {
+    let bundle: RawBundle<'_> = serde_json::from_str(text)
+        .map_err(|e| ImportError::new(e.line(), "bundle", format!("not a JSON object: {e}")))?;
+    if bundle.kind.as_deref() != Some("bundle") {
+        return Err(ImportError::new(
+            1,
+            "type",
+            "a STIX bundle has \"type\": \"bundle\"",
+        ));
+    }
+    if let Some(v) = bundle.spec_version.as_deref() {
+        return Err(ImportError::new(
+            1,
+            "spec_version",
+            format!(
+                "this is a STIX {v} bundle; only STIX 2.1 is read (a 2.1 bundle has no spec_version of its own)"
+            ),
+        ));
+    }
+    let bundle_id = bundle.id.unwrap_or_default();
+    if !bundle_id.starts_with("bundle--") || !is_identifier(&bundle_id) {
+        return Err(ImportError::new(
+            1,
+            "id",
+            format!("'{bundle_id}' is not a bundle identifier (bundle--<uuid>)"),
+        ));
+    }
+    let raws = bundle.objects.unwrap_or_default();
+    let objects = raws
+        .iter()
+        .enumerate()
+        .map(|(i, raw)| parse_object(text, i, raw))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut versions: HashMap<(&str, String), usize> = HashMap::new();
+    for (i, o) in objects.iter().enumerate() {
+        by_id.entry(o.id.as_str()).or_default().push(i);
+        let version = version_of(&o.value);
+        if let Some(&j) = versions.get(&(o.id.as_str(), version.clone())) {
+            if objects[j].value != o.value {
+                return Err(ImportError::new(
+                    o.line,
+                    format!("objects[{i}].id"),
+                    format!(
+                        "{} appears twice with version '{version}' and different content; a STIX version never changes",
+                        o.id
+                    ),
+                ));
+            }
+        } else {
+            versions.insert((o.id.as_str(), version), i);
+        }
+    }
+
+    // TLP levels that marking-definitions in this bundle state.
+    let mut levels: HashMap<&str, Tlp> = HashMap::new();
+    for o in &objects {
+        if o.kind == "marking-definition"
+            && let Some(t) = tlp::level_of_definition(&o.value)
+        {
+            levels.insert(o.id.as_str(), t);
+        }
+    }
+    let markings = effective_markings(&objects, &by_id, &levels, options);
+
+    let mut out = Imported {
+        bundle_id,
+        objects: objects.len(),
+        ..Imported::default()
+    };
+
+    // Objects that something in the bundle contains: they are described by
+    // their container, not reports of their own.
+    let mut contained: BTreeSet<&str> = BTreeSet::new();
+    for o in &objects {
+        if matches!(o.kind.as_str(), "report" | "grouping") {
+            for r in refs(&o.value) {
+                contained.insert(r);
+            }
+        }
+    }
+
+    for (i, o) in objects.iter().enumerate() {
+        let submission = match o.kind.as_str() {
+            "report" if extension::is_cordon(&o.value) => Some(cordon_report(o, i, &markings[i])?),
+            "report" => Some(foreign_report(
+                o,
+                &objects,
+                &by_id,
+                &markings[i],
+                options,
+                &mut out,
+            )),
+            "indicator" | "observed-data" if !contained.contains(o.id.as_str()) => {
+                let mut unusable = 0;
+                let selectors = selectors_of(&[o.id.as_str()], &objects, &by_id, &mut unusable);
+                out.unusable_observables += unusable;
+                (!selectors.is_empty()).then(|| ReportSubmission {
+                    id: Some(o.id.clone()),
+                    kind: Some("tip".into()),
+                    country: Some(options.country.clone()),
+                    received: received_of(&o.value),
+                    narrative: narrative_of(&o.value),
+                    marking: Some(markings[i].clone()),
+                    selectors,
+                    ..ReportSubmission::default()
+                })
+            }
+            _ => None,
+        };
+        if let Some(submission) = submission {
+            out.reports.push(ImportedReport {
+                index: i,
+                line: o.line,
+                submission,
+            });
+        }
+        if extension::is_cordon(&o.value)
+            || o.id == extension::EXTENSION
+            || o.id == extension::PUBLISHER
+            || tlp::is_standard(&o.id)
+        {
+            out.rebuilt += 1;
+            continue;
+        }
+        out.kept.push(Kept {
+            index: i,
+            line: o.line,
+            id: o.id.clone(),
+            version: version_of(&o.value),
+            spec_version: o
+                .value
+                .get("spec_version")
+                .and_then(Value::as_str)
+                .unwrap_or(super::SPEC_VERSION)
+                .to_owned(),
+            marking: markings[i].clone(),
+            json: o.raw.to_owned(),
+        });
+    }
+    Ok(out)
+}
+
+fn parse_object<'a>(text: &'a str, i: usize, raw: &'a RawValue) -> Result<Object<'a>, ImportError> {
+    let raw_text = raw.get();
+    let offset = (raw_text.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+    let line = 1 + text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count();
+    let field = |name: &str| format!("objects[{i}].{name}");
+    let value: Value = serde_json::from_str(raw_text)
+        .map_err(|e| ImportError::new(line, format!("objects[{i}]"), e.to_string()))?;
+    if !value.is_object() {
+        return Err(ImportError::new(
+            line,
+            format!("objects[{i}]"),
+            "a STIX object is a JSON object",
+        ));
+    }
+    let kind = value
+        .get("type")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ImportError::new(line, field("type"), "every STIX object has a type"))?
+        .to_owned();
+    let id = value
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ImportError::new(line, field("id"), "every STIX 2.1 object has an id"))?
+        .to_owned();
+    if !is_identifier(&id) || type_of(&id) != Some(kind.as_str()) {
+        return Err(ImportError::new(
+            line,
+            field("id"),
+            format!("'{id}' is not an identifier of a {kind} ({kind}--<lowercase uuid>)"),
+        ));
+    }
+    if let Some(v) = value.get("spec_version")
+        && v.as_str() != Some("2.1")
+    {
+        return Err(ImportError::new(
+            line,
+            field("spec_version"),
+            format!("spec_version is {v}; only STIX 2.1 objects are read"),
+        ));
+    }
+    for name in ["created", "modified"] {
+        if let Some(v) = value.get(name)
+            && v.as_str()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .is_none()
+        {
+            return Err(ImportError::new(
+                line,
+                field(name),
+                format!("{v} is not a STIX timestamp (RFC 3339, like 2026-03-01T10:00:00.000Z)"),
+            ));
+        }
+    }
+    if let Some(refs) = value.get("object_marking_refs")
+        && !refs
+            .as_array()
+            .is_some_and(|a| a.iter().all(|r| r.as_str().is_some_and(is_identifier)))
+    {
+        return Err(ImportError::new(
+            line,
+            field("object_marking_refs"),
+            "object_marking_refs is a list of marking-definition identifiers",
+        ));
+    }
+    Ok(Object {
+        line,
+        raw: raw_text,
+        value,
+        id,
+        kind,
+    })
+}
+
+/// The version of an object: `modified`, else `created`, else "".
+pub fn version_of(object: &Value) -> String {
+    object
+        .get("modified")
+        .or_else(|| object.get("created"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn refs(object: &Value) -> impl Iterator<Item = &str> {
+    object
+        .get("object_refs")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+}
+
+/// The marking of every object: its own, else the strictest of what
+/// references it, else the default.
+fn effective_markings(
+    objects: &[Object<'_>],
+    by_id: &HashMap<&str, Vec<usize>>,
+    levels: &HashMap<&str, Tlp>,
+    options: &ImportOptions,
+) -> Vec<Marking> {
+    let own: Vec<Option<Marking>> = objects
+        .iter()
+        .map(|o| {
+            let mut ids: Vec<&str> = o
+                .value
+                .get("object_marking_refs")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            // A TLP level on any part of an object restricts the whole
+            // object here: Cordon marks whole reports.
+            ids.extend(
+                o.value
+                    .get("granular_markings")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|g| g.get("marking_ref").and_then(Value::as_str)),
+            );
+            let level = ids
+                .iter()
+                .filter_map(|id| tlp::level_of_id(id).or_else(|| levels.get(id).copied()))
+                .max_by_key(|t| tlp::strictness(*t))?;
+            let fields = o
+                .value
+                .pointer(&format!("/extensions/{EXTENSION}"))
+                .and_then(|f| serde_json::from_value::<ReportFields>(f.clone()).ok());
+            Some(Marking {
+                tlp: level,
+                recipients: fields
+                    .as_ref()
+                    .map(|f| f.recipients.clone())
+                    .unwrap_or_default(),
+                hit_notification: fields.map_or(true, |f| f.hit_notification),
+            })
+        })
+        .collect();
+    let mut inherited: Vec<Option<Marking>> = vec![None; objects.len()];
+    // Containers nest a few levels at most (report → observed-data → SCO);
+    // repeat until nothing changes.
+    for _ in 0..8 {
+        let mut changed = false;
+        for (c, o) in objects.iter().enumerate() {
+            let Some(m) = own[c].clone().or_else(|| inherited[c].clone()) else {
+                continue;
+            };
+            for r in refs(&o.value) {
+                for &child in by_id.get(r).map(Vec::as_slice).unwrap_or_default() {
+                    if own[child].is_some() {
+                        continue;
+                    }
+                    let next = match &inherited[child] {
+                        None => m.clone(),
+                        Some(have) => stricter(have, &m),
+                    };
+                    if inherited[child].as_ref() != Some(&next) {
+                        inherited[child] = Some(next);
+                        changed = true;
+                    }
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    own.into_iter()
+        .zip(inherited)
+        .map(|(own, inherited)| own.or(inherited).unwrap_or_else(|| options.marking.clone()))
+        .collect()
+}
+
+/// The stricter of two markings; at one level, only the recipients both
+/// name.
+fn stricter(a: &Marking, b: &Marking) -> Marking {
+    match tlp::strictness(a.tlp).cmp(&tlp::strictness(b.tlp)) {
+        std::cmp::Ordering::Greater => a.clone(),
+        std::cmp::Ordering::Less => b.clone(),
+        std::cmp::Ordering::Equal => Marking {
+            tlp: a.tlp,
+            recipients: a
+                .recipients
+                .iter()
+                .filter(|r| b.recipients.contains(r))
+                .cloned()
+                .collect(),
+            hit_notification: a.hit_notification && b.hit_notification,
+        },
+    }
+}
+
+/// A report Cordon wrote: its fields come back exactly.
+fn cordon_report(
+    o: &Object<'_>,
+    i: usize,
+    marking: &Marking,
+) -> Result<ReportSubmission, ImportError> {
+    let fields_value = o
+        .value
+        .pointer(&format!("/extensions/{EXTENSION}"))
+        .cloned()
+        .unwrap_or_default();
+    let fields: ReportFields = serde_json::from_value(fields_value).map_err(|e| {
+        ImportError::new(
+            o.line,
+            format!("objects[{i}].extensions.{EXTENSION}"),
+            format!("the Cordon report fields are malformed: {e}"),
+        )
+    })?;
+    Ok(ReportSubmission {
+        id: Some(fields.report_id),
+        kind: Some(fields.kind),
+        received: fields.received,
+        country: Some(fields.country),
+        language: fields.language,
+        marking: Some(Marking {
+            tlp: marking.tlp,
+            recipients: fields.recipients,
+            hit_notification: fields.hit_notification,
+        }),
+        grading: fields.grading,
+        mo: fields.mo,
+        narrative: o
+            .value
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        selectors: fields
+            .selectors
+            .into_iter()
+            .map(SelectorInput::Text)
+            .collect(),
+        losses: fields.losses,
+        location: fields.location.map(|l| Location {
+            lat: l.lat,
+            lon: l.lon,
+            place: l.place,
+        }),
+    })
+}
+
+/// A report of another tool: a tip with what Cordon can read of it.
+fn foreign_report(
+    o: &Object<'_>,
+    objects: &[Object<'_>],
+    by_id: &HashMap<&str, Vec<usize>>,
+    marking: &Marking,
+    options: &ImportOptions,
+    out: &mut Imported,
+) -> ReportSubmission {
+    let refs: Vec<&str> = refs(&o.value).collect();
+    let mut unusable = 0;
+    let mut selectors = selectors_of(&refs, objects, by_id, &mut unusable);
+    out.unusable_observables += unusable;
+    // A report holds at most MAX_SELECTORS; the rest stay findable in the
+    // kept objects only.
+    if selectors.len() > cordon_core::report::MAX_SELECTORS {
+        out.unusable_observables += selectors.len() - cordon_core::report::MAX_SELECTORS;
+        selectors.truncate(cordon_core::report::MAX_SELECTORS);
+    }
+    let language = o
+        .value
+        .get("lang")
+        .and_then(Value::as_str)
+        .filter(|l| (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_alphabetic()))
+        .map(str::to_owned);
+    ReportSubmission {
+        id: Some(o.id.clone()),
+        kind: Some("tip".into()),
+        received: received_of(&o.value),
+        country: Some(options.country.clone()),
+        language,
+        marking: Some(marking.clone()),
+        narrative: narrative_of(&o.value),
+        selectors,
+        ..ReportSubmission::default()
+    }
+}
+
+/// When an object says its information was received: `published`,
+/// `valid_from`, `first_observed`, else `created`.
+fn received_of(object: &Value) -> Option<String> {
+    ["published", "valid_from", "first_observed", "created"]
+        .iter()
+        .find_map(|k| object.get(*k).and_then(Value::as_str))
+        .map(str::to_owned)
+}
+
+/// The narrative of an object of another tool: its name and description.
+fn narrative_of(object: &Value) -> Option<String> {
+    let mut parts: Vec<&str> = ["name", "description"]
+        .iter()
+        .filter_map(|k| object.get(*k).and_then(Value::as_str))
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+    if parts.is_empty()
+        && let Some(p) = object.get("pattern").and_then(Value::as_str)
+    {
+        parts.push(p);
+    }
+    let text = parts.join("\n\n");
+    (!text.is_empty()).then(|| truncate(text, cordon_core::report::MAX_NARRATIVE))
+}
+
+fn truncate(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
+}
+
+/// The selectors Cordon can read from the objects `roots` name: the
+/// observables themselves, those of `observed-data` and `grouping`, and
+/// those an `indicator`'s pattern compares against. Inputs that Cordon
+/// cannot normalise are counted in `unusable` and left out.
+fn selectors_of(
+    roots: &[&str],
+    objects: &[Object<'_>],
+    by_id: &HashMap<&str, Vec<usize>>,
+    unusable: &mut usize,
+) -> Vec<SelectorInput> {
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut out = Vec::new();
+    let mut visited: BTreeSet<&str> = BTreeSet::new();
+    let mut stack: Vec<(&str, u8)> = roots.iter().map(|r| (*r, 0)).collect();
+    while let Some((id, depth)) = stack.pop() {
+        if !visited.insert(id) {
+            continue;
+        }
+        for &j in by_id.get(id).map(Vec::as_slice).unwrap_or_default() {
+            let o = &objects[j];
+            let inputs = match o.kind.as_str() {
+                "observed-data" | "grouping" if depth < 3 => {
+                    stack.extend(refs(&o.value).map(|r| (r, depth + 1)));
+                    Vec::new()
+                }
+                "indicator" => match o.value.get("pattern").and_then(Value::as_str) {
+                    Some(p)
+                        if o.value.get("pattern_type").and_then(Value::as_str) == Some("stix") =>
+                    {
+                        pattern::observations(p)
+                            .into_iter()
+                            .flat_map(|obs| {
+                                let get = |k: &str| obs.equals.get(k).cloned();
+                                sco::selector_inputs(&obs.kind, &get)
+                            })
+                            .collect()
+                    }
+                    _ => Vec::new(),
+                },
+                _ => sco::inputs_of_object(&o.value),
+            };
+            for input in inputs {
+                match usable(&input) {
+                    Some(canonical) => {
+                        if seen.insert(canonical) {
+                            out.push(input);
+                        }
+                    }
+                    None => *unusable += 1,
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The canonical text of a selector input, when Cordon can normalise it.
+fn usable(input: &SelectorInput) -> Option<String> {
+    let found = match input {
+        SelectorInput::Text(t) => cordon_core::selector::normalize(t, &Hint::default()),
+        SelectorInput::Typed { kind, value, .. } => {
+            cordon_core::selector::normalize(value, &Hint::kind(kind.parse().ok()?))
+        }
+    };
+    let found = found.ok()?;
+    (!found.is_empty()).then(|| {
+        found
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
+}
