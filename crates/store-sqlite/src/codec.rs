@@ -2,8 +2,8 @@
 //! SQLite errors and [`StoreError`].
 
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
-use cordon_core::{Report, Tlp};
-use cordon_store::{Posting, StoreError, StoredReport};
+use cordon_core::{Marking, Report, Tlp};
+use cordon_store::{Posting, StoreError, StoredReport, StoredStixObject};
 use rusqlite::Row;
 use sha2::{Digest, Sha256};
 
@@ -114,6 +114,32 @@ pub(crate) fn posting(row: &Row<'_>) -> Result<Posting, StoreError> {
         recipients: parse_recipients(&recipients)?,
         hit_notification: row.get(5).map_err(backend)?,
         received: parse_time(&received)?,
+    })
+}
+
+/// The columns [`stored_stix`] reads, in its order.
+pub(crate) const STIX_COLUMNS: &str = "seq, agency, added, id, kind, version, spec_version, \
+     tlp, recipients, hit_notification, json";
+
+/// Reads a row selected with [`STIX_COLUMNS`].
+pub(crate) fn stored_stix(row: &Row<'_>) -> Result<StoredStixObject, StoreError> {
+    let added: String = row.get(2).map_err(backend)?;
+    let tlp: String = row.get(7).map_err(backend)?;
+    let recipients: String = row.get(8).map_err(backend)?;
+    Ok(StoredStixObject {
+        seq: row.get(0).map_err(backend)?,
+        agency: row.get(1).map_err(backend)?,
+        added: parse_time(&added)?,
+        id: row.get(3).map_err(backend)?,
+        kind: row.get(4).map_err(backend)?,
+        version: row.get(5).map_err(backend)?,
+        spec_version: row.get(6).map_err(backend)?,
+        marking: Marking {
+            tlp: parse_tlp(&tlp)?,
+            recipients: parse_recipients(&recipients)?,
+            hit_notification: row.get(9).map_err(backend)?,
+        },
+        json: row.get(10).map_err(backend)?,
     })
 }
 

@@ -53,8 +53,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
 use cordon_core::Report;
 use cordon_store::{
-    Agency, AuditEvent, AuditRecord, Counts, NewAgency, NewToken, NewUser, Posting, ReportFilter,
-    Result, SelectorPosting, Store, StoreError, StoredReport, SubmitOutcome, Token, User,
+    Agency, AuditEvent, AuditRecord, Counts, NewAgency, NewStixObject, NewToken, NewUser, Posting,
+    PutOutcome, ReportFilter, Result, SelectorPosting, StixFilter, Store, StoreError, StoredReport,
+    StoredStixObject, SubmitOutcome, Token, User,
 };
 use rusqlite::{Connection, OpenFlags};
 
@@ -479,6 +480,53 @@ impl Store for SqliteStore {
 
     async fn counts(&self) -> Result<Counts> {
         self.read(read::counts).await
+    }
+
+    async fn put_stix_objects(
+        &self,
+        agency: &str,
+        objects: &[NewStixObject],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<PutOutcome>> {
+        check::stix_objects(objects)?;
+        let (agency, objects) = (agency.to_owned(), objects.to_vec());
+        self.write(objects.len(), move |ctx| {
+            write::put_stix_objects(ctx, &agency, &objects, at)
+        })
+        .await
+    }
+
+    async fn stix_objects_after(
+        &self,
+        after: i64,
+        limit: u32,
+        filter: &StixFilter,
+    ) -> Result<Vec<StoredStixObject>> {
+        check::stix_filter(filter)?;
+        let filter = filter.clone();
+        self.read(move |c| read::stix_objects_after(c, after, limit, &filter))
+            .await
+    }
+
+    async fn stix_object_versions(&self, id: &str) -> Result<Vec<StoredStixObject>> {
+        check::stix_names([id])?;
+        let id = id.to_owned();
+        self.read(move |c| read::stix_object_versions(c, &id)).await
+    }
+
+    async fn delete_stix_objects(
+        &self,
+        agency: &str,
+        id: &str,
+        version: Option<&str>,
+    ) -> Result<u64> {
+        check::stix_names([agency, id].into_iter().chain(version))?;
+        let (agency, id) = (agency.to_owned(), id.to_owned());
+        let version = version.map(str::to_owned);
+        self.write(0, move |ctx| {
+            write::delete_stix_objects(ctx, &agency, &id, version.as_deref())
+        })
+        .await
     }
 
     async fn append_audit(&self, events: &[AuditEvent]) -> Result<Vec<AuditRecord>> {

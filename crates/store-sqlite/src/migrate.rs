@@ -31,6 +31,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, Option<Step>)] = &[
         include_str!("../migrations/0002_report_terms.sql"),
         Some(index_stored_reports),
     ),
+    (
+        3,
+        "0003_stix_objects.sql",
+        include_str!("../migrations/0003_stix_objects.sql"),
+        None,
+    ),
 ];
 
 /// Indexes the terms of every current revision stored before the terms

@@ -8,15 +8,15 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use cordon_store::terms::{self, TermQuery};
 use cordon_store::{
-    Agency, AuditEvent, AuditRecord, Counts, Posting, ReportFilter, SelectorPosting, StoreError,
-    StoredReport, Token, User,
+    Agency, AuditEvent, AuditRecord, Counts, Posting, ReportFilter, SelectorPosting, StixFilter,
+    StoreError, StoredReport, StoredStixObject, Token, User,
 };
 use rusqlite::{Connection, Row, ToSql, params};
 use tokio::sync::Semaphore;
 
 use crate::codec::{
-    KEY_PROBES, POSTING_COLUMNS, REPORT_COLUMNS, backend, fingerprint, home_key, parse_time,
-    posting, stored_report, time_text,
+    KEY_PROBES, POSTING_COLUMNS, REPORT_COLUMNS, STIX_COLUMNS, backend, fingerprint, home_key,
+    parse_time, posting, stored_report, stored_stix, time_text,
 };
 use crate::write::month_term;
 
@@ -371,6 +371,60 @@ pub(crate) fn postings_after(
     })
 }
 
+/// Kept STIX objects after `after` matching `filter`, ascending seq; see
+/// `Store::stix_objects_after`.
+///
+/// Only the conditions the filter sets are written, so that each of the
+/// few statements this makes is planned for what it asks: by the primary
+/// key, by id, by (kind, seq) or by (agency, seq). Lists of ids and types
+/// travel as one JSON array each.
+pub(crate) fn stix_objects_after(
+    conn: &Connection,
+    after: i64,
+    limit: u32,
+    filter: &StixFilter,
+) -> Result<Vec<StoredStixObject>, StoreError> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let list = |values: &[String]| {
+        serde_json::to_string(values)
+            .map_err(|e| StoreError::Invalid(format!("stix filter cannot be encoded: {e}")))
+    };
+    let ids = list(&filter.ids)?;
+    let types = list(&filter.types)?;
+    let mut conditions = String::new();
+    let mut args: Vec<(&str, &dyn ToSql)> = vec![(":after", &after), (":limit", &limit)];
+    if !filter.ids.is_empty() {
+        conditions.push_str(" AND id IN (SELECT value FROM json_each(:ids))");
+        args.push((":ids", &ids));
+    }
+    if !filter.types.is_empty() {
+        conditions.push_str(" AND kind IN (SELECT value FROM json_each(:types))");
+        args.push((":types", &types));
+    }
+    if let Some(agency) = &filter.agency {
+        conditions.push_str(" AND agency = :agency");
+        args.push((":agency", agency));
+    }
+    let sql = format!(
+        "SELECT {STIX_COLUMNS} FROM stix_objects WHERE seq > :after{conditions}
+         ORDER BY seq LIMIT :limit"
+    );
+    collect(conn, &sql, args.as_slice(), stored_stix)
+}
+
+/// Every kept row of a STIX id, ascending by (version, seq); versions
+/// compare byte by byte (SQLite's BINARY collation).
+pub(crate) fn stix_object_versions(
+    conn: &Connection,
+    id: &str,
+) -> Result<Vec<StoredStixObject>, StoreError> {
+    let sql =
+        format!("SELECT {STIX_COLUMNS} FROM stix_objects WHERE id = ?1 ORDER BY version, seq");
+    collect(conn, &sql, [id], stored_stix)
+}
+
 pub(crate) fn counts(conn: &Connection) -> Result<Counts, StoreError> {
     let count = |sql: &str| -> Result<u64, StoreError> {
         conn.prepare_cached(sql)
@@ -387,6 +441,7 @@ pub(crate) fn counts(conn: &Connection) -> Result<Counts, StoreError> {
         selectors: count("SELECT count(*) FROM selectors")?,
         links: count("SELECT count(*) FROM report_selectors")?,
         audit: count("SELECT count(*) FROM audit")?,
+        stix_objects: count("SELECT count(*) FROM stix_objects")?,
     };
     tx.finish().map_err(backend)?;
     Ok(counts)

@@ -10,8 +10,8 @@ use cordon_core::Report;
 use cordon_store::audit::{self, GENESIS};
 use cordon_store::terms;
 use cordon_store::{
-    Agency, AuditEvent, AuditRecord, NewAgency, NewToken, NewUser, StoreError, SubmitOutcome,
-    Token, User,
+    Agency, AuditEvent, AuditRecord, NewAgency, NewStixObject, NewToken, NewUser, PutOutcome,
+    StoreError, SubmitOutcome, Token, User,
 };
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -627,6 +627,102 @@ pub(crate) fn append_audit(
             .map_err(backend)?;
     }
     Ok(records)
+}
+
+/// Keeps one agency's batch of STIX objects; see `Store::put_stix_objects`.
+///
+/// Most objects of an import are new: one statement inserts each, and only
+/// a version already kept costs the look-up that tells a repeat from a
+/// conflict. A conflict fails the job, which the writer rolls back whole.
+pub(crate) fn put_stix_objects(
+    ctx: &mut WriteCtx<'_>,
+    agency: &str,
+    objects: &[NewStixObject],
+    at: DateTime<Utc>,
+) -> Result<Vec<PutOutcome>, StoreError> {
+    let conn = ctx.conn;
+    let known = conn
+        .prepare_cached("SELECT 1 FROM agencies WHERE code = ?1")
+        .and_then(|mut s| s.exists([agency]))
+        .map_err(backend)?;
+    if !known {
+        return Err(StoreError::NotFound(format!(
+            "agency '{agency}' does not exist; create it first"
+        )));
+    }
+    let added = time_text(at);
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT INTO stix_objects (agency, added, id, kind, version, spec_version, tlp,
+                                       recipients, hit_notification, json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (agency, id, version) DO NOTHING",
+        )
+        .map_err(backend)?;
+    let mut kept = conn
+        .prepare_cached(
+            "SELECT seq, json = ?4 FROM stix_objects
+             WHERE agency = ?1 AND id = ?2 AND version = ?3",
+        )
+        .map_err(backend)?;
+    let mut outcomes = Vec::with_capacity(objects.len());
+    for o in objects {
+        let recipients = serde_json::to_string(&o.marking.recipients)
+            .map_err(|e| StoreError::Invalid(format!("stix object {} recipients: {e}", o.id)))?;
+        let inserted = insert
+            .execute(params![
+                agency,
+                added,
+                o.id,
+                o.kind(),
+                o.version,
+                o.spec_version,
+                o.marking.tlp.as_str(),
+                recipients,
+                o.marking.hit_notification,
+                o.json,
+            ])
+            .map_err(backend)?;
+        if inserted == 1 {
+            outcomes.push(PutOutcome::Added {
+                seq: conn.last_insert_rowid(),
+            });
+            continue;
+        }
+        let (seq, same): (i64, bool) = kept
+            .query_row(params![agency, o.id, o.version, o.json], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(backend)?;
+        if !same {
+            return Err(StoreError::stix_version_conflict(&o.id, &o.version));
+        }
+        outcomes.push(PutOutcome::Unchanged { seq });
+    }
+    Ok(outcomes)
+}
+
+/// Deletes an agency's rows of a STIX id (of one version when given).
+pub(crate) fn delete_stix_objects(
+    ctx: &mut WriteCtx<'_>,
+    agency: &str,
+    id: &str,
+    version: Option<&str>,
+) -> Result<u64, StoreError> {
+    let deleted = match version {
+        Some(version) => ctx
+            .conn
+            .prepare_cached(
+                "DELETE FROM stix_objects WHERE agency = ?1 AND id = ?2 AND version = ?3",
+            )
+            .and_then(|mut s| s.execute(params![agency, id, version])),
+        None => ctx
+            .conn
+            .prepare_cached("DELETE FROM stix_objects WHERE agency = ?1 AND id = ?2")
+            .and_then(|mut s| s.execute(params![agency, id])),
+    }
+    .map_err(backend)?;
+    Ok(deleted as u64)
 }
 
 #[cfg(test)]

@@ -5,7 +5,10 @@
 //! NUL characters are refused everywhere: PostgreSQL cannot store them in
 //! text, and no legitimate name, label or audit subject holds one.
 
-use crate::{AGENCY_KINDS, AuditEvent, NewAgency, NewToken, NewUser, ROLES, StoreError};
+use crate::{
+    AGENCY_KINDS, AuditEvent, NewAgency, NewStixObject, NewToken, NewUser, ROLES, StixFilter,
+    StoreError,
+};
 use cordon_core::Report;
 
 /// Longest report id the store keeps (the core's limit).
@@ -114,4 +117,81 @@ pub fn audit(events: &[AuditEvent]) -> Result<(), StoreError> {
         }
     }
     Ok(())
+}
+
+/// Longest STIX type the store keeps (STIX 2.1 allows 250 characters).
+const MAX_STIX_TYPE: usize = 250;
+
+/// A STIX identifier: `type--uuid`, where the type is lowercase ASCII
+/// letters, digits and hyphens, and the UUID is RFC 4122's 8-4-4-4-12
+/// hexadecimal digits (either case, as RFC 4122 reads them; the store
+/// compares ids exactly as given).
+pub fn stix_id(id: &str) -> Result<(), StoreError> {
+    let bad = |why: &str| {
+        invalid(format!(
+            "stix id '{}' {why}; expected type--uuid such as \
+             indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            id.escape_debug()
+        ))
+    };
+    let Some((kind, uuid)) = id.split_once("--") else {
+        return Err(bad("has no '--' between its type and its uuid"));
+    };
+    if kind.is_empty()
+        || kind.len() > MAX_STIX_TYPE
+        || !kind
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(bad(&format!(
+            "has a type that is not 1 to {MAX_STIX_TYPE} lowercase letters, digits and hyphens"
+        )));
+    }
+    let groups: Vec<&str> = uuid.split('-').collect();
+    let shaped = groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()));
+    if !shaped {
+        return Err(bad("has no 36-character uuid after its type"));
+    }
+    Ok(())
+}
+
+/// The objects of a `put_stix_objects` batch. Their JSON is the caller's
+/// to check: the store keeps it as given, whatever it holds, except what no
+/// backend can keep.
+pub fn stix_objects(objects: &[NewStixObject]) -> Result<(), StoreError> {
+    for o in objects {
+        stix_id(&o.id)?;
+        no_nul("stix object version", &o.version)?;
+        no_nul("stix object spec_version", &o.spec_version)?;
+        no_nul("stix object json", &o.json)?;
+        for r in &o.marking.recipients {
+            no_nul("marking recipient", r)?;
+        }
+    }
+    Ok(())
+}
+
+/// What a read or delete of kept STIX objects names: nothing stored can
+/// hold a NUL, and PostgreSQL cannot even be asked about one, so both
+/// backends refuse it alike.
+pub fn stix_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<(), StoreError> {
+    for name in names {
+        no_nul("a stix object look-up", name)?;
+    }
+    Ok(())
+}
+
+pub fn stix_filter(filter: &StixFilter) -> Result<(), StoreError> {
+    stix_names(
+        filter
+            .ids
+            .iter()
+            .chain(&filter.types)
+            .chain(&filter.agency)
+            .map(String::as_str),
+    )
 }

@@ -8,6 +8,11 @@
 //! Architecture invariants: reports are append-only (a correction is a new
 //! revision); a write returns only after it is durable; a rejected batch
 //! writes nothing. SQL lives in the backend crates, never here.
+//!
+//! Beside reports the store keeps STIX objects verbatim
+//! ([`NewStixObject`]): imported whole from other tools, each version
+//! immutable, their JSON text never parsed or re-serialised, so that they
+//! can be exported unchanged and served over TAXII.
 
 pub mod audit;
 pub mod check;
@@ -38,6 +43,22 @@ pub enum StoreError {
     /// The backend failed; the operation had no effect.
     #[error("storage backend failed: {0}")]
     Backend(String),
+}
+
+impl StoreError {
+    /// The answer of both backends when an agency puts a STIX version it
+    /// already keeps with other JSON.
+    pub fn stix_version_conflict(id: &str, version: &str) -> StoreError {
+        let version = if version.is_empty() {
+            "(unversioned)".to_owned()
+        } else {
+            format!("'{version}'")
+        };
+        StoreError::Conflict(format!(
+            "stix object {id} version {version} is already kept with different content; \
+             a stix version never changes, so a changed object needs a new modified time"
+        ))
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -104,6 +125,63 @@ pub trait Store: Send + Sync + 'static {
     /// How much the store holds.
     async fn counts(&self) -> Result<Counts>;
 
+    // ---- STIX objects kept verbatim ----
+    //
+    // Objects imported from other tools that Cordon cannot turn into
+    // reports, kept as their JSON text to be exported unchanged and served
+    // over TAXII. Every backend implements these; the defaults only serve
+    // wrappers written before them (test doubles), and answer that the
+    // store keeps no STIX objects.
+
+    /// Stores a batch of one agency's STIX objects, stamped `at` (TAXII
+    /// `date_added`), in one durable transaction: all or nothing. A STIX
+    /// version is immutable: an (agency, id, version) already kept with the
+    /// same JSON is `Unchanged` (nothing written), with other JSON a
+    /// `Conflict` that rejects the whole batch. Objects of one batch are
+    /// taken in order, so a repeat within it is `Unchanged` too.
+    async fn put_stix_objects(
+        &self,
+        agency: &str,
+        objects: &[NewStixObject],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<PutOutcome>> {
+        let _ = (agency, objects, at);
+        Err(no_stix(self.backend()))
+    }
+
+    /// Kept objects with `seq > after` that match `filter`, ascending
+    /// `seq`, at most `limit`. The store does not decide who may read them:
+    /// callers filter each through the access rules.
+    async fn stix_objects_after(
+        &self,
+        after: i64,
+        limit: u32,
+        filter: &StixFilter,
+    ) -> Result<Vec<StoredStixObject>> {
+        let _ = (after, limit, filter);
+        Err(no_stix(self.backend()))
+    }
+
+    /// Every kept row of one STIX id, whoever owns it, ascending by
+    /// (version, seq); versions compare as text, byte by byte.
+    async fn stix_object_versions(&self, id: &str) -> Result<Vec<StoredStixObject>> {
+        let _ = id;
+        Err(no_stix(self.backend()))
+    }
+
+    /// Deletes an agency's rows of one STIX id, only the given version
+    /// when there is one (TAXII DELETE); returns how many went. The
+    /// sequence number of a deleted row is never given again.
+    async fn delete_stix_objects(
+        &self,
+        agency: &str,
+        id: &str,
+        version: Option<&str>,
+    ) -> Result<u64> {
+        let _ = (agency, id, version);
+        Err(no_stix(self.backend()))
+    }
+
     // ---- audit ----
 
     /// Appends events to the hash-chained audit log, in order, durably.
@@ -125,6 +203,10 @@ pub trait Store: Send + Sync + 'static {
         before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<AuditRecord>>;
+}
+
+fn no_stix(backend: &str) -> StoreError {
+    StoreError::Backend(format!("this {backend} store keeps no stix objects"))
 }
 
 /// Opens the backend that a database URL names: `sqlite://path` or

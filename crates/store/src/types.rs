@@ -1,7 +1,7 @@
 //! Records the store keeps.
 
 use chrono::{DateTime, Utc};
-use cordon_core::{Report, ReportKind, Tlp};
+use cordon_core::{Marking, Report, ReportKind, Tlp};
 use serde::{Deserialize, Serialize};
 
 /// The kinds of member organisation (ARCHITECTURE.md).
@@ -125,6 +125,8 @@ pub struct Counts {
     /// Links between current revisions and selectors.
     pub links: u64,
     pub audit: u64,
+    /// STIX objects kept verbatim (deleted ones not counted).
+    pub stix_objects: u64,
 }
 
 /// Which reports to list. Every field that is set narrows the result; an
@@ -154,4 +156,76 @@ pub struct ReportFilter {
     /// query syntax (see [`terms`](crate::terms)). A text without any word
     /// (empty, or only punctuation) is ignored, as if no text were given.
     pub text: Option<String>,
+}
+
+/// A STIX object kept verbatim: imported whole from another tool because
+/// Cordon cannot turn it into a report, to be exported again unchanged and
+/// served over TAXII.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewStixObject {
+    /// `type--uuid`.
+    pub id: String,
+    /// The object's `modified`, else its `created`, else "" (SCOs and other
+    /// unversioned objects), exactly as written in the object.
+    pub version: String,
+    /// The object's `spec_version` ("2.1"; "2.0" when absent on old objects
+    /// is the caller's business).
+    pub spec_version: String,
+    /// Who may read it, decided by the caller (the importer) from the
+    /// object's markings.
+    pub marking: Marking,
+    /// The object's JSON text exactly as received: the store keeps it byte
+    /// for byte and never parses or re-serialises it.
+    pub json: String,
+}
+
+impl NewStixObject {
+    /// The STIX type: the part of the id before `--` (the whole id when it
+    /// has none, which `check::stix_id` refuses).
+    pub fn kind(&self) -> &str {
+        self.id.split_once("--").map_or(&self.id, |(kind, _)| kind)
+    }
+}
+
+/// A kept STIX object as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredStixObject {
+    /// Global sequence of kept objects (its own, not the reports' one),
+    /// ascending by insertion; the number of a deleted object is never
+    /// given again.
+    pub seq: i64,
+    /// The owner: the agency that imported it.
+    pub agency: String,
+    /// When it was added (TAXII `date_added`): the time given to
+    /// `put_stix_objects`, to the microsecond.
+    pub added: DateTime<Utc>,
+    pub id: String,
+    /// The STIX type: the part of `id` before `--`.
+    pub kind: String,
+    pub version: String,
+    pub spec_version: String,
+    pub marking: Marking,
+    pub json: String,
+}
+
+/// What happened to one object of a `put_stix_objects` batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum PutOutcome {
+    /// Stored as a new row.
+    Added { seq: i64 },
+    /// The owner already keeps this version with the same JSON: nothing
+    /// written.
+    Unchanged { seq: i64 },
+}
+
+/// Which kept STIX objects a page holds. Empty vectors mean "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StixFilter {
+    /// Objects with one of these ids.
+    pub ids: Vec<String>,
+    /// Objects of one of these STIX types (`indicator`, `x-acme-widget`).
+    pub types: Vec<String>,
+    /// Objects owned by this agency.
+    pub agency: Option<String>,
 }
