@@ -226,6 +226,10 @@ impl<W: Write> Exporter<W> {
                 "selectors of {} {}/{}",
                 report.kind, view.agency, report.id
             ));
+            o["description"] = json!(format!(
+                "Matches the {} exact selectors this report names.",
+                patterns.len()
+            ));
             o["indicator_types"] = json!(["malicious-activity"]);
             o["pattern"] = json!(patterns.join(" OR "));
             o["pattern_type"] = json!("stix");

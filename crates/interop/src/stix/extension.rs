@@ -26,7 +26,7 @@ pub const NEW_SCOS: [&str; 4] = [
     "phone-number",
     "cryptocurrency-wallet",
     "bank-account",
-    "identity-document",
+    "travel-document",
 ];
 
 /// The extension-definition object.
@@ -39,7 +39,7 @@ pub fn definition() -> Value {
         "created": PUBLISHED,
         "modified": PUBLISHED,
         "name": "Cordon scam-centre intelligence",
-        "description": "New SCOs for selectors STIX 2.1 has no observable for (phone-number, cryptocurrency-wallet, bank-account, identity-document) and the Cordon fields of a report (kind, country, grading, losses, recipients, canonical selectors).",
+        "description": "New SCOs for selectors STIX 2.1 has no observable for (phone-number, cryptocurrency-wallet, bank-account, travel-document) and the Cordon fields of a report (kind, country, grading, losses, recipients, canonical selectors).",
         "schema": "cordon-stix-extension-v1.json (JSON Schema draft 2020-12, shipped in the Cordon repository at crates/interop/schemas/)",
         "version": "1.0.0",
         "extension_types": ["new-sco", "property-extension"],
@@ -93,6 +93,7 @@ pub struct ReportFields {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grading: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(rename = "modus_operandi")]
     pub mo: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub losses: Vec<Loss>,

@@ -658,3 +658,67 @@ fn usable(input: &SelectorInput) -> Option<String> {
             .join(" ")
     })
 }
+
+/// A bundle checked whole: the reports validated as any submission is,
+/// the objects to keep, and every problem with its line and field.
+#[derive(Debug, Default)]
+pub struct CheckedBundle {
+    pub reports: Vec<cordon_core::Report>,
+    pub kept: Vec<Kept>,
+    pub errors: Vec<cordon_core::ingest::LineError>,
+    /// How many objects the bundle held, were rebuilt from reports, and
+    /// named observables no selector could be made of.
+    pub objects: usize,
+    pub rebuilt: usize,
+    pub unusable_observables: usize,
+}
+
+/// Reads a bundle and validates every report in it exactly as a submitted
+/// report is validated: the one import path of the CLI and of TAXII.
+pub fn check_bundle(
+    text: &str,
+    options: &ImportOptions,
+    now: chrono::DateTime<chrono::Utc>,
+) -> CheckedBundle {
+    use cordon_core::ingest::LineError;
+    let imported = match import_bundle(text, options) {
+        Ok(i) => i,
+        Err(e) => {
+            return CheckedBundle {
+                errors: vec![LineError {
+                    line: e.line as u64,
+                    field: Some(e.field),
+                    message: e.message,
+                }],
+                ..CheckedBundle::default()
+            };
+        }
+    };
+    let mut out = CheckedBundle {
+        objects: imported.objects,
+        rebuilt: imported.rebuilt,
+        unusable_observables: imported.unusable_observables,
+        kept: imported.kept,
+        ..CheckedBundle::default()
+    };
+    for r in imported.reports {
+        match r.submission.validate(now) {
+            Ok(report) => out.reports.push(report),
+            Err(e) => out.errors.push(LineError {
+                line: r.line as u64,
+                field: Some(format!(
+                    "objects[{}] ({}): {}",
+                    r.index,
+                    report_source(&r),
+                    e.field
+                )),
+                message: e.message,
+            }),
+        }
+    }
+    out
+}
+
+fn report_source(r: &ImportedReport) -> &str {
+    r.submission.id.as_deref().unwrap_or("report")
+}

@@ -10,7 +10,7 @@
 //! - selectors → SCOs: `domain-name`, `url`, `email-addr`, `ipv4-addr`,
 //!   `ipv6-addr`, `file` (hashes), `user-account` (social handles), and the
 //!   new SCOs `phone-number`, `cryptocurrency-wallet`, `bank-account`,
-//!   `identity-document`; names and companies → `identity`;
+//!   `travel-document`; names and companies → `identity`;
 //! - modus-operandi tags → `attack-pattern`; agencies → `identity`;
 //! - markings → the TLP 2.0 `marking-definition`s under their standard ids;
 //! - grading → `confidence` (STIX's Admiralty credibility scale) plus the
@@ -31,7 +31,10 @@ pub mod tlp;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 pub use export::{Exporter, KeptObject};
-pub use import::{ImportError, ImportOptions, Imported, ImportedReport, import_bundle};
+pub use import::{
+    CheckedBundle, ImportError, ImportOptions, Imported, ImportedReport, check_bundle,
+    import_bundle,
+};
 
 /// The STIX version Cordon writes.
 pub const SPEC_VERSION: &str = "2.1";

@@ -87,7 +87,7 @@ fn parts(selector: &Selector) -> Option<Parts<'_>> {
             props.insert("document_type", ScoValue::Text("passport"));
             props.insert("issuing_country", ScoValue::Text(country));
             props.insert("number", ScoValue::Text(number));
-            "identity-document"
+            "travel-document"
         }
         SelectorKind::Hash => {
             let alg = HASHES
@@ -203,7 +203,7 @@ pub fn selector_inputs(kind: &str, get: &dyn Fn(&str) -> Option<String>) -> Vec<
                 out.push(text(format!("bank:{c}:{b}:{a}")));
             }
         }
-        "identity-document" => {
+        "travel-document" => {
             if let (Some(c), Some(n)) = (get("issuing_country"), get("number")) {
                 out.push(text(format!("passport:{c}:{n}")));
             }
