@@ -31,6 +31,7 @@
 
 // The input checks are the SQLite backend's, so both refuse alike.
 use cordon_store::check;
+mod stix;
 mod submit;
 mod writer;
 
@@ -42,8 +43,9 @@ use cordon_core::{Report, Tlp};
 use cordon_store::audit::{self, GENESIS};
 use cordon_store::terms::{self, TermQuery};
 use cordon_store::{
-    Agency, AuditEvent, AuditRecord, Counts, NewAgency, NewToken, NewUser, Posting, ReportFilter,
-    Result, SelectorPosting, Store, StoreError, StoredReport, SubmitOutcome, Token, User,
+    Agency, AuditEvent, AuditRecord, Counts, NewAgency, NewStixObject, NewToken, NewUser, Posting,
+    PutOutcome, ReportFilter, Result, SelectorPosting, StixFilter, Store, StoreError, StoredReport,
+    StoredStixObject, SubmitOutcome, Token, User,
 };
 pub use sqlx::postgres::PgConnectOptions;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
@@ -686,7 +688,8 @@ impl Store for PostgresStore {
                     (SELECT count(*) FROM reports) AS revisions,
                     (SELECT count(*) FROM selectors) AS selectors,
                     (SELECT count(*) FROM report_selectors) AS links,
-                    (SELECT count(*) FROM audit) AS audit",
+                    (SELECT count(*) FROM audit) AS audit,
+                    (SELECT count(*) FROM stix_objects) AS stix_objects",
         )
         .fetch_one(&self.pool)
         .await
@@ -699,7 +702,52 @@ impl Store for PostgresStore {
             selectors: n("selectors")?,
             links: n("links")?,
             audit: n("audit")?,
+            stix_objects: n("stix_objects")?,
         })
+    }
+
+    async fn put_stix_objects(
+        &self,
+        agency: &str,
+        objects: &[NewStixObject],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<PutOutcome>> {
+        check::stix_objects(objects)?;
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.writer
+            .send(Job::Stix {
+                agency: agency.to_owned(),
+                objects: objects.to_vec(),
+                at,
+                reply,
+            })
+            .await?;
+        writer::answer(rx).await
+    }
+
+    async fn stix_objects_after(
+        &self,
+        after: i64,
+        limit: u32,
+        filter: &StixFilter,
+    ) -> Result<Vec<StoredStixObject>> {
+        check::stix_filter(filter)?;
+        stix::after(&self.pool, after, limit, filter).await
+    }
+
+    async fn stix_object_versions(&self, id: &str) -> Result<Vec<StoredStixObject>> {
+        check::stix_names([id])?;
+        stix::versions(&self.pool, id).await
+    }
+
+    async fn delete_stix_objects(
+        &self,
+        agency: &str,
+        id: &str,
+        version: Option<&str>,
+    ) -> Result<u64> {
+        check::stix_names([agency, id].into_iter().chain(version))?;
+        stix::delete(&self.pool, agency, id, version).await
     }
 
     async fn append_audit(&self, events: &[AuditEvent]) -> Result<Vec<AuditRecord>> {

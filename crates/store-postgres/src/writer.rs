@@ -1,9 +1,9 @@
 //! Group commit for PostgreSQL: one task per store takes the report
-//! submissions and audit appends waiting in its queue and writes them in
-//! one transaction, each inside its own SAVEPOINT, then answers each caller
-//! after COMMIT.
+//! submissions, audit appends and STIX puts waiting in its queue and writes
+//! them in one transaction, each inside its own SAVEPOINT, then answers
+//! each caller after COMMIT.
 //!
-//! Report and audit writers hold an EXCLUSIVE table lock until they commit
+//! Report, audit and STIX writers hold an EXCLUSIVE table lock until they commit
 //! (so that sequence numbers commit in order and the audit chain cannot
 //! fork), which makes every such write wait for the previous one's WAL
 //! flush. Coalescing pays that flush once for many callers: with many
@@ -12,7 +12,7 @@
 //! to its savepoint alone; the others still commit.
 
 use chrono::{DateTime, Utc};
-use cordon_store::{AuditEvent, AuditRecord, StoreError, SubmitOutcome};
+use cordon_store::{AuditEvent, AuditRecord, NewStixObject, PutOutcome, StoreError, SubmitOutcome};
 use sqlx::PgConnection;
 use sqlx::postgres::PgPool;
 use tokio::sync::{mpsc, oneshot};
@@ -40,6 +40,12 @@ pub(crate) enum Job {
         events: Vec<AuditEvent>,
         reply: Reply<Vec<AuditRecord>>,
     },
+    Stix {
+        agency: String,
+        objects: Vec<NewStixObject>,
+        at: DateTime<Utc>,
+        reply: Reply<Vec<PutOutcome>>,
+    },
 }
 
 impl Job {
@@ -47,6 +53,7 @@ impl Job {
         match self {
             Job::Submit { rows, .. } => rows.len().max(1),
             Job::Audit { events, .. } => events.len().max(1),
+            Job::Stix { objects, .. } => objects.len().max(1),
         }
     }
 }
@@ -55,6 +62,7 @@ impl Job {
 enum Done {
     Submit(Vec<SubmitOutcome>, Reply<Vec<SubmitOutcome>>),
     Audit(Vec<AuditRecord>, Reply<Vec<AuditRecord>>),
+    Stix(Vec<PutOutcome>, Reply<Vec<PutOutcome>>),
 }
 
 impl Done {
@@ -68,6 +76,9 @@ impl Done {
                 let _ = reply.send(committed.map(|()| v).map_err(failed));
             }
             Done::Audit(v, reply) => {
+                let _ = reply.send(committed.map(|()| v).map_err(failed));
+            }
+            Done::Stix(v, reply) => {
                 let _ = reply.send(committed.map(|()| v).map_err(failed));
             }
         }
@@ -167,6 +178,9 @@ async fn write_group(
     if group.iter().any(|j| matches!(j, Job::Audit { .. })) {
         setup.push("LOCK TABLE audit IN EXCLUSIVE MODE");
     }
+    if group.iter().any(|j| matches!(j, Job::Stix { .. })) {
+        setup.push("LOCK TABLE stix_objects IN EXCLUSIVE MODE");
+    }
     for statement in setup {
         if let Err(e) = exec(&mut tx, statement).await {
             fail_all(group, &e);
@@ -200,6 +214,18 @@ async fn write_group(
                     Err(())
                 }
             },
+            Job::Stix {
+                agency,
+                objects,
+                at,
+                reply,
+            } => match crate::stix::put(&mut tx, &agency, &objects, at).await {
+                Ok(v) => Ok(Done::Stix(v, reply)),
+                Err(e) => {
+                    let _ = reply.send(Err(e));
+                    Err(())
+                }
+            },
         };
         let end = match outcome {
             Ok(d) => {
@@ -228,6 +254,9 @@ fn fail_all(jobs: impl IntoIterator<Item = Job>, e: &StoreError) {
                 let _ = reply.send(Err(err()));
             }
             Job::Audit { reply, .. } => {
+                let _ = reply.send(Err(err()));
+            }
+            Job::Stix { reply, .. } => {
                 let _ = reply.send(Err(err()));
             }
         }

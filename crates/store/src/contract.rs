@@ -30,7 +30,12 @@
 //! - `list_reports` text is words only: runs of letters and digits, matched
 //!   whole and case-insensitively; punctuation, quotes and operators of
 //!   either backend's query syntax separate words and mean nothing more; a
-//!   text without any word is ignored (see `crate::terms`).
+//!   text without any word is ignored (see `crate::terms`);
+//! - kept STIX objects: their JSON is compared as text, byte by byte
+//!   (spacing is content); an identical put keeps the first row, its time
+//!   and its marking; versions order as text byte by byte, whatever the
+//!   database's locale; a look-up or delete naming text with a NUL is
+//!   `Invalid`, as a put of it is.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -40,7 +45,10 @@ use cordon_core::selector::{Hint, normalize_one};
 use cordon_core::{Marking, Report, ReportKind, Selector, Tlp};
 
 use crate::audit::{self, AuditEvent, AuditRecord, GENESIS};
-use crate::{NewAgency, NewToken, NewUser, ReportFilter, Store, StoreError, SubmitOutcome, Token};
+use crate::{
+    NewAgency, NewStixObject, NewToken, NewUser, PutOutcome, ReportFilter, StixFilter, Store,
+    StoreError, StoredStixObject, SubmitOutcome, Token,
+};
 
 /// A database for one test case, and the way to open a store on it.
 pub trait Fixture: Send + 'static {
@@ -86,6 +94,19 @@ macro_rules! store_contract_suite {
             list_reports_filters_by_received_time
             list_reports_shows_only_current_revisions
             text_search_matches_whole_words_and_never_parses_syntax
+            a_stix_object_is_kept_and_putting_it_again_is_unchanged
+            a_changed_stix_version_is_a_conflict_and_writes_nothing
+            a_stix_batch_is_all_or_nothing_and_taken_in_order
+            stix_objects_of_an_unknown_agency_write_nothing
+            stix_objects_page_by_seq_and_filter_by_id_type_and_owner
+            stix_versions_are_listed_by_version_then_seq_across_owners
+            deleting_stix_objects_removes_only_that_owners_rows
+            a_deleted_stix_objects_seq_is_never_given_again
+            stix_json_is_kept_byte_for_byte
+            stix_markings_round_trip
+            stix_text_no_backend_can_keep_is_invalid_everywhere
+            concurrent_puts_of_one_stix_object_keep_it_once
+            a_reopened_store_finds_its_stix_objects
         );
     };
     (@cases ($fixture:expr) $($case:ident)*) => {
@@ -1791,5 +1812,915 @@ pub async fn text_search_matches_whole_words_and_never_parses_syntax<F: Fixture>
         listed(&store, &text(&format!("foo {}", "o".repeat(500))))
             .await
             .is_empty()
+    );
+}
+
+// ---- STIX objects kept verbatim ----
+
+/// A STIX id of `kind` whose uuid ends in `n`.
+fn stix_id(kind: &str, n: u32) -> String {
+    format!("{kind}--6ba7b810-9dad-41d1-80b4-{n:012x}")
+}
+
+/// A STIX object as an importer would hand it over: AMBER, with its
+/// version as the `modified` in its JSON.
+fn stix(kind: &str, n: u32, version: &str) -> NewStixObject {
+    let id = stix_id(kind, n);
+    NewStixObject {
+        json: format!(
+            r#"{{"type":"{kind}","spec_version":"2.1","id":"{id}","created":"2026-01-01T00:00:00.000Z","modified":"{version}"}}"#
+        ),
+        id,
+        version: version.to_owned(),
+        spec_version: "2.1".into(),
+        marking: Marking::new(Tlp::Amber),
+    }
+}
+
+fn added() -> DateTime<Utc> {
+    time("2026-03-05T12:30:00.123456Z")
+}
+
+const V1: &str = "2026-01-01T00:00:00.000Z";
+const V2: &str = "2026-02-01T00:00:00.000Z";
+const V3: &str = "2026-03-01T00:00:00.000Z";
+
+async fn put_stix<S: Store>(store: &S, agency: &str, objects: &[NewStixObject]) -> Vec<PutOutcome> {
+    store
+        .put_stix_objects(agency, objects, added())
+        .await
+        .unwrap_or_else(|e| panic!("putting stix objects of {agency}: {e}"))
+}
+
+/// The seq of an outcome, whichever it is.
+fn put_seq(outcome: PutOutcome) -> i64 {
+    match outcome {
+        PutOutcome::Added { seq } | PutOutcome::Unchanged { seq } => seq,
+    }
+}
+
+/// Every kept object matching `filter`, read in pages of `page`.
+async fn all_stix<S: Store>(store: &S, filter: &StixFilter, page: u32) -> Vec<StoredStixObject> {
+    let mut seen: Vec<StoredStixObject> = Vec::new();
+    let mut after = 0;
+    loop {
+        let got = store
+            .stix_objects_after(after, page, filter)
+            .await
+            .unwrap_or_else(|e| panic!("paging stix objects {filter:?}: {e}"));
+        assert!(got.len() <= page as usize, "at most `limit` a page");
+        let Some(last) = got.last() else { break };
+        after = last.seq;
+        seen.extend(got);
+    }
+    assert!(
+        seen.windows(2).all(|w| w[0].seq < w[1].seq),
+        "ascending seq"
+    );
+    seen
+}
+
+/// (id, version) of each object, in order.
+fn keys(objects: &[StoredStixObject]) -> Vec<(String, String)> {
+    objects
+        .iter()
+        .map(|o| (o.id.clone(), o.version.clone()))
+        .collect()
+}
+
+pub async fn a_stix_object_is_kept_and_putting_it_again_is_unchanged<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA"]).await;
+    let indicator = stix("indicator", 1, V1);
+    let out = put_stix(&store, "GB-NCA", std::slice::from_ref(&indicator)).await;
+    let [PutOutcome::Added { seq }] = out[..] else {
+        panic!("a new object is added: {out:?}");
+    };
+
+    let kept = all_stix(&store, &StixFilter::default(), 10).await;
+    assert_eq!(
+        kept,
+        [StoredStixObject {
+            seq,
+            agency: "GB-NCA".into(),
+            added: added(),
+            id: indicator.id.clone(),
+            kind: "indicator".into(),
+            version: V1.into(),
+            spec_version: "2.1".into(),
+            marking: indicator.marking.clone(),
+            json: indicator.json.clone(),
+        }]
+    );
+    let before = store.counts().await.unwrap();
+    assert_eq!(before.stix_objects, 1);
+
+    // The same object again, even stamped later: nothing written.
+    let again = store
+        .put_stix_objects(
+            "GB-NCA",
+            std::slice::from_ref(&indicator),
+            time("2026-04-01T00:00:00Z"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again, [PutOutcome::Unchanged { seq }]);
+    assert_eq!(store.counts().await.unwrap(), before, "nothing written");
+    assert_eq!(
+        all_stix(&store, &StixFilter::default(), 10).await,
+        kept,
+        "the first row stands, with its time"
+    );
+
+    // A new version of the same id, and an unversioned object (an SCO).
+    let mut sco = stix("ipv4-addr", 2, "");
+    sco.json = format!(
+        r#"{{"type":"ipv4-addr","id":"{}","value":"203.0.113.7"}}"#,
+        sco.id
+    );
+    let out = put_stix(&store, "GB-NCA", &[stix("indicator", 1, V2), sco.clone()]).await;
+    let [PutOutcome::Added { seq: s2 }, PutOutcome::Added { seq: s3 }] = out[..] else {
+        panic!("{out:?}");
+    };
+    assert!(seq < s2 && s2 < s3, "seqs ascend in batch order");
+    assert_eq!(
+        put_stix(&store, "GB-NCA", std::slice::from_ref(&sco)).await,
+        [PutOutcome::Unchanged { seq: s3 }],
+        "an unversioned object is idempotent too"
+    );
+    let versions = store.stix_object_versions(&indicator.id).await.unwrap();
+    assert_eq!(
+        versions
+            .iter()
+            .map(|o| (o.seq, o.version.as_str()))
+            .collect::<Vec<_>>(),
+        [(seq, V1), (s2, V2)]
+    );
+    assert_eq!(store.counts().await.unwrap().stix_objects, 3);
+    assert_eq!(
+        store.counts().await.unwrap().revisions,
+        0,
+        "kept objects are not reports"
+    );
+    assert!(store.reports_after(0, 10).await.unwrap().is_empty());
+}
+
+pub async fn a_changed_stix_version_is_a_conflict_and_writes_nothing<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA", "KH-NCB"]).await;
+    let original = stix("malware", 1, V1);
+    put_stix(&store, "GB-NCA", std::slice::from_ref(&original)).await;
+    let before = store.counts().await.unwrap();
+    let kept = all_stix(&store, &StixFilter::default(), 10).await;
+
+    let mut changed = original.clone();
+    changed.json = changed.json.replace('}', r#","name":"changed"}"#);
+    let batch = [stix("malware", 2, V1), stix("tool", 3, V1), changed.clone()];
+    let e = store.put_stix_objects("GB-NCA", &batch, added()).await;
+    let Err(StoreError::Conflict(message)) = e else {
+        panic!("a changed version is a conflict: {e:?}");
+    };
+    assert!(
+        message.contains(&original.id) && message.contains(V1),
+        "the message names the id and the version: {message}"
+    );
+    assert_eq!(
+        store.counts().await.unwrap(),
+        before,
+        "nothing of the batch"
+    );
+    assert_eq!(all_stix(&store, &StixFilter::default(), 10).await, kept);
+
+    // An unversioned object changed is a conflict too.
+    let mut sco = stix("domain-name", 4, "");
+    sco.json = r#"{"type":"domain-name","value":"a.example"}"#.into();
+    put_stix(&store, "GB-NCA", std::slice::from_ref(&sco)).await;
+    let mut sco2 = sco.clone();
+    sco2.json = r#"{"type":"domain-name","value":"b.example"}"#.into();
+    let e = store
+        .put_stix_objects("GB-NCA", &[sco2.clone()], added())
+        .await;
+    assert!(matches!(e, Err(StoreError::Conflict(_))), "{e:?}");
+
+    // Whitespace is content: the store compares the text, not its meaning.
+    let mut spaced = original.clone();
+    spaced.json = spaced.json.replace(',', ", ");
+    let e = store.put_stix_objects("GB-NCA", &[spaced], added()).await;
+    assert!(matches!(e, Err(StoreError::Conflict(_))), "{e:?}");
+
+    // Another owner keeps its own text of the same version.
+    let out = put_stix(&store, "KH-NCB", &[changed.clone(), sco2]).await;
+    assert!(
+        matches!(
+            out[..],
+            [PutOutcome::Added { .. }, PutOutcome::Added { .. }]
+        ),
+        "{out:?}"
+    );
+    let versions = store.stix_object_versions(&original.id).await.unwrap();
+    assert_eq!(
+        versions
+            .iter()
+            .map(|o| (o.agency.as_str(), o.json.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("GB-NCA", original.json.as_str()),
+            ("KH-NCB", changed.json.as_str())
+        ]
+    );
+}
+
+pub async fn a_stix_batch_is_all_or_nothing_and_taken_in_order<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA"]).await;
+    let before = store.counts().await.unwrap();
+    let good = stix("campaign", 1, V1);
+    for bad_id in [
+        "campaign",
+        "campaign--",
+        "--6ba7b810-9dad-41d1-80b4-000000000001",
+        "Campaign--6ba7b810-9dad-41d1-80b4-000000000001",
+        "camp aign--6ba7b810-9dad-41d1-80b4-000000000001",
+        "campaign--6ba7b810-9dad-41d1-80b4-00000000000g",
+        "campaign--6ba7b810-9dad-41d1-80b4-0000000000001",
+        "campaign--6ba7b8109dad41d180b4000000000001",
+        "campaign_6ba7b810-9dad-41d1-80b4-000000000001",
+    ] {
+        let mut bad = stix("campaign", 2, V1);
+        bad.id = bad_id.to_owned();
+        let e = store
+            .put_stix_objects("GB-NCA", &[good.clone(), bad], added())
+            .await;
+        assert!(matches!(e, Err(StoreError::Invalid(_))), "{bad_id}: {e:?}");
+    }
+    assert_eq!(store.counts().await.unwrap(), before, "nothing written");
+
+    // Ids of custom types, and uuids in capitals (RFC 4122 reads either),
+    // are kept as given.
+    let mut custom = stix("x-acme-widget2", 3, V1);
+    custom.id = custom
+        .id
+        .to_uppercase()
+        .replace("X-ACME-WIDGET2", "x-acme-widget2");
+    let out = put_stix(&store, "GB-NCA", &[custom.clone()]).await;
+    assert!(matches!(out[..], [PutOutcome::Added { .. }]), "{out:?}");
+    let kept = store.stix_object_versions(&custom.id).await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        (kept[0].id.as_str(), kept[0].kind.as_str()),
+        (custom.id.as_str(), "x-acme-widget2")
+    );
+
+    // Repeats within one batch are taken in order.
+    let a = stix("campaign", 4, V1);
+    let a2 = stix("campaign", 4, V2);
+    let out = put_stix(&store, "GB-NCA", &[a.clone(), a2.clone(), a.clone(), a2]).await;
+    let [
+        PutOutcome::Added { seq: s1 },
+        PutOutcome::Added { seq: s2 },
+        PutOutcome::Unchanged { seq: u1 },
+        PutOutcome::Unchanged { seq: u2 },
+    ] = out[..]
+    else {
+        panic!("{out:?}");
+    };
+    assert_eq!((u1, u2), (s1, s2));
+    assert!(s1 < s2);
+
+    // A repeat with other text within one batch rejects all of it.
+    let before = store.counts().await.unwrap();
+    let b = stix("campaign", 5, V1);
+    let mut b_changed = b.clone();
+    b_changed.json.push(' ');
+    let e = store
+        .put_stix_objects("GB-NCA", &[b, stix("campaign", 6, V1), b_changed], added())
+        .await;
+    assert!(matches!(e, Err(StoreError::Conflict(_))), "{e:?}");
+    assert_eq!(store.counts().await.unwrap(), before, "nothing written");
+    assert!(
+        store
+            .stix_object_versions(&stix_id("campaign", 5))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    assert!(
+        put_stix(&store, "GB-NCA", &[]).await.is_empty(),
+        "an empty batch writes nothing"
+    );
+}
+
+pub async fn stix_objects_of_an_unknown_agency_write_nothing<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA"]).await;
+    put_stix(&store, "GB-NCA", &[stix("indicator", 1, V1)]).await;
+    let before = store.counts().await.unwrap();
+    let e = store
+        .put_stix_objects("XX-NONE", &[stix("indicator", 2, V1)], added())
+        .await;
+    assert!(matches!(e, Err(StoreError::NotFound(_))), "{e:?}");
+    let e = store.put_stix_objects("XX-NONE", &[], added()).await;
+    assert!(
+        matches!(e, Err(StoreError::NotFound(_))),
+        "an empty batch still names an agency: {e:?}"
+    );
+    assert_eq!(store.counts().await.unwrap(), before, "nothing written");
+    assert!(
+        store
+            .stix_object_versions(&stix_id("indicator", 2))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .delete_stix_objects("XX-NONE", &stix_id("indicator", 1), None)
+            .await
+            .unwrap(),
+        0,
+        "deleting what an unknown agency holds deletes nothing"
+    );
+}
+
+pub async fn stix_objects_page_by_seq_and_filter_by_id_type_and_owner<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA", "KH-NCB", "TH-DSI"]).await;
+    // Interleaved owners and types, over several batches.
+    let plan: [(&str, &str, u32, &str); 9] = [
+        ("GB-NCA", "indicator", 1, V1),
+        ("KH-NCB", "malware", 2, V1),
+        ("GB-NCA", "indicator", 1, V2),
+        ("GB-NCA", "threat-actor", 3, V1),
+        ("KH-NCB", "indicator", 1, V1),
+        ("KH-NCB", "indicator", 4, V1),
+        ("GB-NCA", "malware", 2, V2),
+        ("KH-NCB", "x-acme-widget", 5, V1),
+        ("GB-NCA", "indicator", 6, V1),
+    ];
+    for chunk in plan.chunks(2) {
+        for (agency, kind, n, version) in chunk {
+            put_stix(&store, agency, &[stix(kind, *n, version)]).await;
+        }
+    }
+    let key = |i: usize| (stix_id(plan[i].1, plan[i].2), plan[i].3.to_owned());
+    let expect =
+        |which: &[usize]| -> Vec<(String, String)> { which.iter().map(|&i| key(i)).collect() };
+
+    let everything = all_stix(&store, &StixFilter::default(), 2).await;
+    assert_eq!(keys(&everything), expect(&[0, 1, 2, 3, 4, 5, 6, 7, 8]));
+    assert_eq!(
+        everything
+            .iter()
+            .map(|o| o.agency.as_str())
+            .collect::<Vec<_>>(),
+        plan.iter().map(|p| p.0).collect::<Vec<_>>()
+    );
+    for page in [1, 3, 100] {
+        assert_eq!(
+            all_stix(&store, &StixFilter::default(), page).await,
+            everything
+        );
+    }
+    assert!(
+        store
+            .stix_objects_after(0, 0, &StixFilter::default())
+            .await
+            .unwrap()
+            .is_empty(),
+        "a limit of 0 is an empty page"
+    );
+    let last = everything.last().unwrap().seq;
+    assert!(
+        store
+            .stix_objects_after(last, 10, &StixFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let middle = everything[3].seq;
+    assert_eq!(
+        keys(
+            &store
+                .stix_objects_after(middle, 2, &StixFilter::default())
+                .await
+                .unwrap()
+        ),
+        expect(&[4, 5]),
+        "strictly after the cursor"
+    );
+
+    let filter = |ids: &[String], types: &[&str], agency: Option<&str>| StixFilter {
+        ids: ids.to_vec(),
+        types: types.iter().map(|t| (*t).to_owned()).collect(),
+        agency: agency.map(str::to_owned),
+    };
+    let cases: Vec<(StixFilter, Vec<usize>)> = vec![
+        (filter(&[stix_id("indicator", 1)], &[], None), vec![0, 2, 4]),
+        (
+            filter(&[stix_id("indicator", 1), stix_id("malware", 2)], &[], None),
+            vec![0, 1, 2, 4, 6],
+        ),
+        (filter(&[stix_id("indicator", 99)], &[], None), vec![]),
+        (filter(&[], &["indicator"], None), vec![0, 2, 4, 5, 8]),
+        (
+            filter(&[], &["malware", "x-acme-widget"], None),
+            vec![1, 6, 7],
+        ),
+        (filter(&[], &["indicato"], None), vec![]),
+        (filter(&[], &[], Some("KH-NCB")), vec![1, 4, 5, 7]),
+        (filter(&[], &[], Some("TH-DSI")), vec![]),
+        (filter(&[], &[], Some("XX-NONE")), vec![]),
+        (filter(&[], &["indicator"], Some("GB-NCA")), vec![0, 2, 8]),
+        (
+            filter(&[stix_id("indicator", 1)], &["indicator"], Some("KH-NCB")),
+            vec![4],
+        ),
+        (
+            filter(&[stix_id("indicator", 1)], &["malware"], None),
+            vec![],
+        ),
+        (
+            filter(
+                &[stix_id("malware", 2), stix_id("threat-actor", 3)],
+                &["malware", "threat-actor"],
+                Some("GB-NCA"),
+            ),
+            vec![3, 6],
+        ),
+    ];
+    for (f, which) in cases {
+        for page in [1, 2, 50] {
+            assert_eq!(
+                keys(&all_stix(&store, &f, page).await),
+                expect(&which),
+                "{f:?} in pages of {page}"
+            );
+        }
+    }
+}
+
+pub async fn stix_versions_are_listed_by_version_then_seq_across_owners<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA", "KH-NCB"]).await;
+    let id = stix_id("indicator", 1);
+    // Put out of version order, by two owners, one version held by both.
+    put_stix(&store, "KH-NCB", &[stix("indicator", 1, V3)]).await;
+    put_stix(
+        &store,
+        "GB-NCA",
+        &[stix("indicator", 1, V2), stix("indicator", 1, V3)],
+    )
+    .await;
+    put_stix(&store, "KH-NCB", &[stix("indicator", 1, V1)]).await;
+    let mut unversioned = stix("indicator", 1, "");
+    unversioned.json = format!(r#"{{"type":"indicator","id":"{id}"}}"#);
+    put_stix(&store, "GB-NCA", &[unversioned]).await;
+    // Text order, byte by byte, whatever the database's locale: a finer
+    // fraction before the coarser time ('.' < 'Z'), capitals before small
+    // letters (RFC 3339 allows both 'T' and 't'; a locale-aware order puts
+    // small letters first).
+    put_stix(
+        &store,
+        "GB-NCA",
+        &[stix("indicator", 1, "2026-03-01t00:00:00z")],
+    )
+    .await;
+    put_stix(
+        &store,
+        "GB-NCA",
+        &[stix("indicator", 1, "2026-03-01T00:00:00Z")],
+    )
+    .await;
+    put_stix(&store, "GB-NCA", &[stix("indicator", 2, V1)]).await;
+
+    let versions = store.stix_object_versions(&id).await.unwrap();
+    assert_eq!(
+        versions
+            .iter()
+            .map(|o| (o.version.as_str(), o.agency.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("", "GB-NCA"),
+            (V1, "KH-NCB"),
+            (V2, "GB-NCA"),
+            (V3, "KH-NCB"),
+            (V3, "GB-NCA"),
+            ("2026-03-01T00:00:00Z", "GB-NCA"),
+            ("2026-03-01t00:00:00z", "GB-NCA"),
+        ]
+    );
+    assert!(versions[3].seq < versions[4].seq, "a tie goes by seq");
+    assert!(versions.iter().all(|o| o.id == id && o.kind == "indicator"));
+    assert!(
+        store
+            .stix_object_versions(&stix_id("indicator", 3))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .stix_object_versions(&id.to_uppercase())
+            .await
+            .unwrap()
+            .is_empty(),
+        "ids are exact"
+    );
+}
+
+pub async fn deleting_stix_objects_removes_only_that_owners_rows<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA", "KH-NCB"]).await;
+    let id = stix_id("indicator", 1);
+    put_stix(
+        &store,
+        "GB-NCA",
+        &[
+            stix("indicator", 1, V1),
+            stix("indicator", 1, V2),
+            stix("indicator", 1, V3),
+            stix("malware", 2, V1),
+        ],
+    )
+    .await;
+    put_stix(
+        &store,
+        "KH-NCB",
+        &[stix("indicator", 1, V1), stix("indicator", 1, V2)],
+    )
+    .await;
+    let owners_versions = |objects: Vec<StoredStixObject>| -> Vec<(String, String)> {
+        objects.into_iter().map(|o| (o.agency, o.version)).collect()
+    };
+    let pair = |a: &str, v: &str| (a.to_owned(), v.to_owned());
+    assert_eq!(store.counts().await.unwrap().stix_objects, 6);
+
+    // One version.
+    assert_eq!(
+        store
+            .delete_stix_objects("GB-NCA", &id, Some(V2))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        owners_versions(store.stix_object_versions(&id).await.unwrap()),
+        [
+            pair("GB-NCA", V1),
+            pair("KH-NCB", V1),
+            pair("KH-NCB", V2),
+            pair("GB-NCA", V3)
+        ]
+    );
+    assert_eq!(
+        store
+            .delete_stix_objects("GB-NCA", &id, Some(V2))
+            .await
+            .unwrap(),
+        0,
+        "already gone"
+    );
+    assert_eq!(
+        store
+            .delete_stix_objects("GB-NCA", &id, Some(""))
+            .await
+            .unwrap(),
+        0,
+        "the empty version is a version, not 'every version'"
+    );
+    assert_eq!(store.counts().await.unwrap().stix_objects, 5);
+
+    // Every version of one owner; the other's rows and other ids stay.
+    assert_eq!(
+        store
+            .delete_stix_objects("GB-NCA", &id, None)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        owners_versions(store.stix_object_versions(&id).await.unwrap()),
+        [pair("KH-NCB", V1), pair("KH-NCB", V2)]
+    );
+    assert_eq!(
+        store
+            .stix_object_versions(&stix_id("malware", 2))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        store
+            .delete_stix_objects("GB-NCA", &id, None)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .delete_stix_objects("KH-NCB", &stix_id("malware", 2), None)
+            .await
+            .unwrap(),
+        0,
+        "another owner's object is not this one's to delete"
+    );
+    let left = all_stix(&store, &StixFilter::default(), 10).await;
+    assert_eq!(
+        keys(&left),
+        [
+            (stix_id("malware", 2), V1.to_owned()),
+            (id.clone(), V1.to_owned()),
+            (id.clone(), V2.to_owned()),
+        ]
+    );
+    assert_eq!(store.counts().await.unwrap().stix_objects, 3);
+
+    // A deleted version can be put again, as a new row.
+    let out = put_stix(&store, "GB-NCA", &[stix("indicator", 1, V2)]).await;
+    let [PutOutcome::Added { seq }] = out[..] else {
+        panic!("{out:?}");
+    };
+    assert!(left.iter().all(|o| o.seq < seq));
+}
+
+pub async fn a_deleted_stix_objects_seq_is_never_given_again<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA"]).await;
+    let out = put_stix(
+        &store,
+        "GB-NCA",
+        &[stix("indicator", 1, V1), stix("indicator", 2, V1)],
+    )
+    .await;
+    let newest = put_seq(out[1]);
+    // The newest row goes: its seq is the highest ever given.
+    assert_eq!(
+        store
+            .delete_stix_objects("GB-NCA", &stix_id("indicator", 2), None)
+            .await
+            .unwrap(),
+        1
+    );
+    let out = put_stix(&store, "GB-NCA", &[stix("indicator", 3, V1)]).await;
+    let next = put_seq(out[0]);
+    assert!(next > newest, "{next} after {newest}");
+
+    // Not after a restart either.
+    assert_eq!(
+        store
+            .delete_stix_objects("GB-NCA", &stix_id("indicator", 3), None)
+            .await
+            .unwrap(),
+        1
+    );
+    drop(store);
+    let store = fx.open().await;
+    let out = put_stix(&store, "GB-NCA", &[stix("indicator", 4, V1)]).await;
+    assert!(put_seq(out[0]) > next, "{out:?} after {next}");
+    assert_eq!(
+        keys(&all_stix(&store, &StixFilter::default(), 10).await),
+        [
+            (stix_id("indicator", 1), V1.to_owned()),
+            (stix_id("indicator", 4), V1.to_owned())
+        ]
+    );
+}
+
+pub async fn stix_json_is_kept_byte_for_byte<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA"]).await;
+    let id = stix_id("note", 1);
+    let texts = [
+        // Keys out of the usual order, odd spacing, tabs and newlines.
+        format!(
+            "{{ \"modified\" :\"{V1}\",\n\t\"id\":\"{id}\" ,\"type\":  \"note\",\r\n  \"spec_version\":\"2.1\"   }}\n"
+        ),
+        // Unicode as itself and as escapes, an escaped NUL, escaped
+        // slashes, numbers spelled unusually, a repeated key.
+        format!(
+            r#"{{"type":"note","id":"{id}","content":"Mỹ Tho — 詐欺 😀 \u00e9\u0000\/ \"q\"","n":1.50E+3,"big":123456789012345678901234567890,"neg":-0,"content":"again"}}"#
+        ),
+        // A long text.
+        format!(
+            r#"{{"type":"note","id":"{id}","content":"{}"}}"#,
+            "x y ".repeat(50_000)
+        ),
+    ];
+    let versions = [V1, V2, V3];
+    let objects: Vec<NewStixObject> = texts
+        .iter()
+        .zip(versions)
+        .map(|(json, version)| NewStixObject {
+            id: id.clone(),
+            version: version.to_owned(),
+            spec_version: "2.1".into(),
+            marking: Marking::new(Tlp::Green),
+            json: json.clone(),
+        })
+        .collect();
+    put_stix(&store, "GB-NCA", &objects).await;
+    let read: Vec<String> = store
+        .stix_object_versions(&id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.json)
+        .collect();
+    assert_eq!(read, texts, "byte for byte through versions");
+    let paged: Vec<String> = all_stix(&store, &StixFilter::default(), 1)
+        .await
+        .into_iter()
+        .map(|o| o.json)
+        .collect();
+    assert_eq!(paged, texts, "byte for byte through pages");
+    // The same bytes again are the same object.
+    assert!(
+        put_stix(&store, "GB-NCA", &objects)
+            .await
+            .iter()
+            .all(|o| matches!(o, PutOutcome::Unchanged { .. }))
+    );
+}
+
+pub async fn stix_markings_round_trip<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA"]).await;
+    let markings = [
+        Marking {
+            tlp: Tlp::Red,
+            recipients: vec!["KH-NCB/sokha".into(), "TH-DSI/somchai".into()],
+            hit_notification: false,
+        },
+        Marking {
+            tlp: Tlp::AmberStrict,
+            recipients: vec!["KH-NCB".into()],
+            hit_notification: true,
+        },
+        Marking::new(Tlp::Amber),
+        Marking::new(Tlp::Green),
+        Marking::new(Tlp::Clear),
+    ];
+    let objects: Vec<NewStixObject> = markings
+        .iter()
+        .enumerate()
+        .map(|(n, marking)| NewStixObject {
+            marking: marking.clone(),
+            spec_version: if n == 4 { "2.0" } else { "2.1" }.into(),
+            ..stix("report", n as u32, V1)
+        })
+        .collect();
+    put_stix(&store, "GB-NCA", &objects).await;
+    let kept = all_stix(&store, &StixFilter::default(), 10).await;
+    assert_eq!(
+        kept.iter().map(|o| o.marking.clone()).collect::<Vec<_>>(),
+        markings
+    );
+    assert_eq!(
+        kept.iter()
+            .map(|o| o.spec_version.as_str())
+            .collect::<Vec<_>>(),
+        ["2.1", "2.1", "2.1", "2.1", "2.0"]
+    );
+    let red = store.stix_object_versions(&objects[0].id).await.unwrap();
+    assert_eq!(red[0].marking, markings[0]);
+}
+
+pub async fn stix_text_no_backend_can_keep_is_invalid_everywhere<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA"]).await;
+    let before = store.counts().await.unwrap();
+    let spoil: [fn(&mut NewStixObject); 5] = [
+        |o| o.json = o.json.replace("2.1", "2\01"),
+        |o| o.version.push('\0'),
+        |o| o.spec_version = "2\01".into(),
+        |o| {
+            o.marking = Marking {
+                tlp: Tlp::Red,
+                recipients: vec!["KH-NCB/so\0kha".into()],
+                hit_notification: true,
+            }
+        },
+        |o| o.id.push('\0'),
+    ];
+    for (i, spoil) in spoil.iter().enumerate() {
+        let mut bad = stix("indicator", 2, V1);
+        spoil(&mut bad);
+        let e = store
+            .put_stix_objects("GB-NCA", &[stix("indicator", 1, V1), bad], added())
+            .await;
+        assert!(matches!(e, Err(StoreError::Invalid(_))), "case {i}: {e:?}");
+    }
+    assert_eq!(store.counts().await.unwrap(), before, "nothing written");
+
+    // Look-ups naming such text are refused alike, on either backend.
+    let nul = format!("{}\0", stix_id("indicator", 1));
+    let e = store.stix_object_versions(&nul).await;
+    assert!(matches!(e, Err(StoreError::Invalid(_))), "{e:?}");
+    let e = store.delete_stix_objects("GB-NCA", &nul, None).await;
+    assert!(matches!(e, Err(StoreError::Invalid(_))), "{e:?}");
+    let e = store
+        .delete_stix_objects("GB-NCA", &stix_id("indicator", 1), Some("v\0"))
+        .await;
+    assert!(matches!(e, Err(StoreError::Invalid(_))), "{e:?}");
+    for filter in [
+        StixFilter {
+            ids: vec![nul.clone()],
+            ..StixFilter::default()
+        },
+        StixFilter {
+            types: vec!["indi\0cator".into()],
+            ..StixFilter::default()
+        },
+        StixFilter {
+            agency: Some("GB\0NCA".into()),
+            ..StixFilter::default()
+        },
+    ] {
+        let e = store.stix_objects_after(0, 10, &filter).await;
+        assert!(
+            matches!(e, Err(StoreError::Invalid(_))),
+            "{filter:?}: {e:?}"
+        );
+    }
+
+    // An escaped NUL inside the JSON text is only six characters.
+    let mut escaped = stix("indicator", 3, V1);
+    escaped.json = escaped.json.replace("2.1", "2\\u00001");
+    put_stix(&store, "GB-NCA", &[escaped.clone()]).await;
+    assert_eq!(
+        store.stix_object_versions(&escaped.id).await.unwrap()[0].json,
+        escaped.json
+    );
+}
+
+pub async fn concurrent_puts_of_one_stix_object_keep_it_once<F: Fixture>(fx: &mut F) {
+    let store = std::sync::Arc::new(fx.open().await);
+    with_agencies(&*store, &["GB-NCA"]).await;
+    const TASKS: u32 = 16;
+    let mut tasks = tokio::task::JoinSet::new();
+    for t in 0..TASKS {
+        let store = std::sync::Arc::clone(&store);
+        tasks.spawn(async move {
+            // Everyone puts the shared object; each also one of its own.
+            let batch = [stix("indicator", 1, V1), stix("indicator", 100 + t, V1)];
+            store
+                .put_stix_objects("GB-NCA", &batch, added())
+                .await
+                .expect("concurrent put")
+        });
+    }
+    let mut shared = Vec::new();
+    let mut own = BTreeSet::new();
+    while let Some(done) = tasks.join_next().await {
+        let out = done.expect("task finished");
+        shared.push(out[0]);
+        let PutOutcome::Added { seq } = out[1] else {
+            panic!("{out:?}");
+        };
+        own.insert(seq);
+    }
+    let added_once: Vec<_> = shared
+        .iter()
+        .filter(|o| matches!(o, PutOutcome::Added { .. }))
+        .collect();
+    assert_eq!(added_once.len(), 1, "{shared:?}");
+    let seq = put_seq(shared[0]);
+    assert!(shared.iter().all(|o| put_seq(*o) == seq), "{shared:?}");
+    assert_eq!(own.len(), TASKS as usize);
+    assert_eq!(
+        store.counts().await.unwrap().stix_objects,
+        u64::from(TASKS) + 1
+    );
+}
+
+pub async fn a_reopened_store_finds_its_stix_objects<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA", "KH-NCB"]).await;
+    let mut red = stix("indicator", 1, V1);
+    red.marking = Marking {
+        tlp: Tlp::Red,
+        recipients: vec!["KH-NCB/sokha".into()],
+        hit_notification: false,
+    };
+    red.json = red.json.replace('}', ", \"name\": \"Mỹ Tho\" }");
+    put_stix(&store, "GB-NCA", &[red.clone(), stix("indicator", 1, V2)]).await;
+    put_stix(&store, "KH-NCB", &[stix("malware", 2, "")]).await;
+    let kept = all_stix(&store, &StixFilter::default(), 10).await;
+    let counts = store.counts().await.unwrap();
+    drop(store);
+
+    let store = fx.open().await;
+    assert_eq!(store.counts().await.unwrap(), counts);
+    assert_eq!(all_stix(&store, &StixFilter::default(), 10).await, kept);
+    assert_eq!(
+        put_stix(&store, "GB-NCA", std::slice::from_ref(&red)).await,
+        [PutOutcome::Unchanged { seq: kept[0].seq }]
+    );
+    let out = put_stix(&store, "KH-NCB", &[stix("malware", 2, V1)]).await;
+    assert!(
+        kept.iter().all(|o| o.seq < put_seq(out[0])),
+        "sequence numbers keep growing"
     );
 }
