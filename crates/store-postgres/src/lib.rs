@@ -3,18 +3,18 @@
 //! ```text
 //! PostgresStore::connect("postgres://user@host/db")
 //!   ├─ runs migrations/ (sqlx::migrate!) in the connection's search_path
-//!   ├─ writer task ── group-commits queued submissions and audit appends,
-//!   │                 one SAVEPOINT per caller (see `writer`)
-//!   └─ connection pool for reads and account writes
+//!   ├─ writer task ── group-commits queued submissions, audit appends and
+//!   │                 STIX puts, one SAVEPOINT per caller (see `writer`)
+//!   └─ connection pool for reads, account writes and STIX deletes
 //! ```
 //!
 //! - **Durable:** a call returns after its transaction committed (with the
 //!   server's default `synchronous_commit = on`).
 //! - **All or nothing:** each `submit` runs in its own savepoint; a rejected
 //!   batch rolls back alone.
-//! - **Ordered:** report and audit writers take an EXCLUSIVE table lock
-//!   (readers still run), so sequence numbers commit in ascending order
-//!   across replicas and the audit chain cannot fork.
+//! - **Ordered:** report, audit and STIX writers take an EXCLUSIVE table
+//!   lock (readers still run), so sequence numbers commit in ascending
+//!   order across replicas and the audit chain cannot fork.
 //! - **Bulk:** a batch is a handful of statements whatever its size; rows
 //!   travel as bound arrays expanded by `UNNEST` (see `submit`).
 //! - **Append-only:** a correction is a new revision row; triggers refuse
@@ -23,6 +23,9 @@
 //!   (`cordon_store::terms`) in a `tsvector` column with a GIN index, and by
 //!   received time through a B-tree (migration 0002); reports stored before
 //!   the terms existed get theirs when the store connects.
+//! - **STIX objects kept verbatim** (migration 0003, see `stix`): the JSON
+//!   text as received in a TEXT column, one row per (agency, id, version);
+//!   a batch is a job of the group writer, deletes a single statement.
 //!
 //! Tables live in the first schema of the connection's `search_path`, so
 //! tests isolate themselves in a schema each (`options=-csearch_path=…`).

@@ -1,12 +1,13 @@
-//! The listing's queries find their reports through the indexes made for
-//! them, on a table large enough that the planner has a choice. Skipped
-//! loudly when no PostgreSQL answers, except under CI.
+//! The listing's queries find their reports, and the pages of kept STIX
+//! objects theirs, through the indexes made for them, on tables large
+//! enough that the planner has a choice. Skipped loudly when no PostgreSQL
+//! answers, except under CI.
 
 use std::str::FromStr;
 
 use chrono::{DateTime, Duration, Utc};
 use cordon_core::{Marking, Report, ReportKind, Tlp};
-use cordon_store::{NewAgency, ReportFilter, Store};
+use cordon_store::{NewAgency, NewStixObject, ReportFilter, StixFilter, Store};
 use cordon_store_postgres::{PgConnectOptions, PostgresStore};
 use sqlx::{Connection, Executor, PgConnection, Row};
 
@@ -166,4 +167,152 @@ async fn run(url: &str, schema: &str) -> Result<(), String> {
 
 fn hex(s: &str) -> String {
     s.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stix_pages_use_their_indexes() {
+    let Some(url) = cordon_testkit::postgres_url() else {
+        return;
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let schema = format!("cordon_s_{}_{nanos:x}", std::process::id());
+    let mut admin = PgConnection::connect(&url).await.unwrap();
+    admin
+        .execute(format!("CREATE SCHEMA {schema}").as_str())
+        .await
+        .unwrap();
+    let result = run_stix(&url, &schema).await;
+    admin
+        .execute(format!("DROP SCHEMA {schema} CASCADE").as_str())
+        .await
+        .unwrap();
+    result.unwrap();
+}
+
+/// 20,000 kept objects: indicators of one busy owner, with a rare type and
+/// a rare owner among them, each id in a few versions.
+async fn run_stix(url: &str, schema: &str) -> Result<(), String> {
+    let options = PgConnectOptions::from_str(url)
+        .unwrap()
+        .options([("search_path", schema)]);
+    let store = PostgresStore::connect_with(options.clone(), 2)
+        .await
+        .map_err(|e| e.to_string())?;
+    for code in ["GB-NCA", "KH-NCB"] {
+        store
+            .create_agency(&NewAgency {
+                code: code.into(),
+                name: "n".into(),
+                country: code[..2].into(),
+                kind: "police".into(),
+                contact: "c".into(),
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let object = |i: usize| {
+        let kind = if i.is_multiple_of(1000) {
+            "malware"
+        } else {
+            "indicator"
+        };
+        let id = format!("{kind}--6ba7b810-9dad-41d1-80b4-{:012x}", i / 4);
+        let version = format!("2026-01-01T00:00:{:02}.000Z", i % 4);
+        NewStixObject {
+            json: format!(r#"{{"type":"{kind}","id":"{id}","modified":"{version}"}}"#),
+            id,
+            version,
+            spec_version: "2.1".into(),
+            marking: Marking::new(Tlp::Amber),
+        }
+    };
+    let objects: Vec<NewStixObject> = (0..20_000).map(object).collect();
+    for (i, chunk) in objects.chunks(5000).enumerate() {
+        let (rare, busy): (Vec<_>, Vec<_>) = chunk
+            .iter()
+            .cloned()
+            .enumerate()
+            .partition(|(k, _)| (i * 5000 + k) % 1000 == 7);
+        let strip =
+            |v: Vec<(usize, NewStixObject)>| v.into_iter().map(|(_, o)| o).collect::<Vec<_>>();
+        for (agency, part) in [("GB-NCA", strip(busy)), ("KH-NCB", strip(rare))] {
+            store
+                .put_stix_objects(agency, &part, Utc::now())
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    store.close().await;
+
+    let mut conn = PgConnection::connect_with(&options).await.unwrap();
+    conn.execute("VACUUM ANALYZE stix_objects").await.unwrap();
+    let mut plans = Vec::new();
+    // The statements `stix_objects_after` and `stix_object_versions` build.
+    for (what, condition, order, index) in [
+        (
+            "a rare type",
+            "seq > 0 AND kind = ANY('{malware}')",
+            "seq",
+            "stix_objects_by_kind",
+        ),
+        (
+            "a rare owner",
+            "seq > 0 AND agency = 'KH-NCB'",
+            "seq",
+            "stix_objects_by_agency",
+        ),
+        (
+            "a few ids",
+            "seq > 0 AND id = ANY('{indicator--6ba7b810-9dad-41d1-80b4-000000000005}')",
+            "seq",
+            "stix_objects_by_id",
+        ),
+        (
+            "the versions of an id",
+            "id = 'indicator--6ba7b810-9dad-41d1-80b4-000000000005'",
+            "version COLLATE \"C\", seq",
+            "stix_objects_by_id",
+        ),
+        ("a cursor", "seq > 15000", "seq", "stix_objects_pkey"),
+    ] {
+        let sql = format!(
+            "EXPLAIN SELECT * FROM stix_objects WHERE {condition} ORDER BY {order} LIMIT 50"
+        );
+        let lines: Vec<String> = conn
+            .fetch_all(sql.as_str())
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<String, _>(0))
+            .collect();
+        let plan = lines.join("\n");
+        if !plan.contains(index) {
+            return Err(format!("{what} does not use {index}:\n{plan}"));
+        }
+        plans.push(format!("{what}:\n{plan}"));
+    }
+    eprintln!("{}", plans.join("\n\n"));
+
+    // And the store answers them.
+    let store = PostgresStore::connect_with(options, 2)
+        .await
+        .map_err(|e| e.to_string())?;
+    let rare = store
+        .stix_objects_after(
+            0,
+            100,
+            &StixFilter {
+                types: vec!["malware".into()],
+                ..StixFilter::default()
+            },
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if rare.len() != 20 {
+        return Err(format!("found {} malware objects", rare.len()));
+    }
+    store.close().await;
+    Ok(())
 }

@@ -31,6 +31,11 @@
 //!   `cordon_store::terms` and migration 0002), newest first; the writer
 //!   adds a revision's terms in the transaction that stores it and deletes
 //!   those of the revision it supersedes.
+//! - **STIX objects kept verbatim** (migration 0003): one row per
+//!   (agency, id, version) holding the JSON text as received; puts go
+//!   through the writer like `submit` (one job, rolled back whole on a
+//!   conflict), deletes too; `seq` is AUTOINCREMENT so that a deleted row's
+//!   number is never given again.
 //! - **Migrations:** the numbered files of `migrations/`, applied at open
 //!   and recorded in `schema_version`, with a Rust step where SQL cannot do
 //!   the work (indexing the terms of reports stored before them).
@@ -682,6 +687,28 @@ mod tests {
             .execute_batch("UPDATE reports SET current = 1")
             .unwrap_err();
         assert!(e.to_string().contains("append-only"), "{e}");
+    }
+
+    #[test]
+    fn the_database_refuses_to_change_a_kept_stix_object() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let w = open_writer(&path, &SqliteOptions::default()).unwrap();
+        w.execute_batch(
+            "INSERT INTO agencies VALUES ('A', 'a', 'GB', 'police', 'c', 't');
+             INSERT INTO stix_objects (agency, added, id, kind, version, spec_version, tlp,
+                                       recipients, hit_notification, json)
+             VALUES ('A', 't', 'x--1', 'x', 'v', '2.1', 'AMBER', '[]', 1, '{}');",
+        )
+        .unwrap();
+        for sql in [
+            "UPDATE stix_objects SET json = '{\"x\":1}'",
+            "UPDATE stix_objects SET tlp = 'CLEAR'",
+        ] {
+            let e = w.execute_batch(sql).unwrap_err();
+            assert!(e.to_string().contains("never changes"), "{sql}: {e}");
+        }
+        w.execute_batch("DELETE FROM stix_objects").unwrap();
     }
 
     fn report(id: &str, selectors: &[&str]) -> Report {

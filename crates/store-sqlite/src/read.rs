@@ -372,12 +372,8 @@ pub(crate) fn postings_after(
 }
 
 /// Kept STIX objects after `after` matching `filter`, ascending seq; see
-/// `Store::stix_objects_after`.
-///
-/// Only the conditions the filter sets are written, so that each of the
-/// few statements this makes is planned for what it asks: by the primary
-/// key, by id, by (kind, seq) or by (agency, seq). Lists of ids and types
-/// travel as one JSON array each.
+/// `Store::stix_objects_after`. Lists of ids and types travel as one JSON
+/// array each.
 pub(crate) fn stix_objects_after(
     conn: &Connection,
     after: i64,
@@ -393,25 +389,38 @@ pub(crate) fn stix_objects_after(
     };
     let ids = list(&filter.ids)?;
     let types = list(&filter.types)?;
-    let mut conditions = String::new();
     let mut args: Vec<(&str, &dyn ToSql)> = vec![(":after", &after), (":limit", &limit)];
     if !filter.ids.is_empty() {
-        conditions.push_str(" AND id IN (SELECT value FROM json_each(:ids))");
         args.push((":ids", &ids));
     }
     if !filter.types.is_empty() {
-        conditions.push_str(" AND kind IN (SELECT value FROM json_each(:types))");
         args.push((":types", &types));
     }
     if let Some(agency) = &filter.agency {
-        conditions.push_str(" AND agency = :agency");
         args.push((":agency", agency));
     }
-    let sql = format!(
+    collect(conn, &stix_after_sql(filter), args.as_slice(), stored_stix)
+}
+
+/// The statement [`stix_objects_after`] runs for `filter`: only the
+/// conditions it sets are written, so that each of the few statements this
+/// makes is planned for what it asks (by the primary key, by id, by
+/// (kind, seq) or by (agency, seq)).
+fn stix_after_sql(filter: &StixFilter) -> String {
+    let mut conditions = String::new();
+    if !filter.ids.is_empty() {
+        conditions.push_str(" AND id IN (SELECT value FROM json_each(:ids))");
+    }
+    if !filter.types.is_empty() {
+        conditions.push_str(" AND kind IN (SELECT value FROM json_each(:types))");
+    }
+    if filter.agency.is_some() {
+        conditions.push_str(" AND agency = :agency");
+    }
+    format!(
         "SELECT {STIX_COLUMNS} FROM stix_objects WHERE seq > :after{conditions}
          ORDER BY seq LIMIT :limit"
-    );
-    collect(conn, &sql, args.as_slice(), stored_stix)
+    )
 }
 
 /// Every kept row of a STIX id, ascending by (version, seq); versions
@@ -562,6 +571,63 @@ mod tests {
         );
         assert!(
             steps.iter().all(|s| !s.contains("TEMP B-TREE")),
+            "{steps:#?}"
+        );
+    }
+
+    /// Each page of kept STIX objects is found through an index, whatever
+    /// the filter sets; none scans the table.
+    #[test]
+    fn stix_pages_search_an_index() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::migrate::migrate(&mut conn).unwrap();
+        let (after, limit) = (10i64, 5u32);
+        let (list, agency) = ("[\"x\"]".to_owned(), "GB-NCA".to_owned());
+        let set = |ids: bool, types: bool, agency: bool| StixFilter {
+            ids: if ids { vec!["x".into()] } else { Vec::new() },
+            types: if types { vec!["x".into()] } else { Vec::new() },
+            agency: agency.then(|| "GB-NCA".into()),
+        };
+        for (filter, index) in [
+            (set(false, false, false), "USING INTEGER PRIMARY KEY"),
+            (set(true, false, false), "USING INDEX stix_objects_by_id"),
+            (set(false, true, false), "USING INDEX stix_objects_by_kind"),
+            (
+                set(false, false, true),
+                "USING INDEX stix_objects_by_agency",
+            ),
+            (set(true, true, true), "USING INDEX"),
+            (set(false, true, true), "USING INDEX"),
+        ] {
+            let mut args: Vec<(&str, &dyn ToSql)> = vec![(":after", &after), (":limit", &limit)];
+            if !filter.ids.is_empty() {
+                args.push((":ids", &list));
+            }
+            if !filter.types.is_empty() {
+                args.push((":types", &list));
+            }
+            if filter.agency.is_some() {
+                args.push((":agency", &agency));
+            }
+            let steps = plan(&conn, &stix_after_sql(&filter), &args);
+            assert!(
+                steps
+                    .iter()
+                    .any(|s| s.starts_with("SEARCH stix_objects") && s.contains(index)),
+                "{filter:?}: {steps:#?}"
+            );
+            assert!(
+                !steps.iter().any(|s| s.starts_with("SCAN stix_objects")),
+                "{filter:?}: {steps:#?}"
+            );
+        }
+        let steps = plan(
+            &conn,
+            &format!("SELECT {STIX_COLUMNS} FROM stix_objects WHERE id = ?1 ORDER BY version, seq"),
+            &[],
+        );
+        assert!(
+            steps[0].starts_with("SEARCH stix_objects USING INDEX stix_objects_by_id"),
             "{steps:#?}"
         );
     }

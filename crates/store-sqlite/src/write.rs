@@ -791,12 +791,14 @@ mod tests {
              JOIN reports r ON r.seq = rs.report_seq
              WHERE s.key BETWEEN ?1 AND ?1 + 15 AND s.text = ?2
              ORDER BY r.seq",
+            "SELECT seq, json = ?4 FROM stix_objects
+             WHERE agency = ?1 AND id = ?2 AND version = ?3",
+            "DELETE FROM stix_objects WHERE agency = ?1 AND id = ?2 AND version = ?3",
+            "DELETE FROM stix_objects WHERE agency = ?1 AND id = ?2",
         ] {
-            let n = sql.matches('?').count().min(2);
-            let args: Vec<i64> = vec![1; n];
-            let plan: Vec<String> = conn
-                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-                .unwrap()
+            let mut explain = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let args: Vec<i64> = vec![1; explain.parameter_count()];
+            let plan: Vec<String> = explain
                 .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))
                 .unwrap()
                 .map(Result::unwrap)

@@ -195,3 +195,58 @@ pub fn stix_filter(filter: &StixFilter) -> Result<(), StoreError> {
             .map(String::as_str),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stix_ids_are_a_type_and_a_uuid() {
+        for good in [
+            "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "x-acme-widget--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "ipv4-addr--8E2E2D2B-17D4-4CBF-938F-98EE46B3CD3F",
+            "x509-certificate--00000000-0000-0000-0000-000000000000",
+        ] {
+            assert!(stix_id(good).is_ok(), "{good}");
+        }
+        let long = format!("{}--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "a".repeat(251));
+        for bad in [
+            "",
+            "indicator",
+            "indicator--",
+            "--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "Indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "indicator_x--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "indicator--8e2e2d2b17d44cbf938f98ee46b3cd3f",
+            "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3",
+            "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3ff",
+            "indicator--8e2e2d2b-17d4-4cbf-938f98-ee46b3cd3f",
+            "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3z",
+            "indicator---8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f\0",
+            "indicator--+e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            long.as_str(),
+        ] {
+            let e = stix_id(bad);
+            assert!(matches!(e, Err(StoreError::Invalid(_))), "{bad:?}: {e:?}");
+        }
+        let e = stix_id("campaign").unwrap_err().to_string();
+        assert!(
+            e.starts_with("stix id 'campaign' has no '--'") && e.contains("expected type--uuid"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_stix_objects_kind_is_its_id_before_the_first_double_hyphen() {
+        let o = NewStixObject {
+            id: "x-acme-widget--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f".into(),
+            version: String::new(),
+            spec_version: "2.1".into(),
+            marking: cordon_core::Marking::new(cordon_core::Tlp::Amber),
+            json: "{}".into(),
+        };
+        assert_eq!(o.kind(), "x-acme-widget");
+    }
+}

@@ -2592,9 +2592,9 @@ pub async fn stix_text_no_backend_can_keep_is_invalid_everywhere<F: Fixture>(fx:
     with_agencies(&store, &["GB-NCA"]).await;
     let before = store.counts().await.unwrap();
     let spoil: [fn(&mut NewStixObject); 5] = [
-        |o| o.json = o.json.replace("2.1", "2\01"),
+        |o| o.json = o.json.replace("2.1", "2.1\0"),
         |o| o.version.push('\0'),
-        |o| o.spec_version = "2\01".into(),
+        |o| o.spec_version = "2.1\0".into(),
         |o| {
             o.marking = Marking {
                 tlp: Tlp::Red,
