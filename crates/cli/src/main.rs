@@ -6,6 +6,7 @@
 mod agency;
 mod audit;
 mod demo;
+mod export;
 mod import;
 mod normalize;
 mod progress;
@@ -36,8 +37,11 @@ enum Command {
     Demo(demo::Args),
     /// Generate a deterministic simulated world with ground truth.
     Sim(sim::Args),
-    /// Import reports from JSON lines, CSV or a simulated world's folder.
+    /// Import reports from JSON lines, CSV, STIX 2.1 bundles or a simulated
+    /// world's folder.
     Import(import::Args),
+    /// Export what an agency may read, as a STIX 2.1 bundle.
+    Export(export::Args),
     /// Normalise selectors: one JSON line out for each line on stdin.
     Normalize(normalize::Args),
     /// Register and list member agencies.
@@ -73,6 +77,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             block_on(demo::run(&args))
         }
         Command::Import(args) => block_on(async { import::run(&args).await.map(|_| ()) }),
+        Command::Export(args) => block_on(export::run(&args)),
         Command::Agency(args) => block_on(agency::run(&args)),
         Command::User(args) => block_on(token::run_user(&args)),
         Command::Token(args) => block_on(token::run_token(&args)),

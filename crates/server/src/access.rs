@@ -22,7 +22,7 @@
 //!   notification off.
 
 use cordon_core::{Marking, Tlp};
-use cordon_store::{Posting, StoredReport};
+use cordon_store::{Posting, StoredReport, StoredStixObject};
 
 /// A member's role. The anonymous public has no role: it is [`Viewer::Public`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -189,6 +189,15 @@ impl<T> Readable<T> {
 pub fn readable_report(viewer: &Viewer, report: StoredReport) -> Option<Readable<StoredReport>> {
     let marked = Marked::of_marking(&report.agency, &report.report.marking);
     (sight(viewer, marked) == Sight::Read).then_some(Readable(report))
+}
+
+/// An object of another tool, kept verbatim, if the viewer may read it.
+pub fn readable_kept(
+    viewer: &Viewer,
+    object: StoredStixObject,
+) -> Option<Readable<StoredStixObject>> {
+    let marked = Marked::of_marking(&object.agency, &object.marking);
+    (sight(viewer, marked) == Sight::Read).then_some(Readable(object))
 }
 
 /// Keeps the reports the viewer may read, in order.

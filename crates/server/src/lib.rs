@@ -14,6 +14,7 @@ pub mod auth;
 mod console;
 pub mod directory;
 pub mod error;
+pub mod export;
 pub mod hits;
 mod limits;
 mod observe;

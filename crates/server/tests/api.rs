@@ -1003,6 +1003,33 @@ impl Store for GatedStore {
             .recent_audit_for_owner(owner, before, limit)
             .await
     }
+    async fn put_stix_objects(
+        &self,
+        agency: &str,
+        objects: &[NewStixObject],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<PutOutcome>> {
+        self.inner.put_stix_objects(agency, objects, at).await
+    }
+    async fn stix_objects_after(
+        &self,
+        after: i64,
+        limit: u32,
+        filter: &StixFilter,
+    ) -> Result<Vec<StoredStixObject>> {
+        self.inner.stix_objects_after(after, limit, filter).await
+    }
+    async fn stix_object_versions(&self, id: &str) -> Result<Vec<StoredStixObject>> {
+        self.inner.stix_object_versions(id).await
+    }
+    async fn delete_stix_objects(
+        &self,
+        agency: &str,
+        id: &str,
+        version: Option<&str>,
+    ) -> Result<u64> {
+        self.inner.delete_stix_objects(agency, id, version).await
+    }
 }
 
 async fn the_hit_index_fails_closed_until_loaded(backend: Backend) {

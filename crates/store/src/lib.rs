@@ -144,10 +144,7 @@ pub trait Store: Send + Sync + 'static {
         agency: &str,
         objects: &[NewStixObject],
         at: DateTime<Utc>,
-    ) -> Result<Vec<PutOutcome>> {
-        let _ = (agency, objects, at);
-        Err(no_stix(self.backend()))
-    }
+    ) -> Result<Vec<PutOutcome>>;
 
     /// Kept objects with `seq > after` that match `filter`, ascending
     /// `seq`, at most `limit`. The store does not decide who may read them:
@@ -157,17 +154,11 @@ pub trait Store: Send + Sync + 'static {
         after: i64,
         limit: u32,
         filter: &StixFilter,
-    ) -> Result<Vec<StoredStixObject>> {
-        let _ = (after, limit, filter);
-        Err(no_stix(self.backend()))
-    }
+    ) -> Result<Vec<StoredStixObject>>;
 
     /// Every kept row of one STIX id, whoever owns it, ascending by
     /// (version, seq); versions compare as text, byte by byte.
-    async fn stix_object_versions(&self, id: &str) -> Result<Vec<StoredStixObject>> {
-        let _ = id;
-        Err(no_stix(self.backend()))
-    }
+    async fn stix_object_versions(&self, id: &str) -> Result<Vec<StoredStixObject>>;
 
     /// Deletes an agency's rows of one STIX id, only the given version
     /// when there is one (TAXII DELETE); returns how many went. The
@@ -177,10 +168,7 @@ pub trait Store: Send + Sync + 'static {
         agency: &str,
         id: &str,
         version: Option<&str>,
-    ) -> Result<u64> {
-        let _ = (agency, id, version);
-        Err(no_stix(self.backend()))
-    }
+    ) -> Result<u64>;
 
     // ---- audit ----
 
@@ -203,10 +191,6 @@ pub trait Store: Send + Sync + 'static {
         before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<AuditRecord>>;
-}
-
-fn no_stix(backend: &str) -> StoreError {
-    StoreError::Backend(format!("this {backend} store keeps no stix objects"))
 }
 
 /// Opens the backend that a database URL names: `sqlite://path` or

@@ -14,7 +14,9 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use chrono::Utc;
-use cordon_store::{Store, SubmitOutcome};
+use cordon_core::Marking;
+use cordon_interop::stix::ImportOptions;
+use cordon_store::{PutOutcome, Store, SubmitOutcome};
 
 pub use validate::validate_file;
 
@@ -35,7 +37,8 @@ pub struct Args {
     /// Check every line and report problems, but write nothing.
     #[arg(long)]
     pub check: bool,
-    /// Files (.jsonl, .json, .csv) or simulated-world folders.
+    /// Files (.jsonl, .csv, .json holding reports or a STIX 2.1 bundle) or
+    /// simulated-world folders.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
 }
@@ -45,6 +48,10 @@ pub struct Args {
 pub struct Totals {
     pub accepted: u64,
     pub unchanged: u64,
+    /// Objects of other tools kept verbatim (STIX bundles): new, and
+    /// already kept.
+    pub kept: u64,
+    pub kept_unchanged: u64,
 }
 
 pub async fn run(args: &Args) -> anyhow::Result<Totals> {
@@ -75,6 +82,14 @@ pub async fn run(args: &Args) -> anyhow::Result<Totals> {
     let started = Instant::now();
     let totals = import_files(&store, jobs, args.batch as usize, args.check).await?;
     let secs = started.elapsed().as_secs_f64();
+    if totals.kept + totals.kept_unchanged > 0 {
+        eprintln!(
+            "kept {} objects of other tools verbatim ({} new, {} already kept)",
+            totals.kept + totals.kept_unchanged,
+            totals.kept,
+            totals.kept_unchanged
+        );
+    }
     eprintln!(
         "imported {} reports ({} new or revised, {} unchanged) in {:.1}s: {:.0} reports/s",
         totals.accepted + totals.unchanged,
@@ -100,24 +115,48 @@ pub async fn import_files(
         .iter()
         .map(|(_, p)| std::fs::metadata(p).map_or(0, |m| m.len()))
         .sum();
+    // What a STIX bundle leaves unsaid is the importing agency's: its
+    // country, and the default marking.
+    let mut options = std::collections::HashMap::new();
+    for (agency, _) in &jobs {
+        if !options.contains_key(agency) {
+            let country = store
+                .agency(agency)
+                .await?
+                .map(|a| a.country)
+                .with_context(|| format!("agency '{agency}' is not registered"))?;
+            options.insert(
+                agency.clone(),
+                ImportOptions {
+                    country,
+                    marking: Marking::default(),
+                },
+            );
+        }
+    }
     let bar = progress::bytes(total_bytes, "importing");
     let (tx, mut rx) = tokio::sync::mpsc::channel(1);
     let checker = tokio::spawn(async move {
         for (agency, path) in jobs {
             let file = path.clone();
-            let checked = tokio::task::spawn_blocking(move || validate_file(&file, now))
+            let options = options[&agency].clone();
+            let checked = tokio::task::spawn_blocking(move || validate_file(&file, &options, now))
                 .await
                 .map_err(anyhow::Error::from)
                 .and_then(|r| r);
-            let clean = matches!(&checked, Ok(c) if c.errors.is_empty());
+            let clean = matches!(&checked, Ok(c) if c.checked.errors.is_empty());
             if tx.send((agency, path, checked)).await.is_err() || !clean {
                 break;
             }
         }
     });
     let mut totals = Totals::default();
-    while let Some((agency, path, checked)) = rx.recv().await {
-        let checked = checked?;
+    while let Some((agency, path, loaded)) = rx.recv().await {
+        let loaded = loaded?;
+        for note in &loaded.notes {
+            bar.suspend(|| eprintln!("{}: {note}", path.display()));
+        }
+        let checked = loaded.checked;
         let file_bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
         if !checked.errors.is_empty() {
             bar.abandon();
@@ -140,6 +179,16 @@ pub async fn import_files(
             bar.inc(file_bytes);
             eprintln!("{}: {} reports are valid", path.display(), reports.len());
             continue;
+        }
+        // Kept objects first: a changed object under a kept version is the
+        // one data error the store finds, and then nothing is written.
+        for chunk in loaded.kept.chunks(batch) {
+            for o in store.put_stix_objects(&agency, chunk, now).await? {
+                match o {
+                    PutOutcome::Added { .. } => totals.kept += 1,
+                    PutOutcome::Unchanged { .. } => totals.kept_unchanged += 1,
+                }
+            }
         }
         let per_report = file_bytes / (reports.len() as u64).max(1);
         for chunk in reports.chunks(batch) {

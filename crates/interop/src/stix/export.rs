@@ -105,6 +105,9 @@ impl<W: Write> Exporter<W> {
             .entry(object.id.clone())
             .and_modify(|at| *at = (*at).max(object.added))
             .or_insert(object.added);
+        // An observable of another tool and the same observable derived
+        // from a report share a deterministic id: write it once.
+        self.first(&object.id);
         self.raw(&object.json)
     }
 

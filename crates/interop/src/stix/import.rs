@@ -149,10 +149,12 @@ pub fn import_bundle(text: &str, options: &ImportOptions) -> Result<Imported, Im
         ));
     }
     let raws = bundle.objects.unwrap_or_default();
+    // Objects come in text order, so their lines are counted as we go.
+    let mut lines = LineCounter::default();
     let objects = raws
         .iter()
         .enumerate()
-        .map(|(i, raw)| parse_object(text, i, raw))
+        .map(|(i, raw)| parse_object(lines.line_of(text, raw.get()), i, raw))
         .collect::<Result<Vec<_>, _>>()?;
 
     let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -265,13 +267,32 @@ pub fn import_bundle(text: &str, options: &ImportOptions) -> Result<Imported, Im
     Ok(out)
 }
 
-fn parse_object<'a>(text: &'a str, i: usize, raw: &'a RawValue) -> Result<Object<'a>, ImportError> {
+/// Line numbers of slices of one text, taken in increasing order.
+#[derive(Default)]
+struct LineCounter {
+    offset: usize,
+    line: usize,
+}
+
+impl LineCounter {
+    fn line_of(&mut self, text: &str, slice: &str) -> usize {
+        let at = (slice.as_ptr() as usize)
+            .saturating_sub(text.as_ptr() as usize)
+            .min(text.len());
+        if at >= self.offset {
+            self.line += memchr_count(&text.as_bytes()[self.offset..at]);
+            self.offset = at;
+        }
+        self.line + 1
+    }
+}
+
+fn memchr_count(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
+}
+
+fn parse_object(line: usize, i: usize, raw: &RawValue) -> Result<Object<'_>, ImportError> {
     let raw_text = raw.get();
-    let offset = (raw_text.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
-    let line = 1 + text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count();
     let field = |name: &str| format!("objects[{i}].{name}");
     let value: Value = serde_json::from_str(raw_text)
         .map_err(|e| ImportError::new(line, format!("objects[{i}]"), e.to_string()))?;
