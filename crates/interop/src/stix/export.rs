@@ -240,10 +240,13 @@ impl<W: Write> Exporter<W> {
             o["valid_from"] = json!(timestamp(received));
             let indicator = o["id"].as_str().unwrap_or_default().to_owned();
             refs.push(indicator.clone());
-            if !observables.is_empty() {
+            // A report derives at most one relationship, `relationship--U`
+            // like its other objects: a compound's infrastructure located
+            // at its place, else the indicator based on the observations.
+            let compound = report.kind == ReportKind::CompoundIntel && report.location.is_some();
+            if !observables.is_empty() && !compound {
                 let observed = format!("observed-data--{uuid}");
                 let mut r = common("relationship");
-                r["id"] = json!(ids::relationship(uuid, "based-on", &observed));
                 r["relationship_type"] = json!("based-on");
                 r["source_ref"] = json!(indicator);
                 r["target_ref"] = json!(observed);
@@ -282,7 +285,6 @@ impl<W: Write> Exporter<W> {
                 i["infrastructure_types"] = json!(["unknown"]);
                 let infrastructure = i["id"].as_str().unwrap_or_default().to_owned();
                 let mut r = common("relationship");
-                r["id"] = json!(ids::relationship(uuid, "located-at", &location));
                 r["relationship_type"] = json!("located-at");
                 r["source_ref"] = json!(infrastructure);
                 r["target_ref"] = json!(location);

@@ -8,8 +8,8 @@
 //! the rest use Cordon's namespace.
 //!
 //! The objects derived from one report share its UUID under different types
-//! (`report--U`, `observed-data--U`, `indicator--U`, …): a look-up by any of
-//! them finds the report by one key.
+//! (`report--U`, `observed-data--U`, `indicator--U`, `relationship--U`, …):
+//! a look-up by any of them finds the report by one key.
 
 use std::collections::BTreeMap;
 
@@ -41,14 +41,6 @@ pub fn agency_identity(code: &str) -> String {
 /// The attack-pattern of a modus-operandi tag.
 pub fn attack_pattern(tag: &str) -> String {
     format!("attack-pattern--{}", cordon(&format!("mo:{tag}")))
-}
-
-/// A relationship derived from a report: one per (report, type, target).
-pub fn relationship(report: Uuid, relationship_type: &str, target: &str) -> String {
-    format!(
-        "relationship--{}",
-        cordon(&format!("{report}/{relationship_type}/{target}"))
-    )
 }
 
 /// The identity of a person or organisation named in reports (a fuzzy
