@@ -62,14 +62,22 @@ pub fn confidence(credibility: u8) -> Option<u8> {
     }
 }
 
+/// Derives the objects of report revisions, each object several reports
+/// share (observables, agencies, attack-patterns, markings) only the first
+/// time it is needed.
+#[derive(Debug)]
+pub struct Deriver {
+    /// Shared objects already given, by type and UUID.
+    shared: HashSet<(String, u128)>,
+    agencies: HashMap<String, AgencyView>,
+}
+
 /// Writes a bundle of objects, one at a time.
 #[derive(Debug)]
 pub struct Exporter<W: Write> {
     out: W,
     written: u64,
-    /// Shared objects already written, by UUID and type.
-    shared: HashSet<(String, u128)>,
-    agencies: HashMap<String, AgencyView>,
+    deriver: Deriver,
     /// Objects of other tools written, by id: when each was added.
     kept: HashMap<String, DateTime<Utc>>,
 }
@@ -85,8 +93,7 @@ impl<W: Write> Exporter<W> {
         Ok(Exporter {
             out,
             written: 0,
-            shared: HashSet::new(),
-            agencies: agencies.into_iter().map(|a| (a.code.clone(), a)).collect(),
+            deriver: Deriver::new(agencies),
             kept: HashMap::new(),
         })
     }
@@ -107,7 +114,7 @@ impl<W: Write> Exporter<W> {
             .or_insert(object.added);
         // An observable of another tool and the same observable derived
         // from a report share a deterministic id: write it once.
-        self.first(&object.id);
+        self.deriver.first(&object.id);
         self.raw(&object.json)
     }
 
@@ -122,7 +129,7 @@ impl<W: Write> Exporter<W> {
         {
             return Ok(());
         }
-        let objects = self.derive(view);
+        let objects = self.deriver.report(view);
         for o in objects {
             self.value(&o)?;
         }
@@ -153,17 +160,33 @@ impl<W: Write> Exporter<W> {
         self.written += 1;
         Ok(())
     }
+}
 
-    /// Whether a shared object still has to be written (and notes it as
-    /// written).
-    fn first(&mut self, id: &str) -> bool {
+impl Deriver {
+    /// `agencies` are the owners the reports may name.
+    pub fn new(agencies: Vec<AgencyView>) -> Self {
+        Deriver {
+            shared: HashSet::new(),
+            agencies: agencies.into_iter().map(|a| (a.code.clone(), a)).collect(),
+        }
+    }
+
+    /// Forgets which shared objects were given: the next report brings its
+    /// own again (a new page of a TAXII collection).
+    pub fn forget_shared(&mut self) {
+        self.shared.clear();
+    }
+
+    /// Whether a shared object still has to be given (and notes it as
+    /// given).
+    pub fn first(&mut self, id: &str) -> bool {
         let (kind, uuid) = id.split_once("--").unwrap_or((id, ""));
         let key = Uuid::try_parse(uuid).map_or(0, |u| u.as_u128());
         self.shared.insert((kind.to_owned(), key))
     }
 
-    /// Every object one report revision needs that is not written yet.
-    fn derive(&mut self, view: ReportView<'_>) -> Vec<Value> {
+    /// Every object one report revision needs that was not given yet.
+    pub fn report(&mut self, view: ReportView<'_>) -> Vec<Value> {
         let report = view.report;
         let mut out = Vec::new();
         let tlp_ref = tlp::marking_id(report.marking.tlp);
@@ -344,7 +367,8 @@ impl<W: Write> Exporter<W> {
         out
     }
 
-    fn agency_identity(&self, code: &str) -> Value {
+    /// The identity object of a member agency.
+    pub fn agency_identity(&self, code: &str) -> Value {
         let mut o = json!({
             "type": "identity",
             "spec_version": SPEC_VERSION,
@@ -369,7 +393,7 @@ impl<W: Write> Exporter<W> {
 
 /// The attack-pattern of a modus-operandi tag: shared vocabulary, published
 /// by Cordon, unmarked.
-fn attack_pattern(tag: &str) -> Value {
+pub fn attack_pattern(tag: &str) -> Value {
     json!({
         "type": "attack-pattern",
         "spec_version": SPEC_VERSION,

@@ -148,7 +148,36 @@ pub fn import_bundle(text: &str, options: &ImportOptions) -> Result<Imported, Im
             format!("'{bundle_id}' is not a bundle identifier (bundle--<uuid>)"),
         ));
     }
-    let raws = bundle.objects.unwrap_or_default();
+    import_objects(text, bundle_id, bundle.objects.unwrap_or_default(), options)
+}
+
+/// The objects of a TAXII envelope (`{"objects": […]}`, as POSTed to a
+/// collection), read exactly as a bundle's.
+pub fn import_envelope(text: &str, options: &ImportOptions) -> Result<Imported, ImportError> {
+    #[derive(Deserialize)]
+    struct Envelope<'a> {
+        #[serde(borrow)]
+        objects: Option<Vec<&'a RawValue>>,
+    }
+    let envelope: Envelope<'_> = serde_json::from_str(text).map_err(|e| {
+        ImportError::new(e.line(), "envelope", format!("not a TAXII envelope: {e}"))
+    })?;
+    let objects = envelope.objects.ok_or_else(|| {
+        ImportError::new(
+            1,
+            "objects",
+            "a TAXII envelope lists its objects under \"objects\"",
+        )
+    })?;
+    import_objects(text, String::new(), objects, options)
+}
+
+fn import_objects<'a>(
+    text: &'a str,
+    bundle_id: String,
+    raws: Vec<&'a RawValue>,
+    options: &ImportOptions,
+) -> Result<Imported, ImportError> {
     // Objects come in text order, so their lines are counted as we go.
     let mut lines = LineCounter::default();
     let objects = raws
@@ -701,8 +730,24 @@ pub fn check_bundle(
     options: &ImportOptions,
     now: chrono::DateTime<chrono::Utc>,
 ) -> CheckedBundle {
+    check(import_bundle(text, options), now)
+}
+
+/// [`check_bundle`] for the objects of a TAXII envelope.
+pub fn check_envelope(
+    text: &str,
+    options: &ImportOptions,
+    now: chrono::DateTime<chrono::Utc>,
+) -> CheckedBundle {
+    check(import_envelope(text, options), now)
+}
+
+fn check(
+    imported: Result<Imported, ImportError>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> CheckedBundle {
     use cordon_core::ingest::LineError;
-    let imported = match import_bundle(text, options) {
+    let imported = match imported {
         Ok(i) => i,
         Err(e) => {
             return CheckedBundle {
