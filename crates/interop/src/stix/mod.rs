@@ -33,7 +33,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 pub use export::{Exporter, KeptObject};
 pub use import::{
     CheckedBundle, ImportError, ImportOptions, Imported, ImportedReport, check_bundle,
-    import_bundle,
+    check_envelope, import_bundle, import_envelope,
 };
 
 /// The STIX version Cordon writes.
