@@ -33,7 +33,7 @@ def indicator(n):
         "name": f"recruitment site {n}",
         "description": "Fake job advert site seen in recruitment complaints.",
         "indicator_types": ["malicious-activity"],
-        "pattern": f"[domain-name:value = 'jobs-{n}.recruit-bench.example']",
+        "pattern": f"[domain-name:value = 'jobs-{n}.recruit-bench.vip']",
         "pattern_type": "stix",
         "pattern_version": "2.1",
         "valid_from": "2026-01-01T00:00:00Z",
