@@ -1,0 +1,564 @@
+//! The object endpoints of a collection: objects and manifest (pages of
+//! the collection's stream, [`super::stream`]), one object, its versions,
+//! DELETE, and POST through the import path of `cordon import`.
+//!
+//! Paging: `next` is a cursor this server gave (a position in the stream,
+//! or an offset in the answer of `match[id]`, an object or its versions);
+//! `more` is true only when another object the caller reads follows.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use cordon_core::Marking;
+use cordon_interop::stix::{self, ImportOptions};
+use cordon_store::NewStixObject;
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use super::collections::{self, View};
+use super::status::{Detail, Status};
+use super::stream::{self, Cursor, Entry, Match, Page, Reader, Versions};
+use super::{Client, Params, Taxii, TaxiiBody, TaxiiError, TaxiiPath, TaxiiResult, is_taxii_body};
+use crate::Shared;
+use crate::access::Viewer;
+use crate::error::{ApiError, ErrorCode};
+
+/// Objects per page when the client names no limit, and the most it may.
+const DEFAULT_LIMIT: usize = 1_000;
+const MAX_LIMIT: usize = 10_000;
+
+/// The parameters of a request (TAXII 2.1 §3.4).
+#[derive(Debug, Default)]
+struct Filters {
+    m: Match,
+    limit: usize,
+    next: Option<Cursor>,
+    ids: Vec<String>,
+}
+
+fn bad(message: impl Into<String>) -> TaxiiError {
+    TaxiiError::Api(ApiError::bad_request(message))
+}
+
+impl Filters {
+    fn parse(pairs: Vec<(String, String)>, allowed: &[&str]) -> TaxiiResult<Filters> {
+        let mut f = Filters {
+            limit: DEFAULT_LIMIT,
+            ..Filters::default()
+        };
+        let mut versions = Vec::new();
+        let list = |v: &str| -> Vec<String> {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        for (key, value) in pairs {
+            if !allowed.contains(&key.as_str()) {
+                return Err(bad(format!(
+                    "unknown or unsupported parameter '{key}' here; this endpoint takes {}",
+                    allowed.join(", ")
+                )));
+            }
+            match key.as_str() {
+                "added_after" => {
+                    f.m.added_after = Some(
+                        DateTime::parse_from_rfc3339(&value)
+                            .map_err(|_| {
+                                bad(format!(
+                                    "added_after '{value}' is not a timestamp like 2026-03-01T10:00:00.000Z"
+                                ))
+                            })?
+                            .with_timezone(&Utc),
+                    );
+                }
+                "limit" => {
+                    f.limit = value
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|l| (1..=MAX_LIMIT).contains(l))
+                        .ok_or_else(|| bad(format!("limit must be 1 to {MAX_LIMIT}")))?;
+                }
+                "next" => {
+                    f.next = Some(Cursor::parse(&value).ok_or_else(|| {
+                        bad("next is not a cursor this server gave; start again without it")
+                    })?);
+                }
+                "match[id]" => f.ids.extend(list(&value)),
+                "match[type]" => f.m.types.extend(list(&value)),
+                "match[version]" => {
+                    for v in list(&value) {
+                        let ok = matches!(v.as_str(), "last" | "first" | "all")
+                            || DateTime::parse_from_rfc3339(&v).is_ok();
+                        if !ok {
+                            return Err(bad(format!(
+                                "match[version] '{v}' is not last, first, all or a timestamp"
+                            )));
+                        }
+                        versions.push(v);
+                    }
+                }
+                "match[spec_version]" => f.m.spec_versions.extend(list(&value)),
+                _ => unreachable!("checked against allowed"),
+            }
+        }
+        if !versions.is_empty() {
+            f.m.versions = Versions(versions);
+        }
+        Ok(f)
+    }
+}
+
+const OBJECT_FILTERS: &[&str] = &[
+    "added_after",
+    "limit",
+    "next",
+    "match[id]",
+    "match[type]",
+    "match[version]",
+    "match[spec_version]",
+];
+const ONE_FILTERS: &[&str] = &[
+    "added_after",
+    "limit",
+    "next",
+    "match[version]",
+    "match[spec_version]",
+];
+const VERSION_FILTERS: &[&str] = &["added_after", "limit", "next", "match[spec_version]"];
+const DELETE_FILTERS: &[&str] = &["match[version]", "match[spec_version]"];
+
+fn record(state: &Shared, viewer: &Viewer, what: &str, taken: &stream::Taken) -> TaxiiResult<()> {
+    let events = crate::export::audit_events(viewer, what, taken);
+    if !events.is_empty() {
+        state.audit.record_all(events)?;
+    }
+    Ok(())
+}
+
+fn not_found() -> TaxiiError {
+    TaxiiError::Api(ApiError::new(
+        ErrorCode::NotFound,
+        "no such object in this collection, or none you may read",
+    ))
+}
+
+/// Adds `X-TAXII-Date-Added-First/Last`: the oldest and newest
+/// `date_added` of the objects in the answer.
+fn with_dates(mut response: Response, entries: &[Entry]) -> Response {
+    let first = entries.iter().map(|e| e.date_added).min();
+    let last = entries.iter().map(|e| e.date_added).max();
+    for (name, at) in [
+        ("x-taxii-date-added-first", first),
+        ("x-taxii-date-added-last", last),
+    ] {
+        if let Some(at) = at
+            && let Ok(v) = HeaderValue::from_str(&stix::timestamp(at))
+        {
+            response.headers_mut().insert(name, v);
+        }
+    }
+    response
+}
+
+/// One page of entries at an offset (the cursor's `skip`).
+fn offset_page(mut entries: Vec<Entry>, f: &Filters) -> Page {
+    let from = f.next.map_or(0, |c| c.skip).min(entries.len());
+    entries.drain(..from);
+    let next = (entries.len() > f.limit).then(|| Cursor {
+        skip: from + f.limit,
+        ..Cursor::default()
+    });
+    entries.truncate(f.limit);
+    Page { entries, next }
+}
+
+/// The page a listing (objects or manifest) asks for, audited.
+async fn listing(
+    state: &Shared,
+    client: &Client,
+    collection: &str,
+    pairs: Vec<(String, String)>,
+    what: &str,
+) -> TaxiiResult<Page> {
+    let view = collections::resolve(state, collection)?;
+    let f = Filters::parse(pairs, OBJECT_FILTERS)?;
+    let viewer = client.viewer();
+    let mut reader = Reader::new(state, &viewer, &view);
+    let page = if f.ids.is_empty() {
+        stream::page(&mut reader, &f.m, f.next, f.limit).await?
+    } else {
+        let mut entries = Vec::new();
+        for id in &f.ids {
+            entries.extend(f.m.select(reader.lookup(id).await?));
+        }
+        offset_page(entries, &f)
+    };
+    record(state, &viewer, what, &reader.taken)?;
+    Ok(page)
+}
+
+#[derive(Serialize)]
+struct Envelope {
+    more: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    objects: Vec<Box<RawValue>>,
+}
+
+fn envelope(page: Page) -> Response {
+    let body = Envelope {
+        more: page.next.is_some(),
+        next: page.next.map(|c| c.text()),
+        objects: page.entries.iter().map(Entry::object).collect(),
+    };
+    with_dates(Taxii(body).into_response(), &page.entries)
+}
+
+pub async fn page(
+    State(state): State<Shared>,
+    client: Client,
+    TaxiiPath(collection): TaxiiPath<String>,
+    Params(pairs): Params,
+) -> TaxiiResult<Response> {
+    let page = listing(&state, &client, &collection, pairs, "taxii").await?;
+    Ok(envelope(page))
+}
+
+#[derive(Serialize)]
+struct ManifestEntry {
+    id: String,
+    date_added: String,
+    version: String,
+    media_type: &'static str,
+}
+
+#[derive(Serialize)]
+struct Manifest {
+    more: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    objects: Vec<ManifestEntry>,
+}
+
+pub async fn manifest(
+    State(state): State<Shared>,
+    client: Client,
+    TaxiiPath(collection): TaxiiPath<String>,
+    Params(pairs): Params,
+) -> TaxiiResult<Response> {
+    let page = listing(&state, &client, &collection, pairs, "taxii manifest").await?;
+    let manifest = Manifest {
+        more: page.next.is_some(),
+        next: page.next.map(|c| c.text()),
+        objects: page
+            .entries
+            .iter()
+            .map(|e| ManifestEntry {
+                id: e.id.clone(),
+                date_added: stix::timestamp(e.date_added),
+                version: e.version.clone(),
+                media_type: super::STIX_MEDIA_TYPE,
+            })
+            .collect(),
+    };
+    Ok(with_dates(Taxii(manifest).into_response(), &page.entries))
+}
+
+/// Every version of one object the caller reads in a view, audited; 404
+/// when there is none, exactly as for an object that does not exist.
+async fn found(
+    state: &Shared,
+    client: &Client,
+    view: &View,
+    id: &str,
+    what: &str,
+) -> TaxiiResult<Vec<Entry>> {
+    let viewer = client.viewer();
+    let mut reader = Reader::new(state, &viewer, view);
+    let entries = reader.lookup(id).await?;
+    if entries.is_empty() {
+        return Err(not_found());
+    }
+    record(state, &viewer, what, &reader.taken)?;
+    Ok(entries)
+}
+
+pub async fn one(
+    State(state): State<Shared>,
+    client: Client,
+    TaxiiPath((collection, id)): TaxiiPath<(String, String)>,
+    Params(pairs): Params,
+) -> TaxiiResult<Response> {
+    let view = collections::resolve(&state, &collection)?;
+    let f = Filters::parse(pairs, ONE_FILTERS)?;
+    let entries = found(&state, &client, &view, &id, "taxii").await?;
+    Ok(envelope(offset_page(f.m.select(entries), &f)))
+}
+
+#[derive(Serialize)]
+struct VersionList {
+    more: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    versions: Vec<String>,
+}
+
+pub async fn versions(
+    State(state): State<Shared>,
+    client: Client,
+    TaxiiPath((collection, id)): TaxiiPath<(String, String)>,
+    Params(pairs): Params,
+) -> TaxiiResult<Response> {
+    let view = collections::resolve(&state, &collection)?;
+    let mut f = Filters::parse(pairs, VERSION_FILTERS)?;
+    f.m.versions = Versions::all();
+    let entries = found(&state, &client, &view, &id, "taxii versions").await?;
+    let mut entries = f.m.select(entries);
+    // One version kept and derived alike is one version.
+    entries.dedup_by(|a, b| a.version == b.version);
+    let page = offset_page(entries, &f);
+    let list = VersionList {
+        more: page.next.is_some(),
+        next: page.next.map(|c| c.text()),
+        versions: page.entries.iter().map(|e| e.version.clone()).collect(),
+    };
+    Ok(with_dates(Taxii(list).into_response(), &page.entries))
+}
+
+pub async fn delete(
+    State(state): State<Shared>,
+    client: Client,
+    TaxiiPath((collection, id)): TaxiiPath<(String, String)>,
+    Params(pairs): Params,
+) -> TaxiiResult<Response> {
+    let view = collections::resolve(&state, &collection)?;
+    let f = Filters::parse(pairs, DELETE_FILTERS)?;
+    // What the caller may not read answers as if it did not exist.
+    found(&state, &client, &view, &id, "taxii").await?;
+    if !view.can_write(&client) {
+        return Err(TaxiiError::Api(ApiError::new(
+            ErrorCode::Forbidden,
+            "you may delete only from your own agency's collection or from all",
+        )));
+    }
+    let agency = client.member().agency.clone();
+    let own: Vec<_> = state
+        .store
+        .stix_object_versions(&id)
+        .await?
+        .into_iter()
+        .filter(|o| o.agency == agency)
+        .collect();
+    // An object that became one of the agency's reports is that report's
+    // text, and reports are append-only.
+    if own.is_empty() || state.store.report(&agency, &id).await?.is_some() {
+        return Err(TaxiiError::Api(ApiError::new(
+            ErrorCode::Forbidden,
+            "only objects your agency added from other tools, and that did not become reports, can be deleted; Cordon's reports are append-only, so send a revision instead",
+        )));
+    }
+    // Without match[version], TAXII's default applies: the last version.
+    let first = own.first().map(|o| o.version.clone()).unwrap_or_default();
+    let last = own.last().map(|o| o.version.clone()).unwrap_or_default();
+    let mut removed = 0;
+    for o in &own {
+        let spec = f.m.spec_versions.is_empty() || f.m.spec_versions.contains(&o.spec_version);
+        if spec && f.m.versions.wants(&o.version, &first, &last) {
+            removed += state
+                .store
+                .delete_stix_objects(&agency, &id, Some(&o.version))
+                .await?;
+        }
+    }
+    if removed == 0 {
+        return Err(not_found());
+    }
+    state.audit.record_all(vec![crate::audit::event(
+        &client.viewer(),
+        "taxii_delete",
+        Some(&agency),
+        &format!("{id}: {removed} versions"),
+    )])?;
+    Ok(StatusCode::OK.into_response())
+}
+
+pub async fn add(
+    State(state): State<Shared>,
+    client: Client,
+    TaxiiPath(collection): TaxiiPath<String>,
+    headers: HeaderMap,
+    TaxiiBody(body): TaxiiBody,
+) -> TaxiiResult<Response> {
+    let view = collections::resolve(&state, &collection)?;
+    if !view.can_write(&client) {
+        return Err(TaxiiError::Api(ApiError::new(
+            ErrorCode::Forbidden,
+            "you may add objects only to your own agency's collection or to all",
+        )));
+    }
+    is_taxii_body(&headers)?;
+    let agency = client.member().agency.clone();
+    let text =
+        String::from_utf8(body.to_vec()).map_err(|_| bad("the envelope is not UTF-8 text"))?;
+    let country = state
+        .directory
+        .get(&agency)
+        .map(|a| a.country)
+        .unwrap_or_else(|| agency.split('-').next().unwrap_or_default().to_owned());
+    let request_time = Utc::now();
+    let options = ImportOptions {
+        country,
+        marking: Marking::default(),
+    };
+    // Reading and validating is CPU work: off the async threads.
+    let (checked, listed) = tokio::task::spawn_blocking(move || {
+        let checked = stix::check_envelope(&text, &options, request_time);
+        let listed = serde_json::from_str::<EnvelopeIds>(&text)
+            .map(|e| e.objects)
+            .unwrap_or_default();
+        (checked, listed)
+    })
+    .await
+    .map_err(|e| {
+        TaxiiError::Api(ApiError::new(
+            ErrorCode::Internal,
+            format!("import failed: {e}"),
+        ))
+    })?;
+    if !checked.errors.is_empty() {
+        return Err(TaxiiError::Api(crate::api::reports::invalid_reports(
+            &checked.errors,
+            checked.objects.max(checked.errors.len()),
+        )));
+    }
+    if checked.reports.len() > state.config.max_reports {
+        return Err(TaxiiError::Api(ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!(
+                "the envelope makes {} reports; one request makes at most {}, split it",
+                checked.reports.len(),
+                state.config.max_reports
+            ),
+        )));
+    }
+    let kept: Vec<NewStixObject> = checked
+        .kept
+        .into_iter()
+        .map(|k| NewStixObject {
+            id: k.id,
+            version: k.version,
+            spec_version: k.spec_version,
+            marking: k.marking,
+            json: k.json,
+        })
+        .collect();
+    // Nothing is written unless everything can be: a kept version that
+    // would change is refused here, bad recipients by the report path,
+    // both before any write.
+    for k in &kept {
+        for o in state.store.stix_object_versions(&k.id).await? {
+            if o.agency == agency && o.version == k.version && o.json != k.json {
+                return Err(
+                    cordon_store::StoreError::stix_version_conflict(&k.id, &k.version).into(),
+                );
+            }
+        }
+    }
+    if !checked.reports.is_empty() {
+        let numbered: Vec<(u64, cordon_core::Report)> = checked
+            .reports
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| (i as u64 + 1, r))
+            .collect();
+        let (_, stored) = crate::api::reports::store_reports(&state, &agency, &numbered).await?;
+        for r in &stored {
+            state.hits.put(r);
+        }
+    }
+    // Kept objects after their reports: a report of another tool is then
+    // represented by its kept objects (added no earlier than the report).
+    let added = Utc::now();
+    if !kept.is_empty() {
+        state.store.put_stix_objects(&agency, &kept, added).await?;
+    }
+    let successes: Vec<Detail> = listed
+        .into_iter()
+        .map(|o| Detail {
+            // An unversioned object's version is its date_added.
+            version: o
+                .modified
+                .or(o.created)
+                .unwrap_or_else(|| stix::timestamp(added)),
+            id: o.id.unwrap_or_default(),
+            message: None,
+        })
+        .collect();
+    let status = Status {
+        id: uuid::Uuid::new_v4().to_string(),
+        status: "complete",
+        request_timestamp: stix::timestamp(request_time),
+        total_count: successes.len(),
+        success_count: successes.len(),
+        failure_count: 0,
+        pending_count: 0,
+        successes,
+        failures: Vec::new(),
+        pendings: Vec::new(),
+    };
+    state.taxii_statuses.put(&agency, status.clone());
+    Ok((StatusCode::ACCEPTED, Taxii(status)).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct EnvelopeIds {
+    #[serde(default)]
+    objects: Vec<ObjectId>,
+}
+
+#[derive(serde::Deserialize)]
+struct ObjectId {
+    id: Option<String>,
+    modified: Option<String>,
+    created: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_parse_taxii_parameters_and_refuse_others() {
+        let pairs = vec![
+            ("match[type]".to_owned(), "indicator,report".to_owned()),
+            ("limit".to_owned(), "50".to_owned()),
+            ("match[version]".to_owned(), "all".to_owned()),
+            ("added_after".to_owned(), "2026-01-01T00:00:00Z".to_owned()),
+        ];
+        let f = Filters::parse(pairs, OBJECT_FILTERS).unwrap();
+        assert_eq!(f.m.types, ["indicator", "report"]);
+        assert_eq!(f.limit, 50);
+        assert!(f.m.versions.wants("x", "a", "b"));
+        for (k, v) in [
+            ("limit", "0"),
+            ("limit", "100001"),
+            ("match[version]", "newest"),
+            ("added_after", "yesterday"),
+            ("match[color]", "red"),
+            ("next", "1.2"),
+        ] {
+            assert!(
+                Filters::parse(vec![(k.into(), v.into())], OBJECT_FILTERS).is_err(),
+                "{k}={v}"
+            );
+        }
+        let f = Filters::parse(vec![], OBJECT_FILTERS).unwrap();
+        assert!(f.m.versions.wants("b", "a", "b") && !f.m.versions.wants("a", "a", "b"));
+    }
+}
