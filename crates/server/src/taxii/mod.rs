@@ -48,6 +48,8 @@ pub fn routes(state: Shared) -> Router {
         .route("/taxii2/", get(discovery))
         .route(ROOT, get(api_root))
         .route("/taxii2/cordon/status/{status}/", get(status::get))
+        // taxii2-client polls the status without the trailing slash.
+        .route("/taxii2/cordon/status/{status}", get(status::get))
         .route("/taxii2/cordon/collections/", get(collections::list))
         .route(&format!("{c}/"), get(collections::one))
         .route(&format!("{c}/manifest/"), get(objects::manifest))
