@@ -979,6 +979,12 @@ impl Store for GatedStore {
     async fn counts(&self) -> Result<Counts> {
         self.inner.counts().await
     }
+    async fn report_by_stix(&self, uuid: uuid::Uuid) -> Result<Vec<(String, String)>> {
+        self.inner.report_by_stix(uuid).await
+    }
+    async fn selector_by_stix(&self, id: &str) -> Result<Option<String>> {
+        self.inner.selector_by_stix(id).await
+    }
     async fn append_audit(&self, events: &[AuditEvent]) -> Result<Vec<AuditRecord>> {
         self.inner.append_audit(events).await
     }

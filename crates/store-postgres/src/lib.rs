@@ -26,6 +26,10 @@
 //! - **STIX objects kept verbatim** (migration 0003, see `stix`): the JSON
 //!   text as received in a TEXT column, one row per (agency, id, version);
 //!   a batch is a job of the group writer, deletes a single statement.
+//! - **Derived STIX ids** (migration 0004): the key of a report's UUID and
+//!   of each selector's object id, computed while preparing the rows and
+//!   stored in the rows inserted anyway (a first revision, a new selector);
+//!   rows stored before them get theirs when the store connects.
 //!
 //! Tables live in the first schema of the connection's `search_path`, so
 //! tests isolate themselves in a schema each (`options=-csearch_path=…`).
@@ -44,6 +48,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
 use cordon_core::{Report, Tlp};
 use cordon_store::audit::{self, GENESIS};
+use cordon_store::derived;
 use cordon_store::terms::{self, TermQuery};
 use cordon_store::{
     Agency, AuditEvent, AuditRecord, Counts, NewAgency, NewStixObject, NewToken, NewUser, Posting,
@@ -96,6 +101,7 @@ impl PostgresStore {
             .await
             .map_err(|e| StoreError::Backend(format!("postgres migration failed: {e}")))?;
         index_stored_reports(&pool).await?;
+        key_stored_rows(&pool).await?;
         tracing::info!("connected to postgres store");
         let writer = writer::spawn(pool.clone());
         Ok(PostgresStore { pool, writer })
@@ -150,6 +156,96 @@ async fn index_stored_reports(pool: &PgPool) -> Result<()> {
     }
     if indexed > 0 {
         tracing::info!(reports = indexed, "indexed the terms of stored reports");
+    }
+    Ok(())
+}
+
+/// Gives the keys of their derived STIX ids (`cordon_store::derived`) to
+/// the first revisions and selectors that have none: those stored before
+/// the keys existed (migration 0004), or by an older cordon still running
+/// beside a newer one. Found through `reports_unkeyed` and
+/// `selectors_unkeyed`, so when there are none this is two empty index
+/// look-ups. Each page commits on its own. A selector whose text no longer
+/// reads as canonical keeps none (no derived id names it), and is passed
+/// over by paging on its id.
+async fn key_stored_rows(pool: &PgPool) -> Result<()> {
+    let mut reports = 0usize;
+    loop {
+        let rows = sqlx::query(
+            "SELECT seq, agency, id FROM reports WHERE revision = 1 AND stix IS NULL
+             ORDER BY seq LIMIT $1",
+        )
+        .bind(INDEX_PAGE)
+        .fetch_all(pool)
+        .await
+        .map_err(backend)?;
+        if rows.is_empty() {
+            break;
+        }
+        let mut seqs = Vec::with_capacity(rows.len());
+        let mut keys = Vec::with_capacity(rows.len());
+        for row in &rows {
+            seqs.push(get::<i64>(row, "seq")?);
+            keys.push(derived::report_key(
+                &get::<String>(row, "agency")?,
+                &get::<String>(row, "id")?,
+            ));
+        }
+        sqlx::query(
+            "UPDATE reports SET stix = t.stix
+             FROM UNNEST($1::int8[], $2::int8[]) AS t(seq, stix)
+             WHERE reports.seq = t.seq AND reports.stix IS NULL",
+        )
+        .bind(&seqs)
+        .bind(&keys)
+        .execute(pool)
+        .await
+        .map_err(backend)?;
+        reports += rows.len();
+    }
+    let (mut selectors, mut last) = (0usize, 0i64);
+    loop {
+        let rows = sqlx::query(
+            "SELECT id, text FROM selectors WHERE stix IS NULL AND id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(last)
+        .bind(INDEX_PAGE)
+        .fetch_all(pool)
+        .await
+        .map_err(backend)?;
+        let Some(end) = rows.last() else { break };
+        last = get(end, "id")?;
+        let mut ids = Vec::with_capacity(rows.len());
+        let mut keys = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let text: String = get(row, "text")?;
+            match cordon_core::Selector::parse_canonical(&text) {
+                Ok(selector) => {
+                    ids.push(get::<i64>(row, "id")?);
+                    keys.push(derived::selector_key(&selector));
+                }
+                Err(e) => tracing::warn!(selector = %text, error = %e,
+                    "a stored selector is no longer canonical; no stix id finds it"),
+            }
+        }
+        sqlx::query(
+            "UPDATE selectors SET stix = t.stix
+             FROM UNNEST($1::int8[], $2::int8[]) AS t(id, stix)
+             WHERE selectors.id = t.id AND selectors.stix IS NULL",
+        )
+        .bind(&ids)
+        .bind(&keys)
+        .execute(pool)
+        .await
+        .map_err(backend)?;
+        selectors += ids.len();
+    }
+    if reports + selectors > 0 {
+        tracing::info!(
+            reports,
+            selectors,
+            "keyed the stix ids of stored reports and selectors"
+        );
     }
     Ok(())
 }
@@ -707,6 +803,42 @@ impl Store for PostgresStore {
             audit: n("audit")?,
             stix_objects: n("stix_objects")?,
         })
+    }
+
+    async fn report_by_stix(&self, uuid: uuid::Uuid) -> Result<Vec<(String, String)>> {
+        // Through `reports_by_stix`: only first revisions hold a key.
+        let rows = sqlx::query("SELECT agency, id FROM reports WHERE stix = $1")
+            .bind(derived::key(uuid))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        let mut found = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let (agency, id): (String, String) = (get(row, "agency")?, get(row, "id")?);
+            if derived::report_derives(&agency, &id, uuid) {
+                found.push((agency, id));
+            }
+        }
+        found.sort();
+        Ok(found)
+    }
+
+    async fn selector_by_stix(&self, id: &str) -> Result<Option<String>> {
+        let Some((_, uuid)) = derived::parse(id) else {
+            return Ok(None);
+        };
+        let rows = sqlx::query("SELECT text FROM selectors WHERE stix = $1")
+            .bind(derived::key(uuid))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        for row in &rows {
+            let text: String = get(row, "text")?;
+            if derived::selector_becomes(&text, id) {
+                return Ok(Some(text));
+            }
+        }
+        Ok(None)
     }
 
     async fn put_stix_objects(

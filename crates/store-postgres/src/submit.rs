@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, SubsecRound, Utc};
 use cordon_core::Report;
-use cordon_store::{StoreError, SubmitOutcome};
+use cordon_store::{StoreError, SubmitOutcome, derived};
 use sqlx::{PgConnection, Row};
 
 use crate::backend;
@@ -25,14 +25,20 @@ pub(crate) struct ReportRow {
     recipients: String,
     hit_notification: bool,
     body: String,
-    selectors: Vec<(String, &'static str)>,
+    /// Each selector's text, kind and the key of its object's STIX id
+    /// ([`cordon_store::derived::selector_key`]).
+    selectors: Vec<(String, &'static str, i64)>,
     /// What `list_reports` finds the revision by, space-separated.
     terms: String,
+    /// The key of the report's derived STIX UUID
+    /// ([`cordon_store::derived::report_key`]), stored with its first
+    /// revision.
+    stix: i64,
 }
 
 /// Turns a report of `agency` into column values; done before the
-/// transaction opens, so that serialising, hashing and finding its terms do
-/// not hold the lock.
+/// transaction opens, so that serialising, hashing, finding its terms and
+/// deriving its STIX ids do not hold the lock.
 pub(crate) fn prepare(report: &Report, agency: &str) -> Result<ReportRow, StoreError> {
     cordon_store::check::report(report)?;
     let body = serde_json::to_string(report).map_err(|e| {
@@ -53,9 +59,16 @@ pub(crate) fn prepare(report: &Report, agency: &str) -> Result<ReportRow, StoreE
         selectors: report
             .selectors
             .iter()
-            .map(|s| (s.as_str().to_owned(), s.kind().as_str()))
+            .map(|s| {
+                (
+                    s.as_str().to_owned(),
+                    s.kind().as_str(),
+                    derived::selector_key(s),
+                )
+            })
             .collect(),
         terms: terms_text(agency, report),
+        stix: derived::report_key(agency, &report.id),
     })
 }
 
@@ -239,6 +252,7 @@ async fn insert_reports(
     let mut hits = Vec::with_capacity(n);
     let mut bodies = Vec::with_capacity(n);
     let mut terms = Vec::with_capacity(n);
+    let mut stix = Vec::with_capacity(n);
     for r in new_rows {
         ids.push(r.row.id.as_str());
         revisions.push(i32::try_from(r.revision).unwrap_or(i32::MAX));
@@ -252,19 +266,20 @@ async fn insert_reports(
         hits.push(r.row.hit_notification);
         bodies.push(r.row.body.as_str());
         terms.push(r.row.terms.as_str());
+        stix.push((r.revision == 1).then_some(r.row.stix));
     }
     let inserted = sqlx::query(
         "INSERT INTO reports (agency, id, revision, current, digest, kind, country, received,
-                              accepted, tlp, recipients, hit_notification, body, terms)
+                              accepted, tlp, recipients, hit_notification, body, terms, stix)
          SELECT $1, t.id, t.revision, t.current, t.digest, t.kind, t.country, COALESCE(t.received, $2),
                 $2, t.tlp, ARRAY(SELECT json_array_elements_text(t.recipients::json)),
-                t.hit, t.body, array_to_tsvector(string_to_array(t.terms, ' '))
+                t.hit, t.body, array_to_tsvector(string_to_array(t.terms, ' ')), t.stix
          FROM UNNEST($3::text[], $4::int4[], $5::bool[], $6::text[], $7::text[], $8::text[],
                      $9::timestamptz[], $10::text[], $11::text[], $12::bool[], $13::text[],
-                     $14::text[])
+                     $14::text[], $15::int8[])
               WITH ORDINALITY
               AS t(id, revision, current, digest, kind, country, received, tlp, recipients, hit,
-                   body, terms, ord)
+                   body, terms, stix, ord)
          ORDER BY t.ord
          RETURNING seq, id, revision",
     )
@@ -282,6 +297,7 @@ async fn insert_reports(
     .bind(&hits)
     .bind(&bodies)
     .bind(&terms)
+    .bind(&stix)
     .fetch_all(&mut *conn)
     .await
     .map_err(backend)?;
@@ -321,24 +337,26 @@ async fn link_selectors(
 ) -> Result<(), StoreError> {
     // Sorted, so that concurrent upserts (another database user) cannot
     // deadlock on the unique index.
-    let mut kinds: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut kinds: BTreeMap<&str, (&str, i64)> = BTreeMap::new();
     for r in new_rows.iter().filter(|r| r.current) {
-        for (text, kind) in &r.row.selectors {
-            kinds.insert(text.as_str(), kind);
+        for (text, kind, stix) in &r.row.selectors {
+            kinds.insert(text.as_str(), (kind, *stix));
         }
     }
     if kinds.is_empty() {
         return Ok(());
     }
     let texts: Vec<&str> = kinds.keys().copied().collect();
-    let kind_list: Vec<&str> = kinds.values().copied().collect();
+    let kind_list: Vec<&str> = kinds.values().map(|v| v.0).collect();
+    let stix: Vec<i64> = kinds.values().map(|v| v.1).collect();
     sqlx::query(
-        "INSERT INTO selectors (text, kind)
-         SELECT * FROM UNNEST($1::text[], $2::text[])
+        "INSERT INTO selectors (text, kind, stix)
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[])
          ON CONFLICT (text) DO NOTHING",
     )
     .bind(&texts)
     .bind(&kind_list)
+    .bind(&stix)
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
@@ -358,7 +376,7 @@ async fn link_selectors(
     let mut selector_ids = Vec::new();
     let mut report_seqs = Vec::new();
     for (r, seq) in new_rows.iter().zip(seqs).filter(|(r, _)| r.current) {
-        for (text, _) in &r.row.selectors {
+        for (text, _, _) in &r.row.selectors {
             let id = ids.get(text).ok_or_else(|| {
                 StoreError::Backend(format!("postgres lost selector {text} while storing it"))
             })?;

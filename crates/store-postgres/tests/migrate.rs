@@ -1,6 +1,7 @@
 //! A database made by an earlier cordon migrates: reports stored before
-//! the terms existed are given them when the store connects. Skipped loudly
-//! when no PostgreSQL answers, except under CI.
+//! the terms existed are given them when the store connects, and reports
+//! and selectors stored before the keys of their STIX ids theirs. Skipped
+//! loudly when no PostgreSQL answers, except under CI.
 
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -163,4 +164,128 @@ async fn store_pool(schema: &Schema) -> sqlx::PgPool {
         .connect_with(schema.options())
         .await
         .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_and_selectors_stored_before_the_stix_keys_are_keyed_at_connect() {
+    use cordon_core::selector::{Hint, normalize_one};
+    use cordon_interop::stix::{ids, sco};
+
+    let Some(url) = cordon_testkit::postgres_url() else {
+        return;
+    };
+    let schema = Schema::new(url).await;
+
+    // The schema before the keys, as the previous cordon left it.
+    let every = sqlx::migrate!("./migrations");
+    let before = Migrator {
+        migrations: Cow::Owned(every.migrations[..3].to_vec()),
+        ..Migrator::DEFAULT
+    };
+    let pool = store_pool(&schema).await;
+    before.run(&pool).await.unwrap();
+    pool.execute(
+        "INSERT INTO agencies VALUES ('KH-NCB', 'n', 'KH', 'police', 'c', now()),
+                                     ('GB-NCA', 'n', 'GB', 'police', 'c', now())",
+    )
+    .await
+    .unwrap();
+    let other_tool = "report--84e4d88f-44ea-4bcd-bbf3-b2c1c320bcb3";
+    for (agency, id, revision, current) in [
+        ("KH-NCB", "r1", 1, false),
+        ("KH-NCB", "r1", 2, true),
+        ("GB-NCA", "r1", 1, true),
+        ("KH-NCB", other_tool, 1, true),
+    ] {
+        // With terms, so that the terms' own filling leaves them alone.
+        sqlx::query(
+            "INSERT INTO reports (agency, id, revision, current, digest, kind, country, received,
+                                  accepted, tlp, recipients, hit_notification, body, terms)
+             VALUES ($1, $2, $3, $4, 'd', 'tip', 'KH', now(), now(), 'AMBER', '{}', true, '{}',
+                     ''::tsvector)",
+        )
+        .bind(agency)
+        .bind(id)
+        .bind(revision)
+        .bind(current)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    // More selectors than one page of the keying holds, and one stored by
+    // an older normaliser that is no longer canonical.
+    let texts: Vec<String> = (0..1005)
+        .map(|n| format!("phone:+85512{n:06}"))
+        .chain(["domain:example.vip".into(), "name:nguyen van an".into()])
+        .collect();
+    sqlx::query("INSERT INTO selectors (text, kind) SELECT t, 'k' FROM UNNEST($1::text[]) t")
+        .bind(&texts)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.execute("INSERT INTO selectors (text, kind) VALUES ('domain:Example.VIP', 'domain')")
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let store = PostgresStore::connect_with(schema.options(), 2)
+        .await
+        .unwrap();
+    let pair = |a: &str, id: &str| vec![(a.to_owned(), id.to_owned())];
+    for (agency, id) in [("KH-NCB", "r1"), ("GB-NCA", "r1"), ("KH-NCB", other_tool)] {
+        assert_eq!(
+            store
+                .report_by_stix(ids::report_uuid(agency, id))
+                .await
+                .unwrap(),
+            pair(agency, id)
+        );
+    }
+    for text in &texts {
+        let selector = normalize_one(text, &Hint::default()).unwrap();
+        assert_eq!(selector.as_str(), text);
+        assert_eq!(
+            store
+                .selector_by_stix(&sco::id(&selector))
+                .await
+                .unwrap()
+                .as_deref(),
+            Some(text.as_str())
+        );
+    }
+    let pool = store_pool(&schema).await;
+    let count = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        count("SELECT count(stix) FROM reports").await,
+        3,
+        "first revisions only"
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM selectors WHERE stix IS NULL").await,
+        1,
+        "the text that is no longer canonical"
+    );
+    // Connecting again finds nothing left to key (and does not loop on the
+    // text it cannot key).
+    store.close().await;
+    let store = PostgresStore::connect_with(schema.options(), 2)
+        .await
+        .unwrap();
+
+    // A key once given is as append-only as the rest of a revision.
+    let e = sqlx::query("UPDATE reports SET stix = stix + 1 WHERE stix IS NOT NULL")
+        .execute(&pool)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("append-only"), "{e}");
+    pool.close().await;
+    store.close().await;
 }

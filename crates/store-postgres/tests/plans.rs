@@ -1,7 +1,7 @@
-//! The listing's queries find their reports, and the pages of kept STIX
-//! objects theirs, through the indexes made for them, on tables large
-//! enough that the planner has a choice. Skipped loudly when no PostgreSQL
-//! answers, except under CI.
+//! The listing's queries find their reports, the pages of kept STIX
+//! objects theirs, and the look-ups by derived STIX id theirs, through the
+//! indexes made for them, on tables large enough that the planner has a
+//! choice. Skipped loudly when no PostgreSQL answers, except under CI.
 
 use std::str::FromStr;
 
@@ -312,6 +312,140 @@ async fn run_stix(url: &str, schema: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     if rare.len() != 20 {
         return Err(format!("found {} malware objects", rare.len()));
+    }
+    store.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stix_id_lookups_use_their_indexes() {
+    let Some(url) = cordon_testkit::postgres_url() else {
+        return;
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let schema = format!("cordon_k_{}_{nanos:x}", std::process::id());
+    let mut admin = PgConnection::connect(&url).await.unwrap();
+    admin
+        .execute(format!("CREATE SCHEMA {schema}").as_str())
+        .await
+        .unwrap();
+    let result = run_stix_ids(&url, &schema).await;
+    admin
+        .execute(format!("DROP SCHEMA {schema} CASCADE").as_str())
+        .await
+        .unwrap();
+    result.unwrap();
+}
+
+/// 20,000 reports of one selector each, a tenth of them revised.
+async fn run_stix_ids(url: &str, schema: &str) -> Result<(), String> {
+    use cordon_core::selector::{Hint, normalize_one};
+
+    let options = PgConnectOptions::from_str(url)
+        .unwrap()
+        .options([("search_path", schema)]);
+    let store = PostgresStore::connect_with(options.clone(), 2)
+        .await
+        .map_err(|e| e.to_string())?;
+    store
+        .create_agency(&NewAgency {
+            code: "GB-NCA".into(),
+            name: "n".into(),
+            country: "GB".into(),
+            kind: "police".into(),
+            contact: "c".into(),
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let start: DateTime<Utc> = "2024-01-01T00:00:00Z".parse().unwrap();
+    let with_selector = |i: usize| {
+        let mut r = report(i, start);
+        let phone = format!("phone:+85512{i:06}");
+        r.selectors = vec![normalize_one(&phone, &Hint::default()).unwrap()];
+        r
+    };
+    let reports: Vec<Report> = (0..20_000).map(with_selector).collect();
+    for chunk in reports.chunks(5000) {
+        store
+            .submit("GB-NCA", chunk, Utc::now())
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let revised: Vec<Report> = (0..2_000)
+        .map(|i| {
+            let mut r = with_selector(i * 10);
+            r.narrative = Some("revised".into());
+            r
+        })
+        .collect();
+    store
+        .submit("GB-NCA", &revised, Utc::now())
+        .await
+        .map_err(|e| e.to_string())?;
+    store.close().await;
+
+    let mut conn = PgConnection::connect_with(&options).await.unwrap();
+    conn.execute("VACUUM ANALYZE reports").await.unwrap();
+    conn.execute("VACUUM ANALYZE selectors").await.unwrap();
+    let key = cordon_store::derived::report_key("GB-NCA", "r-7");
+    let phone = normalize_one("phone:+85512000007", &Hint::default()).unwrap();
+    let selector_key = cordon_store::derived::selector_key(&phone);
+    let mut plans = Vec::new();
+    // The statements of `report_by_stix`, `selector_by_stix` and of the
+    // keying of stored rows at connect.
+    for (what, sql, index) in [
+        (
+            "a report's uuid",
+            format!("SELECT agency, id FROM reports WHERE stix = {key}"),
+            "reports_by_stix",
+        ),
+        (
+            "a selector's id",
+            format!("SELECT text FROM selectors WHERE stix = {selector_key}"),
+            "selectors_by_stix",
+        ),
+        (
+            "reports to key",
+            "SELECT seq, agency, id FROM reports WHERE revision = 1 AND stix IS NULL
+             ORDER BY seq LIMIT 1000"
+                .to_owned(),
+            "reports_unkeyed",
+        ),
+        (
+            "selectors to key",
+            "SELECT id, text FROM selectors WHERE stix IS NULL AND id > 0 ORDER BY id LIMIT 1000"
+                .to_owned(),
+            "selectors_unkeyed",
+        ),
+    ] {
+        let lines: Vec<String> = conn
+            .fetch_all(format!("EXPLAIN {sql}").as_str())
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<String, _>(0))
+            .collect();
+        let plan = lines.join("\n");
+        if !plan.contains(index) {
+            return Err(format!("{what} does not use {index}:\n{plan}"));
+        }
+        plans.push(format!("{what}:\n{plan}"));
+    }
+    eprintln!("{}", plans.join("\n\n"));
+
+    // And the store answers them.
+    let store = PostgresStore::connect_with(options, 2)
+        .await
+        .map_err(|e| e.to_string())?;
+    let uuid = cordon_store::derived::report_uuid("GB-NCA", "r-10");
+    let found = store
+        .report_by_stix(uuid)
+        .await
+        .map_err(|e| e.to_string())?;
+    if found != [("GB-NCA".to_owned(), "r-10".to_owned())] {
+        return Err(format!("found {found:?}"));
     }
     store.close().await;
     Ok(())

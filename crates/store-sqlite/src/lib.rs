@@ -36,9 +36,15 @@
 //!   through the writer like `submit` (one job, rolled back whole on a
 //!   conflict), deletes too; `seq` is AUTOINCREMENT so that a deleted row's
 //!   number is never given again.
+//! - **Derived STIX ids** (migration 0004): the caller computes the key of
+//!   a report's UUID and of each selector's object id while preparing the
+//!   rows; the writer stores it in the row it inserts anyway (a report's
+//!   first revision, a new selector), indexed; a look-up keeps the rows of
+//!   the key whose recomputed id is the one asked for.
 //! - **Migrations:** the numbered files of `migrations/`, applied at open
 //!   and recorded in `schema_version`, with a Rust step where SQL cannot do
-//!   the work (indexing the terms of reports stored before them).
+//!   the work (indexing the terms of reports stored before them, keying
+//!   their STIX ids).
 //!
 //! Times are kept to the microsecond, as PostgreSQL keeps them.
 
@@ -487,6 +493,15 @@ impl Store for SqliteStore {
         self.read(read::counts).await
     }
 
+    async fn report_by_stix(&self, uuid: uuid::Uuid) -> Result<Vec<(String, String)>> {
+        self.read(move |c| read::report_by_stix(c, uuid)).await
+    }
+
+    async fn selector_by_stix(&self, id: &str) -> Result<Option<String>> {
+        let id = id.to_owned();
+        self.read(move |c| read::selector_by_stix(c, &id)).await
+    }
+
     async fn put_stix_objects(
         &self,
         agency: &str,
@@ -823,9 +838,16 @@ mod tests {
         let e = WriterHandle::answer(answer).await.unwrap_err();
         assert!(e.to_string().contains("abandoned"), "{e}");
         assert_eq!(store.counts().await.unwrap(), before);
+        // The keys of the STIX ids of the rows it had written went with them.
+        let r0 = cordon_store::derived::report_uuid("KH-NCB", "r0");
+        assert!(store.report_by_stix(r0).await.unwrap().is_empty());
         // The writer carries on.
         store.submit("KH-NCB", &reports, Utc::now()).await.unwrap();
         assert_eq!(store.counts().await.unwrap().links, 10);
+        assert_eq!(
+            store.report_by_stix(r0).await.unwrap(),
+            [("KH-NCB".to_owned(), "r0".to_owned())]
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use cordon_store::derived;
 use cordon_store::terms::{self, TermQuery};
 use cordon_store::{
     Agency, AuditEvent, AuditRecord, Counts, Posting, ReportFilter, SelectorPosting, StixFilter,
@@ -336,6 +337,43 @@ pub(crate) fn postings(conn: &Connection, selector: &str) -> Result<Vec<Posting>
     );
     let key = home_key(fingerprint(selector));
     collect(conn, &sql, params![key, selector], posting)
+}
+
+/// The reports whose derived STIX UUID is `uuid`: the rows its key finds
+/// (first revisions only hold one), those that derive it.
+pub(crate) fn report_by_stix(
+    conn: &Connection,
+    uuid: uuid::Uuid,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let rows = collect(
+        conn,
+        "SELECT agency, id FROM reports WHERE stix = ?1",
+        [derived::key(uuid)],
+        |r| Ok((r.get(0).map_err(backend)?, r.get(1).map_err(backend)?)),
+    )?;
+    let mut found: Vec<(String, String)> = rows
+        .into_iter()
+        .filter(|(agency, id): &(String, String)| derived::report_derives(agency, id, uuid))
+        .collect();
+    found.sort();
+    Ok(found)
+}
+
+/// The selector whose object has the STIX id `id`: among the selectors its
+/// key finds, the one that becomes that id.
+pub(crate) fn selector_by_stix(conn: &Connection, id: &str) -> Result<Option<String>, StoreError> {
+    let Some((_, uuid)) = derived::parse(id) else {
+        return Ok(None);
+    };
+    let texts = collect(
+        conn,
+        "SELECT text FROM selectors WHERE stix = ?1",
+        [derived::key(uuid)],
+        |r| r.get::<_, String>(0).map_err(backend),
+    )?;
+    Ok(texts
+        .into_iter()
+        .find(|text| derived::selector_becomes(text, id)))
 }
 
 /// Postings of the next `limit` current reports that hold any selector. A

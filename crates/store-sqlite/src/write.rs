@@ -8,11 +8,11 @@ use std::sync::mpsc;
 use chrono::{DateTime, Datelike, SubsecRound, Utc};
 use cordon_core::Report;
 use cordon_store::audit::{self, GENESIS};
-use cordon_store::terms;
 use cordon_store::{
     Agency, AuditEvent, AuditRecord, NewAgency, NewStixObject, NewToken, NewUser, PutOutcome,
     StoreError, SubmitOutcome, Token, User,
 };
+use cordon_store::{derived, terms};
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
@@ -37,20 +37,27 @@ pub(crate) struct ReportRow {
     /// What `list_reports` finds the revision by, space-separated (see
     /// [`terms_text`]).
     terms: String,
+    /// The key of the report's derived STIX UUID
+    /// ([`cordon_store::derived::report_key`]), stored with its first
+    /// revision.
+    stix: i64,
 }
 
 /// A selector of a report, with its fingerprint
-/// ([`codec::fingerprint`](crate::codec::fingerprint)).
+/// ([`codec::fingerprint`](crate::codec::fingerprint)) and the key of its
+/// object's STIX id ([`cordon_store::derived::selector_key`]).
 #[derive(Debug)]
 struct SelectorRow {
     text: String,
     kind: &'static str,
     print: u128,
+    stix: i64,
 }
 
 /// Turns a checked report (`check::report`) of `agency` into column values:
-/// the serialisation, hashing and finding of terms are done by the caller,
-/// off the writer thread, so that they run beside it.
+/// the serialisation, hashing, finding of terms and deriving of STIX ids
+/// are done by the caller, off the writer thread, so that they run beside
+/// it.
 pub(crate) fn prepare(
     report: &Report,
     agency: &str,
@@ -78,9 +85,11 @@ pub(crate) fn prepare(
                 text: s.as_str().to_owned(),
                 kind: s.kind().as_str(),
                 print: fingerprint(s.as_str()),
+                stix: derived::selector_key(s),
             })
             .collect(),
         terms: terms_text(agency, report, report.received.unwrap_or(accepted)),
+        stix: derived::report_key(agency, &report.id),
     })
 }
 
@@ -175,8 +184,8 @@ pub(crate) fn submit(
     let mut insert_first = conn
         .prepare_cached(
             "INSERT INTO reports (agency, id, revision, current, digest, kind, country, received,
-                                  accepted, tlp, recipients, hit_notification, body)
-             VALUES (?1, ?2, 1, 1, ?3, ?4, ?5, COALESCE(?6, ?7), ?7, ?8, ?9, ?10, ?11)
+                                  accepted, tlp, recipients, hit_notification, body, stix)
+             VALUES (?1, ?2, 1, 1, ?3, ?4, ?5, COALESCE(?6, ?7), ?7, ?8, ?9, ?10, ?11, ?12)
              ON CONFLICT (agency, id, revision) DO NOTHING",
         )
         .map_err(backend)?;
@@ -228,6 +237,7 @@ pub(crate) fn submit(
                     row.recipients,
                     row.hit_notification,
                     row.body,
+                    row.stix,
                 ])
                 .map_err(backend)?;
             if inserted == 1 {
@@ -370,7 +380,7 @@ fn link(
     unknown.sort_unstable_by_key(|(s, _)| s.print);
     let mut insert = conn
         .prepare_cached(
-            "INSERT INTO selectors (key, text, kind) VALUES (?1, ?2, ?3)
+            "INSERT INTO selectors (key, text, kind, stix) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (key) DO NOTHING",
         )
         .map_err(backend)?;
@@ -416,7 +426,7 @@ fn selector_id(
     let home = home_key(selector.print);
     for key in home..home + KEY_PROBES {
         if insert
-            .execute(params![key, selector.text, selector.kind])
+            .execute(params![key, selector.text, selector.kind, selector.stix])
             .map_err(backend)?
             == 1
         {
@@ -795,6 +805,8 @@ mod tests {
              WHERE agency = ?1 AND id = ?2 AND version = ?3",
             "DELETE FROM stix_objects WHERE agency = ?1 AND id = ?2 AND version = ?3",
             "DELETE FROM stix_objects WHERE agency = ?1 AND id = ?2",
+            "SELECT agency, id FROM reports WHERE stix = ?1",
+            "SELECT text FROM selectors WHERE stix = ?1",
         ] {
             let mut explain = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
             let args: Vec<i64> = vec![1; explain.parameter_count()];

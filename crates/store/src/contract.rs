@@ -31,6 +31,10 @@
 //!   whole and case-insensitively; punctuation, quotes and operators of
 //!   either backend's query syntax separate words and mean nothing more; a
 //!   text without any word is ignored (see `crate::terms`);
+//! - `report_by_stix` lists every (agency, id) that derives the UUID, in
+//!   that order: reports of two agencies keeping one STIX id from another
+//!   tool share it; `selector_by_stix` of text that is no STIX identifier
+//!   finds nothing rather than failing;
 //! - kept STIX objects: their JSON is compared as text, byte by byte
 //!   (spacing is content); an identical put keeps the first row, its time
 //!   and its marking; versions order as text byte by byte, whatever the
@@ -107,6 +111,10 @@ macro_rules! store_contract_suite {
             stix_text_no_backend_can_keep_is_invalid_everywhere
             concurrent_puts_of_one_stix_object_keep_it_once
             a_reopened_store_finds_its_stix_objects
+            a_report_is_found_by_its_derived_stix_uuid
+            every_selector_kind_is_found_by_its_derived_stix_id
+            a_rejected_batch_leaves_no_stix_id_to_find
+            a_reopened_store_finds_reports_and_selectors_by_stix_id
         );
     };
     (@cases ($fixture:expr) $($case:ident)*) => {
@@ -2722,5 +2730,270 @@ pub async fn a_reopened_store_finds_its_stix_objects<F: Fixture>(fx: &mut F) {
     assert!(
         kept.iter().all(|o| o.seq < put_seq(out[0])),
         "sequence numbers keep growing"
+    );
+}
+
+// ---- reports and selectors by their derived STIX ids ----
+
+fn report_uuid(agency: &str, id: &str) -> uuid::Uuid {
+    cordon_interop::stix::ids::report_uuid(agency, id)
+}
+
+async fn found_by_uuid<S: Store>(store: &S, uuid: uuid::Uuid) -> Vec<(String, String)> {
+    store
+        .report_by_stix(uuid)
+        .await
+        .unwrap_or_else(|e| panic!("report_by_stix {uuid}: {e}"))
+}
+
+fn pair(agency: &str, id: &str) -> (String, String) {
+    (agency.to_owned(), id.to_owned())
+}
+
+/// Another UUID whose first 47 bits are `uuid`'s, which the stores' key of
+/// a derived UUID cannot tell from it.
+fn same_key(uuid: uuid::Uuid) -> uuid::Uuid {
+    uuid::Uuid::from_u128(uuid.as_u128() ^ 1)
+}
+
+/// A selector of every kind, with its derived STIX id.
+fn selectors_of_every_kind() -> Vec<(Selector, String)> {
+    let all: Vec<Selector> = [
+        "phone:+85512345678",
+        "email:recruit+hr@example.com",
+        "domain:example.vip",
+        "url:https://trade.example.vip/login?ref=7",
+        "ip:203.0.113.5",
+        "ip:2001:db8::1",
+        "eth:0x52908400098527886e0f7030069857d2e4169ee7",
+        "trx:TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7",
+        "iban:DE89370400440532013000",
+        "bank:KH:ABAAKHPP:000123456",
+        "telegram:@goodjob_hr",
+        "passport:KE:AK1234567",
+        "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "md5:d41d8cd98f00b204e9800998ecf8427e",
+        "name:nguyen van an",
+        "company:asia dream jobs co ltd",
+    ]
+    .into_iter()
+    .map(selector)
+    .collect();
+    let kinds: BTreeSet<_> = all.iter().map(Selector::kind).collect();
+    assert_eq!(
+        kinds.len(),
+        cordon_core::SelectorKind::ALL.len(),
+        "every kind"
+    );
+    all.into_iter()
+        .map(|s| {
+            let id = cordon_interop::stix::sco::id(&s);
+            (s, id)
+        })
+        .collect()
+}
+
+pub async fn a_report_is_found_by_its_derived_stix_uuid<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA", "KH-NCB"]).await;
+    let gb = report_uuid("GB-NCA", "case-1");
+    submit_one(&store, "GB-NCA", &report("case-1", "first", &[&phone(1)])).await;
+    assert_eq!(found_by_uuid(&store, gb).await, [pair("GB-NCA", "case-1")]);
+
+    // A revision keeps the UUID, and the report is still listed once.
+    let revised = submit_one(&store, "GB-NCA", &report("case-1", "second", &[&phone(2)])).await;
+    assert!(matches!(
+        revised,
+        SubmitOutcome::Accepted { revision: 2, .. }
+    ));
+    assert_eq!(found_by_uuid(&store, gb).await, [pair("GB-NCA", "case-1")]);
+    // So does a report revised within the batch that first stores it.
+    store
+        .submit(
+            "GB-NCA",
+            &[report("case-2", "a", &[]), report("case-2", "b", &[])],
+            accepted(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        found_by_uuid(&store, report_uuid("GB-NCA", "case-2")).await,
+        [pair("GB-NCA", "case-2")]
+    );
+
+    // Two agencies with the same report id are two reports.
+    submit_one(&store, "KH-NCB", &report("case-1", "theirs", &[&phone(1)])).await;
+    let kh = report_uuid("KH-NCB", "case-1");
+    assert_ne!(kh, gb);
+    assert_eq!(found_by_uuid(&store, kh).await, [pair("KH-NCB", "case-1")]);
+    assert_eq!(found_by_uuid(&store, gb).await, [pair("GB-NCA", "case-1")]);
+
+    // A report from another tool is found by the UUID of its own STIX id,
+    // under every agency that keeps it.
+    let uuid = uuid::Uuid::try_parse("84e4d88f-44ea-4bcd-bbf3-b2c1c320bcb3").unwrap();
+    let stix_id = format!("report--{uuid}");
+    assert_eq!(report_uuid("KH-NCB", &stix_id), uuid);
+    submit_one(&store, "KH-NCB", &report(&stix_id, "imported", &[])).await;
+    assert_eq!(
+        found_by_uuid(&store, uuid).await,
+        [pair("KH-NCB", &stix_id)]
+    );
+    submit_one(&store, "GB-NCA", &report(&stix_id, "imported too", &[])).await;
+    assert_eq!(
+        found_by_uuid(&store, uuid).await,
+        [pair("GB-NCA", &stix_id), pair("KH-NCB", &stix_id)]
+    );
+
+    // Nothing else is found: not an unknown UUID, not one that the stores'
+    // key of a UUID cannot tell from a stored one.
+    assert!(found_by_uuid(&store, uuid::Uuid::nil()).await.is_empty());
+    assert!(
+        found_by_uuid(&store, report_uuid("GB-NCA", "case-9"))
+            .await
+            .is_empty()
+    );
+    for stored in [gb, kh, uuid] {
+        assert!(found_by_uuid(&store, same_key(stored)).await.is_empty());
+    }
+    // Nor does a selector's id name a report.
+    let object = cordon_interop::stix::sco::id(&phone(1));
+    let (_, phone_uuid) = crate::derived::parse(&object).unwrap();
+    assert!(found_by_uuid(&store, phone_uuid).await.is_empty());
+}
+
+pub async fn every_selector_kind_is_found_by_its_derived_stix_id<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA"]).await;
+    let every = selectors_of_every_kind();
+    let refs: Vec<&Selector> = every.iter().map(|(s, _)| s).collect();
+    // Half in one report, half in another, the second revised to name them
+    // all: a selector seen again is still found once.
+    let (first, second) = refs.split_at(refs.len() / 2);
+    store
+        .submit(
+            "GB-NCA",
+            &[
+                report("r1", "first half", first),
+                report("r2", "second half", second),
+            ],
+            accepted(),
+        )
+        .await
+        .unwrap();
+    submit_one(&store, "GB-NCA", &report("r2", "all of them", &refs)).await;
+    for (selector, id) in &every {
+        assert_eq!(
+            store.selector_by_stix(id).await.unwrap().as_deref(),
+            Some(selector.as_str()),
+            "{id}"
+        );
+    }
+
+    // The type is part of the id: a domain's UUID under another type finds
+    // nothing; nor does an unknown UUID, nor text that is no STIX id.
+    let (domain, domain_id) = every
+        .iter()
+        .find(|(s, _)| s.kind() == cordon_core::SelectorKind::Domain)
+        .unwrap();
+    let (_, uuid) = crate::derived::parse(domain_id).unwrap();
+    let missing = [
+        format!("url--{uuid}"),
+        format!("identity--{uuid}"),
+        format!("domain-name--{}", same_key(uuid)),
+        format!("domain-name--{}", uuid::Uuid::nil()),
+        cordon_interop::stix::sco::id(&selector("domain:elsewhere.vip")),
+        domain_id.to_uppercase(),
+        domain_id.replace('-', ""),
+        domain.as_str().to_owned(),
+        String::new(),
+        format!("{domain_id}\0"),
+    ];
+    for id in &missing {
+        assert_eq!(store.selector_by_stix(id).await.unwrap(), None, "{id:?}");
+    }
+    // Nor does a report's UUID name a selector.
+    let r1 = report_uuid("GB-NCA", "r1");
+    assert_eq!(
+        store
+            .selector_by_stix(&format!("domain-name--{r1}"))
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+pub async fn a_rejected_batch_leaves_no_stix_id_to_find<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA"]).await;
+    let fresh = email("only-in-the-rejected-batch");
+    let batch = [
+        report("gb-1", "good", &[&fresh]),
+        report("", "no id", &[&phone(4)]),
+    ];
+    let e = store.submit("GB-NCA", &batch, accepted()).await;
+    assert!(matches!(e, Err(StoreError::Invalid(_))), "{e:?}");
+    let e = store.submit("XX-NONE", &batch[..1], accepted()).await;
+    assert!(matches!(e, Err(StoreError::NotFound(_))), "{e:?}");
+    assert!(
+        found_by_uuid(&store, report_uuid("GB-NCA", "gb-1"))
+            .await
+            .is_empty()
+    );
+    assert!(
+        found_by_uuid(&store, report_uuid("XX-NONE", "gb-1"))
+            .await
+            .is_empty()
+    );
+    let id = cordon_interop::stix::sco::id(&fresh);
+    assert_eq!(store.selector_by_stix(&id).await.unwrap(), None);
+
+    // The same report alone is stored and found.
+    submit_one(&store, "GB-NCA", &batch[0]).await;
+    assert_eq!(
+        found_by_uuid(&store, report_uuid("GB-NCA", "gb-1")).await,
+        [pair("GB-NCA", "gb-1")]
+    );
+    assert_eq!(
+        store.selector_by_stix(&id).await.unwrap().as_deref(),
+        Some(fresh.as_str())
+    );
+}
+
+pub async fn a_reopened_store_finds_reports_and_selectors_by_stix_id<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA", "KH-NCB"]).await;
+    let every = selectors_of_every_kind();
+    let refs: Vec<&Selector> = every.iter().map(|(s, _)| s).collect();
+    submit_one(&store, "GB-NCA", &report("gb-1", "all", &refs)).await;
+    submit_one(&store, "KH-NCB", &report("gb-1", "same id", &[&phone(1)])).await;
+    drop(store);
+
+    let store = fx.open().await;
+    for agency in ["GB-NCA", "KH-NCB"] {
+        assert_eq!(
+            found_by_uuid(&store, report_uuid(agency, "gb-1")).await,
+            [pair(agency, "gb-1")]
+        );
+    }
+    for (selector, id) in &every {
+        assert_eq!(
+            store.selector_by_stix(id).await.unwrap().as_deref(),
+            Some(selector.as_str()),
+            "{id}"
+        );
+    }
+    // The reopened store keys what it writes next.
+    submit_one(&store, "KH-NCB", &report("kh-2", "after", &[&phone(2)])).await;
+    assert_eq!(
+        found_by_uuid(&store, report_uuid("KH-NCB", "kh-2")).await,
+        [pair("KH-NCB", "kh-2")]
+    );
+    assert_eq!(
+        store
+            .selector_by_stix(&cordon_interop::stix::sco::id(&phone(2)))
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(phone(2).as_str())
     );
 }

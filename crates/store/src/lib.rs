@@ -12,12 +12,14 @@
 //! Beside reports the store keeps STIX objects verbatim
 //! ([`NewStixObject`]): imported whole from other tools, each version
 //! immutable, their JSON text never parsed or re-serialised, so that they
-//! can be exported unchanged and served over TAXII.
+//! can be exported unchanged and served over TAXII; and it finds reports
+//! and selectors by the STIX ids Cordon derives for them ([`derived`]).
 
 pub mod audit;
 pub mod check;
 #[cfg(feature = "contract")]
 pub mod contract;
+pub mod derived;
 pub mod terms;
 mod types;
 
@@ -125,13 +127,29 @@ pub trait Store: Send + Sync + 'static {
     /// How much the store holds.
     async fn counts(&self) -> Result<Counts>;
 
+    // ---- reports and selectors by the STIX ids Cordon derives ----
+    //
+    // What a TAXII client asks for by id (see `derived`): the store keeps a
+    // key of each derived UUID, written with the report or selector.
+
+    /// The reports, as (agency, report id), whose objects share `uuid`
+    /// (`cordon_interop::stix::ids::report_uuid`), in (agency, id) order;
+    /// any revision: the caller reads the current one with `report()`.
+    /// Usually one: several only when reports of different agencies keep
+    /// one STIX id from another tool (`report--<uuid>`), or an id was
+    /// chosen to collide.
+    async fn report_by_stix(&self, uuid: uuid::Uuid) -> Result<Vec<(String, String)>>;
+
+    /// The canonical text of the stored selector whose object has the STIX
+    /// id `id` (`cordon_interop::stix::sco::id`), type and UUID; `None`
+    /// when no stored selector has it, or `id` is no STIX identifier.
+    async fn selector_by_stix(&self, id: &str) -> Result<Option<String>>;
+
     // ---- STIX objects kept verbatim ----
     //
     // Objects imported from other tools that Cordon cannot turn into
     // reports, kept as their JSON text to be exported unchanged and served
-    // over TAXII. Every backend implements these; the defaults only serve
-    // wrappers written before them (test doubles), and answer that the
-    // store keeps no STIX objects.
+    // over TAXII.
 
     /// Stores a batch of one agency's STIX objects, stamped `at` (TAXII
     /// `date_added`), in one durable transaction: all or nothing. A STIX
