@@ -781,8 +781,8 @@ async fn filters_select_by_time_type_id_version_and_spec(backend: Backend) {
         }
     };
     assert_eq!(versions("all").await, [v1.clone(), v2.clone()]);
-    assert_eq!(versions("first").await, [v1.clone()]);
-    assert_eq!(versions("last").await, [v2.clone()]);
+    assert_eq!(versions("first").await, [v1.as_str()]);
+    assert_eq!(versions("last").await, [v2.as_str()]);
     assert_eq!(versions("first,last").await, [v1.clone(), v2.clone()]);
     let at = everything(
         &world,
@@ -1715,6 +1715,20 @@ async fn the_oasis_taxii_client_reads_and_writes_as_two_agencies() {
     let Some(python) = cordon_testkit::python() else {
         return;
     };
+    let importable = Command::new(&python)
+        .args(["-c", "import taxii2client.v21, stix2"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !importable {
+        assert!(
+            !cordon_testkit::services_required(),
+            "taxii2-client or stix2 is missing from the test virtualenv: run scripts/test to install requirements.txt"
+        );
+        eprintln!(
+            "\n!!!!!!!! SKIPPED: taxii2-client is not installed in the virtualenv !!!!!!!!\n"
+        );
+        return;
+    }
     let Some(world) = World::start(Backend::Sqlite, test_config()).await else {
         return;
     };

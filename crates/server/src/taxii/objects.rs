@@ -6,6 +6,8 @@
 //! or an offset in the answer of `match[id]`, an object or its versions);
 //! `more` is true only when another object the caller reads follows.
 
+use std::collections::HashMap;
+
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -461,13 +463,18 @@ pub async fn add(
     // Nothing is written unless everything can be: a kept version that
     // would change is refused here, bad recipients by the report path,
     // both before any write.
+    let ids: Vec<String> = kept.iter().map(|k| k.id.clone()).collect();
+    let held: HashMap<(String, String), String> = stream::kept_rows_of(&state, ids, Some(&agency))
+        .await?
+        .into_iter()
+        .map(|o| ((o.id, o.version), o.json))
+        .collect();
     for k in &kept {
-        for o in state.store.stix_object_versions(&k.id).await? {
-            if o.agency == agency && o.version == k.version && o.json != k.json {
-                return Err(
-                    cordon_store::StoreError::stix_version_conflict(&k.id, &k.version).into(),
-                );
-            }
+        if held
+            .get(&(k.id.clone(), k.version.clone()))
+            .is_some_and(|json| *json != k.json)
+        {
+            return Err(cordon_store::StoreError::stix_version_conflict(&k.id, &k.version).into());
         }
     }
     if !checked.reports.is_empty() {

@@ -48,14 +48,22 @@ pub struct Status {
 
 #[derive(Debug, Default)]
 pub struct Statuses {
-    held: Mutex<(HashMap<String, (Instant, String, Status)>, VecDeque<String>)>,
+    held: Mutex<Held>,
+}
+
+/// Statuses by id with when they were made and for which agency, and their
+/// ids oldest first.
+#[derive(Debug, Default)]
+struct Held {
+    map: HashMap<String, (Instant, String, Status)>,
+    order: VecDeque<String>,
 }
 
 impl Statuses {
     /// Holds a status for the agency that caused it.
     pub fn put(&self, agency: &str, status: Status) {
         let mut held = self.held.lock();
-        let (map, order) = &mut *held;
+        let Held { map, order } = &mut *held;
         let now = Instant::now();
         while let Some(oldest) = order.front() {
             let expired = map.get(oldest).is_none_or(|(at, _, _)| now - *at > TTL);
@@ -72,7 +80,7 @@ impl Statuses {
 
     fn get(&self, agency: &str, id: &str) -> Option<Status> {
         let held = self.held.lock();
-        held.0
+        held.map
             .get(id)
             .filter(|(at, owner, _)| owner == agency && at.elapsed() <= TTL)
             .map(|(_, _, s)| s.clone())
@@ -126,6 +134,6 @@ mod tests {
         }
         assert!(s.get("GB-NCA", "a").is_none());
         assert!(s.get("GB-NCA", &(KEPT + 4).to_string()).is_some());
-        assert!(s.held.lock().0.len() <= KEPT);
+        assert!(s.held.lock().map.len() <= KEPT);
     }
 }
