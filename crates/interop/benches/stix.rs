@@ -27,7 +27,11 @@ fn reports() -> Vec<Report> {
         .map(|i| {
             let tlp = ["GREEN", "AMBER", "RED", "CLEAR"][i % 4];
             let kind = ["fraud_complaint", "recruitment_ad", "tip"][i % 3];
-            let recipients = if tlp == "RED" { json!(["TH-DSI/liaison"]) } else { json!([]) };
+            let recipients = if tlp == "RED" {
+                json!(["TH-DSI/liaison"])
+            } else {
+                json!([])
+            };
             let s: ReportSubmission = serde_json::from_value(json!({
                 "id": format!("case-{i}"),
                 "kind": kind,
@@ -83,7 +87,9 @@ fn bench(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("stix");
     group.throughput(Throughput::Elements(objects));
-    group.bench_function("export", |b| b.iter(|| black_box(export(black_box(&reports)))));
+    group.bench_function("export", |b| {
+        b.iter(|| black_box(export(black_box(&reports))))
+    });
     group.bench_function("import", |b| {
         b.iter(|| {
             let checked = check_bundle(black_box(&text), &options, now());

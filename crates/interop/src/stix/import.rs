@@ -270,10 +270,11 @@ fn import_objects<'a>(
                 submission,
             });
         }
+        // The TLP definitions are kept like any object: the kept objects
+        // that use them are exported with them.
         if extension::is_cordon(&o.value)
             || o.id == extension::EXTENSION
             || o.id == extension::PUBLISHER
-            || tlp::is_standard(&o.id)
         {
             out.rebuilt += 1;
             continue;
@@ -453,7 +454,7 @@ fn effective_markings(
                     .as_ref()
                     .map(|f| f.recipients.clone())
                     .unwrap_or_default(),
-                hit_notification: fields.map_or(true, |f| f.hit_notification),
+                hit_notification: fields.is_none_or(|f| f.hit_notification),
             })
         })
         .collect();
@@ -486,10 +487,82 @@ fn effective_markings(
             break;
         }
     }
-    own.into_iter()
-        .zip(inherited)
-        .map(|(own, inherited)| own.or(inherited).unwrap_or_else(|| options.marking.clone()))
-        .collect()
+    let mut resolved: Vec<Marking> = own
+        .iter()
+        .zip(&inherited)
+        .map(|(own, inherited)| {
+            own.clone()
+                .or_else(|| inherited.clone())
+                .unwrap_or_else(|| options.marking.clone())
+        })
+        .collect();
+    // A marking- or extension-definition describes the objects that use
+    // it: whoever may read one of them may read the definition.
+    let mut laxest: HashMap<&str, Marking> = HashMap::new();
+    for (i, o) in objects.iter().enumerate() {
+        for d in definitions_used(&o.value) {
+            let m = &resolved[i];
+            laxest
+                .entry(d)
+                .and_modify(|have| *have = laxer(have, m))
+                .or_insert_with(|| m.clone());
+        }
+    }
+    for (i, o) in objects.iter().enumerate() {
+        if own[i].is_none()
+            && matches!(
+                o.kind.as_str(),
+                "marking-definition" | "extension-definition"
+            )
+            && let Some(m) = laxest.get(o.id.as_str())
+        {
+            resolved[i] = m.clone();
+        }
+    }
+    resolved
+}
+
+/// The marking- and extension-definitions an object uses.
+fn definitions_used(object: &Value) -> impl Iterator<Item = &str> {
+    let markings = object
+        .get("object_marking_refs")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str);
+    let granular = object
+        .get("granular_markings")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|g| g.get("marking_ref").and_then(Value::as_str));
+    let extensions = object
+        .get("extensions")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|e| e.keys().map(String::as_str))
+        .filter(|k| k.starts_with("extension-definition--"));
+    markings.chain(granular).chain(extensions)
+}
+
+/// The less strict of two markings; at one level, the recipients either
+/// names.
+fn laxer(a: &Marking, b: &Marking) -> Marking {
+    match tlp::strictness(a.tlp).cmp(&tlp::strictness(b.tlp)) {
+        std::cmp::Ordering::Less => a.clone(),
+        std::cmp::Ordering::Greater => b.clone(),
+        std::cmp::Ordering::Equal => {
+            let mut recipients = a.recipients.clone();
+            recipients.extend(b.recipients.iter().cloned());
+            recipients.sort();
+            recipients.dedup();
+            Marking {
+                tlp: a.tlp,
+                recipients,
+                hit_notification: a.hit_notification || b.hit_notification,
+            }
+        }
+    }
 }
 
 /// The stricter of two markings; at one level, only the recipients both

@@ -51,7 +51,9 @@ pub fn type_of(id: &str) -> Option<&str> {
 }
 
 /// Whether `id` is a well-formed STIX identifier: `type--uuid`, the type
-/// 3 to 250 lowercase letters, digits and hyphens.
+/// 3 to 250 lowercase letters, digits and hyphens, the UUID in its
+/// hyphenated form (RFC 4122 reads hex digits in either case; the OASIS
+/// examples use both).
 pub fn is_identifier(id: &str) -> bool {
     let Some((kind, uuid)) = id.split_once("--") else {
         return false;
@@ -60,7 +62,8 @@ pub fn is_identifier(id: &str) -> bool {
         && kind
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && uuid::Uuid::try_parse(uuid).is_ok_and(|u| u.hyphenated().to_string() == uuid)
+        && uuid.len() == 36
+        && uuid::Uuid::try_parse(uuid).is_ok()
 }
 
 #[cfg(test)]
@@ -75,11 +78,15 @@ mod tests {
         assert!(is_identifier(
             "x-misp-object--84e4d88f-44ea-4bcd-bbf3-b2c1c320bcb3"
         ));
+        assert!(is_identifier(
+            "relationship--81f12913-1372-4c96-85ec-E9034ac98aba"
+        ));
         for bad in [
             "report-84e4d88f-44ea-4bcd-bbf3-b2c1c320bcb3",
             "Report--84e4d88f-44ea-4bcd-bbf3-b2c1c320bcb3",
-            "report--84E4D88F-44EA-4BCD-BBF3-B2C1C320BCB3",
             "report--84e4d88f44ea4bcdbbf3b2c1c320bcb3",
+            "report--{84e4d88f-44ea-4bcd-bbf3-b2c1c320bcb3}",
+            "report--urn:uuid:84e4d88f-44ea-4bcd-bbf3-b2c1c320",
             "re--84e4d88f-44ea-4bcd-bbf3-b2c1c320bcb3",
             "report--",
         ] {

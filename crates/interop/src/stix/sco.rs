@@ -144,10 +144,15 @@ pub fn object(selector: &Selector, marking: &str) -> Value {
         );
     }
     object.insert("object_marking_refs".into(), json!([marking]));
-    object.insert(
-        "extensions".into(),
-        json!({ EXTENSION: extension::marker(new_sco) }),
-    );
+    // A file's `extensions` count towards its id (STIX 2.1 §6.7): with
+    // Cordon's marker there, the same file from another tool would get
+    // another id. A file carries no marker, so an import keeps it too.
+    if p.kind != "file" {
+        object.insert(
+            "extensions".into(),
+            json!({ EXTENSION: extension::marker(new_sco) }),
+        );
+    }
     Value::Object(object)
 }
 
