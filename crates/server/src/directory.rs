@@ -35,4 +35,11 @@ impl Directory {
     pub fn get(&self, code: &str) -> Option<Agency> {
         self.agencies.read().get(code).cloned()
     }
+
+    /// Every agency, by code.
+    pub fn all(&self) -> Vec<Agency> {
+        let mut all: Vec<Agency> = self.agencies.read().values().cloned().collect();
+        all.sort_by(|a, b| a.code.cmp(&b.code));
+        all
+    }
 }

@@ -42,6 +42,24 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// The code as it is written in error bodies (`not_found`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::InvalidReport => "invalid_report",
+            ErrorCode::InvalidSelector => "invalid_selector",
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Unavailable => "unavailable",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
     pub fn status(self) -> StatusCode {
         match self {
             ErrorCode::InvalidRequest => StatusCode::BAD_REQUEST,
@@ -208,6 +226,7 @@ mod tests {
         for (code, status, name) in cases {
             assert_eq!(code.status().as_u16(), status);
             assert_eq!(serde_json::to_value(code).unwrap(), name);
+            assert_eq!(code.name(), name);
         }
     }
 

@@ -19,6 +19,7 @@ pub mod hits;
 mod limits;
 mod observe;
 mod tail;
+pub mod taxii;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -79,6 +80,8 @@ pub struct AppState {
     pub hits: hits::Hits,
     pub directory: directory::Directory,
     pub audit: audit::AuditSink,
+    /// Status resources of TAXII POSTs.
+    pub taxii_statuses: taxii::Statuses,
     limiter: limits::Limiter,
     pub config: Config,
     started: Instant,
@@ -162,6 +165,7 @@ pub async fn start(
         hits: hits::Hits::default(),
         directory: directory::Directory::default(),
         audit,
+        taxii_statuses: taxii::Statuses::default(),
         limiter: limits::Limiter::new(config.rate_per_second, config.rate_burst),
         config,
         started: Instant::now(),
@@ -195,6 +199,7 @@ pub async fn start(
 fn router(state: Shared) -> axum::Router {
     api::routes(state.clone())
         .merge(console::routes(state.clone()))
+        .merge(taxii::routes(state.clone()))
         .merge(observe::routes(state.clone()))
         .fallback(unknown_path)
         .layer(axum::middleware::from_fn(observe::track))

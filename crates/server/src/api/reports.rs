@@ -279,7 +279,7 @@ fn accept_checked(checked: Checked, max: usize) -> ApiResult<Vec<(u64, Report)>>
 
 /// The error that lists every bad report of a submission.
 /// `total` counts the good reports too; a report may have several errors.
-fn invalid_reports(errors: &[LineError], total: usize) -> ApiError {
+pub(crate) fn invalid_reports(errors: &[LineError], total: usize) -> ApiError {
     let first = &errors[0];
     let bad = errors
         .iter()

@@ -175,6 +175,7 @@ mod tests {
             hits: hits::Hits::default(),
             directory: directory::Directory::default(),
             audit,
+            taxii_statuses: crate::taxii::Statuses::default(),
             limiter: limits::Limiter::new(0, 0),
             config: Config::default(),
             started: Instant::now(),
