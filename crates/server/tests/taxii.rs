@@ -824,6 +824,13 @@ async fn filters_select_by_time_type_id_version_and_spec(backend: Backend) {
         4
     );
 
+    // A limit above a page's size is served as a full page.
+    let big = ok(
+        &get(&world, &me, &objects_of("all"), &[("limit", "1000000")]).await,
+        200,
+    );
+    assert_eq!(big["objects"].as_array().unwrap().len(), all.len());
+
     // Bad parameters are refused with a TAXII error.
     for (k, v) in [
         ("limit", "0"),
@@ -1607,6 +1614,128 @@ async fn tlp_decides_what_each_caller_sees(backend: Backend) {
         |objects: &BTreeSet<String>| objects.iter().filter(|i| kind(i) == "phone-number").count();
     assert_eq!(phones(&theirs), 1);
     assert_eq!(phones(&owner_ids), 1);
+    // A report re-marked away from a caller is gone for it, old versions
+    // and all; one re-marked towards it shows only what it may read.
+    world
+        .submit(
+            &a,
+            &report(
+                "remark",
+                "GREEN",
+                &[],
+                "open at first",
+                &["remark@example.com"],
+            ),
+        )
+        .await;
+    let remark = report_stix(A, "remark");
+    ok(
+        &get(&world, &outsider, &object_path("all", &remark), &[]).await,
+        200,
+    );
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    world
+        .submit(
+            &a,
+            &report(
+                "remark",
+                "AMBER",
+                &[],
+                "closed now",
+                &["remark@example.com"],
+            ),
+        )
+        .await;
+    let baseline = get(&world, &outsider, &object_path("all", &nothing), &[]).await;
+    for path in [
+        object_path("all", &remark),
+        format!("{}versions/", object_path("all", &remark)),
+    ] {
+        let answer = get(&world, &outsider, &path, &[]).await;
+        assert_eq!(
+            (answer.status, &answer.body),
+            (baseline.status, &baseline.body),
+            "{path}"
+        );
+    }
+    let every_version = everything(&world, &outsider, "all", &[("match[version]", "all")]).await;
+    assert!(
+        !ids(&every_version)
+            .iter()
+            .any(|i| uuid_of(i) == uuid_of(&remark))
+    );
+    world
+        .submit(
+            &a,
+            &report(
+                "opened",
+                "RED",
+                &["KH-NCB/analyst"],
+                "secret at first",
+                &["opened@example.com"],
+            ),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    world
+        .submit(
+            &a,
+            &report("opened", "GREEN", &[], "open now", &["opened@example.com"]),
+        )
+        .await;
+    let opened = report_stix(A, "opened");
+    let versions = ok(
+        &get(
+            &world,
+            &outsider,
+            &format!("{}versions/", object_path("all", &opened)),
+            &[],
+        )
+        .await,
+        200,
+    );
+    assert_eq!(
+        versions["versions"].as_array().unwrap().len(),
+        1,
+        "{versions}"
+    );
+    let all_versions = ok(
+        &get(
+            &world,
+            &outsider,
+            &object_path("all", &opened),
+            &[("match[version]", "all")],
+        )
+        .await,
+        200,
+    );
+    assert_eq!(all_versions["objects"].as_array().unwrap().len(), 1);
+    assert_eq!(all_versions["objects"][0]["description"], "open now");
+    let every_version = everything(
+        &world,
+        &outsider,
+        "all",
+        &[("match[version]", "all"), ("match[type]", "report")],
+    )
+    .await;
+    let descriptions: Vec<&Value> = every_version
+        .iter()
+        .filter(|o| o["id"] == opened.as_str())
+        .map(|o| &o["description"])
+        .collect();
+    assert_eq!(descriptions, [&json!("open now")]);
+    let named_versions = ok(
+        &get(
+            &world,
+            &named,
+            &format!("{}versions/", object_path("all", &opened)),
+            &[],
+        )
+        .await,
+        200,
+    );
+    assert_eq!(named_versions["versions"].as_array().unwrap().len(), 2);
+
     // Residual signal, by design: `next` cursors carry store sequence
     // numbers, so a caller paging through can tell that objects it may not
     // read were added between two it reads (how many rows, never what or

@@ -77,11 +77,14 @@ impl Filters {
                     );
                 }
                 "limit" => {
+                    // More than a page holds is served as a full page
+                    // (TAXII lets a server give fewer than asked).
                     f.limit = value
                         .parse::<usize>()
                         .ok()
-                        .filter(|l| (1..=MAX_LIMIT).contains(l))
-                        .ok_or_else(|| bad(format!("limit must be 1 to {MAX_LIMIT}")))?;
+                        .filter(|l| *l >= 1)
+                        .ok_or_else(|| bad("limit must be a whole number, at least 1"))?
+                        .min(MAX_LIMIT);
                 }
                 "next" => {
                     f.next = Some(Cursor::parse(&value).ok_or_else(|| {
@@ -552,9 +555,11 @@ mod tests {
         assert_eq!(f.m.types, ["indicator", "report"]);
         assert_eq!(f.limit, 50);
         assert!(f.m.versions.wants("x", "a", "b"));
+        let f = Filters::parse(vec![("limit".into(), "100001".into())], OBJECT_FILTERS).unwrap();
+        assert_eq!(f.limit, MAX_LIMIT);
         for (k, v) in [
             ("limit", "0"),
-            ("limit", "100001"),
+            ("limit", "-1"),
             ("match[version]", "newest"),
             ("added_after", "yesterday"),
             ("match[color]", "red"),

@@ -476,7 +476,15 @@ impl<'a> Reader<'a> {
                     return Ok(entries);
                 };
                 for (agency, report_id) in self.state.store.report_by_stix(uuid).await? {
-                    for r in self.state.store.revisions(&agency, &report_id).await? {
+                    let revisions = self.state.store.revisions(&agency, &report_id).await?;
+                    // Older revisions only while the current one is given:
+                    // a report its owner re-marked away from the caller is
+                    // gone for it, old versions and all, as in the stream.
+                    match revisions.iter().max_by_key(|r| r.seq) {
+                        Some(current) if self.gives(current).await? => {}
+                        _ => continue,
+                    }
+                    for r in revisions {
                         if !self.gives(&r).await? {
                             continue;
                         }
