@@ -399,18 +399,28 @@ fn values_cordon_cannot_normalise_are_counted_not_fatal() {
     let text = json!({"uuid": UUID, "info": "x", "Attribute": [
         {"type": "phone-number", "value": "12"},
         {"type": "iban", "value": "DE00 1234"},
+        {"type": "btc", "value": "1BoatSLRHtKNngkdXEeobR76b53LETtpyT"},
         {"type": "btc", "value": "1BoatSLRHtKNngkdXEeobR76b53LETtpyX"},
         {"type": "domain", "value": "example.vip"},
         {"type": "filename", "value": "invoice.exe"}]})
     .to_string();
     let checked = check_events(&text, &options(), now());
     assert!(checked.errors.is_empty(), "{:?}", checked.errors);
-    assert_eq!(checked.unusable, 3);
-    assert_eq!(checked.attributes, 5);
+    assert_eq!(
+        checked.unusable, 3,
+        "a short number, a bad IBAN, a bad checksum"
+    );
+    assert_eq!(checked.attributes, 6);
     let selectors: Vec<&str> = checked.reports[0]
         .selectors
         .iter()
         .map(|s| s.as_str())
         .collect();
-    assert_eq!(selectors, ["domain:example.vip"]);
+    assert_eq!(
+        selectors,
+        [
+            "domain:example.vip",
+            "btc:1BoatSLRHtKNngkdXEeobR76b53LETtpyT"
+        ]
+    );
 }

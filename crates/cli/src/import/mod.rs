@@ -4,7 +4,8 @@
 //! reported with its number and field, and then nothing is stored
 //! (ARCHITECTURE.md invariant 4). Checking runs on every core; writing goes
 //! to the store in batches, each one durable before the next is sent, with a
-//! progress bar on the terminal.
+//! progress bar on the terminal. A MISP feed is one job: every event its
+//! manifest lists is checked before any is written.
 
 mod validate;
 
@@ -15,6 +16,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use chrono::Utc;
 use cordon_core::Marking;
+use cordon_interop::misp::feed;
 use cordon_interop::stix::ImportOptions;
 use cordon_store::{PutOutcome, Store, SubmitOutcome};
 
@@ -22,25 +24,84 @@ pub use validate::validate_file;
 
 use crate::progress;
 
-#[derive(Debug, clap::Args)]
+/// What `cordon import` is asked to do.
+///
+/// Parsed through [`Flags`]: `--misp-feed DIR` names the feed by its
+/// manifest, so that it is one more path (`DIR/manifest.json`) and every
+/// caller that builds `Args` itself (the demo) stays as it is.
+#[derive(Debug)]
 pub struct Args {
+    pub db: String,
+    pub agency: Option<String>,
+    pub batch: u32,
+    pub check: bool,
+    pub paths: Vec<PathBuf>,
+}
+
+/// The command line of `cordon import`.
+#[derive(Debug, clap::Args)]
+struct Flags {
     /// Database URL: sqlite://PATH or postgres://…
     #[arg(long, env = "CORDON_DB", default_value = crate::store::DEFAULT_DB)]
-    pub db: String,
+    db: String,
     /// The submitting agency (its code, such as KH-NCB). Not needed for a
     /// simulated world's folder, whose files name their agency.
     #[arg(long)]
-    pub agency: Option<String>,
+    agency: Option<String>,
     /// Reports per durable write.
     #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
-    pub batch: u32,
+    batch: u32,
     /// Check every line and report problems, but write nothing.
     #[arg(long)]
-    pub check: bool,
-    /// Files (.jsonl, .csv, .json holding reports or a STIX 2.1 bundle) or
-    /// simulated-world folders.
-    #[arg(required = true)]
-    pub paths: Vec<PathBuf>,
+    check: bool,
+    /// A MISP feed directory (manifest.json and one <uuid>.json per event,
+    /// as MISP's feed generator writes): every event the manifest lists is
+    /// imported, all or nothing.
+    #[arg(long, value_name = "DIR")]
+    misp_feed: Vec<PathBuf>,
+    /// Files (.jsonl, .csv, .json holding reports, a STIX 2.1 bundle or
+    /// MISP events), MISP feed directories or simulated-world folders.
+    #[arg(required_unless_present = "misp_feed")]
+    paths: Vec<PathBuf>,
+}
+
+impl From<Flags> for Args {
+    fn from(f: Flags) -> Self {
+        let mut paths = f.paths;
+        paths.extend(f.misp_feed.iter().map(|d| d.join(feed::MANIFEST)));
+        Args {
+            db: f.db,
+            agency: f.agency,
+            batch: f.batch,
+            check: f.check,
+            paths,
+        }
+    }
+}
+
+impl clap::FromArgMatches for Args {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        Flags::from_arg_matches(matches).map(Args::from)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl clap::Args for Args {
+    fn group_id() -> Option<clap::Id> {
+        Flags::group_id()
+    }
+
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        Flags::augment_args(cmd)
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Flags::augment_args_for_update(cmd)
+    }
 }
 
 /// Totals of one import.
@@ -58,6 +119,16 @@ pub async fn run(args: &Args) -> anyhow::Result<Totals> {
     let store = crate::store::open(&args.db).await?;
     let mut jobs = Vec::new();
     for path in &args.paths {
+        // A directory with a manifest and no agency list is a MISP feed;
+        // it is named by its manifest from here on.
+        let path = &if path.is_dir()
+            && path.join(feed::MANIFEST).is_file()
+            && !path.join("agencies.json").exists()
+        {
+            path.join(feed::MANIFEST)
+        } else {
+            path.clone()
+        };
         if path.is_dir() {
             jobs.extend(crate::world::import_jobs(&*store, path).await?);
         } else {
@@ -111,12 +182,9 @@ pub async fn import_files(
     check_only: bool,
 ) -> anyhow::Result<Totals> {
     let now = Utc::now();
-    let total_bytes: u64 = jobs
-        .iter()
-        .map(|(_, p)| std::fs::metadata(p).map_or(0, |m| m.len()))
-        .sum();
-    // What a STIX bundle leaves unsaid is the importing agency's: its
-    // country, and the default marking.
+    let total_bytes: u64 = jobs.iter().map(|(_, p)| bytes_of(p)).sum();
+    // What a STIX bundle or a MISP event leaves unsaid is the importing
+    // agency's: its country, and the default marking.
     let mut options = std::collections::HashMap::new();
     for (agency, _) in &jobs {
         if !options.contains_key(agency) {
@@ -156,24 +224,30 @@ pub async fn import_files(
         for note in &loaded.notes {
             bar.suspend(|| eprintln!("{}: {note}", path.display()));
         }
-        let checked = loaded.checked;
-        let file_bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
+        let file_bytes = bytes_of(&path);
+        let checked = &loaded.checked;
         if !checked.errors.is_empty() {
             bar.abandon();
             let shown = 50;
-            for e in checked.errors.iter().take(shown) {
-                eprintln!("{}:{e}", path.display());
+            for e in loaded.error_lines(&path).take(shown) {
+                eprintln!("{e}");
             }
             if checked.errors.len() > shown {
                 eprintln!("… and {} more bad lines", checked.errors.len() - shown);
             }
+            let (what, path) = if validate::is_feed_manifest(&path) {
+                ("feed", path.parent().unwrap_or(&path).to_path_buf())
+            } else {
+                ("file", path.clone())
+            };
             bail!(
-                "{}: {} of {} lines are bad; nothing of this file was imported",
+                "{}: {} of {} lines are bad; nothing of this {what} was imported",
                 path.display(),
                 checked.errors.len(),
                 checked.lines
             );
         }
+        let checked = loaded.checked;
         let reports = checked.reports;
         if check_only {
             bar.inc(file_bytes);
@@ -205,4 +279,20 @@ pub async fn import_files(
     checker.await?;
     bar.finish_and_clear();
     Ok(totals)
+}
+
+/// The bytes a job reads: its file, or for a MISP feed every file in the
+/// feed's directory.
+fn bytes_of(path: &std::path::Path) -> u64 {
+    if validate::is_feed_manifest(path)
+        && let Some(dir) = path.parent()
+        && let Ok(entries) = std::fs::read_dir(dir)
+    {
+        return entries
+            .filter_map(Result::ok)
+            .filter_map(|e| e.metadata().ok())
+            .map(|m| m.len())
+            .sum();
+    }
+    std::fs::metadata(path).map_or(0, |m| m.len())
 }

@@ -3,14 +3,16 @@
 //! and `cordon_interop`.
 
 use std::fs::File;
-use std::io::BufReader;
-use std::path::Path;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use cordon_core::ingest::{self, Checked};
+use cordon_core::ingest::{self, Checked, LineError};
+use cordon_interop::misp::{self, feed};
 use cordon_interop::stix::{self, ImportOptions};
 use cordon_store::NewStixObject;
+use serde::de::IgnoredAny;
 
 /// The formats a report file may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,9 +20,15 @@ enum Format {
     JsonLines,
     Csv,
     StixBundle,
+    MispEvents,
+    /// A MISP feed, named by its `manifest.json`.
+    MispFeed,
 }
 
 fn format_of(path: &Path) -> anyhow::Result<Format> {
+    if is_feed_manifest(path) {
+        return Ok(Format::MispFeed);
+    }
     match path
         .extension()
         .and_then(|e| e.to_str())
@@ -28,28 +36,77 @@ fn format_of(path: &Path) -> anyhow::Result<Format> {
         .as_deref()
     {
         Some("jsonl" | "ndjson") => Ok(Format::JsonLines),
-        Some("json") if is_stix_bundle(path)? => Ok(Format::StixBundle),
-        Some("json") => Ok(Format::JsonLines),
+        Some("json") => sniff_json(path),
         Some("csv") => Ok(Format::Csv),
         _ => anyhow::bail!(
-            "{}: unknown file type; use .jsonl (one report per line), .csv or .json (reports, or a STIX 2.1 bundle)",
+            "{}: unknown file type; use .jsonl (one report per line), .csv or .json (reports, a STIX 2.1 bundle or MISP events)",
             path.display()
         ),
     }
 }
 
-/// Whether a `.json` file is one STIX bundle rather than reports: its
-/// first JSON value is an object whose `type` is `bundle`.
-fn is_stix_bundle(path: &Path) -> anyhow::Result<bool> {
+/// Whether a path names a MISP feed: its `manifest.json`.
+pub fn is_feed_manifest(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == feed::MANIFEST)
+}
+
+/// What a `.json` file holds, from its first JSON value: a STIX bundle
+/// (`"type": "bundle"`), MISP events (`{"Event": …}`, `{"response": …}`, a
+/// bare event with its `info`, or a list of events), or else reports, one
+/// per line.
+fn sniff_json(path: &Path) -> anyhow::Result<Format> {
     #[derive(serde::Deserialize)]
     struct Head {
         #[serde(rename = "type")]
         kind: Option<String>,
+        #[serde(rename = "Event")]
+        event: Option<IgnoredAny>,
+        response: Option<IgnoredAny>,
+        info: Option<IgnoredAny>,
+        uuid: Option<IgnoredAny>,
     }
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut values =
-        serde_json::Deserializer::from_reader(BufReader::new(file)).into_iter::<Head>();
-    Ok(matches!(values.next(), Some(Ok(Head { kind: Some(k) })) if k == "bundle"))
+    impl Head {
+        fn is_misp_event(&self) -> bool {
+            self.event.is_some() || (self.info.is_some() && self.uuid.is_some())
+        }
+    }
+    let open = || File::open(path).with_context(|| format!("cannot open {}", path.display()));
+    let mut reader = BufReader::new(open()?);
+    let first = loop {
+        let buf = reader
+            .fill_buf()
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(at) => break Some(buf[at]),
+            None if buf.is_empty() => break None,
+            None => {
+                let n = buf.len();
+                reader.consume(n);
+            }
+        }
+    };
+    match first {
+        // Reports are one JSON object per line, never a list: a list is
+        // MISP's, when its first element is an event.
+        Some(b'[') => {
+            let mut values = serde_json::Deserializer::from_reader(reader).into_iter::<Vec<Head>>();
+            Ok(match values.next() {
+                Some(Ok(heads)) if heads.first().is_none_or(Head::is_misp_event) => {
+                    Format::MispEvents
+                }
+                _ => Format::JsonLines,
+            })
+        }
+        Some(b'{') => {
+            let mut values = serde_json::Deserializer::from_reader(reader).into_iter::<Head>();
+            Ok(match values.next() {
+                Some(Ok(Head { kind: Some(k), .. })) if k == "bundle" => Format::StixBundle,
+                Some(Ok(h)) if h.is_misp_event() || h.response.is_some() => Format::MispEvents,
+                _ => Format::JsonLines,
+            })
+        }
+        _ => Ok(Format::JsonLines),
+    }
 }
 
 /// A checked file: its reports (or its bad lines) and, for a STIX bundle,
@@ -60,6 +117,19 @@ pub struct Loaded {
     pub kept: Vec<NewStixObject>,
     /// What the user should know beyond counts (unusable observables).
     pub notes: Vec<String>,
+    /// For a job of several files (a MISP feed): the file of each error in
+    /// `checked.errors`, in order. Empty when the job is one file.
+    pub error_files: Vec<PathBuf>,
+}
+
+impl Loaded {
+    /// Each error as `FILE:LINE: field: message`, `path` being the job's.
+    pub fn error_lines<'a>(&'a self, path: &'a Path) -> impl Iterator<Item = String> + 'a {
+        self.checked.errors.iter().enumerate().map(move |(i, e)| {
+            let file = self.error_files.get(i).map_or(path, PathBuf::as_path);
+            format!("{}:{e}", file.display())
+        })
+    }
 }
 
 /// Checks every line of a report file. IO problems are errors; bad lines are
@@ -70,6 +140,23 @@ pub fn validate_file(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Loaded> {
     let format = format_of(path)?;
+    if format == Format::MispFeed {
+        return validate_feed(path, options, now);
+    }
+    if format == Format::MispEvents {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let events = misp::check_events(&text, options, now);
+        return Ok(Loaded {
+            notes: misp_notes(&events, events.reports.len()),
+            checked: Checked {
+                lines: text.lines().count() as u64,
+                reports: events.reports,
+                errors: events.errors,
+            },
+            ..Loaded::default()
+        });
+    }
     if format == Format::StixBundle {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
@@ -106,6 +193,7 @@ pub fn validate_file(
                 })
                 .collect(),
             notes,
+            error_files: Vec::new(),
         });
     }
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
@@ -114,7 +202,9 @@ pub fn validate_file(
             ingest::validate_json_lines(BufReader::with_capacity(1 << 20, file), now)
         }
         Format::Csv => ingest::csv::validate(file, now),
-        Format::StixBundle => unreachable!("handled above"),
+        Format::StixBundle | Format::MispEvents | Format::MispFeed => {
+            unreachable!("handled above")
+        }
     };
     checked
         .map(|checked| Loaded {
@@ -122,4 +212,85 @@ pub fn validate_file(
             ..Loaded::default()
         })
         .map_err(|e| anyhow::anyhow!("{}: line {e}", path.display()))
+}
+
+/// What an import of MISP events should tell beyond the report count.
+fn misp_notes(events: &misp::CheckedEvents, reports: usize) -> Vec<String> {
+    let mut notes = vec![format!(
+        "{} MISP events: {} reports, {} attributes, {} sightings of {} attributes",
+        events.events,
+        reports,
+        events.attributes,
+        events.sightings.sightings,
+        events.sightings.attributes,
+    )];
+    if events.unusable > 0 {
+        notes.push(format!(
+            "{} attribute values are not selectors Cordon can match (malformed numbers, chains Cordon does not know such as Monero, or past {} per report); they are left out",
+            events.unusable,
+            cordon_core::report::MAX_SELECTORS
+        ));
+    }
+    notes
+}
+
+/// Checks a MISP feed whole: every event its manifest lists, each file
+/// holding the event the manifest names. Files the manifest does not list
+/// are not read.
+fn validate_feed(
+    manifest: &Path,
+    options: &ImportOptions,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Loaded> {
+    let dir = manifest.parent().unwrap_or(Path::new("."));
+    let text = std::fs::read_to_string(manifest).with_context(|| {
+        format!(
+            "cannot read {}: a MISP feed directory holds manifest.json and one <uuid>.json per event",
+            manifest.display()
+        )
+    })?;
+    let mut loaded = Loaded::default();
+    let uuids = match feed::read_manifest(&text) {
+        Ok(u) => u,
+        Err(e) => {
+            loaded.checked.errors.push(LineError {
+                line: e.line as u64,
+                field: None,
+                message: e.message,
+            });
+            loaded.error_files.push(manifest.to_path_buf());
+            return Ok(loaded);
+        }
+    };
+    let mut total = misp::CheckedEvents::default();
+    for uuid in &uuids {
+        let file = dir.join(feed::event_file(uuid));
+        let text = match std::fs::read_to_string(&file) {
+            Ok(t) => t,
+            Err(e) => {
+                loaded.checked.errors.push(LineError {
+                    line: 1,
+                    field: None,
+                    message: format!("listed in manifest.json but cannot be read: {e}"),
+                });
+                loaded.error_files.push(file);
+                continue;
+            }
+        };
+        let checked = feed::check_event_file(uuid, &text, options, now);
+        loaded.checked.lines += text.lines().count() as u64;
+        for e in checked.errors {
+            loaded.checked.errors.push(e);
+            loaded.error_files.push(file.clone());
+        }
+        loaded.checked.reports.extend(checked.reports);
+        total.events += checked.events;
+        total.attributes += checked.attributes;
+        total.unusable += checked.unusable;
+        total.sightings.sightings += checked.sightings.sightings;
+        total.sightings.false_positives += checked.sightings.false_positives;
+        total.sightings.attributes += checked.sightings.attributes;
+    }
+    loaded.notes = misp_notes(&total, loaded.checked.reports.len());
+    Ok(loaded)
 }

@@ -23,6 +23,7 @@
 //!   narrative as an event report named `narrative`, the location as a
 //!   `geolocation` object.
 
+use std::collections::HashSet;
 use std::io::{self, Write};
 
 use chrono::{DateTime, Utc};
@@ -147,7 +148,7 @@ fn attribute(spec: &AttributeSpec, uuid: Uuid, timestamp: &str) -> Value {
     a.insert("to_ids".into(), json!(spec.to_ids()));
     a.insert("distribution".into(), json!("5"));
     a.insert("timestamp".into(), json!(timestamp));
-    a.insert("comment".into(), json!(""));
+    a.insert("comment".into(), json!(spec.comment));
     a.insert("deleted".into(), json!(false));
     a.insert("disable_correlation".into(), json!(false));
     Value::Object(a)
@@ -181,8 +182,21 @@ fn child(event: Uuid, name: &str) -> Uuid {
 
 /// The MISP event of one report revision: `{"Event": {…}}`.
 pub fn event(view: ReportView<'_>) -> Value {
+    event_with_uuid(view, event_uuid(view.agency, &view.report.id))
+}
+
+/// The event of a report under a UUID of its owner's own: for the second
+/// of two agencies that imported the same MISP event, whose reports would
+/// otherwise share the event's UUID.
+fn owner_uuid(view: &ReportView<'_>) -> Uuid {
+    Uuid::new_v5(
+        &NAMESPACE,
+        format!("report:{}/{}", view.agency, view.report.id).as_bytes(),
+    )
+}
+
+fn event_with_uuid(view: ReportView<'_>, uuid: Uuid) -> Value {
     let report: &Report = view.report;
-    let uuid = event_uuid(view.agency, &report.id);
     let timestamp = view.accepted.timestamp().to_string();
     let received: DateTime<Utc> = report.received.unwrap_or(view.accepted);
 
@@ -217,23 +231,11 @@ pub fn event(view: ReportView<'_>) -> Value {
     }
     if let Some(loc) = &report.location {
         let mut parts = vec![
-            AttributeSpec {
-                relation: Some("latitude"),
-                kind: "float",
-                value: loc.lat.to_string(),
-            },
-            AttributeSpec {
-                relation: Some("longitude"),
-                kind: "float",
-                value: loc.lon.to_string(),
-            },
+            AttributeSpec::part("latitude", "float", loc.lat.to_string()),
+            AttributeSpec::part("longitude", "float", loc.lon.to_string()),
         ];
         if let Some(place) = &loc.place {
-            parts.push(AttributeSpec {
-                relation: Some("text"),
-                kind: "text",
-                value: place.clone(),
-            });
+            parts.push(AttributeSpec::part("text", "text", place.clone()));
         }
         let parts = parts
             .iter()
@@ -286,17 +288,44 @@ pub fn event(view: ReportView<'_>) -> Value {
     json!({ "Event": Value::Object(event) })
 }
 
+/// Events of many reports, each under a UUID no other event of the same
+/// export has.
+#[derive(Debug, Default)]
+pub struct Events {
+    seen: HashSet<Uuid>,
+}
+
+impl Events {
+    /// The event of a report (see [`event`]); a report whose event UUID an
+    /// earlier report of this export already took (two agencies imported
+    /// the same MISP event) gets a UUID of its owner's, and its
+    /// `cordon:report-id` tag still brings it back under its own id.
+    pub fn event(&mut self, view: ReportView<'_>) -> Value {
+        let mut uuid = event_uuid(view.agency, &view.report.id);
+        if !self.seen.insert(uuid) {
+            uuid = owner_uuid(&view);
+            self.seen.insert(uuid);
+        }
+        event_with_uuid(view, uuid)
+    }
+}
+
 /// Writes events as one JSON list, one event per line.
 #[derive(Debug)]
 pub struct EventWriter<W: Write> {
     out: W,
     written: u64,
+    events: Events,
 }
 
 impl<W: Write> EventWriter<W> {
     pub fn new(mut out: W) -> io::Result<Self> {
         out.write_all(b"[")?;
-        Ok(EventWriter { out, written: 0 })
+        Ok(EventWriter {
+            out,
+            written: 0,
+            events: Events::default(),
+        })
     }
 
     /// How many events have been written.
@@ -305,7 +334,8 @@ impl<W: Write> EventWriter<W> {
     }
 
     pub fn report(&mut self, view: ReportView<'_>) -> io::Result<()> {
-        self.event(&event(view))
+        let event = self.events.event(view);
+        self.event(&event)
     }
 
     pub fn event(&mut self, event: &Value) -> io::Result<()> {
@@ -453,6 +483,7 @@ mod tests {
             "email",
             "full-name",
             "btc",
+            "passport-number",
         ] {
             assert!(types.contains(&t), "{t} missing from {types:?}");
         }
@@ -465,13 +496,34 @@ mod tests {
         for o in [
             "telegram-account",
             "legal-entity",
-            "person",
             "bank-account",
             "coin-address",
             "user-account",
             "geolocation",
         ] {
             assert!(objects.contains(&o), "{o} missing from {objects:?}");
+        }
+    }
+
+    #[test]
+    fn two_agencies_holding_one_misp_event_export_two_events() {
+        let r = report(
+            json!({"id": "misp-event--5f2c3d4e-1111-4222-8333-944455556666",
+            "kind": "tip", "country": "TH", "narrative": "x"}),
+        );
+        let mut w = EventWriter::new(Vec::new()).unwrap();
+        w.report(view(&r)).unwrap();
+        w.report(ReportView {
+            agency: "TH-DSI",
+            ..view(&r)
+        })
+        .unwrap();
+        let text = String::from_utf8(w.finish().unwrap()).unwrap();
+        let back = import_events(&text, &options()).unwrap();
+        assert_eq!(back.events.len(), 2);
+        assert_ne!(back.events[0].uuid, back.events[1].uuid);
+        for e in &back.events {
+            assert_eq!(e.submission.validate(now()).unwrap(), r);
         }
     }
 

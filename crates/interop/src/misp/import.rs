@@ -655,7 +655,7 @@ fn read_event(
             continue;
         };
         attributes += 1;
-        match selectors::of_attribute(a.kind, &a.value) {
+        match selectors::of_attribute(a.kind, &a.value, a.comment) {
             Use::Selectors(c) => candidates.extend(c),
             Use::Text if !a.value.trim().is_empty() => texts.push(a.value.trim().to_owned()),
             Use::Text | Use::Context => {}

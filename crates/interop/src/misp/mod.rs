@@ -27,7 +27,7 @@ pub mod selectors;
 pub mod tags;
 
 pub use crate::stix::ImportOptions;
-pub use export::{EventWriter, event};
+pub use export::{EventWriter, Events, event};
 pub use import::{
     CheckedEvents, ImportError, Imported, ImportedEvent, check_events, import_events,
 };

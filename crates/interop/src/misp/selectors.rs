@@ -13,12 +13,14 @@
 //! `url`, `ip-dst`, `btc`, `iban`, hashes, `full-name`), and an object of
 //! MISP's templates where it has parts: `bank-account`, `coin-address`
 //! (crypto addresses of chains other than Bitcoin, with their `symbol`),
-//! `person` (passport number and issuing country), `legal-entity`
-//! (companies), and the account objects for social handles
+//! `legal-entity` (companies), and the account objects for social handles
 //! (`telegram-account`, `facebook-account`, `instagram-account`,
 //! `twitter-account`, and `user-account` with its `account-type` for the
-//! other platforms). MISP has no `social-media` template; one written by
-//! another tool (PyMISP allows template-less objects) is read all the same.
+//! other platforms). A passport number is a `passport-number` attribute
+//! whose comment names the issuing country (`issuing country: KE`): MISP's
+//! `person` object would pair them, but its template requires a name.
+//! MISP has no `social-media` template; one written by another tool
+//! (PyMISP allows template-less objects) is read all the same.
 
 use cordon_core::selector::Region;
 use cordon_core::{Hint, Selector, SelectorKind};
@@ -65,8 +67,10 @@ pub enum Use {
 
 const HASHES: [&str; 4] = ["md5", "sha1", "sha256", "sha512"];
 
-/// What an attribute of a MISP type offers.
-pub fn of_attribute(kind: &str, value: &str) -> Use {
+/// What an attribute of a MISP type offers. The comment matters for one
+/// type: a passport number's issuing country is in it (`issuing country:
+/// KE`, as Cordon writes it), since MISP has no standalone attribute for it.
+pub fn of_attribute(kind: &str, value: &str, comment: &str) -> Use {
     use SelectorKind as K;
     let value = value.trim();
     let one = |k: K, text: String| Use::Selectors(vec![Candidate::new(k, text)]);
@@ -96,7 +100,10 @@ pub fn of_attribute(kind: &str, value: &str) -> Use {
         "btc" | "xmr" | "dash" => one(K::Crypto, format!("{kind}:{value}")),
         "iban" => one(K::Iban, value.into()),
         "bank-account-nr" => one(K::Bank, value.into()),
-        "passport-number" => one(K::Passport, value.into()),
+        "passport-number" => match country_of_comment(comment) {
+            Some(c) => one(K::Passport, format!("{c}:{value}")),
+            None => one(K::Passport, value.into()),
+        },
         "full-name" | "whois-registrant-name" => one(K::Name, value.into()),
         "whois-registrant-org" => one(K::Company, value.into()),
         "twitter-id" => one(K::Handle, format!("x:{value}")),
@@ -201,6 +208,16 @@ pub fn of_object(name: &str, comment: &str, parts: &[Part<'_>]) -> Vec<Candidate
                     out.push(Candidate::new(K::Passport, text));
                 }
             }
+            "ftm-Passport" => {
+                let country = take("country").first().copied();
+                for number in take("passportNumber") {
+                    let text = match country {
+                        Some(c) => format!("{c}:{number}"),
+                        None => number.to_owned(),
+                    };
+                    out.push(Candidate::new(K::Passport, text));
+                }
+            }
             "legal-entity" => {
                 out.extend(
                     take("name")
@@ -265,22 +282,21 @@ pub fn of_object(name: &str, comment: &str, parts: &[Part<'_>]) -> Vec<Candidate
         }
     }
     for (p, used) in parts.iter().zip(used) {
-        if !used && let Use::Selectors(c) = of_attribute(p.kind, p.value) {
+        if !used && let Use::Selectors(c) = of_attribute(p.kind, p.value, "") {
             out.extend(c);
         }
     }
     out
 }
 
-/// The country a `bank-account` object's comment names (`country: KH`, as
-/// Cordon writes it for national bank codes).
+/// The country a comment names as `country: KH` (Cordon writes it on
+/// bank accounts, and `issuing country: KE` on passport numbers): two or
+/// three letters, which the selector's own rules then check.
 fn country_of_comment(comment: &str) -> Option<&str> {
-    let rest = comment
-        .trim()
-        .strip_prefix("country:")
-        .or_else(|| comment.trim().strip_prefix("Country:"))?;
-    let c = rest.split([',', ';']).next()?.trim();
-    (c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic())).then_some(c)
+    let at = comment.to_ascii_lowercase().find("country:")?;
+    let rest = &comment[at + "country:".len()..];
+    let c = rest.split([',', ';', ')']).next()?.trim();
+    ((2..=3).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_alphabetic())).then_some(c)
 }
 
 /// A MISP object template Cordon writes: its name, UUID, version and
@@ -299,7 +315,7 @@ pub const BANK_ACCOUNT: Template = Template {
     uuid: "b4712203-95a8-4883-80e9-b566f5df11c9",
     version: 3,
     meta_category: "financial",
-    description: "An object describing bank account information based on account description from goAML 4.0",
+    description: "An object describing bank account information based on account description from goAML 4.0.",
 };
 pub const COIN_ADDRESS: Template = Template {
     name: "coin-address",
@@ -307,13 +323,6 @@ pub const COIN_ADDRESS: Template = Template {
     version: 7,
     meta_category: "financial",
     description: "An address used in a cryptocurrency",
-};
-pub const PERSON: Template = Template {
-    name: "person",
-    uuid: "a15b0477-e9d1-4b9c-9546-abe78a4f4248",
-    version: 21,
-    meta_category: "misc",
-    description: "An object which describes a person or an identity.",
 };
 pub const LEGAL_ENTITY: Template = Template {
     name: "legal-entity",
@@ -371,6 +380,7 @@ pub struct AttributeSpec {
     pub relation: Option<&'static str>,
     pub kind: &'static str,
     pub value: String,
+    pub comment: String,
 }
 
 impl AttributeSpec {
@@ -379,14 +389,17 @@ impl AttributeSpec {
             relation: None,
             kind,
             value: value.into(),
+            comment: String::new(),
         }
     }
 
-    fn part(relation: &'static str, kind: &'static str, value: impl Into<String>) -> Self {
+    /// An attribute of an object, under its relation.
+    pub fn part(relation: &'static str, kind: &'static str, value: impl Into<String>) -> Self {
         AttributeSpec {
             relation: Some(relation),
             kind,
             value: value.into(),
+            comment: String::new(),
         }
     }
 
@@ -512,15 +525,16 @@ pub fn emit(selector: &Selector) -> Emit {
                 ),
             }
         }
+        // A `person` object would pair the number with its country, but
+        // its template requires a name, which a passport selector does not
+        // have; the standalone attribute keeps MISP's correlation on the
+        // number, its comment the issuing country.
         SelectorKind::Passport => {
             let (country, number) = value.split_once(':').unwrap_or(("", value));
-            object(
-                PERSON,
-                vec![
-                    A::part("passport-number", "passport-number", number),
-                    A::part("passport-country", "passport-country", country),
-                ],
-            )
+            Emit::Attribute(AttributeSpec {
+                comment: format!("issuing country: {country}"),
+                ..A::standalone("passport-number", number)
+            })
         }
         SelectorKind::Company => object(LEGAL_ENTITY, vec![A::part("name", "text", value)]),
     }
@@ -547,7 +561,7 @@ mod tests {
     /// What an emitted selector reads back as.
     fn read_back(e: &Emit) -> Vec<Selector> {
         let candidates = match e {
-            Emit::Attribute(a) => match of_attribute(a.kind, &a.value) {
+            Emit::Attribute(a) => match of_attribute(a.kind, &a.value, &a.comment) {
                 Use::Selectors(c) => c,
                 other => panic!("{a:?} reads back as {other:?}"),
             },
@@ -624,7 +638,7 @@ mod tests {
 
     #[test]
     fn attributes_of_other_tools_offer_what_they_hold() {
-        let c = |k: &str, v: &str| match of_attribute(k, v) {
+        let c = |k: &str, v: &str| match of_attribute(k, v, "") {
             Use::Selectors(c) => c
                 .iter()
                 .filter_map(|c| c.normalise(Some("KH".parse().unwrap())))
@@ -648,8 +662,18 @@ mod tests {
         assert_eq!(c("phone-number", "012 345 678"), ["phone:+85512345678"]);
         assert_eq!(c("hostname", "www.example.vip"), ["domain:example.vip"]);
         assert!(c("xmr", "4AdUndXHHZ6cfufTMvppY6JwXNouMBzSkbLYfpAV5Usx").is_empty());
-        assert_eq!(of_attribute("text", "anything"), Use::Text);
-        assert_eq!(of_attribute("port", "443"), Use::Context);
+        assert_eq!(of_attribute("text", "anything", ""), Use::Text);
+        assert_eq!(of_attribute("port", "443", ""), Use::Context);
+        // Without an issuing country, the report's (as for any input).
+        assert_eq!(
+            c("passport-number", "ak 1234567"),
+            ["passport:KH:AK1234567"]
+        );
+        let kenyan = match of_attribute("passport-number", "AK1234567", "issuing country: KEN") {
+            Use::Selectors(c) => c[0].normalise(None).unwrap(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(kenyan[0].as_str(), "passport:KE:AK1234567");
     }
 
     #[test]
