@@ -87,14 +87,14 @@ fn sniff_json(path: &Path) -> anyhow::Result<Format> {
     };
     match first {
         // Reports are one JSON object per line, never a list: a list is
-        // MISP's, when its first element is an event.
+        // MISP's, unless its first element is plainly something else.
         Some(b'[') => {
             let mut values = serde_json::Deserializer::from_reader(reader).into_iter::<Vec<Head>>();
             Ok(match values.next() {
-                Some(Ok(heads)) if heads.first().is_none_or(Head::is_misp_event) => {
-                    Format::MispEvents
+                Some(Ok(heads)) if heads.first().is_some_and(|h| !h.is_misp_event()) => {
+                    Format::JsonLines
                 }
-                _ => Format::JsonLines,
+                _ => Format::MispEvents,
             })
         }
         Some(b'{') => {
@@ -102,11 +102,39 @@ fn sniff_json(path: &Path) -> anyhow::Result<Format> {
             Ok(match values.next() {
                 Some(Ok(Head { kind: Some(k), .. })) if k == "bundle" => Format::StixBundle,
                 Some(Ok(h)) if h.is_misp_event() || h.response.is_some() => Format::MispEvents,
+                Some(Ok(_)) => Format::JsonLines,
+                // Not JSON: its first key still tells a MISP export, whose
+                // parser then names the line at fault.
+                _ if first_key(path)?.is_some_and(|k| k == "Event" || k == "response") => {
+                    Format::MispEvents
+                }
                 _ => Format::JsonLines,
             })
         }
         _ => Ok(Format::JsonLines),
     }
+}
+
+/// The first key of a file that starts with a JSON object, read from its
+/// first few kilobytes.
+fn first_key(path: &Path) -> anyhow::Result<Option<String>> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(4096);
+    File::open(path)
+        .with_context(|| format!("cannot open {}", path.display()))?
+        .take(4096)
+        .read_to_end(&mut head)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text = String::from_utf8_lossy(&head);
+    let rest = text
+        .trim_start()
+        .strip_prefix('{')
+        .unwrap_or_default()
+        .trim_start();
+    Ok(rest
+        .strip_prefix('"')
+        .and_then(|r| r.split_once('"'))
+        .map(|(key, _)| key.to_owned()))
 }
 
 /// A checked file: its reports (or its bad lines) and, for a STIX bundle,
