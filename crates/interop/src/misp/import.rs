@@ -1037,3 +1037,59 @@ pub fn check_events(text: &str, options: &ImportOptions, now: DateTime<Utc>) -> 
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sighting_lines_count_in_words() {
+        assert_eq!(Sightings::default().line(), None);
+        let one = Sightings {
+            sightings: 1,
+            false_positives: 0,
+            attributes: 1,
+        };
+        assert_eq!(one.line().unwrap(), "MISP: 1 sighting of 1 attribute");
+        let many = Sightings {
+            sightings: 12,
+            false_positives: 2,
+            attributes: 4,
+        };
+        assert_eq!(
+            many.line().unwrap(),
+            "MISP: 12 sightings of 4 attributes, 2 false positives"
+        );
+        let only_false = Sightings {
+            sightings: 0,
+            false_positives: 1,
+            attributes: 0,
+        };
+        assert_eq!(
+            only_false.line().unwrap(),
+            "MISP: 0 sightings of 0 attributes, 1 false positive"
+        );
+    }
+
+    #[test]
+    fn a_long_narrative_is_cut_but_keeps_its_sightings_line() {
+        let long = "é".repeat(MAX_NARRATIVE);
+        let line = "MISP: 3 sightings of 2 attributes".to_owned();
+        let n = narrative(vec![long], Some(line.clone())).unwrap();
+        assert!(n.len() <= MAX_NARRATIVE, "{}", n.len());
+        assert!(n.ends_with(&format!("\n\n{line}")));
+        assert_eq!(narrative(vec![], Some(line.clone())).unwrap(), line);
+        assert_eq!(narrative(vec![" ".into()], None), None);
+    }
+
+    #[test]
+    fn lines_are_found_for_list_and_search_answer_elements() {
+        let text = "[\n{\"a\": 1},\n\n{\"b\": 2}\n]";
+        assert_eq!(event_lines(text), [2, 4]);
+        let text = "{\"response\": [\n {\"Event\": {}},\n {\"Event\": {}}]}";
+        assert_eq!(event_lines(text), [2, 3]);
+        assert_eq!(event_lines("\n\n{\"Event\": {}}"), [3]);
+        let path = [Seg::Index(1), Seg::Key("b")];
+        assert_eq!(locate("[\n{\"a\": 1},\n{\n\"b\": 2}\n]", &path), 4);
+    }
+}

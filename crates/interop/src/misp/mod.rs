@@ -29,7 +29,7 @@ pub mod tags;
 pub use crate::stix::ImportOptions;
 pub use export::{EventWriter, Events, event};
 pub use import::{
-    CheckedEvents, ImportError, Imported, ImportedEvent, check_events, import_events,
+    CheckedEvents, ImportError, Imported, ImportedEvent, Sightings, check_events, import_events,
 };
 
 /// The prefix of the report id an event of another tool gets:
