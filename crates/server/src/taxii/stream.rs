@@ -357,6 +357,25 @@ impl<'a> Reader<'a> {
             && !self.represented(&r.agency, &r.report.id).await?)
     }
 
+    /// Loads whether the caller reads kept objects under the ids of these
+    /// reports' observables, in one query per 500.
+    async fn load_kept_visible(&mut self, reports: &[StoredReport]) -> TaxiiResult<()> {
+        let mut ids = Vec::new();
+        for s in reports.iter().flat_map(|r| &r.report.selectors) {
+            let id = sco::id(s);
+            if !self.kept_visible.contains_key(&id) {
+                self.kept_visible.insert(id.clone(), false);
+                ids.push(id);
+            }
+        }
+        for o in kept_rows(self.state, ids).await? {
+            if self.shows(&o.agency, &o.marking) {
+                self.kept_visible.insert(o.id, true);
+            }
+        }
+        Ok(())
+    }
+
     /// Whether the caller reads a kept object with this id, in this view.
     async fn kept_visible(&mut self, id: &str) -> TaxiiResult<bool> {
         if let Some(&v) = self.kept_visible.get(id) {
@@ -676,6 +695,7 @@ impl Walk {
             let rows = state.store.reports_after(self.at.report, FETCH).await?;
             self.reports_done = rows.len() < FETCH as usize;
             reader.load_kept(&rows).await?;
+            reader.load_kept_visible(&rows).await?;
             self.reports.extend(rows);
         }
         if self.kept.is_empty() && !self.kept_done {
