@@ -42,7 +42,8 @@ cat > "$work/medallion-data.json" <<JSON
 }
 JSON
 cat > "$work/medallion.json" <<JSON
-{"backend": {"module_class": "MemoryBackend", "filename": "$work/medallion-data.json"},
+{"backend": {"module": "medallion.backends.memory_backend", "module_class": "MemoryBackend",
+             "filename": "$work/medallion-data.json"},
  "users": {"bench": "bench"}, "taxii": {"max_page_size": 1000}}
 JSON
 
