@@ -816,6 +816,47 @@ async fn filters_select_by_time_type_id_version_and_spec(backend: Backend) {
     assert_eq!(firsts.len(), 1);
     assert_eq!(firsts[0]["modified"], v1.as_str());
     let streamed = everything(&world, &me, "all", &[("match[version]", &v1)]).await;
+    assert_eq!(streamed.len(), 4, "{streamed:?}");
+    assert!(streamed.iter().all(|o| o["modified"] == v1.as_str()));
+    // Unversioned objects (SCOs) have their date_added as version: the
+    // time of the report that gives them, which its objects share.
+    let manifest_now = ok(
+        &get(
+            &world,
+            &me,
+            &format!("{ROOT}collections/all/manifest/"),
+            &[("limit", "10000")],
+        )
+        .await,
+        200,
+    )["objects"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let phone = manifest_now
+        .iter()
+        .find(|m| kind(m["id"].as_str().unwrap()) == "phone-number")
+        .unwrap();
+    let phone_version = phone["version"].as_str().unwrap();
+    assert_eq!(phone["version"], phone["date_added"]);
+    let want: Vec<&str> = manifest_now
+        .iter()
+        .filter(|m| m["version"] == phone_version)
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert!(want.len() > 1, "{want:?}");
+    let by_version = everything(&world, &me, "all", &[("match[version]", phone_version)]).await;
+    assert_eq!(ids(&by_version), want);
+    // The vocabulary too has one version each.
+    let tlp = everything(
+        &world,
+        &me,
+        "all",
+        &[("match[version]", "2022-10-01T00:00:00.000Z")],
+    )
+    .await;
+    assert_eq!(tlp.len(), 5);
+    assert!(tlp.iter().all(|o| o["type"] == "marking-definition"));
     assert_eq!(
         id_set(&streamed)
             .iter()

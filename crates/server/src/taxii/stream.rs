@@ -455,7 +455,7 @@ impl<'a> Reader<'a> {
         if m.versions.only_last() || r.revision == 1 {
             // Each object's newest version is the current revision's; its
             // first is too for a report never revised.
-            return Ok(current.into_iter().filter(|e| m.passes(e)).collect());
+            return Ok(select_versions(current, m));
         }
         let mut all = Vec::new();
         for old in self.state.store.revisions(&r.agency, &r.report.id).await? {
@@ -751,11 +751,10 @@ impl Walk {
         m: &Match,
     ) -> TaxiiResult<Vec<Entry>> {
         Ok(match item {
-            Item::Vocabulary(i) => reader
-                .vocabulary_entry(*i)
-                .into_iter()
-                .filter(|e| m.passes(e))
-                .collect(),
+            // One version each: the first and the last.
+            Item::Vocabulary(i) => {
+                select_versions(reader.vocabulary_entry(*i).into_iter().collect(), m)
+            }
             Item::Kept(o) => {
                 let Some(v) = self.kept_seen.get(&o.id) else {
                     return Ok(Vec::new());
