@@ -847,6 +847,18 @@ async fn filters_select_by_time_type_id_version_and_spec(backend: Backend) {
     assert!(want.len() > 1, "{want:?}");
     let by_version = everything(&world, &me, "all", &[("match[version]", phone_version)]).await;
     assert_eq!(ids(&by_version), want);
+    // A kept SCO likewise.
+    let kept_sco = manifest_now
+        .iter()
+        .find(|m| m["id"] == seeded.foreign_green[1].as_str())
+        .unwrap();
+    assert_eq!(kept_sco["version"], kept_sco["date_added"]);
+    let at = kept_sco["version"].as_str().unwrap();
+    let by_version = everything(&world, &me, "all", &[("match[version]", at)]).await;
+    assert!(
+        id_set(&by_version).contains(&seeded.foreign_green[1]),
+        "{by_version:?}"
+    );
     // The vocabulary too has one version each.
     let tlp = everything(
         &world,

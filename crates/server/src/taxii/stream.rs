@@ -765,11 +765,13 @@ impl Walk {
                     .iter()
                     .any(|(version, seq)| *version == o.version && *seq == o.seq);
                 let e = Entry::kept(o);
-                if first_row
-                    && reader.shows(&o.agency, &o.marking)
-                    && m.versions.wants(&o.version, &v.first, &v.last)
-                    && m.passes(&e)
-                {
+                // An unversioned object has one version: its date_added.
+                let wanted = if o.version.is_empty() {
+                    m.versions.wants(&e.version, &e.version, &e.version)
+                } else {
+                    m.versions.wants(&o.version, &v.first, &v.last)
+                };
+                if first_row && reader.shows(&o.agency, &o.marking) && wanted && m.passes(&e) {
                     vec![e]
                 } else {
                     Vec::new()
