@@ -103,12 +103,14 @@ fn sniff_json(path: &Path) -> anyhow::Result<Format> {
                 Some(Ok(Head { kind: Some(k), .. })) if k == "bundle" => Format::StixBundle,
                 Some(Ok(h)) if h.is_misp_event() || h.response.is_some() => Format::MispEvents,
                 Some(Ok(_)) => Format::JsonLines,
-                // Not JSON: its first key still tells a MISP export, whose
-                // parser then names the line at fault.
-                _ if first_key(path)?.is_some_and(|k| k == "Event" || k == "response") => {
-                    Format::MispEvents
-                }
-                _ => Format::JsonLines,
+                // Not JSON: its first key still tells a bundle (a report has
+                // no `type`) or a MISP export, whose parser then names the
+                // line at fault.
+                _ => match first_key(path)?.as_deref() {
+                    Some("type") => Format::StixBundle,
+                    Some("Event" | "response") => Format::MispEvents,
+                    _ => Format::JsonLines,
+                },
             })
         }
         _ => Ok(Format::JsonLines),
@@ -176,7 +178,11 @@ pub fn validate_file(
             .with_context(|| format!("cannot read {}", path.display()))?;
         let events = misp::check_events(&text, options, now);
         return Ok(Loaded {
-            notes: misp_notes(&events, events.reports.len()),
+            notes: if events.errors.is_empty() {
+                misp_notes(&events, events.reports.len())
+            } else {
+                Vec::new()
+            },
             checked: Checked {
                 lines: text.lines().count() as u64,
                 reports: events.reports,
@@ -319,6 +325,8 @@ fn validate_feed(
         total.sightings.false_positives += checked.sightings.false_positives;
         total.sightings.attributes += checked.sightings.attributes;
     }
-    loaded.notes = misp_notes(&total, loaded.checked.reports.len());
+    if loaded.checked.errors.is_empty() {
+        loaded.notes = misp_notes(&total, loaded.checked.reports.len());
+    }
     Ok(loaded)
 }
