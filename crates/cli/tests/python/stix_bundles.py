@@ -11,8 +11,11 @@ Writes into OUT_DIR:
 - every-type.visible.json: the ids another member agency may read once the
   bundle is imported, by the documented rules (interop/src/stix/import.rs):
   an object's own TLP marking decides; an unmarked object takes the
-  strictest marking of the objects that list it in object_refs, and
-  otherwise the import's default (AMBER, readable by the importer only);
+  strictest marking of the objects that list it in object_refs; an
+  unmarked object nothing lists but others use (a marking- or
+  extension-definition, an author's identity) takes the laxest marking of
+  its users; otherwise the import's default (AMBER, readable by the
+  importer only);
 - oasis-*.json: the OASIS example bundles that stix2-validator ships as
   package data (schemas-2.1/examples), copied byte for byte; the one example
   that is a lone object is wrapped in a bundle with its text unchanged.
@@ -54,11 +57,12 @@ def every_type():
     common = {"created": T0, "modified": T0}
 
     # Who wrote it, and the markings: a statement, and TLP 1.0 RED as the
-    # stix2 library predefines it (kept out of the export by design: it is
-    # one of the standard TLP definitions Cordon knows by id).
+    # stix2 library predefines it. Unmarked and listed by no container,
+    # each takes the laxest marking of the objects that use it: the author
+    # and the statement are used by GREEN objects, TLP RED only by RED ones.
     acme = add(
         stix2.Identity(name="ACME CERT", identity_class="organization", **common),
-        False,  # unmarked, listed by no container: the import's default
+        True,
     )
     statement = add(
         stix2.MarkingDefinition(
@@ -67,7 +71,7 @@ def every_type():
             created=T0,
             created_by_ref=acme.id,
         ),
-        False,
+        True,
     )
     tlp_red = add(stix2.TLP_RED, False)
     tlp1_green = stix2.TLP_GREEN.id
@@ -308,7 +312,7 @@ def every_type():
             extension_types=["property-extension", "new-sdo"],
             **by,
         ),
-        False,
+        True,  # used by a GREEN infrastructure
     )
     extended = add(
         stix2.Infrastructure(

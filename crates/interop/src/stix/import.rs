@@ -487,42 +487,33 @@ fn effective_markings(
             break;
         }
     }
-    let mut resolved: Vec<Marking> = own
-        .iter()
-        .zip(&inherited)
-        .map(|(own, inherited)| {
-            own.clone()
-                .or_else(|| inherited.clone())
-                .unwrap_or_else(|| options.marking.clone())
-        })
-        .collect();
-    // A marking- or extension-definition describes the objects that use
-    // it: whoever may read one of them may read the definition.
+    // An object nothing contains but others use (a marking- or
+    // extension-definition, an author's identity) describes those objects:
+    // whoever may read one of them may read it.
     let mut laxest: HashMap<&str, Marking> = HashMap::new();
     for (i, o) in objects.iter().enumerate() {
+        let Some(m) = own[i].as_ref().or(inherited[i].as_ref()) else {
+            continue;
+        };
         for d in definitions_used(&o.value) {
-            let m = &resolved[i];
             laxest
                 .entry(d)
                 .and_modify(|have| *have = laxer(have, m))
                 .or_insert_with(|| m.clone());
         }
     }
-    for (i, o) in objects.iter().enumerate() {
-        if own[i].is_none()
-            && matches!(
-                o.kind.as_str(),
-                "marking-definition" | "extension-definition"
-            )
-            && let Some(m) = laxest.get(o.id.as_str())
-        {
-            resolved[i] = m.clone();
-        }
-    }
-    resolved
+    objects
+        .iter()
+        .zip(own.into_iter().zip(inherited))
+        .map(|(o, (own, inherited))| {
+            own.or(inherited)
+                .or_else(|| laxest.get(o.id.as_str()).cloned())
+                .unwrap_or_else(|| options.marking.clone())
+        })
+        .collect()
 }
 
-/// The marking- and extension-definitions an object uses.
+/// The marking- and extension-definitions an object uses, and its author.
 fn definitions_used(object: &Value) -> impl Iterator<Item = &str> {
     let markings = object
         .get("object_marking_refs")
@@ -542,7 +533,8 @@ fn definitions_used(object: &Value) -> impl Iterator<Item = &str> {
         .into_iter()
         .flat_map(|e| e.keys().map(String::as_str))
         .filter(|k| k.starts_with("extension-definition--"));
-    markings.chain(granular).chain(extensions)
+    let author = object.get("created_by_ref").and_then(Value::as_str);
+    markings.chain(granular).chain(extensions).chain(author)
 }
 
 /// The less strict of two markings; at one level, the recipients either
