@@ -12,10 +12,11 @@
 //! The directory IO is the caller's; this module makes and reads the texts.
 
 use chrono::{DateTime, Utc};
+use md5::{Digest, Md5};
 use serde_json::{Map, Value};
 
+use super::ImportOptions;
 use super::import::{CheckedEvents, check_events};
-use super::{ImportOptions, md5};
 
 /// The manifest's name in a feed directory.
 pub const MANIFEST: &str = "manifest.json";
@@ -86,7 +87,9 @@ pub fn hash_lines(event: &Value) -> Vec<String> {
             vec![value]
         };
         for v in values {
-            out.push(format!("{},{uuid}", md5::hex(v.as_bytes())));
+            // MD5, as MISP's feed format asks: a correlation key, not a
+            // security measure.
+            out.push(format!("{},{uuid}", hex::encode(Md5::digest(v.as_bytes()))));
         }
     }
     out

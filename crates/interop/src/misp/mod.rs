@@ -22,7 +22,6 @@ pub mod export;
 pub mod feed;
 pub mod import;
 pub mod marking;
-mod md5;
 pub mod selectors;
 pub mod tags;
 
