@@ -37,10 +37,11 @@ enum Command {
     Demo(demo::Args),
     /// Generate a deterministic simulated world with ground truth.
     Sim(sim::Args),
-    /// Import reports from JSON lines, CSV, STIX 2.1 bundles or a simulated
-    /// world's folder.
+    /// Import reports from JSON lines, CSV, STIX 2.1 bundles, MISP events or
+    /// feeds, or a simulated world's folder.
     Import(import::Args),
-    /// Export what an agency may read, as a STIX 2.1 bundle.
+    /// Export what an agency may read: a STIX 2.1 bundle, MISP events or a
+    /// MISP feed.
     Export(export::Args),
     /// Normalise selectors: one JSON line out for each line on stdin.
     Normalize(normalize::Args),
