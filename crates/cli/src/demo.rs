@@ -50,6 +50,7 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
         agency: None,
         batch: 5000,
         check: false,
+        misp_feed: Vec::new(),
         paths: vec![args.world.clone()],
     };
     crate::import::run(&import).await?;

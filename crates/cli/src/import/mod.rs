@@ -25,82 +25,38 @@ pub use validate::validate_file;
 use crate::progress;
 
 /// What `cordon import` is asked to do.
-///
-/// Parsed through [`Flags`]: `--misp-feed DIR` names the feed by its
-/// manifest, so that it is one more path (`DIR/manifest.json`) and every
-/// caller that builds `Args` itself (the demo) stays as it is.
-#[derive(Debug)]
-pub struct Args {
-    pub db: String,
-    pub agency: Option<String>,
-    pub batch: u32,
-    pub check: bool,
-    pub paths: Vec<PathBuf>,
-}
-
-/// The command line of `cordon import`.
 #[derive(Debug, clap::Args)]
-struct Flags {
+pub struct Args {
     /// Database URL: sqlite://PATH or postgres://…
     #[arg(long, env = "CORDON_DB", default_value = crate::store::DEFAULT_DB)]
-    db: String,
+    pub db: String,
     /// The submitting agency (its code, such as KH-NCB). Not needed for a
     /// simulated world's folder, whose files name their agency.
     #[arg(long)]
-    agency: Option<String>,
+    pub agency: Option<String>,
     /// Reports per durable write.
     #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
-    batch: u32,
+    pub batch: u32,
     /// Check every line and report problems, but write nothing.
     #[arg(long)]
-    check: bool,
+    pub check: bool,
     /// A MISP feed directory (manifest.json and one <uuid>.json per event,
     /// as MISP's feed generator writes): every event the manifest lists is
     /// imported, all or nothing.
     #[arg(long, value_name = "DIR")]
-    misp_feed: Vec<PathBuf>,
+    pub misp_feed: Vec<PathBuf>,
     /// Files (.jsonl, .csv, .json holding reports, a STIX 2.1 bundle or
     /// MISP events), MISP feed directories or simulated-world folders.
     #[arg(required_unless_present = "misp_feed")]
-    paths: Vec<PathBuf>,
+    pub paths: Vec<PathBuf>,
 }
 
-impl From<Flags> for Args {
-    fn from(f: Flags) -> Self {
-        let mut paths = f.paths;
-        paths.extend(f.misp_feed.iter().map(|d| d.join(feed::MANIFEST)));
-        Args {
-            db: f.db,
-            agency: f.agency,
-            batch: f.batch,
-            check: f.check,
-            paths,
-        }
-    }
-}
-
-impl clap::FromArgMatches for Args {
-    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
-        Flags::from_arg_matches(matches).map(Args::from)
-    }
-
-    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
-        *self = Self::from_arg_matches(matches)?;
-        Ok(())
-    }
-}
-
-impl clap::Args for Args {
-    fn group_id() -> Option<clap::Id> {
-        Flags::group_id()
-    }
-
-    fn augment_args(cmd: clap::Command) -> clap::Command {
-        Flags::augment_args(cmd)
-    }
-
-    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
-        Flags::augment_args_for_update(cmd)
+impl Args {
+    /// Every path to read: a feed is read through its manifest.
+    fn all_paths(&self) -> Vec<PathBuf> {
+        let mut paths = self.paths.clone();
+        paths.extend(self.misp_feed.iter().map(|d| d.join(feed::MANIFEST)));
+        paths
     }
 }
 
@@ -118,7 +74,7 @@ pub struct Totals {
 pub async fn run(args: &Args) -> anyhow::Result<Totals> {
     let store = crate::store::open(&args.db).await?;
     let mut jobs = Vec::new();
-    for path in &args.paths {
+    for path in &args.all_paths() {
         // A directory with a manifest and no agency list is a MISP feed;
         // it is named by its manifest from here on.
         let path = &if path.is_dir()
