@@ -8,8 +8,9 @@
 -- first revision of a report (later ones leave it NULL, the UUID does not
 -- change), and on every selector. A key may name several rows: a look-up
 -- reads them all and keeps those whose id, recomputed from the stored text,
--- is the one asked for. The same key as SQLite's, so that both backends
--- share the code that computes and checks it.
+-- is the one asked for; a selector only while a current revision holds it
+-- (it has links), as SQLite finds it. The same key as SQLite's, so that
+-- both backends share the code that computes and checks it.
 --
 -- Rows stored before this migration get their keys when the store
 -- connects, found through the `…_unkeyed` indexes (empty once done, so

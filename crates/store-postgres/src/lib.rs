@@ -824,17 +824,22 @@ impl Store for PostgresStore {
     }
 
     async fn selector_by_stix(&self, id: &str) -> Result<Option<String>> {
-        let Some((_, uuid)) = derived::parse(id) else {
+        let Some((kind, uuid)) = derived::parse(id) else {
             return Ok(None);
         };
-        let rows = sqlx::query("SELECT text FROM selectors WHERE stix = $1")
-            .bind(derived::key(uuid))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
+        // Held by a current revision: only those have links.
+        let rows = sqlx::query(
+            "SELECT s.text FROM selectors s
+             WHERE s.stix = $1
+               AND EXISTS (SELECT 1 FROM report_selectors rs WHERE rs.selector_id = s.id)",
+        )
+        .bind(derived::key(uuid))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
         for row in &rows {
             let text: String = get(row, "text")?;
-            if derived::selector_becomes(&text, id) {
+            if derived::selector_becomes(&text, kind, uuid) {
                 return Ok(Some(text));
             }
         }

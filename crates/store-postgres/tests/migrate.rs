@@ -223,9 +223,20 @@ async fn reports_and_selectors_stored_before_the_stix_keys_are_keyed_at_connect(
         .execute(&pool)
         .await
         .unwrap();
-    pool.execute("INSERT INTO selectors (text, kind) VALUES ('domain:Example.VIP', 'domain')")
-        .await
-        .unwrap();
+    pool.execute(
+        "INSERT INTO selectors (text, kind)
+         VALUES ('domain:Example.VIP', 'domain'), ('phone:+85512999999', 'phone')",
+    )
+    .await
+    .unwrap();
+    // All held by a current revision, but one.
+    pool.execute(
+        "INSERT INTO report_selectors (selector_id, report_seq)
+         SELECT s.id, r.seq FROM selectors s, reports r
+         WHERE r.agency = 'GB-NCA' AND s.text <> 'phone:+85512999999'",
+    )
+    .await
+    .unwrap();
     pool.close().await;
 
     let store = PostgresStore::connect_with(schema.options(), 2)
@@ -253,6 +264,12 @@ async fn reports_and_selectors_stored_before_the_stix_keys_are_keyed_at_connect(
             Some(text.as_str())
         );
     }
+    let unheld = normalize_one("phone:+85512999999", &Hint::default()).unwrap();
+    assert_eq!(
+        store.selector_by_stix(&sco::id(&unheld)).await.unwrap(),
+        None,
+        "keyed, but no current revision holds it"
+    );
     let pool = store_pool(&schema).await;
     let count = |sql: &'static str| {
         let pool = pool.clone();

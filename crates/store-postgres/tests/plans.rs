@@ -403,7 +403,11 @@ async fn run_stix_ids(url: &str, schema: &str) -> Result<(), String> {
         ),
         (
             "a selector's id",
-            format!("SELECT text FROM selectors WHERE stix = {selector_key}"),
+            format!(
+                "SELECT s.text FROM selectors s
+                 WHERE s.stix = {selector_key}
+                   AND EXISTS (SELECT 1 FROM report_selectors rs WHERE rs.selector_id = s.id)"
+            ),
             "selectors_by_stix",
         ),
         (

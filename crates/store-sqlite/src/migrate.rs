@@ -1,15 +1,14 @@
 //! Schema migrations: the numbered `.sql` files of `migrations/`, applied in
 //! order at open, each recorded in `schema_version`, and after a file the
 //! Rust step that fills what SQL cannot compute (the terms of stored
-//! reports, the keys of their STIX ids).
+//! reports, with the keys of their STIX ids).
 //!
 //! Hand-rolled because the whole job is a dozen lines: one IMMEDIATE
 //! transaction (so two processes opening the same new file cannot both
 //! migrate it), every pending file, one row per file.
 
 use chrono::Utc;
-use cordon_core::Selector;
-use cordon_store::{StoreError, derived};
+use cordon_store::StoreError;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::codec::{backend, parse_time, time_text};
@@ -42,93 +41,13 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, Option<Step>)] = &[
         4,
         "0004_stix_keys.sql",
         include_str!("../migrations/0004_stix_keys.sql"),
-        Some(key_stored_rows),
+        Some(index_stored_reports),
     ),
 ];
 
-/// Rows keyed per statement by [`key_stored_rows`].
-const KEY_PAGE: i64 = 10_000;
-
-/// Gives the reports and selectors stored before the STIX keys existed
-/// theirs, as the writer gives new ones: the first revision of each report,
-/// every selector. A page is read whole before its rows are updated, so
-/// that no update moves a row under a running scan. A selector whose text
-/// no longer reads as canonical (a later normaliser would write it
-/// otherwise) keeps none: no derived id names it.
-fn key_stored_rows(tx: &Transaction<'_>) -> Result<(), StoreError> {
-    let reports = key_pages(
-        tx,
-        "SELECT seq, agency, id FROM reports
-         WHERE seq > ?1 AND revision = 1 ORDER BY seq LIMIT ?2",
-        "UPDATE reports SET stix = ?2 WHERE seq = ?1",
-        |row| {
-            let agency: String = row.get(1)?;
-            let id: String = row.get(2)?;
-            Ok(Some(derived::report_key(&agency, &id)))
-        },
-    )?;
-    let selectors = key_pages(
-        tx,
-        "SELECT id, text FROM selectors WHERE id > ?1 ORDER BY id LIMIT ?2",
-        "UPDATE selectors SET stix = ?2 WHERE id = ?1",
-        |row| {
-            let text: String = row.get(1)?;
-            Ok(match Selector::parse_canonical(&text) {
-                Ok(selector) => Some(derived::selector_key(&selector)),
-                Err(e) => {
-                    tracing::warn!(selector = %text, error = %e,
-                        "a stored selector is no longer canonical; no stix id finds it");
-                    None
-                }
-            })
-        },
-    )?;
-    if reports + selectors > 0 {
-        tracing::info!(
-            reports,
-            selectors,
-            "keyed the stix ids of stored reports and selectors"
-        );
-    }
-    Ok(())
-}
-
-/// Pages through `read` (rowid first, `?1` the last rowid seen, `?2` the
-/// page size) and sets each row's key with `update` (`?1` rowid, `?2` key);
-/// returns how many rows were keyed.
-fn key_pages(
-    tx: &Transaction<'_>,
-    read: &str,
-    update: &str,
-    key_of: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<Option<i64>>,
-) -> Result<u64, StoreError> {
-    let mut read = tx.prepare(read).map_err(backend)?;
-    let mut update = tx.prepare(update).map_err(backend)?;
-    let (mut last, mut keyed) = (0i64, 0u64);
-    loop {
-        let page: Vec<(i64, Option<i64>)> = read
-            .query_map(rusqlite::params![last, KEY_PAGE], |row| {
-                Ok((row.get(0)?, key_of(row)?))
-            })
-            .and_then(Iterator::collect)
-            .map_err(backend)?;
-        let Some(&(end, _)) = page.last() else {
-            return Ok(keyed);
-        };
-        for (rowid, key) in page {
-            if let Some(key) = key {
-                update
-                    .execute(rusqlite::params![rowid, key])
-                    .map_err(backend)?;
-                keyed += 1;
-            }
-        }
-        last = end;
-    }
-}
-
 /// Indexes the terms of every current revision stored before the terms
-/// existed, from its body, as the writer indexes new ones.
+/// existed, or before the terms of its STIX ids, from its body, as the
+/// writer indexes new ones.
 fn index_stored_reports(tx: &Transaction<'_>) -> Result<(), StoreError> {
     let mut read = tx
         .prepare("SELECT seq, agency, received, body FROM reports WHERE current = 1 ORDER BY seq")
@@ -316,14 +235,15 @@ mod tests {
         );
     }
 
-    /// A database of the third schema, holding reports and selectors, gains
-    /// the keys of their STIX ids: reports are found by their UUID, any
-    /// revision, and selectors by their object's id; a key once given is
-    /// kept.
+    /// A database of the third schema, holding reports, gains the terms of
+    /// their STIX ids: reports are found by their UUID and the selectors of
+    /// current revisions by their object's id; the other terms are kept.
     #[test]
-    fn reports_and_selectors_stored_before_the_stix_keys_are_keyed() {
+    fn reports_stored_before_the_stix_terms_are_found_by_stix_id() {
         use cordon_core::selector::{Hint, normalize_one};
+        use cordon_core::{Marking, Report, ReportKind, Selector, Tlp};
         use cordon_interop::stix::{ids, sco};
+        use cordon_store::ReportFilter;
 
         let mut conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(
@@ -345,83 +265,88 @@ mod tests {
              INSERT INTO agencies VALUES ('GB-NCA', 'n', 'GB', 'police', 'c', 't');",
         )
         .unwrap();
+        let selector = |text: &str| normalize_one(text, &Hint::default()).unwrap();
+        let (old, kept, gb) = (
+            selector("phone:+85512345670"),
+            selector("domain:example.vip"),
+            selector("name:nguyen van an"),
+        );
+        let report = |id: &str, narrative: &str, selectors: &[&Selector]| Report {
+            id: id.to_owned(),
+            kind: ReportKind::Tip,
+            received: None,
+            country: "KH".into(),
+            language: None,
+            marking: Marking::new(Tlp::Amber),
+            grading: None,
+            mo: Vec::new(),
+            narrative: Some(narrative.into()),
+            selectors: selectors.iter().map(|s| (*s).clone()).collect(),
+            losses: Vec::new(),
+            location: None,
+        };
         let other_tool = "report--84e4d88f-44ea-4bcd-bbf3-b2c1c320bcb3";
-        for (agency, id, revision) in [
-            ("KH-NCB", "r1", 1),
-            ("KH-NCB", "r1", 2),
-            ("GB-NCA", "r1", 1),
-            ("KH-NCB", other_tool, 1),
-        ] {
+        let rows = [
+            ("KH-NCB", report("r1", "casino", &[&old, &kept]), 1, 0),
+            ("KH-NCB", report("r1", "hotel", &[&kept]), 2, 1),
+            ("GB-NCA", report("r1", "casino", &[&gb]), 1, 1),
+            ("KH-NCB", report(other_tool, "casino", &[]), 1, 1),
+        ];
+        for (seq, (agency, report, revision, current)) in (1i64..).zip(&rows) {
             conn.execute(
                 "INSERT INTO reports (agency, id, revision, current, digest, kind, country,
                                       received, accepted, tlp, recipients, hit_notification, body)
-                 VALUES (?1, ?2, ?3, 1, 'd', 'tip', 'KH', 't', 't', 'AMBER', '[]', 1, '{}')",
-                rusqlite::params![agency, id, revision],
+                 VALUES (?1, ?2, ?3, ?4, 'd', 'tip', 'KH', '2026-01-05T00:00:00.000000Z',
+                         '2026-01-05T00:00:00.000000Z', 'AMBER', '[]', 1, ?5)",
+                rusqlite::params![
+                    agency,
+                    report.id,
+                    revision,
+                    current,
+                    serde_json::to_string(report).unwrap()
+                ],
             )
             .unwrap();
+            // Indexed as the third schema's writer indexed them.
+            if *current == 1 {
+                let mut terms = String::new();
+                cordon_store::terms::write_terms(agency, report, &mut terms);
+                conn.execute(
+                    "INSERT INTO report_terms (rowid, terms) VALUES (?1, ?2)",
+                    rusqlite::params![seq, format!("{terms} month=202601")],
+                )
+                .unwrap();
+            }
         }
-        // More selectors than one page of the migration holds.
-        let texts: Vec<String> = (0..KEY_PAGE + 5)
-            .map(|n| format!("phone:+85512{n:06}"))
-            .chain(["domain:example.vip".into(), "name:nguyen van an".into()])
-            .collect();
-        let mut insert = conn
-            .prepare("INSERT INTO selectors (key, text, kind) VALUES (?1, ?2, 'k')")
-            .unwrap();
-        for (key, text) in texts.iter().enumerate() {
-            insert.execute(rusqlite::params![key, text]).unwrap();
-        }
-        // Stored by an older normaliser, no longer canonical.
-        insert
-            .execute(rusqlite::params![-1, "domain:Example.VIP"])
-            .unwrap();
-        drop(insert);
 
         migrate(&mut conn).unwrap();
 
         let found = |uuid| crate::read::report_by_stix(&conn, uuid).unwrap();
         let pair = |a: &str, id: &str| (a.to_owned(), id.to_owned());
-        assert_eq!(
-            found(ids::report_uuid("KH-NCB", "r1")),
-            [pair("KH-NCB", "r1")],
-            "once, whatever its revisions"
-        );
-        assert_eq!(
-            found(ids::report_uuid("GB-NCA", "r1")),
-            [pair("GB-NCA", "r1")]
-        );
-        assert_eq!(
-            found(ids::report_uuid("KH-NCB", other_tool)),
-            [pair("KH-NCB", other_tool)]
-        );
-        let keyed: i64 = conn
-            .query_row("SELECT count(stix) FROM reports", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(keyed, 3, "first revisions only");
-        for text in &texts {
-            let selector = normalize_one(text, &Hint::default()).unwrap();
-            assert_eq!(selector.as_str(), text);
-            assert_eq!(
-                crate::read::selector_by_stix(&conn, &sco::id(&selector))
-                    .unwrap()
-                    .as_deref(),
-                Some(text.as_str())
-            );
+        for (agency, id) in [("KH-NCB", "r1"), ("GB-NCA", "r1"), ("KH-NCB", other_tool)] {
+            assert_eq!(found(ids::report_uuid(agency, id)), [pair(agency, id)]);
         }
-        let unkeyed: i64 = conn
-            .query_row(
-                "SELECT count(*) FROM selectors WHERE stix IS NULL",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(unkeyed, 1, "the text that is no longer canonical");
+        let by_id = |s: &Selector| crate::read::selector_by_stix(&conn, &sco::id(s)).unwrap();
+        assert_eq!(by_id(&kept).as_deref(), Some(kept.as_str()));
+        assert_eq!(by_id(&gb).as_deref(), Some(gb.as_str()));
+        assert_eq!(by_id(&old), None, "no current revision holds it");
 
-        // A key once given is as append-only as the rest of a revision.
-        let e = conn
-            .execute_batch("UPDATE reports SET stix = stix + 1 WHERE stix IS NOT NULL")
-            .unwrap_err();
-        assert!(e.to_string().contains("append-only"), "{e}");
+        // The other terms are there, once.
+        let listed = crate::read::list_reports(
+            &conn,
+            &ReportFilter {
+                text: Some("casino".into()),
+                ..ReportFilter::default()
+            },
+            None,
+            10,
+        )
+        .unwrap();
+        let listed: Vec<(String, String)> = listed
+            .into_iter()
+            .map(|r| (r.agency, r.report.id))
+            .collect();
+        assert_eq!(listed, [pair("KH-NCB", other_tool), pair("GB-NCA", "r1")]);
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::codec::{
     KEY_PROBES, POSTING_COLUMNS, REPORT_COLUMNS, STIX_COLUMNS, backend, fingerprint, home_key,
     parse_time, posting, stored_report, stored_stix, time_text,
 };
-use crate::write::month_term;
+use crate::write::{REPORT_STIX, SELECTOR_STIX, month_term, stix_term};
 
 /// Read connections and the permits that bound how many are in use.
 #[derive(Debug)]
@@ -339,18 +339,29 @@ pub(crate) fn postings(conn: &Connection, selector: &str) -> Result<Vec<Posting>
     collect(conn, &sql, params![key, selector], posting)
 }
 
-/// The reports whose derived STIX UUID is `uuid`: the rows its key finds
-/// (first revisions only hold one), those that derive it.
+/// The current revisions holding an FTS5 string (`?1`): their agency and id.
+const REPORTS_BY_STIX: &str = "SELECT r.agency, r.id
+     FROM report_terms CROSS JOIN reports r ON r.seq = report_terms.rowid
+     WHERE report_terms MATCH ?1";
+
+/// The selectors of the current revisions holding an FTS5 string (`?1`),
+/// a revision at a time, oldest first.
+const SELECTORS_BY_STIX: &str = "SELECT j.value
+     FROM report_terms CROSS JOIN reports r ON r.seq = report_terms.rowid,
+          json_each(r.body, '$.selectors') j
+     WHERE report_terms MATCH ?1";
+
+/// The reports whose derived STIX UUID is `uuid`: those whose current
+/// revision holds the term of its key in `report_terms` (migration 0004),
+/// and derive it.
 pub(crate) fn report_by_stix(
     conn: &Connection,
     uuid: uuid::Uuid,
 ) -> Result<Vec<(String, String)>, StoreError> {
-    let rows = collect(
-        conn,
-        "SELECT agency, id FROM reports WHERE stix = ?1",
-        [derived::key(uuid)],
-        |r| Ok((r.get(0).map_err(backend)?, r.get(1).map_err(backend)?)),
-    )?;
+    let term = fts_string(&stix_term(REPORT_STIX, derived::key(uuid)));
+    let rows = collect(conn, REPORTS_BY_STIX, [term], |r| {
+        Ok((r.get(0).map_err(backend)?, r.get(1).map_err(backend)?))
+    })?;
     let mut found: Vec<(String, String)> = rows
         .into_iter()
         .filter(|(agency, id): &(String, String)| derived::report_derives(agency, id, uuid))
@@ -359,21 +370,24 @@ pub(crate) fn report_by_stix(
     Ok(found)
 }
 
-/// The selector whose object has the STIX id `id`: among the selectors its
-/// key finds, the one that becomes that id.
+/// The selector whose object has the STIX id `id`: read from the current
+/// revisions that hold the term of its key in `report_terms`, oldest first,
+/// until one holds a selector that becomes that id (usually the first: a
+/// key names another selector once among many millions).
 pub(crate) fn selector_by_stix(conn: &Connection, id: &str) -> Result<Option<String>, StoreError> {
-    let Some((_, uuid)) = derived::parse(id) else {
+    let Some((kind, uuid)) = derived::parse(id) else {
         return Ok(None);
     };
-    let texts = collect(
-        conn,
-        "SELECT text FROM selectors WHERE stix = ?1",
-        [derived::key(uuid)],
-        |r| r.get::<_, String>(0).map_err(backend),
-    )?;
-    Ok(texts
-        .into_iter()
-        .find(|text| derived::selector_becomes(text, id)))
+    let term = fts_string(&stix_term(SELECTOR_STIX, derived::key(uuid)));
+    let mut stmt = conn.prepare_cached(SELECTORS_BY_STIX).map_err(backend)?;
+    let mut rows = stmt.query([term]).map_err(backend)?;
+    while let Some(row) = rows.next().map_err(backend)? {
+        let text: String = row.get(0).map_err(backend)?;
+        if derived::selector_becomes(&text, kind, uuid) {
+            return Ok(Some(text));
+        }
+    }
+    Ok(None)
 }
 
 /// Postings of the next `limit` current reports that hold any selector. A
@@ -611,6 +625,30 @@ mod tests {
             steps.iter().all(|s| !s.contains("TEMP B-TREE")),
             "{steps:#?}"
         );
+    }
+
+    /// A look-up by derived STIX id reads the revisions that hold its term
+    /// from the full-text index, each by its primary key.
+    #[test]
+    fn stix_id_look_ups_read_the_index() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::migrate::migrate(&mut conn).unwrap();
+        let term = "\"stix=000000000001\"".to_owned();
+        for sql in [REPORTS_BY_STIX, SELECTORS_BY_STIX] {
+            let steps = plan(&conn, sql, &[("?1", &term)]);
+            assert!(
+                steps[0].starts_with("SCAN report_terms VIRTUAL TABLE INDEX 0:M"),
+                "{steps:#?}"
+            );
+            assert!(
+                steps[1].starts_with("SEARCH r USING INTEGER PRIMARY KEY"),
+                "{steps:#?}"
+            );
+            assert!(
+                steps[2..].iter().all(|s| s.starts_with("SCAN j")),
+                "{steps:#?}"
+            );
+        }
     }
 
     /// Each page of kept STIX objects is found through an index, whatever

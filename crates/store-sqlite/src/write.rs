@@ -37,21 +37,15 @@ pub(crate) struct ReportRow {
     /// What `list_reports` finds the revision by, space-separated (see
     /// [`terms_text`]).
     terms: String,
-    /// The key of the report's derived STIX UUID
-    /// ([`cordon_store::derived::report_key`]), stored with its first
-    /// revision.
-    stix: i64,
 }
 
 /// A selector of a report, with its fingerprint
-/// ([`codec::fingerprint`](crate::codec::fingerprint)) and the key of its
-/// object's STIX id ([`cordon_store::derived::selector_key`]).
+/// ([`codec::fingerprint`](crate::codec::fingerprint)).
 #[derive(Debug)]
 struct SelectorRow {
     text: String,
     kind: &'static str,
     print: u128,
-    stix: i64,
 }
 
 /// Turns a checked report (`check::report`) of `agency` into column values:
@@ -85,17 +79,17 @@ pub(crate) fn prepare(
                 text: s.as_str().to_owned(),
                 kind: s.kind().as_str(),
                 print: fingerprint(s.as_str()),
-                stix: derived::selector_key(s),
             })
             .collect(),
         terms: terms_text(agency, report, report.received.unwrap_or(accepted)),
-        stix: derived::report_key(agency, &report.id),
     })
 }
 
 /// The terms a current revision is indexed under in `report_terms`, as one
 /// space-separated text for the FTS5 `ascii` tokenizer: those of
-/// [`cordon_store::terms::write_terms`] and the month it was received.
+/// [`cordon_store::terms::write_terms`], the month it was received, and
+/// the keys of its derived STIX ids ([`stix_term`]): the report's and each
+/// of its selectors'.
 pub(crate) fn terms_text(agency: &str, report: &Report, received: DateTime<Utc>) -> String {
     let narrative = report.narrative.as_ref().map_or(0, String::len);
     let mut text = String::with_capacity(narrative + 512);
@@ -104,7 +98,32 @@ pub(crate) fn terms_text(agency: &str, report: &Report, received: DateTime<Utc>)
         text.push(' ');
     }
     text.push_str(&month_term(received));
+    push_stix_term(
+        &mut text,
+        REPORT_STIX,
+        derived::report_key(agency, &report.id),
+    );
+    for s in &report.selectors {
+        push_stix_term(&mut text, SELECTOR_STIX, derived::selector_key(s));
+    }
     text
+}
+
+/// The field of the term of a report's derived STIX UUID.
+pub(crate) const REPORT_STIX: &str = "stix";
+/// The field of the term of a selector's derived STIX id.
+pub(crate) const SELECTOR_STIX: &str = "stixsel";
+
+/// The term of the key of a derived STIX id ([`cordon_store::derived::key`]):
+/// `field=` and 12 hex digits. Alphanumeric and `=` only, so that the
+/// tokenizer keeps it whole; never a word, which holds no `=`.
+pub(crate) fn stix_term(field: &str, key: i64) -> String {
+    format!("{field}={key:012x}")
+}
+
+fn push_stix_term(text: &mut String, field: &str, key: i64) {
+    use std::fmt::Write;
+    let _ = write!(text, " {field}={key:012x}");
 }
 
 /// The term of the month a report was received in (UTC): `month=YYYYMM`.
@@ -184,8 +203,8 @@ pub(crate) fn submit(
     let mut insert_first = conn
         .prepare_cached(
             "INSERT INTO reports (agency, id, revision, current, digest, kind, country, received,
-                                  accepted, tlp, recipients, hit_notification, body, stix)
-             VALUES (?1, ?2, 1, 1, ?3, ?4, ?5, COALESCE(?6, ?7), ?7, ?8, ?9, ?10, ?11, ?12)
+                                  accepted, tlp, recipients, hit_notification, body)
+             VALUES (?1, ?2, 1, 1, ?3, ?4, ?5, COALESCE(?6, ?7), ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (agency, id, revision) DO NOTHING",
         )
         .map_err(backend)?;
@@ -237,7 +256,6 @@ pub(crate) fn submit(
                     row.recipients,
                     row.hit_notification,
                     row.body,
-                    row.stix,
                 ])
                 .map_err(backend)?;
             if inserted == 1 {
@@ -380,7 +398,7 @@ fn link(
     unknown.sort_unstable_by_key(|(s, _)| s.print);
     let mut insert = conn
         .prepare_cached(
-            "INSERT INTO selectors (key, text, kind, stix) VALUES (?1, ?2, ?3, ?4)
+            "INSERT INTO selectors (key, text, kind) VALUES (?1, ?2, ?3)
              ON CONFLICT (key) DO NOTHING",
         )
         .map_err(backend)?;
@@ -426,7 +444,7 @@ fn selector_id(
     let home = home_key(selector.print);
     for key in home..home + KEY_PROBES {
         if insert
-            .execute(params![key, selector.text, selector.kind, selector.stix])
+            .execute(params![key, selector.text, selector.kind])
             .map_err(backend)?
             == 1
         {
@@ -805,8 +823,6 @@ mod tests {
              WHERE agency = ?1 AND id = ?2 AND version = ?3",
             "DELETE FROM stix_objects WHERE agency = ?1 AND id = ?2 AND version = ?3",
             "DELETE FROM stix_objects WHERE agency = ?1 AND id = ?2",
-            "SELECT agency, id FROM reports WHERE stix = ?1",
-            "SELECT text FROM selectors WHERE stix = ?1",
         ] {
             let mut explain = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
             let args: Vec<i64> = vec![1; explain.parameter_count()];

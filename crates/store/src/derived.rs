@@ -35,9 +35,12 @@ pub fn report_uuid(agency: &str, report_id: &str) -> Uuid {
 
 /// The key of the object a selector becomes (an SCO, or an `identity`).
 pub fn selector_key(selector: &Selector) -> i64 {
+    // On the write path: the id is well formed, so it needs no [`parse`].
     let id = sco::id(selector);
-    let (_, uuid) = parse(&id).expect("a derived id is type--uuid");
-    key(uuid)
+    let uuid = id.split_once("--").map(|(_, uuid)| Uuid::try_parse(uuid));
+    key(uuid
+        .and_then(Result::ok)
+        .expect("a derived id is type--uuid"))
 }
 
 /// A STIX id's type and UUID; `None` when `id` is not a STIX identifier.
@@ -54,11 +57,16 @@ pub fn report_derives(agency: &str, report_id: &str, uuid: Uuid) -> bool {
     report_uuid(agency, report_id) == uuid
 }
 
-/// Whether the stored selector `text` becomes the object `id` (type and
-/// UUID). Text that is no longer canonical (a later normaliser reads it
+/// Whether the stored selector `text` becomes the object of type `kind`
+/// and UUID `uuid` (a [`parse`]d id: the UUID's hex digits in either case).
+/// Text that is no longer canonical (a later normaliser reads it
 /// otherwise) becomes nothing.
-pub fn selector_becomes(text: &str, id: &str) -> bool {
-    Selector::parse_canonical(text).is_ok_and(|s| sco::id(&s) == id)
+pub fn selector_becomes(text: &str, kind: &str, uuid: Uuid) -> bool {
+    let Ok(selector) = Selector::parse_canonical(text) else {
+        return false;
+    };
+    let id = sco::id(&selector);
+    parse(&id) == Some((kind, uuid))
 }
 
 #[cfg(test)]
@@ -81,11 +89,16 @@ mod tests {
         let (kind, uuid) = parse("domain-name--bedb4899-d24b-5401-bc86-8f6b4cc18ec7").unwrap();
         assert_eq!(kind, "domain-name");
         assert_eq!(uuid.to_string(), "bedb4899-d24b-5401-bc86-8f6b4cc18ec7");
+        let upper = parse("domain-name--BEDB4899-D24B-5401-BC86-8F6B4CC18EC7");
+        assert_eq!(
+            upper,
+            Some((kind, uuid)),
+            "RFC 4122 reads hex in either case"
+        );
         for bad in [
             "",
             "domain-name",
             "domain-name--",
-            "domain-name--BEDB4899-D24B-5401-BC86-8F6B4CC18EC7",
             "domain-name--bedb4899d24b5401bc868f6b4cc18ec7",
             "Domain-name--bedb4899-d24b-5401-bc86-8f6b4cc18ec7",
         ] {
@@ -97,13 +110,12 @@ mod tests {
     fn candidates_are_checked_by_type_and_uuid() {
         let domain = normalize_one("example.com", &Hint::default()).unwrap();
         let id = sco::id(&domain);
-        assert!(selector_becomes(domain.as_str(), &id));
-        assert!(!selector_becomes(
-            domain.as_str(),
-            &id.replace("domain-name", "url")
-        ));
+        let (kind, uuid) = parse(&id).unwrap();
+        assert!(selector_becomes(domain.as_str(), kind, uuid));
+        assert!(!selector_becomes(domain.as_str(), "url", uuid));
+        assert!(!selector_becomes(domain.as_str(), kind, Uuid::nil()));
         assert!(
-            !selector_becomes("domain:Example.COM", &id),
+            !selector_becomes("domain:Example.COM", kind, uuid),
             "not canonical"
         );
         let u = report_uuid("TH-DSI", "case-7");

@@ -130,19 +130,20 @@ pub trait Store: Send + Sync + 'static {
     // ---- reports and selectors by the STIX ids Cordon derives ----
     //
     // What a TAXII client asks for by id (see `derived`): the store keeps a
-    // key of each derived UUID, written with the report or selector.
+    // key of each derived id, written with the report that names it.
 
     /// The reports, as (agency, report id), whose objects share `uuid`
-    /// (`cordon_interop::stix::ids::report_uuid`), in (agency, id) order;
-    /// any revision: the caller reads the current one with `report()`.
-    /// Usually one: several only when reports of different agencies keep
-    /// one STIX id from another tool (`report--<uuid>`), or an id was
-    /// chosen to collide.
+    /// (`cordon_interop::stix::ids::report_uuid`), in (agency, id) order:
+    /// the UUID is the same for every revision, and the caller reads the
+    /// current one with `report()`. Usually one: several only when reports
+    /// of different agencies keep one STIX id from another tool
+    /// (`report--<uuid>`), or an id was chosen to collide.
     async fn report_by_stix(&self, uuid: uuid::Uuid) -> Result<Vec<(String, String)>>;
 
-    /// The canonical text of the stored selector whose object has the STIX
-    /// id `id` (`cordon_interop::stix::sco::id`), type and UUID; `None`
-    /// when no stored selector has it, or `id` is no STIX identifier.
+    /// The canonical text of the selector whose object has the STIX id `id`
+    /// (`cordon_interop::stix::sco::id`: type and UUID), while a current
+    /// revision holds it (as for `postings`); `None` otherwise, or when
+    /// `id` is no STIX identifier.
     async fn selector_by_stix(&self, id: &str) -> Result<Option<String>>;
 
     // ---- STIX objects kept verbatim ----
