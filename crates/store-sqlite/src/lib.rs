@@ -37,14 +37,15 @@
 //!   conflict), deletes too; `seq` is AUTOINCREMENT so that a deleted row's
 //!   number is never given again.
 //! - **Derived STIX ids** (migration 0004): the caller computes the key of
-//!   a report's UUID and of each selector's object id while preparing the
-//!   rows; the writer stores it in the row it inserts anyway (a report's
-//!   first revision, a new selector), indexed; a look-up keeps the rows of
-//!   the key whose recomputed id is the one asked for.
+//!   a report's UUID and of each of its selectors' object ids while
+//!   preparing its terms, and they are terms of the revision's full-text
+//!   document like the others (no B-tree index: see the migration); a
+//!   look-up reads the current revisions holding the term and keeps what
+//!   derives the id asked for.
 //! - **Migrations:** the numbered files of `migrations/`, applied at open
 //!   and recorded in `schema_version`, with a Rust step where SQL cannot do
-//!   the work (indexing the terms of reports stored before them, keying
-//!   their STIX ids).
+//!   the work (indexing the terms of reports stored before them, with the
+//!   keys of their STIX ids).
 //!
 //! Times are kept to the microsecond, as PostgreSQL keeps them.
 

@@ -19,7 +19,7 @@ use crate::codec::{
     KEY_PROBES, POSTING_COLUMNS, REPORT_COLUMNS, STIX_COLUMNS, backend, fingerprint, home_key,
     parse_time, posting, stored_report, stored_stix, time_text,
 };
-use crate::write::{REPORT_STIX, SELECTOR_STIX, month_term, stix_term};
+use crate::write::{month_term, report_stix_term, selector_stix_terms};
 
 /// Read connections and the permits that bound how many are in use.
 #[derive(Debug)]
@@ -344,7 +344,7 @@ const REPORTS_BY_STIX: &str = "SELECT r.agency, r.id
      FROM report_terms CROSS JOIN reports r ON r.seq = report_terms.rowid
      WHERE report_terms MATCH ?1";
 
-/// The selectors of the current revisions holding an FTS5 string (`?1`),
+/// The selectors of the current revisions matching an FTS5 query (`?1`),
 /// a revision at a time, oldest first.
 const SELECTORS_BY_STIX: &str = "SELECT j.value
      FROM report_terms CROSS JOIN reports r ON r.seq = report_terms.rowid,
@@ -352,13 +352,13 @@ const SELECTORS_BY_STIX: &str = "SELECT j.value
      WHERE report_terms MATCH ?1";
 
 /// The reports whose derived STIX UUID is `uuid`: those whose current
-/// revision holds the term of its key in `report_terms` (migration 0004),
-/// and derive it.
+/// revision holds the term of its key in `report_terms` (migration 0004)
+/// and that derive it.
 pub(crate) fn report_by_stix(
     conn: &Connection,
     uuid: uuid::Uuid,
 ) -> Result<Vec<(String, String)>, StoreError> {
-    let term = fts_string(&stix_term(REPORT_STIX, derived::key(uuid)));
+    let term = fts_string(&report_stix_term(derived::key(uuid)));
     let rows = collect(conn, REPORTS_BY_STIX, [term], |r| {
         Ok((r.get(0).map_err(backend)?, r.get(1).map_err(backend)?))
     })?;
@@ -371,16 +371,23 @@ pub(crate) fn report_by_stix(
 }
 
 /// The selector whose object has the STIX id `id`: read from the current
-/// revisions that hold the term of its key in `report_terms`, oldest first,
-/// until one holds a selector that becomes that id (usually the first: a
-/// key names another selector once among many millions).
+/// revisions that hold both terms of its key in `report_terms`, oldest
+/// first, until one holds a selector that becomes that id. The terms are
+/// ten bits of the key each, so revisions holding them by chance come
+/// along (about one in 47,000; see `write::selector_stix_terms`); each
+/// costs the check of its few selectors.
 pub(crate) fn selector_by_stix(conn: &Connection, id: &str) -> Result<Option<String>, StoreError> {
     let Some((kind, uuid)) = derived::parse(id) else {
         return Ok(None);
     };
-    let term = fts_string(&stix_term(SELECTOR_STIX, derived::key(uuid)));
+    let [a, b] = selector_stix_terms(derived::key(uuid));
+    let terms = format!(
+        "{} AND {}",
+        fts_string(&a.to_string()),
+        fts_string(&b.to_string())
+    );
     let mut stmt = conn.prepare_cached(SELECTORS_BY_STIX).map_err(backend)?;
-    let mut rows = stmt.query([term]).map_err(backend)?;
+    let mut rows = stmt.query([terms]).map_err(backend)?;
     while let Some(row) = rows.next().map_err(backend)? {
         let text: String = row.get(0).map_err(backend)?;
         if derived::selector_becomes(&text, kind, uuid) {
@@ -649,6 +656,68 @@ mod tests {
                 "{steps:#?}"
             );
         }
+    }
+
+    /// Revisions that hold the terms of an id by chance are passed over:
+    /// what a look-up returns derives the id asked for.
+    #[test]
+    fn revisions_holding_the_terms_by_chance_are_passed_over() {
+        use cordon_core::selector::{Hint, normalize_one};
+        use cordon_interop::stix::{ids, sco};
+
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::migrate::migrate(&mut conn).unwrap();
+        conn.execute_batch("INSERT INTO agencies VALUES ('KH-NCB', 'n', 'KH', 'police', 'c', 't')")
+            .unwrap();
+        let sought = normalize_one("email:sought@example.com", &Hint::default()).unwrap();
+        let sought_id = sco::id(&sought);
+        let key = derived::selector_key(&sought);
+        let uuid = ids::report_uuid("KH-NCB", "elsewhere");
+        let terms = |with_sought: bool| {
+            let mut terms = format!("x {}", report_stix_term(derived::key(uuid)));
+            if with_sought {
+                for term in selector_stix_terms(key) {
+                    terms.push_str(&format!(" {term}"));
+                }
+            }
+            terms
+        };
+        // Revision 1 holds the terms of `sought` and of `uuid`, neither of
+        // which it derives; revision 2 holds `sought`.
+        for (seq, id, selectors, with_sought) in [
+            (1, "r1", "[\"domain:example.vip\"]", true),
+            (2, "r2", "[\"email:sought@example.com\"]", false),
+        ] {
+            conn.execute(
+                "INSERT INTO reports (seq, agency, id, revision, current, digest, kind, country,
+                                      received, accepted, tlp, recipients, hit_notification, body)
+                 VALUES (?1, 'KH-NCB', ?2, 1, 1, 'd', 'tip', 'KH', 't', 't', 'AMBER', '[]', 1,
+                         json_object('selectors', json(?3)))",
+                params![seq, id, selectors],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO report_terms (rowid, terms) VALUES (?1, ?2)",
+                params![seq, terms(with_sought)],
+            )
+            .unwrap();
+        }
+        assert_eq!(report_by_stix(&conn, uuid).unwrap(), []);
+        assert_eq!(selector_by_stix(&conn, &sought_id).unwrap(), None);
+
+        // Once a revision holding it has its terms, it is found past the
+        // one that holds them by chance.
+        conn.execute("DELETE FROM report_terms WHERE rowid = 2", [])
+            .unwrap();
+        conn.execute(
+            "INSERT INTO report_terms (rowid, terms) VALUES (2, ?1)",
+            [terms(true)],
+        )
+        .unwrap();
+        assert_eq!(
+            selector_by_stix(&conn, &sought_id).unwrap().as_deref(),
+            Some(sought.as_str())
+        );
     }
 
     /// Each page of kept STIX objects is found through an index, whatever

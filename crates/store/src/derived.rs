@@ -2,23 +2,25 @@
 //! them (`cordon_interop::stix::ids`, `…::sco`), so that a TAXII client may
 //! ask for any object Cordon exported by its id.
 //!
-//! Derived ids are UUIDv5s that no SQL can compute, so the writer stores a
-//! [`key`] of each one beside what it names: of [`report_uuid`] on the first
-//! revision of a report, of the selector's object id on a new selector.
-//! Both backends index the key, not the UUID: 47 bits fit the 6 bytes that
-//! SQLite keeps small integers in, which keeps the index a third of the size
-//! of one of 16-byte UUIDs and the write path's extra cost small. A key may
-//! name more than one row (47 bits collide, and other tools choose their
-//! own UUIDs): a look-up reads every row of the key and keeps those whose
-//! id, recomputed from what is stored, is the one asked for
+//! Derived ids are UUIDv5s that no SQL can compute, so the store keeps a
+//! [`key`] of each, computed when a report is written: of its
+//! [`report_uuid`] and of each of its selectors' object ids. SQLite keeps
+//! them as terms of the revision's full-text document, PostgreSQL as
+//! indexed columns of the report's first revision and of the selector (see
+//! each backend's migration 0004). A key is the UUID's top 47 bits, so it
+//! may name more than one report or selector (47 bits collide, and other
+//! tools choose their own UUIDs): a look-up reads every candidate and keeps
+//! those whose id, recomputed from what is stored, is the one asked for
 //! ([`report_derives`], [`selector_becomes`]).
 
 use cordon_core::Selector;
 use cordon_interop::stix::{ids, sco};
 use uuid::Uuid;
 
-/// The key a backend stores and indexes for a derived UUID: its top 47
-/// bits, a non-negative integer. Never change it: stored keys depend on it.
+/// The key a backend stores for a derived UUID: its top 47 bits, a
+/// non-negative integer (a BIGINT in PostgreSQL, 12 hex digits in a
+/// SQLite term).
+/// Never change it: stored keys depend on it.
 pub fn key(uuid: Uuid) -> i64 {
     (uuid.as_u128() >> 81) as i64
 }
