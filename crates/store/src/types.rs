@@ -187,6 +187,19 @@ impl NewStixObject {
     }
 }
 
+/// What an import decided to keep, as the store keeps it.
+impl From<cordon_interop::stix::import::Kept> for NewStixObject {
+    fn from(k: cordon_interop::stix::import::Kept) -> Self {
+        NewStixObject {
+            id: k.id,
+            version: k.version,
+            spec_version: k.spec_version,
+            marking: k.marking,
+            json: k.json,
+        }
+    }
+}
+
 /// A kept STIX object as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredStixObject {

@@ -215,17 +215,7 @@ pub fn validate_file(
                 reports: bundle.reports,
                 errors: bundle.errors,
             },
-            kept: bundle
-                .kept
-                .into_iter()
-                .map(|k| NewStixObject {
-                    id: k.id,
-                    version: k.version,
-                    spec_version: k.spec_version,
-                    marking: k.marking,
-                    json: k.json,
-                })
-                .collect(),
+            kept: bundle.kept.into_iter().map(NewStixObject::from).collect(),
             notes,
             error_files: Vec::new(),
         });

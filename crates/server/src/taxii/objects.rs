@@ -452,17 +452,7 @@ pub async fn add(
             ),
         )));
     }
-    let kept: Vec<NewStixObject> = checked
-        .kept
-        .into_iter()
-        .map(|k| NewStixObject {
-            id: k.id,
-            version: k.version,
-            spec_version: k.spec_version,
-            marking: k.marking,
-            json: k.json,
-        })
-        .collect();
+    let kept: Vec<NewStixObject> = checked.kept.into_iter().map(NewStixObject::from).collect();
     // Nothing is written unless everything can be: a kept version that
     // would change is refused here, bad recipients by the report path,
     // both before any write.
