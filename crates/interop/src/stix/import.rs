@@ -832,21 +832,21 @@ fn check(
         kept: imported.kept,
         ..CheckedBundle::default()
     };
-    for r in imported.reports {
-        match r.submission.validate(now) {
-            Ok(report) => out.reports.push(report),
-            Err(e) => out.errors.push(LineError {
-                line: r.line as u64,
-                field: Some(format!(
-                    "objects[{}] ({}): {}",
-                    r.index,
-                    report_source(&r),
-                    e.field
-                )),
-                message: e.message,
-            }),
-        }
-    }
+    // Validation is most of the work: on every core, in bundle order.
+    let (reports, errors) = cordon_core::ingest::check_parallel(&imported.reports, |r| {
+        r.submission.validate(now).map_err(|e| LineError {
+            line: r.line as u64,
+            field: Some(format!(
+                "objects[{}] ({}): {}",
+                r.index,
+                report_source(r),
+                e.field
+            )),
+            message: e.message,
+        })
+    });
+    out.reports = reports;
+    out.errors.extend(errors);
     out
 }
 
