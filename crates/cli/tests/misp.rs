@@ -8,45 +8,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::OnceLock;
 
+mod common;
+
+use common::{fails, ok};
 use serde_json::{Value, json};
 
 const CORDON_EXTENSION: &str = "extension-definition--452e400b-f02a-47d2-805b-32a3ec36a55e";
-
-fn cordon(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cordon"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("CORDON_DB")
-        .output()
-        .expect("the cordon binary runs")
-}
-
-/// Runs cordon, which must succeed; returns its stderr (where it reports).
-fn ok(args: &[&str], dir: &Path) -> String {
-    let out = cordon(args, dir);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        out.status.success(),
-        "cordon {} failed: {stderr}",
-        args.join(" ")
-    );
-    stderr
-}
-
-/// Runs cordon, which must fail; returns its stderr.
-fn fails(args: &[&str], dir: &Path) -> String {
-    let out = cordon(args, dir);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        !out.status.success(),
-        "cordon {} should have failed: {stderr}",
-        args.join(" ")
-    );
-    stderr
-}
 
 fn sqlite(dir: &Path, name: &str) -> String {
     format!("sqlite://{}", dir.join(name).display())

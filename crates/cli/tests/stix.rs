@@ -8,35 +8,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
+mod common;
+
+use common::{cordon, ok};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
 const TLP2_GREEN: &str = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
 const TLP2_RED: &str = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
 const CORDON_EXTENSION: &str = "extension-definition--452e400b-f02a-47d2-805b-32a3ec36a55e";
-
-fn cordon(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cordon"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("CORDON_DB")
-        .output()
-        .expect("the cordon binary runs")
-}
-
-/// Runs cordon, which must succeed; returns its stderr (where it reports).
-fn ok(args: &[&str], dir: &Path) -> String {
-    let out = cordon(args, dir);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        out.status.success(),
-        "cordon {} failed: {stderr}",
-        args.join(" ")
-    );
-    stderr
-}
 
 fn add_agency(dir: &Path, db: &str, code: &str, country: &str) {
     ok(
