@@ -941,13 +941,16 @@ impl Store for GatedStore {
     async fn tokens(&self, agency: &str) -> Result<Vec<Token>> {
         self.inner.tokens(agency).await
     }
-    async fn submit(
+    async fn submit_with_kept(
         &self,
         agency: &str,
         reports: &[Report],
+        kept: &[NewStixObject],
         accepted: DateTime<Utc>,
-    ) -> Result<Vec<SubmitOutcome>> {
-        self.inner.submit(agency, reports, accepted).await
+    ) -> Result<Submitted> {
+        self.inner
+            .submit_with_kept(agency, reports, kept, accepted)
+            .await
     }
     async fn report(&self, agency: &str, id: &str) -> Result<Option<StoredReport>> {
         self.inner.report(agency, id).await
@@ -1008,14 +1011,6 @@ impl Store for GatedStore {
         self.inner
             .recent_audit_for_owner(owner, before, limit)
             .await
-    }
-    async fn put_stix_objects(
-        &self,
-        agency: &str,
-        objects: &[NewStixObject],
-        at: DateTime<Utc>,
-    ) -> Result<Vec<PutOutcome>> {
-        self.inner.put_stix_objects(agency, objects, at).await
     }
     async fn stix_objects_after(
         &self,

@@ -52,8 +52,8 @@ use cordon_store::derived;
 use cordon_store::terms::{self, TermQuery};
 use cordon_store::{
     Agency, AuditEvent, AuditRecord, Counts, NewAgency, NewStixObject, NewToken, NewUser, Posting,
-    PutOutcome, ReportFilter, Result, SelectorPosting, StixFilter, Store, StoreError, StoredReport,
-    StoredStixObject, SubmitOutcome, Token, User,
+    ReportFilter, Result, SelectorPosting, StixFilter, Store, StoreError, StoredReport,
+    StoredStixObject, Submitted, Token, User,
 };
 pub use sqlx::postgres::PgConnectOptions;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
@@ -631,12 +631,14 @@ impl Store for PostgresStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn submit(
+    async fn submit_with_kept(
         &self,
         agency: &str,
         reports: &[Report],
+        kept: &[NewStixObject],
         accepted: DateTime<Utc>,
-    ) -> Result<Vec<SubmitOutcome>> {
+    ) -> Result<Submitted> {
+        check::stix_objects(kept)?;
         let mut rows = Vec::with_capacity(reports.len());
         for chunk in reports.chunks(PREPARE_CHUNK) {
             for report in chunk {
@@ -651,6 +653,7 @@ impl Store for PostgresStore {
             .send(Job::Submit {
                 agency: agency.to_owned(),
                 rows,
+                kept: kept.to_vec(),
                 accepted,
                 reply,
             })
@@ -844,25 +847,6 @@ impl Store for PostgresStore {
             }
         }
         Ok(None)
-    }
-
-    async fn put_stix_objects(
-        &self,
-        agency: &str,
-        objects: &[NewStixObject],
-        at: DateTime<Utc>,
-    ) -> Result<Vec<PutOutcome>> {
-        check::stix_objects(objects)?;
-        let (reply, rx) = tokio::sync::oneshot::channel();
-        self.writer
-            .send(Job::Stix {
-                agency: agency.to_owned(),
-                objects: objects.to_vec(),
-                at,
-                reply,
-            })
-            .await?;
-        writer::answer(rx).await
     }
 
     async fn stix_objects_after(

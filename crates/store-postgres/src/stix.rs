@@ -46,7 +46,8 @@ enum Place {
     New(usize),
 }
 
-/// Keeps one agency's batch inside the caller's transaction; see
+/// Keeps one agency's batch inside the caller's transaction, after its
+/// reports were submitted (which found the agency); see
 /// `Store::put_stix_objects`. The objects already kept under the batch's
 /// (id, version) pairs are read first, every object is decided in order
 /// (added, unchanged or a conflict that fails the whole job) and the new
@@ -57,16 +58,6 @@ pub(crate) async fn put(
     objects: &[NewStixObject],
     at: DateTime<Utc>,
 ) -> Result<Vec<PutOutcome>, StoreError> {
-    let known = sqlx::query("SELECT 1 FROM agencies WHERE code = $1")
-        .bind(agency)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(backend)?;
-    if known.is_none() {
-        return Err(StoreError::NotFound(format!(
-            "agency '{agency}' does not exist; create it first"
-        )));
-    }
     if objects.is_empty() {
         return Ok(Vec::new());
     }

@@ -1,5 +1,5 @@
-//! Group commit for PostgreSQL: one task per store takes the report
-//! submissions, audit appends and STIX puts waiting in its queue and writes
+//! Group commit for PostgreSQL: one task per store takes the submissions
+//! (reports and the STIX objects kept beside them) and audit appends waiting in its queue and writes
 //! them in one transaction, each inside its own SAVEPOINT, then answers
 //! each caller after COMMIT.
 //!
@@ -12,7 +12,7 @@
 //! to its savepoint alone; the others still commit.
 
 use chrono::{DateTime, Utc};
-use cordon_store::{AuditEvent, AuditRecord, NewStixObject, PutOutcome, StoreError, SubmitOutcome};
+use cordon_store::{AuditEvent, AuditRecord, NewStixObject, StoreError, Submitted};
 use sqlx::PgConnection;
 use sqlx::postgres::PgPool;
 use tokio::sync::{mpsc, oneshot};
@@ -30,39 +30,33 @@ type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 /// A queued write.
 #[derive(Debug)]
 pub(crate) enum Job {
+    /// Reports, then the STIX objects kept beside them: both or neither.
     Submit {
         agency: String,
         rows: Vec<ReportRow>,
+        kept: Vec<NewStixObject>,
         accepted: DateTime<Utc>,
-        reply: Reply<Vec<SubmitOutcome>>,
+        reply: Reply<Submitted>,
     },
     Audit {
         events: Vec<AuditEvent>,
         reply: Reply<Vec<AuditRecord>>,
-    },
-    Stix {
-        agency: String,
-        objects: Vec<NewStixObject>,
-        at: DateTime<Utc>,
-        reply: Reply<Vec<PutOutcome>>,
     },
 }
 
 impl Job {
     fn weight(&self) -> usize {
         match self {
-            Job::Submit { rows, .. } => rows.len().max(1),
+            Job::Submit { rows, kept, .. } => (rows.len() + kept.len()).max(1),
             Job::Audit { events, .. } => events.len().max(1),
-            Job::Stix { objects, .. } => objects.len().max(1),
         }
     }
 }
 
 /// A job's successful result, held until the group commits.
 enum Done {
-    Submit(Vec<SubmitOutcome>, Reply<Vec<SubmitOutcome>>),
+    Submit(Submitted, Reply<Submitted>),
     Audit(Vec<AuditRecord>, Reply<Vec<AuditRecord>>),
-    Stix(Vec<PutOutcome>, Reply<Vec<PutOutcome>>),
 }
 
 impl Done {
@@ -76,9 +70,6 @@ impl Done {
                 let _ = reply.send(committed.map(|()| v).map_err(failed));
             }
             Done::Audit(v, reply) => {
-                let _ = reply.send(committed.map(|()| v).map_err(failed));
-            }
-            Done::Stix(v, reply) => {
                 let _ = reply.send(committed.map(|()| v).map_err(failed));
             }
         }
@@ -172,13 +163,19 @@ async fn write_group(
     // Planning each statement for its actual arrays costs far less.
     let mut setup = vec!["SET LOCAL plan_cache_mode = force_custom_plan"];
     // Always in this order, in every replica, so two groups cannot deadlock.
-    if group.iter().any(|j| matches!(j, Job::Submit { .. })) {
+    if group
+        .iter()
+        .any(|j| matches!(j, Job::Submit { rows, .. } if !rows.is_empty()))
+    {
         setup.push("LOCK TABLE reports IN EXCLUSIVE MODE");
     }
     if group.iter().any(|j| matches!(j, Job::Audit { .. })) {
         setup.push("LOCK TABLE audit IN EXCLUSIVE MODE");
     }
-    if group.iter().any(|j| matches!(j, Job::Stix { .. })) {
+    if group
+        .iter()
+        .any(|j| matches!(j, Job::Submit { kept, .. } if !kept.is_empty()))
+    {
         setup.push("LOCK TABLE stix_objects IN EXCLUSIVE MODE");
     }
     for statement in setup {
@@ -198,9 +195,10 @@ async fn write_group(
             Job::Submit {
                 agency,
                 rows,
+                kept,
                 accepted,
                 reply,
-            } => match crate::submit::submit(&mut tx, &agency, &rows, accepted).await {
+            } => match submit(&mut tx, &agency, &rows, &kept, accepted).await {
                 Ok(v) => Ok(Done::Submit(v, reply)),
                 Err(e) => {
                     let _ = reply.send(Err(e));
@@ -209,18 +207,6 @@ async fn write_group(
             },
             Job::Audit { events, reply } => match crate::append_audit(&mut tx, &events).await {
                 Ok(v) => Ok(Done::Audit(v, reply)),
-                Err(e) => {
-                    let _ = reply.send(Err(e));
-                    Err(())
-                }
-            },
-            Job::Stix {
-                agency,
-                objects,
-                at,
-                reply,
-            } => match crate::stix::put(&mut tx, &agency, &objects, at).await {
-                Ok(v) => Ok(Done::Stix(v, reply)),
                 Err(e) => {
                     let _ = reply.send(Err(e));
                     Err(())
@@ -246,6 +232,20 @@ async fn write_group(
     tx.commit().await.map_err(backend)
 }
 
+/// One submission: its reports, then its kept objects (which
+/// `crate::submit::submit` found the agency for).
+async fn submit(
+    conn: &mut PgConnection,
+    agency: &str,
+    rows: &[ReportRow],
+    kept: &[NewStixObject],
+    accepted: DateTime<Utc>,
+) -> Result<Submitted, StoreError> {
+    let reports = crate::submit::submit(conn, agency, rows, accepted).await?;
+    let kept = crate::stix::put(conn, agency, kept, accepted).await?;
+    Ok(Submitted { reports, kept })
+}
+
 fn fail_all(jobs: impl IntoIterator<Item = Job>, e: &StoreError) {
     let err = || StoreError::Backend(format!("the write was not attempted: {e}"));
     for job in jobs {
@@ -254,9 +254,6 @@ fn fail_all(jobs: impl IntoIterator<Item = Job>, e: &StoreError) {
                 let _ = reply.send(Err(err()));
             }
             Job::Audit { reply, .. } => {
-                let _ = reply.send(Err(err()));
-            }
-            Job::Stix { reply, .. } => {
                 let _ = reply.send(Err(err()));
             }
         }

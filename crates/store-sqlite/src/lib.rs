@@ -66,8 +66,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 use cordon_core::Report;
 use cordon_store::{
     Agency, AuditEvent, AuditRecord, Counts, NewAgency, NewStixObject, NewToken, NewUser, Posting,
-    PutOutcome, ReportFilter, Result, SelectorPosting, StixFilter, Store, StoreError, StoredReport,
-    StoredStixObject, SubmitOutcome, Token, User,
+    ReportFilter, Result, SelectorPosting, StixFilter, Store, StoreError, StoredReport,
+    StoredStixObject, Submitted, Token, User,
 };
 use rusqlite::{Connection, OpenFlags};
 
@@ -404,15 +404,17 @@ impl Store for SqliteStore {
         self.read(move |c| read::tokens(c, &agency)).await
     }
 
-    async fn submit(
+    async fn submit_with_kept(
         &self,
         agency: &str,
         reports: &[Report],
+        kept: &[NewStixObject],
         accepted: DateTime<Utc>,
-    ) -> Result<Vec<SubmitOutcome>> {
+    ) -> Result<Submitted> {
         for report in reports {
             check::report(report)?;
         }
+        check::stix_objects(kept)?;
         let Some(writer) = &self.inner.writer else {
             return Err(StoreError::Backend("the sqlite store is closed".into()));
         };
@@ -421,10 +423,12 @@ impl Store for SqliteStore {
         // (1,000,000-report import in batches of 5,000 sent one at a time:
         // 25.1 s of store time against 26.1 s, the mean of two runs each).
         let (rows, incoming) = write::Incoming::channel(reports.len());
-        let owner = agency.to_owned();
+        let (owner, kept) = (agency.to_owned(), kept.to_vec());
         let answer = writer
-            .queue(reports.len(), move |ctx| {
-                write::submit(ctx, &owner, incoming, accepted)
+            .queue(reports.len() + kept.len(), move |ctx| {
+                let reports = write::submit(ctx, &owner, incoming, accepted)?;
+                let kept = write::put_stix_objects(ctx, &owner, &kept, accepted)?;
+                Ok(Submitted { reports, kept })
             })
             .await?;
         for (i, chunk) in reports.chunks(PREPARE_CHUNK).enumerate() {
@@ -501,20 +505,6 @@ impl Store for SqliteStore {
     async fn selector_by_stix(&self, id: &str) -> Result<Option<String>> {
         let id = id.to_owned();
         self.read(move |c| read::selector_by_stix(c, &id)).await
-    }
-
-    async fn put_stix_objects(
-        &self,
-        agency: &str,
-        objects: &[NewStixObject],
-        at: DateTime<Utc>,
-    ) -> Result<Vec<PutOutcome>> {
-        check::stix_objects(objects)?;
-        let (agency, objects) = (agency.to_owned(), objects.to_vec());
-        self.write(objects.len(), move |ctx| {
-            write::put_stix_objects(ctx, &agency, &objects, at)
-        })
-        .await
     }
 
     async fn stix_objects_after(

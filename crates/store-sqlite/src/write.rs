@@ -683,6 +683,7 @@ pub(crate) fn append_audit(
 }
 
 /// Keeps one agency's batch of STIX objects; see `Store::put_stix_objects`.
+/// Runs after [`submit`] in the same job, which checked the agency.
 ///
 /// Most objects of an import are new: one statement inserts each, and only
 /// a version already kept costs the look-up that tells a repeat from a
@@ -694,15 +695,6 @@ pub(crate) fn put_stix_objects(
     at: DateTime<Utc>,
 ) -> Result<Vec<PutOutcome>, StoreError> {
     let conn = ctx.conn;
-    let known = conn
-        .prepare_cached("SELECT 1 FROM agencies WHERE code = ?1")
-        .and_then(|mut s| s.exists([agency]))
-        .map_err(backend)?;
-    if !known {
-        return Err(StoreError::NotFound(format!(
-            "agency '{agency}' does not exist; create it first"
-        )));
-    }
     let added = time_text(at);
     let mut insert = conn
         .prepare_cached(

@@ -103,6 +103,7 @@ macro_rules! store_contract_suite {
             a_changed_stix_version_is_a_conflict_and_writes_nothing
             a_stix_batch_is_all_or_nothing_and_taken_in_order
             stix_objects_of_an_unknown_agency_write_nothing
+            reports_and_kept_objects_are_written_together
             stix_objects_page_by_seq_and_filter_by_id_type_and_owner
             stix_versions_are_listed_by_version_then_seq_across_owners
             deleting_stix_objects_removes_only_that_owners_rows
@@ -2118,6 +2119,60 @@ pub async fn a_stix_batch_is_all_or_nothing_and_taken_in_order<F: Fixture>(fx: &
         put_stix(&store, "GB-NCA", &[]).await.is_empty(),
         "an empty batch writes nothing"
     );
+}
+
+/// An import's reports and kept objects share one transaction: a kept
+/// version that would change refuses the reports too, and a clean batch
+/// stamps its kept objects with the reports' acceptance time.
+pub async fn reports_and_kept_objects_are_written_together<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    with_agencies(&store, &["GB-NCA"]).await;
+    let kept = stix("indicator", 1, V1);
+    put_stix(&store, "GB-NCA", &[kept.clone()]).await;
+    let before = store.counts().await.unwrap();
+    let mut changed = kept.clone();
+    changed.json.push(' ');
+    let handle = selector("telegram:@goodjob_hr");
+    let e = store
+        .submit_with_kept(
+            "GB-NCA",
+            &[report("r-1", "paid the handler", &[&handle])],
+            &[stix("campaign", 2, V1), changed],
+            added(),
+        )
+        .await;
+    assert!(matches!(e, Err(StoreError::Conflict(_))), "{e:?}");
+    assert_eq!(store.counts().await.unwrap(), before, "nothing written");
+    assert!(store.report("GB-NCA", "r-1").await.unwrap().is_none());
+
+    let at = time("2026-04-01T08:00:00Z");
+    let written = store
+        .submit_with_kept(
+            "GB-NCA",
+            &[report("r-1", "paid the handler", &[&handle])],
+            &[kept, stix("campaign", 2, V1)],
+            at,
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(written.reports[..], [SubmitOutcome::Accepted { revision: 1, .. }]),
+        "{written:?}"
+    );
+    assert!(
+        matches!(
+            written.kept[..],
+            [PutOutcome::Unchanged { .. }, PutOutcome::Added { .. }]
+        ),
+        "{written:?}"
+    );
+    let stored = store.report("GB-NCA", "r-1").await.unwrap().unwrap();
+    let campaign = store
+        .stix_object_versions(&stix_id("campaign", 2))
+        .await
+        .unwrap();
+    assert_eq!(campaign.len(), 1);
+    assert_eq!((stored.accepted, campaign[0].added), (at, at));
 }
 
 pub async fn stix_objects_of_an_unknown_agency_write_nothing<F: Fixture>(fx: &mut F) {

@@ -101,7 +101,26 @@ pub trait Store: Send + Sync + 'static {
         agency: &str,
         reports: &[Report],
         accepted: DateTime<Utc>,
-    ) -> Result<Vec<SubmitOutcome>>;
+    ) -> Result<Vec<SubmitOutcome>> {
+        Ok(self
+            .submit_with_kept(agency, reports, &[], accepted)
+            .await?
+            .reports)
+    }
+
+    /// Stores one agency's reports and the STIX objects kept beside them
+    /// (an import's two halves) in one durable transaction: all or nothing,
+    /// under the rules of [`Store::submit`] and [`Store::put_stix_objects`].
+    /// The kept objects are stamped `accepted`, the moment their reports
+    /// were accepted, so that an export can tell which objects represent a
+    /// report. This is the one write path of both.
+    async fn submit_with_kept(
+        &self,
+        agency: &str,
+        reports: &[Report],
+        kept: &[NewStixObject],
+        accepted: DateTime<Utc>,
+    ) -> Result<Submitted>;
 
     /// The newest revision of a report.
     async fn report(&self, agency: &str, id: &str) -> Result<Option<StoredReport>>;
@@ -163,7 +182,9 @@ pub trait Store: Send + Sync + 'static {
         agency: &str,
         objects: &[NewStixObject],
         at: DateTime<Utc>,
-    ) -> Result<Vec<PutOutcome>>;
+    ) -> Result<Vec<PutOutcome>> {
+        Ok(self.submit_with_kept(agency, &[], objects, at).await?.kept)
+    }
 
     /// Kept objects with `seq > after` that match `filter`, ascending
     /// `seq`, at most `limit`. The store does not decide who may read them:

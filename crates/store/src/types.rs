@@ -221,6 +221,13 @@ pub struct StoredStixObject {
     pub json: String,
 }
 
+/// What one `submit_with_kept` wrote, in the order of its inputs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Submitted {
+    pub reports: Vec<SubmitOutcome>,
+    pub kept: Vec<PutOutcome>,
+}
+
 /// What happened to one object of a `put_stix_objects` batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]

@@ -8,7 +8,7 @@ use axum::http::header::CONTENT_TYPE;
 use chrono::{DateTime, Utc};
 use cordon_core::ingest::{self, Checked, LineError};
 use cordon_core::{Report, ReportKind, ReportSubmission, Tlp};
-use cordon_store::{ReportFilter, StoredReport, SubmitOutcome};
+use cordon_store::{NewStixObject, ReportFilter, StoredReport, SubmitOutcome};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -127,32 +127,41 @@ pub async fn submit(
         }
     };
     let reports = accept_checked(checked, state.config.max_reports)?;
-    let (answer, stored) = store_reports(&state, &caller.member.agency, &reports).await?;
-    for r in &stored {
-        state.hits.put(r);
-    }
-    Ok(Json(answer))
+    let stored = store_reports(&state, &caller.member.agency, &reports, &[]).await?;
+    Ok(Json(stored.answer))
 }
 
-/// Stores validated reports for an agency; the stored revisions come back
-/// for the hit index. Shared with the console's submit form.
+/// What [`store_reports`] wrote.
+pub struct Stored {
+    pub answer: SubmitAnswer,
+    /// When the reports were accepted and the kept objects added.
+    pub at: DateTime<Utc>,
+}
+
+/// Stores validated reports for an agency, with the STIX objects an import
+/// keeps beside them, in one transaction; the hit index learns of the
+/// stored revisions in the request that stored them. Shared by the API's
+/// submit, the console's form and TAXII's add.
 pub async fn store_reports(
     state: &Shared,
     agency: &str,
     reports: &[(u64, Report)],
-) -> ApiResult<(SubmitAnswer, Vec<StoredReport>)> {
+    kept: &[NewStixObject],
+) -> ApiResult<Stored> {
     check_recipients(state, reports).await?;
     let accepted_at = Utc::now();
     let only: Vec<Report> = reports.iter().map(|(_, r)| r.clone()).collect();
-    let outcomes = state.store.submit(agency, &only, accepted_at).await?;
-    let mut results = Vec::with_capacity(outcomes.len());
-    let mut stored = Vec::new();
+    let written = state
+        .store
+        .submit_with_kept(agency, &only, kept, accepted_at)
+        .await?;
+    let mut results = Vec::with_capacity(reports.len());
     let (mut accepted, mut unchanged) = (0, 0);
-    for ((line, report), outcome) in reports.iter().zip(outcomes) {
+    for ((line, report), outcome) in reports.iter().zip(written.reports) {
         let (status, revision, seq) = match outcome {
             SubmitOutcome::Accepted { revision, seq } => {
                 accepted += 1;
-                stored.push(StoredReport {
+                state.hits.put(&StoredReport {
                     seq,
                     agency: agency.to_owned(),
                     revision,
@@ -176,14 +185,14 @@ pub async fn store_reports(
         });
     }
     metrics::counter!("cordon_reports_accepted_total").increment(accepted);
-    Ok((
-        SubmitAnswer {
+    Ok(Stored {
+        answer: SubmitAnswer {
             results,
             accepted,
             unchanged,
         },
-        stored,
-    ))
+        at: accepted_at,
+    })
 }
 
 /// Decodes a JSON body into `T` with the error body on failure.

@@ -255,8 +255,8 @@ pub async fn submit(
     };
     let agency = console.member().agency.clone();
     let id = report.id.clone();
-    let (_, stored) = match store_reports(&state, &agency, &[(1, report)]).await {
-        Ok(done) => done,
+    match store_reports(&state, &agency, &[(1, report)], &[]).await {
+        Ok(_) => {}
         Err(e) => {
             let status = e.code.status();
             // A report the store side refuses (a recipient that is no
@@ -270,11 +270,6 @@ pub async fn submit(
             };
             return Ok(refused(status, problem));
         }
-    };
-    // As the API's submit does: the hit index learns of the report in the
-    // request that stored it.
-    for r in &stored {
-        state.hits.put(r);
     }
     Ok(Redirect::to(&report_href(&agency, &id)).into_response())
 }

@@ -6,7 +6,6 @@
 //! or an offset in the answer of `match[id]`, an object or its versions);
 //! `more` is true only when another object the caller reads follows.
 
-use std::collections::HashMap;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -453,41 +452,17 @@ pub async fn add(
         )));
     }
     let kept: Vec<NewStixObject> = checked.kept.into_iter().map(NewStixObject::from).collect();
-    // Nothing is written unless everything can be: a kept version that
-    // would change is refused here, bad recipients by the report path,
-    // both before any write.
-    let ids: Vec<String> = kept.iter().map(|k| k.id.clone()).collect();
-    let held: HashMap<(String, String), String> = stream::kept_rows_of(&state, ids, Some(&agency))
-        .await?
+    let numbered: Vec<(u64, cordon_core::Report)> = checked
+        .reports
         .into_iter()
-        .map(|o| ((o.id, o.version), o.json))
+        .enumerate()
+        .map(|(i, r)| (i as u64 + 1, r))
         .collect();
-    for k in &kept {
-        if held
-            .get(&(k.id.clone(), k.version.clone()))
-            .is_some_and(|json| *json != k.json)
-        {
-            return Err(cordon_store::StoreError::stix_version_conflict(&k.id, &k.version).into());
-        }
-    }
-    if !checked.reports.is_empty() {
-        let numbered: Vec<(u64, cordon_core::Report)> = checked
-            .reports
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| (i as u64 + 1, r))
-            .collect();
-        let (_, stored) = crate::api::reports::store_reports(&state, &agency, &numbered).await?;
-        for r in &stored {
-            state.hits.put(r);
-        }
-    }
-    // Kept objects after their reports: a report of another tool is then
-    // represented by its kept objects (added no earlier than the report).
-    let added = Utc::now();
-    if !kept.is_empty() {
-        state.store.put_stix_objects(&agency, &kept, added).await?;
-    }
+    // One transaction: a kept version that would change, or a bad
+    // recipient, refuses the whole envelope before anything is written.
+    let added = crate::api::reports::store_reports(&state, &agency, &numbered, &kept)
+        .await?
+        .at;
     let successes: Vec<Detail> = listed
         .into_iter()
         .map(|o| Detail {

@@ -576,21 +576,12 @@ fn select_versions(entries: Vec<Entry>, m: &Match) -> Vec<Entry> {
 
 /// Every kept row of these ids, whoever owns it.
 async fn kept_rows(state: &Shared, ids: Vec<String>) -> TaxiiResult<Vec<StoredStixObject>> {
-    kept_rows_of(state, ids, None).await
-}
-
-/// Every kept row of these ids, of one agency's when given.
-pub async fn kept_rows_of(
-    state: &Shared,
-    ids: Vec<String>,
-    agency: Option<&str>,
-) -> TaxiiResult<Vec<StoredStixObject>> {
     let mut out = Vec::new();
     for chunk in ids.chunks(FETCH as usize) {
         let filter = StixFilter {
             ids: chunk.to_vec(),
             types: Vec::new(),
-            agency: agency.map(str::to_owned),
+            agency: None,
         };
         let mut after = 0;
         loop {
