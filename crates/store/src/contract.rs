@@ -2156,7 +2156,10 @@ pub async fn reports_and_kept_objects_are_written_together<F: Fixture>(fx: &mut 
         .await
         .unwrap();
     assert!(
-        matches!(written.reports[..], [SubmitOutcome::Accepted { revision: 1, .. }]),
+        matches!(
+            written.reports[..],
+            [SubmitOutcome::Accepted { revision: 1, .. }]
+        ),
         "{written:?}"
     );
     assert!(

@@ -7,6 +7,7 @@
 //! progress bar on the terminal. A MISP feed is one job: every event its
 //! manifest lists is checked before any is written.
 
+mod sniff;
 mod validate;
 
 use std::path::PathBuf;

@@ -3,7 +3,7 @@
 //! and `cordon_interop`.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -12,7 +12,8 @@ use cordon_core::ingest::{self, Checked, LineError};
 use cordon_interop::misp::{self, feed};
 use cordon_interop::stix::{self, ImportOptions};
 use cordon_store::NewStixObject;
-use serde::de::IgnoredAny;
+
+use super::sniff::{self, JsonKind};
 
 /// The formats a report file may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +37,11 @@ fn format_of(path: &Path) -> anyhow::Result<Format> {
         .as_deref()
     {
         Some("jsonl" | "ndjson") => Ok(Format::JsonLines),
-        Some("json") => sniff_json(path),
+        Some("json") => Ok(match sniff::sniff(path)? {
+            JsonKind::Reports => Format::JsonLines,
+            JsonKind::StixBundle => Format::StixBundle,
+            JsonKind::MispEvents => Format::MispEvents,
+        }),
         Some("csv") => Ok(Format::Csv),
         _ => anyhow::bail!(
             "{}: unknown file type; use .jsonl (one report per line), .csv or .json (reports, a STIX 2.1 bundle or MISP events)",
@@ -48,95 +53,6 @@ fn format_of(path: &Path) -> anyhow::Result<Format> {
 /// Whether a path names a MISP feed: its `manifest.json`.
 pub fn is_feed_manifest(path: &Path) -> bool {
     path.file_name().is_some_and(|n| n == feed::MANIFEST)
-}
-
-/// What a `.json` file holds, from its first JSON value: a STIX bundle
-/// (`"type": "bundle"`), MISP events (`{"Event": …}`, `{"response": …}`, a
-/// bare event with its `info`, or a list of events), or else reports, one
-/// per line.
-fn sniff_json(path: &Path) -> anyhow::Result<Format> {
-    #[derive(serde::Deserialize)]
-    struct Head {
-        #[serde(rename = "type")]
-        kind: Option<String>,
-        #[serde(rename = "Event")]
-        event: Option<IgnoredAny>,
-        response: Option<IgnoredAny>,
-        info: Option<IgnoredAny>,
-        uuid: Option<IgnoredAny>,
-    }
-    impl Head {
-        fn is_misp_event(&self) -> bool {
-            self.event.is_some() || (self.info.is_some() && self.uuid.is_some())
-        }
-    }
-    let open = || File::open(path).with_context(|| format!("cannot open {}", path.display()));
-    let mut reader = BufReader::new(open()?);
-    let first = loop {
-        let buf = reader
-            .fill_buf()
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
-            Some(at) => break Some(buf[at]),
-            None if buf.is_empty() => break None,
-            None => {
-                let n = buf.len();
-                reader.consume(n);
-            }
-        }
-    };
-    match first {
-        // Reports are one JSON object per line, never a list: a list is
-        // MISP's, unless its first element is plainly something else.
-        Some(b'[') => {
-            let mut values = serde_json::Deserializer::from_reader(reader).into_iter::<Vec<Head>>();
-            Ok(match values.next() {
-                Some(Ok(heads)) if heads.first().is_some_and(|h| !h.is_misp_event()) => {
-                    Format::JsonLines
-                }
-                _ => Format::MispEvents,
-            })
-        }
-        Some(b'{') => {
-            let mut values = serde_json::Deserializer::from_reader(reader).into_iter::<Head>();
-            Ok(match values.next() {
-                Some(Ok(Head { kind: Some(k), .. })) if k == "bundle" => Format::StixBundle,
-                Some(Ok(h)) if h.is_misp_event() || h.response.is_some() => Format::MispEvents,
-                Some(Ok(_)) => Format::JsonLines,
-                // Not JSON: its first key still tells a bundle (a report has
-                // no `type`) or a MISP export, whose parser then names the
-                // line at fault.
-                _ => match first_key(path)?.as_deref() {
-                    Some("type") => Format::StixBundle,
-                    Some("Event" | "response") => Format::MispEvents,
-                    _ => Format::JsonLines,
-                },
-            })
-        }
-        _ => Ok(Format::JsonLines),
-    }
-}
-
-/// The first key of a file that starts with a JSON object, read from its
-/// first few kilobytes.
-fn first_key(path: &Path) -> anyhow::Result<Option<String>> {
-    use std::io::Read;
-    let mut head = Vec::with_capacity(4096);
-    File::open(path)
-        .with_context(|| format!("cannot open {}", path.display()))?
-        .take(4096)
-        .read_to_end(&mut head)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let text = String::from_utf8_lossy(&head);
-    let rest = text
-        .trim_start()
-        .strip_prefix('{')
-        .unwrap_or_default()
-        .trim_start();
-    Ok(rest
-        .strip_prefix('"')
-        .and_then(|r| r.split_once('"'))
-        .map(|(key, _)| key.to_owned()))
 }
 
 /// A checked file: its reports (or its bad lines) and, for a STIX bundle,

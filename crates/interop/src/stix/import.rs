@@ -180,18 +180,23 @@ fn import_objects<'a>(
 ) -> Result<Imported, ImportError> {
     // Objects come in text order, so their lines are counted as we go.
     let mut lines = LineCounter::default();
-    let objects = raws
+    let numbered: Vec<(usize, usize, &RawValue)> = raws
         .iter()
         .enumerate()
-        .map(|(i, raw)| parse_object(lines.line_of(text, raw.get()), i, raw))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|(i, raw)| (lines.line_of(text, raw.get()), i, *raw))
+        .collect();
+    let objects =
+        cordon_core::ingest::map_parallel(&numbered, |&(line, i, raw)| parse_object(line, i, raw))
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
 
     let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut versions: HashMap<(&str, String), usize> = HashMap::new();
+    let mut versions: HashMap<(&str, &str), usize> = HashMap::with_capacity(objects.len());
+    by_id.reserve(objects.len());
     for (i, o) in objects.iter().enumerate() {
         by_id.entry(o.id.as_str()).or_default().push(i);
         let version = version_of(&o.value);
-        if let Some(&j) = versions.get(&(o.id.as_str(), version.clone())) {
+        if let Some(&j) = versions.get(&(o.id.as_str(), version)) {
             if objects[j].value != o.value {
                 return Err(ImportError::new(
                     o.line,
@@ -283,7 +288,7 @@ fn import_objects<'a>(
             index: i,
             line: o.line,
             id: o.id.clone(),
-            version: version_of(&o.value),
+            version: version_of(&o.value).to_owned(),
             spec_version: o
                 .value
                 .get("spec_version")
@@ -393,13 +398,17 @@ fn parse_object(line: usize, i: usize, raw: &RawValue) -> Result<Object<'_>, Imp
 }
 
 /// The version of an object: `modified`, else `created`, else "".
-pub fn version_of(object: &Value) -> String {
+pub fn version_of(object: &Value) -> &str {
     object
         .get("modified")
         .or_else(|| object.get("created"))
         .and_then(Value::as_str)
         .unwrap_or_default()
-        .to_owned()
+}
+
+/// The Cordon extension's entry of an object, when it has one.
+fn cordon_fields(object: &Value) -> Option<&Value> {
+    object.get("extensions")?.get(EXTENSION)
 }
 
 fn refs(object: &Value) -> impl Iterator<Item = &str> {
@@ -444,10 +453,11 @@ fn effective_markings(
                 .iter()
                 .filter_map(|id| tlp::level_of_id(id).or_else(|| levels.get(id).copied()))
                 .max_by_key(|t| tlp::strictness(*t))?;
-            let fields = o
-                .value
-                .pointer(&format!("/extensions/{EXTENSION}"))
-                .and_then(|f| serde_json::from_value::<ReportFields>(f.clone()).ok());
+            // Only a Cordon report's fields name recipients; the marker
+            // of every other derived object has no report_id.
+            let fields = cordon_fields(&o.value)
+                .filter(|f| f.get("report_id").is_some())
+                .and_then(|f| ReportFields::deserialize(f).ok());
             Some(Marking {
                 tlp: level,
                 recipients: fields
@@ -464,10 +474,14 @@ fn effective_markings(
     for _ in 0..8 {
         let mut changed = false;
         for (c, o) in objects.iter().enumerate() {
+            let mut children = refs(&o.value).peekable();
+            if children.peek().is_none() {
+                continue;
+            }
             let Some(m) = own[c].clone().or_else(|| inherited[c].clone()) else {
                 continue;
             };
-            for r in refs(&o.value) {
+            for r in children {
                 for &child in by_id.get(r).map(Vec::as_slice).unwrap_or_default() {
                     if own[child].is_some() {
                         continue;
@@ -496,10 +510,13 @@ fn effective_markings(
             continue;
         };
         for d in definitions_used(&o.value) {
-            laxest
-                .entry(d)
-                .and_modify(|have| *have = laxer(have, m))
-                .or_insert_with(|| m.clone());
+            match laxest.get_mut(d) {
+                Some(have) if have != m => *have = laxer(have, m),
+                Some(_) => {}
+                None => {
+                    laxest.insert(d, m.clone());
+                }
+            }
         }
     }
     objects
@@ -582,18 +599,14 @@ fn cordon_report(
     i: usize,
     marking: &Marking,
 ) -> Result<ReportSubmission, ImportError> {
-    let fields_value = o
-        .value
-        .pointer(&format!("/extensions/{EXTENSION}"))
-        .cloned()
-        .unwrap_or_default();
-    let fields: ReportFields = serde_json::from_value(fields_value).map_err(|e| {
-        ImportError::new(
-            o.line,
-            format!("objects[{i}].extensions.{EXTENSION}"),
-            format!("the Cordon report fields are malformed: {e}"),
-        )
-    })?;
+    let fields = ReportFields::deserialize(cordon_fields(&o.value).unwrap_or(&Value::Null))
+        .map_err(|e| {
+            ImportError::new(
+                o.line,
+                format!("objects[{i}].extensions.{EXTENSION}"),
+                format!("the Cordon report fields are malformed: {e}"),
+            )
+        })?;
     Ok(ReportSubmission {
         id: Some(fields.report_id),
         kind: Some(fields.kind),

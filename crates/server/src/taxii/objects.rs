@@ -6,7 +6,6 @@
 //! or an offset in the answer of `match[id]`, an object or its versions);
 //! `more` is true only when another object the caller reads follows.
 
-
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

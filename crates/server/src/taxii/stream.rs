@@ -68,7 +68,7 @@ impl Entry {
     fn derived(object: Value, date_added: DateTime<Utc>) -> Entry {
         // date_added is shown to the microsecond: compared as shown.
         let date_added = date_added.trunc_subsecs(6);
-        let version = stix::import::version_of(&object);
+        let version = stix::import::version_of(&object).to_owned();
         Entry {
             id: object["id"].as_str().unwrap_or_default().to_owned(),
             version: if version.is_empty() {
