@@ -2128,7 +2128,7 @@ pub async fn reports_and_kept_objects_are_written_together<F: Fixture>(fx: &mut 
     let store = fx.open().await;
     with_agencies(&store, &["GB-NCA"]).await;
     let kept = stix("indicator", 1, V1);
-    put_stix(&store, "GB-NCA", &[kept.clone()]).await;
+    put_stix(&store, "GB-NCA", std::slice::from_ref(&kept)).await;
     let before = store.counts().await.unwrap();
     let mut changed = kept.clone();
     changed.json.push(' ');
