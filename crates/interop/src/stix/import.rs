@@ -22,7 +22,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::DateTime;
 use cordon_core::report::{Location, SelectorInput};
 use cordon_core::{Hint, Marking, ReportSubmission, Tlp};
 use serde::Deserialize;
@@ -30,7 +29,8 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::extension::{self, EXTENSION, ReportFields};
-use super::{is_identifier, pattern, sco, tlp, type_of};
+use super::object::Object;
+use super::{is_identifier, pattern, sco, tlp};
 
 /// What an import assumes where a bundle is silent.
 #[derive(Debug, Clone)]
@@ -91,7 +91,7 @@ pub struct ImportError {
 }
 
 impl ImportError {
-    fn new(line: usize, field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(line: usize, field: impl Into<String>, message: impl Into<String>) -> Self {
         ImportError {
             line,
             field: field.into(),
@@ -108,15 +108,6 @@ struct RawBundle<'a> {
     spec_version: Option<String>,
     #[serde(borrow)]
     objects: Option<Vec<&'a RawValue>>,
-}
-
-/// One object of the bundle, parsed.
-struct Object<'a> {
-    line: usize,
-    raw: &'a str,
-    value: Value,
-    id: String,
-    kind: String,
 }
 
 /// Reads a STIX 2.1 bundle. Nothing is partial: the first problem is
@@ -186,7 +177,7 @@ fn import_objects<'a>(
         .map(|(i, raw)| (lines.line_of(text, raw.get()), i, *raw))
         .collect();
     let objects =
-        cordon_core::ingest::map_parallel(&numbered, |&(line, i, raw)| parse_object(line, i, raw))
+        cordon_core::ingest::map_parallel(&numbered, |&(line, i, raw)| Object::parse(line, i, raw))
             .into_iter()
             .collect::<Result<Vec<_>, _>>()?;
 
@@ -194,10 +185,10 @@ fn import_objects<'a>(
     let mut versions: HashMap<(&str, &str), usize> = HashMap::with_capacity(objects.len());
     by_id.reserve(objects.len());
     for (i, o) in objects.iter().enumerate() {
-        by_id.entry(o.id.as_str()).or_default().push(i);
-        let version = version_of(&o.value);
-        if let Some(&j) = versions.get(&(o.id.as_str(), version)) {
-            if objects[j].value != o.value {
+        by_id.entry(o.id.as_ref()).or_default().push(i);
+        let version = o.version.as_ref();
+        if let Some(&j) = versions.get(&(o.id.as_ref(), version)) {
+            if objects[j].raw != o.raw && objects[j].value() != o.value() {
                 return Err(ImportError::new(
                     o.line,
                     format!("objects[{i}].id"),
@@ -208,7 +199,7 @@ fn import_objects<'a>(
                 ));
             }
         } else {
-            versions.insert((o.id.as_str(), version), i);
+            versions.insert((o.id.as_ref(), version), i);
         }
     }
 
@@ -216,9 +207,9 @@ fn import_objects<'a>(
     let mut levels: HashMap<&str, Tlp> = HashMap::new();
     for o in &objects {
         if o.kind == "marking-definition"
-            && let Some(t) = tlp::level_of_definition(&o.value)
+            && let Some(t) = tlp::level_of_definition(o.value())
         {
-            levels.insert(o.id.as_str(), t);
+            levels.insert(o.id.as_ref(), t);
         }
     }
     let markings = effective_markings(&objects, &by_id, &levels, options);
@@ -233,16 +224,16 @@ fn import_objects<'a>(
     // their container, not reports of their own.
     let mut contained: BTreeSet<&str> = BTreeSet::new();
     for o in &objects {
-        if matches!(o.kind.as_str(), "report" | "grouping") {
-            for r in refs(&o.value) {
+        if matches!(o.kind.as_ref(), "report" | "grouping") {
+            for r in o.refs() {
                 contained.insert(r);
             }
         }
     }
 
     for (i, o) in objects.iter().enumerate() {
-        let submission = match o.kind.as_str() {
-            "report" if extension::is_cordon(&o.value) => Some(cordon_report(o, i, &markings[i])?),
+        let submission = match o.kind.as_ref() {
+            "report" if o.is_cordon() => Some(cordon_report(o, i, &markings[i])?),
             "report" => Some(foreign_report(
                 o,
                 &objects,
@@ -251,16 +242,16 @@ fn import_objects<'a>(
                 options,
                 &mut out,
             )),
-            "indicator" | "observed-data" if !contained.contains(o.id.as_str()) => {
+            "indicator" | "observed-data" if !contained.contains(o.id.as_ref()) => {
                 let mut unusable = 0;
-                let selectors = selectors_of(&[o.id.as_str()], &objects, &by_id, &mut unusable);
+                let selectors = selectors_of(&[o.id.as_ref()], &objects, &by_id, &mut unusable);
                 out.unusable_observables += unusable;
                 (!selectors.is_empty()).then(|| ReportSubmission {
-                    id: Some(o.id.clone()),
+                    id: Some(o.id.to_string()),
                     kind: Some("tip".into()),
                     country: Some(options.country.clone()),
-                    received: received_of(&o.value),
-                    narrative: narrative_of(&o.value),
+                    received: received_of(o.value()),
+                    narrative: narrative_of(o.value()),
                     marking: Some(markings[i].clone()),
                     selectors,
                     ..ReportSubmission::default()
@@ -277,22 +268,18 @@ fn import_objects<'a>(
         }
         // The TLP definitions are kept like any object: the kept objects
         // that use them are exported with them.
-        if extension::is_cordon(&o.value)
-            || o.id == extension::EXTENSION
-            || o.id == extension::PUBLISHER
-        {
+        if o.is_cordon() || o.id == extension::EXTENSION || o.id == extension::PUBLISHER {
             out.rebuilt += 1;
             continue;
         }
         out.kept.push(Kept {
             index: i,
             line: o.line,
-            id: o.id.clone(),
-            version: version_of(&o.value).to_owned(),
+            id: o.id.to_string(),
+            version: o.version.to_string(),
             spec_version: o
-                .value
-                .get("spec_version")
-                .and_then(Value::as_str)
+                .spec_version
+                .as_deref()
                 .unwrap_or(super::SPEC_VERSION)
                 .to_owned(),
             marking: markings[i].clone(),
@@ -326,77 +313,6 @@ fn memchr_count(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| b == b'\n').count()
 }
 
-fn parse_object(line: usize, i: usize, raw: &RawValue) -> Result<Object<'_>, ImportError> {
-    let raw_text = raw.get();
-    let field = |name: &str| format!("objects[{i}].{name}");
-    let value: Value = serde_json::from_str(raw_text)
-        .map_err(|e| ImportError::new(line, format!("objects[{i}]"), e.to_string()))?;
-    if !value.is_object() {
-        return Err(ImportError::new(
-            line,
-            format!("objects[{i}]"),
-            "a STIX object is a JSON object",
-        ));
-    }
-    let kind = value
-        .get("type")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ImportError::new(line, field("type"), "every STIX object has a type"))?
-        .to_owned();
-    let id = value
-        .get("id")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ImportError::new(line, field("id"), "every STIX 2.1 object has an id"))?
-        .to_owned();
-    if !is_identifier(&id) || type_of(&id) != Some(kind.as_str()) {
-        return Err(ImportError::new(
-            line,
-            field("id"),
-            format!("'{id}' is not an identifier of a {kind} ({kind}--<lowercase uuid>)"),
-        ));
-    }
-    if let Some(v) = value.get("spec_version")
-        && v.as_str() != Some("2.1")
-    {
-        return Err(ImportError::new(
-            line,
-            field("spec_version"),
-            format!("spec_version is {v}; only STIX 2.1 objects are read"),
-        ));
-    }
-    for name in ["created", "modified"] {
-        if let Some(v) = value.get(name)
-            && v.as_str()
-                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                .is_none()
-        {
-            return Err(ImportError::new(
-                line,
-                field(name),
-                format!("{v} is not a STIX timestamp (RFC 3339, like 2026-03-01T10:00:00.000Z)"),
-            ));
-        }
-    }
-    if let Some(refs) = value.get("object_marking_refs")
-        && !refs
-            .as_array()
-            .is_some_and(|a| a.iter().all(|r| r.as_str().is_some_and(is_identifier)))
-    {
-        return Err(ImportError::new(
-            line,
-            field("object_marking_refs"),
-            "object_marking_refs is a list of marking-definition identifiers",
-        ));
-    }
-    Ok(Object {
-        line,
-        raw: raw_text,
-        value,
-        id,
-        kind,
-    })
-}
-
 /// The version of an object: `modified`, else `created`, else "".
 pub fn version_of(object: &Value) -> &str {
     object
@@ -411,15 +327,6 @@ fn cordon_fields(object: &Value) -> Option<&Value> {
     object.get("extensions")?.get(EXTENSION)
 }
 
-fn refs(object: &Value) -> impl Iterator<Item = &str> {
-    object
-        .get("object_refs")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-}
-
 /// The marking of every object: its own, else the strictest of what
 /// references it, else the default.
 fn effective_markings(
@@ -431,31 +338,16 @@ fn effective_markings(
     let own: Vec<Option<Marking>> = objects
         .iter()
         .map(|o| {
-            let mut ids: Vec<&str> = o
-                .value
-                .get("object_marking_refs")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
-            // A TLP level on any part of an object restricts the whole
-            // object here: Cordon marks whole reports.
-            ids.extend(
-                o.value
-                    .get("granular_markings")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|g| g.get("marking_ref").and_then(Value::as_str)),
-            );
-            let level = ids
+            let level = o
+                .marking_refs
                 .iter()
-                .filter_map(|id| tlp::level_of_id(id).or_else(|| levels.get(id).copied()))
+                .filter_map(|id| tlp::level_of_id(id).or_else(|| levels.get(id.as_ref()).copied()))
                 .max_by_key(|t| tlp::strictness(*t))?;
             // Only a Cordon report's fields name recipients; the marker
             // of every other derived object has no report_id.
-            let fields = cordon_fields(&o.value)
+            let fields = (o.kind == "report" && o.is_cordon())
+                .then(|| cordon_fields(o.value()))
+                .flatten()
                 .filter(|f| f.get("report_id").is_some())
                 .and_then(|f| ReportFields::deserialize(f).ok());
             Some(Marking {
@@ -474,7 +366,7 @@ fn effective_markings(
     for _ in 0..8 {
         let mut changed = false;
         for (c, o) in objects.iter().enumerate() {
-            let mut children = refs(&o.value).peekable();
+            let mut children = o.refs().peekable();
             if children.peek().is_none() {
                 continue;
             }
@@ -509,7 +401,7 @@ fn effective_markings(
         let Some(m) = own[i].as_ref().or(inherited[i].as_ref()) else {
             continue;
         };
-        for d in definitions_used(&o.value) {
+        for d in o.definitions_used() {
             match laxest.get_mut(d) {
                 Some(have) if have != m => *have = laxer(have, m),
                 Some(_) => {}
@@ -524,34 +416,10 @@ fn effective_markings(
         .zip(own.into_iter().zip(inherited))
         .map(|(o, (own, inherited))| {
             own.or(inherited)
-                .or_else(|| laxest.get(o.id.as_str()).cloned())
+                .or_else(|| laxest.get(o.id.as_ref()).cloned())
                 .unwrap_or_else(|| options.marking.clone())
         })
         .collect()
-}
-
-/// The marking- and extension-definitions an object uses, and its author.
-fn definitions_used(object: &Value) -> impl Iterator<Item = &str> {
-    let markings = object
-        .get("object_marking_refs")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str);
-    let granular = object
-        .get("granular_markings")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|g| g.get("marking_ref").and_then(Value::as_str));
-    let extensions = object
-        .get("extensions")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(|e| e.keys().map(String::as_str))
-        .filter(|k| k.starts_with("extension-definition--"));
-    let author = object.get("created_by_ref").and_then(Value::as_str);
-    markings.chain(granular).chain(extensions).chain(author)
 }
 
 /// The less strict of two markings; at one level, the recipients either
@@ -599,7 +467,7 @@ fn cordon_report(
     i: usize,
     marking: &Marking,
 ) -> Result<ReportSubmission, ImportError> {
-    let fields = ReportFields::deserialize(cordon_fields(&o.value).unwrap_or(&Value::Null))
+    let fields = ReportFields::deserialize(cordon_fields(o.value()).unwrap_or(&Value::Null))
         .map_err(|e| {
             ImportError::new(
                 o.line,
@@ -621,7 +489,7 @@ fn cordon_report(
         grading: fields.grading,
         mo: fields.mo,
         narrative: o
-            .value
+            .value()
             .get("description")
             .and_then(Value::as_str)
             .map(str::to_owned),
@@ -648,7 +516,7 @@ fn foreign_report(
     options: &ImportOptions,
     out: &mut Imported,
 ) -> ReportSubmission {
-    let refs: Vec<&str> = refs(&o.value).collect();
+    let refs: Vec<&str> = o.refs().collect();
     let mut unusable = 0;
     let mut selectors = selectors_of(&refs, objects, by_id, &mut unusable);
     out.unusable_observables += unusable;
@@ -659,19 +527,19 @@ fn foreign_report(
         selectors.truncate(cordon_core::report::MAX_SELECTORS);
     }
     let language = o
-        .value
+        .value()
         .get("lang")
         .and_then(Value::as_str)
         .filter(|l| (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_alphabetic()))
         .map(str::to_owned);
     ReportSubmission {
-        id: Some(o.id.clone()),
+        id: Some(o.id.to_string()),
         kind: Some("tip".into()),
-        received: received_of(&o.value),
+        received: received_of(o.value()),
         country: Some(options.country.clone()),
         language,
         marking: Some(marking.clone()),
-        narrative: narrative_of(&o.value),
+        narrative: narrative_of(o.value()),
         selectors,
         ..ReportSubmission::default()
     }
@@ -733,14 +601,15 @@ fn selectors_of(
         }
         for &j in by_id.get(id).map(Vec::as_slice).unwrap_or_default() {
             let o = &objects[j];
-            let inputs = match o.kind.as_str() {
+            let inputs = match o.kind.as_ref() {
                 "observed-data" | "grouping" if depth < 3 => {
-                    stack.extend(refs(&o.value).map(|r| (r, depth + 1)));
+                    stack.extend(o.refs().map(|r| (r, depth + 1)));
                     Vec::new()
                 }
-                "indicator" => match o.value.get("pattern").and_then(Value::as_str) {
+                "indicator" => match o.value().get("pattern").and_then(Value::as_str) {
                     Some(p)
-                        if o.value.get("pattern_type").and_then(Value::as_str) == Some("stix") =>
+                        if o.value().get("pattern_type").and_then(Value::as_str)
+                            == Some("stix") =>
                     {
                         pattern::observations(p)
                             .into_iter()
@@ -752,7 +621,7 @@ fn selectors_of(
                     }
                     _ => Vec::new(),
                 },
-                _ => sco::inputs_of_object(&o.value),
+                _ => sco::inputs_of_object(o.value()),
             };
             for input in inputs {
                 match usable(&input) {

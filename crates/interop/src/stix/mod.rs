@@ -24,6 +24,7 @@ pub mod export;
 pub mod extension;
 pub mod ids;
 pub mod import;
+mod object;
 pub mod pattern;
 pub mod sco;
 pub mod tlp;
