@@ -89,11 +89,23 @@ fn registrable_domains_agree_with_tldextract() {
 }
 
 /// The public suffix list the `psl` crate was built from: `data/rules.txt`
-/// in its package, located through `cargo metadata`.
+/// in its package, located through `cargo metadata`. Only this machine's
+/// platform is resolved: offline, the packages of other platforms (never
+/// downloaded for a build here) would make cargo fail.
 fn psl_rules_file() -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let version = Command::new(rustc)
+        .arg("-vV")
+        .output()
+        .expect("rustc -vV runs");
+    let host = String::from_utf8_lossy(&version.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
+        .expect("rustc -vV names its host");
     let out = Command::new(cargo)
         .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .args(["--filter-platform", &host])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata runs");

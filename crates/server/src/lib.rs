@@ -158,6 +158,10 @@ pub async fn start(
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let addr = listener.local_addr()?;
     observe::install_recorder();
+    // Validation's tables load now, not in the first request that needs them.
+    tokio::task::spawn_blocking(cordon_core::ingest::warm_up)
+        .await?
+        .map_err(|e| anyhow::anyhow!("validation cannot start: {e}"))?;
     let (audit, audit_writer) = audit::AuditSink::start(store.clone());
     let state = Arc::new(AppState {
         auth: auth::Authenticator::new(key),

@@ -79,6 +79,9 @@ pub struct Imported {
     /// Observables no selector could be made of (kept verbatim all the
     /// same), such as a CIDR range or a malformed phone number.
     pub unusable_observables: usize,
+    /// For a TAXII envelope: every object's id and version ("" when it has
+    /// none), in order, for the status of the request that added them.
+    pub listed: Vec<(String, String)>,
 }
 
 /// Why a bundle cannot be imported: the object, line and field at fault.
@@ -139,7 +142,13 @@ pub fn import_bundle(text: &str, options: &ImportOptions) -> Result<Imported, Im
             format!("'{bundle_id}' is not a bundle identifier (bundle--<uuid>)"),
         ));
     }
-    import_objects(text, bundle_id, bundle.objects.unwrap_or_default(), options)
+    import_objects(
+        text,
+        bundle_id,
+        bundle.objects.unwrap_or_default(),
+        options,
+        false,
+    )
 }
 
 /// The objects of a TAXII envelope (`{"objects": […]}`, as POSTed to a
@@ -160,7 +169,7 @@ pub fn import_envelope(text: &str, options: &ImportOptions) -> Result<Imported, 
             "a TAXII envelope lists its objects under \"objects\"",
         )
     })?;
-    import_objects(text, String::new(), objects, options)
+    import_objects(text, String::new(), objects, options, true)
 }
 
 fn import_objects<'a>(
@@ -168,6 +177,7 @@ fn import_objects<'a>(
     bundle_id: String,
     raws: Vec<&'a RawValue>,
     options: &ImportOptions,
+    list: bool,
 ) -> Result<Imported, ImportError> {
     // Objects come in text order, so their lines are counted as we go.
     let mut lines = LineCounter::default();
@@ -217,6 +227,14 @@ fn import_objects<'a>(
     let mut out = Imported {
         bundle_id,
         objects: objects.len(),
+        listed: if list {
+            objects
+                .iter()
+                .map(|o| (o.id.to_string(), o.version.to_string()))
+                .collect()
+        } else {
+            Vec::new()
+        },
         ..Imported::default()
     };
 
@@ -231,22 +249,21 @@ fn import_objects<'a>(
         }
     }
 
-    for (i, o) in objects.iter().enumerate() {
-        let submission = match o.kind.as_ref() {
-            "report" if o.is_cordon() => Some(cordon_report(o, i, &markings[i])?),
-            "report" => Some(foreign_report(
-                o,
-                &objects,
-                &by_id,
-                &markings[i],
-                options,
-                &mut out,
-            )),
+    // What each object makes, on every core: reading selectors is most of
+    // the work of a bundle of other tools' indicators.
+    let made = cordon_core::ingest::map_parallel(&objects, |o| {
+        let i = o.index;
+        Ok::<_, ImportError>(match o.kind.as_ref() {
+            "report" if o.is_cordon() => (Some(cordon_report(o, i, &markings[i])?), 0),
+            "report" => {
+                let (submission, unusable) =
+                    foreign_report(o, &objects, &by_id, &markings[i], options);
+                (Some(submission), unusable)
+            }
             "indicator" | "observed-data" if !contained.contains(o.id.as_ref()) => {
                 let mut unusable = 0;
                 let selectors = selectors_of(&[o.id.as_ref()], &objects, &by_id, &mut unusable);
-                out.unusable_observables += unusable;
-                (!selectors.is_empty()).then(|| ReportSubmission {
+                let submission = (!selectors.is_empty()).then(|| ReportSubmission {
                     id: Some(o.id.to_string()),
                     kind: Some("tip".into()),
                     country: Some(options.country.clone()),
@@ -255,10 +272,15 @@ fn import_objects<'a>(
                     marking: Some(markings[i].clone()),
                     selectors,
                     ..ReportSubmission::default()
-                })
+                });
+                (submission, unusable)
             }
-            _ => None,
-        };
+            _ => (None, 0),
+        })
+    });
+    for ((i, o), made) in objects.iter().enumerate().zip(made) {
+        let (submission, unusable) = made?;
+        out.unusable_observables += unusable;
         if let Some(submission) = submission {
             out.reports.push(ImportedReport {
                 index: i,
@@ -507,23 +529,22 @@ fn cordon_report(
     })
 }
 
-/// A report of another tool: a tip with what Cordon can read of it.
+/// A report of another tool: a tip with what Cordon can read of it, and
+/// how many observables it names that Cordon cannot use.
 fn foreign_report(
     o: &Object<'_>,
     objects: &[Object<'_>],
     by_id: &HashMap<&str, Vec<usize>>,
     marking: &Marking,
     options: &ImportOptions,
-    out: &mut Imported,
-) -> ReportSubmission {
+) -> (ReportSubmission, usize) {
     let refs: Vec<&str> = o.refs().collect();
     let mut unusable = 0;
     let mut selectors = selectors_of(&refs, objects, by_id, &mut unusable);
-    out.unusable_observables += unusable;
     // A report holds at most MAX_SELECTORS; the rest stay findable in the
     // kept objects only.
     if selectors.len() > cordon_core::report::MAX_SELECTORS {
-        out.unusable_observables += selectors.len() - cordon_core::report::MAX_SELECTORS;
+        unusable += selectors.len() - cordon_core::report::MAX_SELECTORS;
         selectors.truncate(cordon_core::report::MAX_SELECTORS);
     }
     let language = o
@@ -532,7 +553,7 @@ fn foreign_report(
         .and_then(Value::as_str)
         .filter(|l| (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_alphabetic()))
         .map(str::to_owned);
-    ReportSubmission {
+    let submission = ReportSubmission {
         id: Some(o.id.to_string()),
         kind: Some("tip".into()),
         received: received_of(o.value()),
@@ -542,7 +563,8 @@ fn foreign_report(
         narrative: narrative_of(o.value()),
         selectors,
         ..ReportSubmission::default()
-    }
+    };
+    (submission, unusable)
 }
 
 /// When an object says its information was received: `published`,
@@ -668,6 +690,8 @@ pub struct CheckedBundle {
     pub objects: usize,
     pub rebuilt: usize,
     pub unusable_observables: usize,
+    /// See [`Imported::listed`].
+    pub listed: Vec<(String, String)>,
 }
 
 /// Reads a bundle and validates every report in it exactly as a submitted
@@ -712,6 +736,7 @@ fn check(
         rebuilt: imported.rebuilt,
         unusable_observables: imported.unusable_observables,
         kept: imported.kept,
+        listed: imported.listed,
         ..CheckedBundle::default()
     };
     // Validation is most of the work: on every core, in bundle order.

@@ -25,6 +25,8 @@ use super::{is_identifier, type_of};
 /// An object of the bundle, checked.
 #[derive(Debug)]
 pub(crate) struct Object<'a> {
+    /// Its place in the bundle's `objects`, and its line.
+    pub index: usize,
     pub line: usize,
     /// Its text in the bundle, exactly.
     pub raw: &'a str,
@@ -80,7 +82,7 @@ impl<'a> Object<'a> {
     pub fn parse(line: usize, i: usize, raw: &'a RawValue) -> Result<Object<'a>, ImportError> {
         let text = raw.get();
         let object = match serde_json::from_str::<Head<'a>>(text) {
-            Ok(head) if head.is_usual() => head.into_object(line, text),
+            Ok(head) if head.is_usual() => head.into_object(i, line, text),
             _ => {
                 let value: Value = serde_json::from_str(text)
                     .map_err(|e| ImportError::new(line, format!("objects[{i}]"), e.to_string()))?;
@@ -162,7 +164,7 @@ impl<'a> Head<'a> {
                 .all(|r| is_identifier(r))
     }
 
-    fn into_object(self, line: usize, raw: &'a str) -> Object<'a> {
+    fn into_object(self, index: usize, line: usize, raw: &'a str) -> Object<'a> {
         let mut marking_refs = self.object_marking_refs.unwrap_or_default();
         // A TLP level on any part of an object restricts the whole object
         // here: Cordon marks whole reports.
@@ -173,6 +175,7 @@ impl<'a> Head<'a> {
                 .filter_map(|g| g.marking_ref),
         );
         Object {
+            index,
             line,
             raw,
             kind: self.kind,
@@ -264,6 +267,7 @@ fn from_value<'a>(
             .map(owned),
     );
     let object = Object {
+        index: i,
         line,
         raw,
         version: text("modified")

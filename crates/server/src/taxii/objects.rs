@@ -420,20 +420,15 @@ pub async fn add(
         marking: Marking::default(),
     };
     // Reading and validating is CPU work: off the async threads.
-    let (checked, listed) = tokio::task::spawn_blocking(move || {
-        let checked = stix::check_envelope(&text, &options, request_time);
-        let listed = serde_json::from_str::<EnvelopeIds>(&text)
-            .map(|e| e.objects)
-            .unwrap_or_default();
-        (checked, listed)
-    })
-    .await
-    .map_err(|e| {
-        TaxiiError::Api(ApiError::new(
-            ErrorCode::Internal,
-            format!("import failed: {e}"),
-        ))
-    })?;
+    let checked =
+        tokio::task::spawn_blocking(move || stix::check_envelope(&text, &options, request_time))
+            .await
+            .map_err(|e| {
+                TaxiiError::Api(ApiError::new(
+                    ErrorCode::Internal,
+                    format!("import failed: {e}"),
+                ))
+            })?;
     if !checked.errors.is_empty() {
         return Err(TaxiiError::Api(crate::api::reports::invalid_reports(
             &checked.errors,
@@ -462,15 +457,17 @@ pub async fn add(
     let added = crate::api::reports::store_reports(&state, &agency, &numbered, &kept)
         .await?
         .at;
-    let successes: Vec<Detail> = listed
+    let successes: Vec<Detail> = checked
+        .listed
         .into_iter()
-        .map(|o| Detail {
+        .map(|(id, version)| Detail {
             // An unversioned object's version is its date_added.
-            version: o
-                .modified
-                .or(o.created)
-                .unwrap_or_else(|| stix::timestamp(added)),
-            id: o.id.unwrap_or_default(),
+            version: if version.is_empty() {
+                stix::timestamp(added)
+            } else {
+                version
+            },
+            id,
             message: None,
         })
         .collect();
@@ -488,19 +485,6 @@ pub async fn add(
     };
     state.taxii_statuses.put(&agency, status.clone());
     Ok((StatusCode::ACCEPTED, Taxii(status)).into_response())
-}
-
-#[derive(serde::Deserialize)]
-struct EnvelopeIds {
-    #[serde(default)]
-    objects: Vec<ObjectId>,
-}
-
-#[derive(serde::Deserialize)]
-struct ObjectId {
-    id: Option<String>,
-    modified: Option<String>,
-    created: Option<String>,
 }
 
 #[cfg(test)]
