@@ -4,6 +4,7 @@
 //! and turns errors into a message and an exit code.
 
 mod agency;
+mod analyze;
 mod audit;
 mod demo;
 mod export;
@@ -61,6 +62,9 @@ enum Command {
     Serve(serve::Args),
     /// Check the audit log's hash chain.
     Audit(audit::Args),
+    /// Find communities in an edge list (the method that groups reports
+    /// into networks), to compare with other graph tools.
+    Analyze(analyze::Args),
 }
 
 fn main() -> ExitCode {
@@ -93,6 +97,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             block_on(serve::run(&args))
         }
         Command::Audit(args) => block_on(audit::run(&args)),
+        Command::Analyze(args) => analyze::run(&args).map(|()| ExitCode::SUCCESS),
     }
 }
 

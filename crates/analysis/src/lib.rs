@@ -1,0 +1,17 @@
+//! Analysis of the exchanged intelligence: turning reports and the
+//! selectors they share into networks (the organisations behind them).
+//!
+//! Pure, like the core: graphs come in as values and partitions go out.
+//! - [`graph`]: a weighted undirected graph in compressed sparse rows, the
+//!   one form every algorithm here reads.
+//! - [`edges`]: reading a plain `src,dst[,weight]` edge list into a graph,
+//!   so the algorithms can be compared with other tools on the same file.
+//! - [`community`]: community detection behind one trait, Louvain's
+//!   multilevel method first, and modularity.
+
+pub mod community;
+pub mod edges;
+pub mod graph;
+
+pub use community::{CommunityDetection, Louvain, Partition, modularity};
+pub use graph::{Graph, GraphBuilder};
