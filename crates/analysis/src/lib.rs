@@ -8,10 +8,14 @@
 //!   so the algorithms can be compared with other tools on the same file.
 //! - [`community`]: community detection behind one trait, Louvain's
 //!   multilevel method first, and modularity.
+//! - [`networks`]: reports grouped into networks by the selectors they
+//!   share, shared infrastructure flagged, and B-cubed scoring against a
+//!   known grouping.
 
 pub mod community;
 pub mod edges;
 pub mod graph;
+pub mod networks;
 
 pub use community::{CommunityDetection, Louvain, Partition, modularity};
 pub use graph::{Graph, GraphBuilder};

@@ -148,3 +148,36 @@ fn planted(nodes: u64, groups: u64, edges: usize) -> String {
     }
     text
 }
+
+/// A simulated world grouped into networks and scored against its truth:
+/// the score is B-cubed over every report, and the shared job boards the
+/// simulation plants are among the flagged selectors. The floors are this
+/// method's measured figures (docs/BENCHMARKS.md, issue 5), to catch a
+/// regression; the issue's targets are higher.
+#[test]
+fn a_world_is_grouped_and_scored_against_its_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    common::ok(
+        &["sim", "--seed", "3", "--scale", "small", "--out", "world"],
+        dir.path(),
+    );
+    let s = analyze(dir.path(), &["analyze", "--world", "world"]);
+    assert_eq!(s["reports"], 10_000, "{s}");
+    let (p, r) = (
+        s["precision"].as_f64().unwrap(),
+        s["recall"].as_f64().unwrap(),
+    );
+    assert!(p >= 0.85 && r >= 0.45, "precision {p}, recall {r}: {s}");
+    assert!(s["shared_selectors"].as_u64().unwrap() > 0, "{s}");
+    let shared = s["most_shared"].as_array().unwrap();
+    assert!(
+        shared
+            .iter()
+            .any(|x| x[0].as_str().unwrap().contains("jobsboard")),
+        "{s}"
+    );
+    let e = common::fails(&["analyze", "--world", "nowhere"], dir.path());
+    assert!(e.contains("cannot open nowhere/truth.json"), "{e}");
+    let e = common::fails(&["analyze"], dir.path());
+    assert!(e.contains("--edges"), "{e}");
+}

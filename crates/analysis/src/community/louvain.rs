@@ -20,6 +20,10 @@ pub struct Louvain {
     pub min_gain: f64,
     /// Most levels (each at least halves nothing less than one community).
     pub max_levels: usize,
+    /// γ of the generalised modularity `Σ_c [in_c/2m − γ (tot_c/2m)²]`:
+    /// 1 is Newman's (and igraph's default); below 1 favours larger
+    /// communities, which only a weakly bound part leaves.
+    pub resolution: f64,
 }
 
 impl Default for Louvain {
@@ -27,6 +31,7 @@ impl Default for Louvain {
         Louvain {
             min_gain: 1e-7,
             max_levels: 64,
+            resolution: 1.0,
         }
     }
 }
@@ -59,6 +64,8 @@ impl Louvain {
     fn move_nodes(&self, g: &Graph) -> (Vec<u32>, bool) {
         let n = g.node_count();
         let m2 = g.total_weight();
+        // The expected weight to a community scales with γ.
+        let scale = self.resolution / m2;
         let mut community: Vec<u32> = (0..n as u32).collect();
         if m2 <= 0.0 {
             return (community, false);
@@ -87,13 +94,13 @@ impl Louvain {
                     to_community[c as usize] += w;
                 }
                 // Take `u` out of its community, then put it back where
-                // `w_c − tot_c·k/2m` is largest (the gain of joining c, up
+                // `w_c − γ·tot_c·k/2m` is largest (the gain of joining c, up
                 // to a factor common to every c).
                 total[own as usize] -= k;
-                let stay = to_community[own as usize] - total[own as usize] * k / m2;
+                let stay = to_community[own as usize] - total[own as usize] * k * scale;
                 let (mut best, mut best_score) = (own, stay);
                 for &c in &touched {
-                    let score = to_community[c as usize] - total[c as usize] * k / m2;
+                    let score = to_community[c as usize] - total[c as usize] * k * scale;
                     // Strictly better only: a tie keeps the node where
                     // it is, or with the first best community found.
                     if score > best_score {

@@ -1,9 +1,14 @@
-//! `cordon analyze --edges FILE.csv`: community detection on a plain edge
-//! list, the same algorithm that groups reports into networks, so that it
-//! can be compared with other tools (igraph, networkx) on the same file.
+//! `cordon analyze`: the analysis of reports into networks, run on files.
 //!
-//! Prints one JSON line: nodes, edges, communities, modularity and the
-//! seconds each step took. `--out` writes each node's community as CSV.
+//! - `--edges FILE.csv`: community detection on a plain edge list, the
+//!   same algorithm that groups reports into networks, so that it can be
+//!   compared with other tools (igraph, networkx) on the same file. Prints
+//!   one JSON line: nodes, edges, communities, modularity and the seconds
+//!   each step took; `--out` writes each node's community as CSV.
+//! - `--world DIR`: groups a simulated world's reports into networks and
+//!   scores the grouping against the world's `truth.json` (B-cubed
+//!   precision and recall of report → network), with the selectors flagged
+//!   as shared infrastructure.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -17,15 +22,21 @@ use serde::Serialize;
 
 use crate::progress;
 
+mod world;
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The edge list: `src,dst` or `src,dst,weight` per line (a first line
     /// naming those columns is a header; `#` starts a comment).
-    #[arg(long, value_name = "FILE.csv")]
-    edges: PathBuf,
+    #[arg(long, value_name = "FILE.csv", required_unless_present = "world")]
+    edges: Option<PathBuf>,
+    /// A simulated world's folder (`cordon sim`): group its reports into
+    /// networks and score them against its truth.json.
+    #[arg(long, value_name = "DIR", conflicts_with = "edges")]
+    world: Option<PathBuf>,
     /// Write `node,community` for every node here; communities are
     /// numbered from 0 by decreasing size.
-    #[arg(long, value_name = "FILE.csv")]
+    #[arg(long, value_name = "FILE.csv", requires = "edges")]
     out: Option<PathBuf>,
 }
 
@@ -40,15 +51,22 @@ struct Summary {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
+    match (&args.edges, &args.world) {
+        (Some(edges), _) => communities(edges, args.out.as_deref()),
+        (None, Some(world)) => world::score(world),
+        (None, None) => anyhow::bail!("give --edges FILE.csv or --world DIR"),
+    }
+}
+
+fn communities(path: &std::path::Path, out: Option<&std::path::Path>) -> anyhow::Result<()> {
     let started = Instant::now();
-    let file =
-        File::open(&args.edges).with_context(|| format!("cannot open {}", args.edges.display()))?;
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let size = file.metadata().map_or(0, |m| m.len());
     let bar = progress::bytes(size, "reading edges");
     let list = edges::read(std::io::BufReader::with_capacity(1 << 20, file), |at| {
         bar.set_position(at)
     })
-    .map_err(|e| anyhow::anyhow!("{}: {e}", args.edges.display()))?;
+    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     bar.finish_and_clear();
     let read_seconds = started.elapsed().as_secs_f64();
 
@@ -63,7 +81,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         read_seconds,
         detect_seconds,
     };
-    if let Some(path) = &args.out {
+    if let Some(path) = out {
         let mut out = BufWriter::new(
             File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
         );

@@ -1,0 +1,132 @@
+//! `cordon analyze --world DIR`: a simulated world's reports grouped into
+//! networks, scored against the world's truth.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::Utc;
+use cordon_analysis::networks::{self, Thresholds};
+use cordon_core::ingest;
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize)]
+struct Truth {
+    reports: Vec<TrueReport>,
+}
+
+#[derive(Deserialize)]
+struct TrueReport {
+    id: String,
+    network: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Score {
+    reports: usize,
+    networks: usize,
+    /// Reports that share no usable selector with another.
+    alone: usize,
+    true_networks: usize,
+    precision: f64,
+    recall: f64,
+    shared_selectors: usize,
+    /// The most used of them: selector, reports, first-pass groups.
+    most_shared: Vec<(String, usize, usize)>,
+    read_seconds: f64,
+    resolve_seconds: f64,
+}
+
+pub fn score(world: &Path) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let truth_path = world.join("truth.json");
+    let truth: Truth = serde_json::from_reader(BufReader::new(
+        File::open(&truth_path).with_context(|| format!("cannot open {}", truth_path.display()))?,
+    ))
+    .with_context(|| format!("{}: not a world's truth", truth_path.display()))?;
+    let true_network: HashMap<String, Option<String>> = truth
+        .reports
+        .into_iter()
+        .map(|r| (r.id, r.network))
+        .collect();
+
+    let dir = world.join("reports");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    let now = Utc::now();
+    let mut ids: Vec<String> = Vec::new();
+    let mut named: Vec<Vec<u32>> = Vec::new();
+    let mut selector_ids: HashMap<String, u32> = HashMap::new();
+    let mut fuzzy: Vec<bool> = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
+    for path in &files {
+        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let checked = ingest::validate_json_lines(BufReader::with_capacity(1 << 20, file), now)
+            .map_err(|e| anyhow::anyhow!("{}: line {e}", path.display()))?;
+        if let Some(e) = checked.errors.first() {
+            anyhow::bail!("{}: line {e}", path.display());
+        }
+        for report in checked.reports {
+            let list = report
+                .selectors
+                .iter()
+                .map(|s| {
+                    *selector_ids
+                        .entry(s.as_str().to_owned())
+                        .or_insert_with(|| {
+                            fuzzy.push(s.kind().is_fuzzy());
+                            texts.push(s.as_str().to_owned());
+                            (texts.len() - 1) as u32
+                        })
+                })
+                .collect();
+            named.push(list);
+            ids.push(report.id);
+        }
+    }
+    let read_seconds = started.elapsed().as_secs_f64();
+
+    let resolving = Instant::now();
+    let found = networks::resolve(&named, &fuzzy, &Thresholds::default());
+    let resolve_seconds = resolving.elapsed().as_secs_f64();
+
+    let mut network_numbers: HashMap<&str, u32> = HashMap::new();
+    let mut truth_of = Vec::with_capacity(ids.len());
+    for id in &ids {
+        let network = true_network
+            .get(id)
+            .with_context(|| format!("report {id} is not in {}", truth_path.display()))?;
+        truth_of.push(network.as_deref().map(|n| {
+            let next = network_numbers.len() as u32;
+            *network_numbers.entry(n).or_insert(next)
+        }));
+    }
+    let (precision, recall) = networks::b_cubed(&found.of_report, &truth_of);
+    let score = Score {
+        reports: ids.len(),
+        networks: found.count,
+        alone: found.of_report.iter().filter(|n| n.is_none()).count(),
+        true_networks: network_numbers.len(),
+        precision,
+        recall,
+        shared_selectors: found.shared.len(),
+        most_shared: found
+            .shared
+            .iter()
+            .take(5)
+            .map(|s| (texts[s.selector as usize].clone(), s.reports, s.groups))
+            .collect(),
+        read_seconds,
+        resolve_seconds,
+    };
+    println!("{}", serde_json::to_string(&score)?);
+    Ok(())
+}
