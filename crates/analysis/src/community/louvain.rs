@@ -232,6 +232,31 @@ mod tests {
         }
     }
 
+    /// Three 5-cliques in a chain: Newman's modularity splits them; a low
+    /// resolution keeps the connected whole together.
+    #[test]
+    fn a_low_resolution_keeps_weakly_split_parts_together() {
+        let mut edges = Vec::new();
+        for clique in 0..3u32 {
+            let base = clique * 5;
+            for a in 0..5 {
+                for b in a + 1..5 {
+                    edges.push((base + a, base + b));
+                }
+            }
+            if clique > 0 {
+                edges.push((base - 1, base));
+            }
+        }
+        let g = graph(&edges);
+        assert_eq!(Louvain::default().detect(&g).count(), 3);
+        let low = Louvain {
+            resolution: 0.05,
+            ..Louvain::default()
+        };
+        assert_eq!(low.detect(&g).count(), 1);
+    }
+
     #[test]
     fn empty_and_edgeless_graphs_are_their_own_nodes() {
         assert_eq!(
