@@ -7,13 +7,15 @@
 //! reports binds them far harder than a domain in three hundred.
 //!
 //! Shared infrastructure (an exchange's deposit address, a hosting IP, a
-//! popular domain) would weld unrelated networks into one "supercluster".
-//! It is found in two passes: the first groups reports by their specific
-//! selectors only (seen in few reports); a selector whose grouped reports
-//! then spread over several groups, none of them holding most, is *shared*:
-//! flagged, reported with its spread, and left out of the second pass,
-//! which groups by every selector that is not. Fuzzy selectors (names) make
-//! no link.
+//! job board) would weld unrelated networks into one "supercluster". It
+//! is found in two passes. The first groups reports by every selector at
+//! Newman's resolution, which does not pay to weld large groups: a network
+//! holds together around its own hubs (its scam platform's domain, its
+//! collection wallets), while a shared selector's reports stay with their
+//! own networks. A selector whose reports then spread over several groups,
+//! none holding most of them, is *shared*: flagged, reported with its
+//! spread, and left out of the second pass, which groups by every selector
+//! that is not, at a low resolution. Fuzzy selectors (names) make no link.
 
 use crate::community::{CommunityDetection, Louvain};
 use crate::graph::{GraphBuilder, Node};
@@ -21,26 +23,28 @@ use crate::graph::{GraphBuilder, Node};
 /// When a selector is telling enough to link reports.
 #[derive(Debug, Clone, Copy)]
 pub struct Thresholds {
-    /// Selectors in at most this many reports link them in the first pass.
-    pub specific_reports: usize,
     /// A selector is shared when, of its reports that the first pass put
     /// in a group, two or more fall in each of at least this many groups…
     pub shared_groups: usize,
-    /// …and no group holds this share of them.
+    /// …and no group holds this share of them…
     pub dominant_share: f64,
-    /// The resolution of community detection: low, so that a network is
+    /// …and they are fewer than this share of the reports of those groups.
+    pub max_coverage: f64,
+    /// The resolution of the grouping pass: low, so that a network is
     /// split only where a weak link alone holds it together (at 1, a
-    /// network of a few dense cells came out as one network per cell).
+    /// network of a few dense cells came out as one network per cell; at
+    /// 0.05 a selector of two networks welded them). The defaults are the
+    /// best of a sweep on the simulated worlds (docs/BENCHMARKS.md).
     pub resolution: f64,
 }
 
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
-            specific_reports: 25,
-            shared_groups: 3,
-            dominant_share: 0.5,
-            resolution: 0.05,
+            shared_groups: 2,
+            dominant_share: 0.8,
+            max_coverage: 0.5,
+            resolution: 0.2,
         }
     }
 }
@@ -75,10 +79,8 @@ pub fn resolve(reports: &[Vec<u32>], fuzzy: &[bool], thresholds: &Thresholds) ->
     let postings = postings(reports, fuzzy.len());
     let linking = |s: usize| !fuzzy[s] && postings[s].len() >= 2;
 
-    let specific: Vec<bool> = (0..fuzzy.len())
-        .map(|s| linking(s) && postings[s].len() <= thresholds.specific_reports)
-        .collect();
-    let first = group(reports.len(), &postings, &specific, thresholds.resolution);
+    let all: Vec<bool> = (0..fuzzy.len()).map(linking).collect();
+    let first = group(reports.len(), &postings, &all, 1.0);
     let mut first_size = vec![0usize; reports.len()];
     for &g in &first {
         first_size[g as usize] += 1;
@@ -91,8 +93,8 @@ pub fn resolve(reports: &[Vec<u32>], fuzzy: &[bool], thresholds: &Thresholds) ->
         if !linking(s) {
             continue;
         }
-        // Only reports that the specific selectors placed in a group say
-        // where a selector belongs; a report alone says nothing.
+        // Only reports that the first pass placed in a group say where a
+        // selector belongs; a report alone says nothing.
         count_in.clear();
         let mut anchored = 0usize;
         for &r in &postings[s] {
@@ -105,7 +107,19 @@ pub fn resolve(reports: &[Vec<u32>], fuzzy: &[bool], thresholds: &Thresholds) ->
         let groups = count_in.values().filter(|&&n| n >= 2).count();
         let largest = count_in.values().copied().max().unwrap_or(0);
         let largest_share = largest as f64 / anchored.max(1) as f64;
-        if groups >= thresholds.shared_groups && largest_share < thresholds.dominant_share {
+        // A network's own hub is named by most reports of the groups it
+        // spans (the first pass may cut a network into cells around it);
+        // shared infrastructure by a few reports of each network.
+        let spanned: usize = count_in
+            .iter()
+            .filter(|(_, n)| **n >= 2)
+            .map(|(g, _)| first_size[*g as usize])
+            .sum();
+        let coverage = anchored as f64 / spanned.max(1) as f64;
+        if groups >= thresholds.shared_groups
+            && largest_share < thresholds.dominant_share
+            && coverage < thresholds.max_coverage
+        {
             shared.push(Shared {
                 selector: s as u32,
                 reports: postings[s].len(),
@@ -226,48 +240,84 @@ pub fn b_cubed(found: &[Option<u32>], truth: &[Option<u32>]) -> (f64, f64) {
 mod tests {
     use super::*;
 
-    /// Two networks of twelve reports, each naming its handler's handle
-    /// and one of three wallets, and one exchange address named by reports
-    /// of both and by four unrelated pairs: the address is flagged and the
-    /// two networks stay apart.
+    /// Four networks of twelve reports, each naming its handler's handle
+    /// (in all of them) and one of three wallets, and one exchange address
+    /// that two victims of each network paid: the address is flagged, the
+    /// handlers are not, and each network comes out whole and apart.
     #[test]
     fn shared_infrastructure_is_flagged_not_used() {
         let mut reports: Vec<Vec<u32>> = Vec::new();
         let exchange = 0u32;
         let mut next_selector = 1u32;
-        for _network in 0..2 {
+        for _network in 0..4 {
             let first = reports.len();
             let handler = next_selector;
             for i in 0..12 {
                 reports.push(vec![handler, handler + 1 + i % 3]);
             }
             next_selector += 4;
-            for r in &mut reports[first..first + 4] {
+            for r in &mut reports[first..first + 2] {
                 r.push(exchange);
             }
         }
-        // Pairs of reports linked by their own phone, also paying the
-        // exchange: each pair is a group of its own.
-        for _ in 0..4 {
-            reports.push(vec![exchange, next_selector]);
-            reports.push(vec![exchange, next_selector]);
-            next_selector += 1;
-        }
         let fuzzy = vec![false; next_selector as usize];
-        let thresholds = Thresholds {
-            specific_reports: 12,
-            ..Thresholds::default()
-        };
-        let n = resolve(&reports, &fuzzy, &thresholds);
+        let n = resolve(&reports, &fuzzy, &Thresholds::default());
         assert_eq!(n.shared.len(), 1, "{:?}", n.shared);
         assert_eq!(n.shared[0].selector, exchange);
-        assert_eq!(n.shared[0].reports, 16);
-        let ring_a = n.of_report[0].unwrap();
-        let ring_b = n.of_report[12].unwrap();
-        assert_ne!(ring_a, ring_b);
-        assert!((0..12).all(|r| n.of_report[r] == Some(ring_a)));
-        assert!((12..24).all(|r| n.of_report[r] == Some(ring_b)));
-        assert_eq!(n.count, 6);
+        assert_eq!((n.shared[0].reports, n.shared[0].groups), (8, 4));
+        assert_eq!(n.count, 4);
+        for network in 0..4 {
+            let first = network * 12;
+            let id = n.of_report[first].unwrap();
+            assert!((first..first + 12).all(|r| n.of_report[r] == Some(id)));
+        }
+    }
+
+    /// Without the coverage rule, a network that the first pass cuts into
+    /// cells around its handler would lose the handler: it spreads over
+    /// the cells, none holding most of it, but it is named by every report
+    /// of them, which no shared selector is.
+    #[test]
+    fn a_network_hub_is_not_shared_however_the_first_pass_cuts() {
+        // Two networks as above, an exchange paid by a third of each and
+        // by four pairs of victims who share a phone number.
+        let mut reports: Vec<Vec<u32>> = Vec::new();
+        let exchange = 0u32;
+        for network in 0..2u32 {
+            let handler = 1 + network * 4;
+            for i in 0..12 {
+                let mut r = vec![handler, handler + 1 + i % 3];
+                if i < 4 {
+                    r.push(exchange);
+                }
+                reports.push(r);
+            }
+        }
+        for pair in 0..4u32 {
+            reports.push(vec![exchange, 9 + pair]);
+            reports.push(vec![exchange, 9 + pair]);
+        }
+        let fuzzy = vec![false; 13];
+        // No coverage rule: any coverage is below 2.
+        let lax = Thresholds {
+            max_coverage: 2.0,
+            ..Thresholds::default()
+        };
+        let cut = resolve(&reports, &fuzzy, &lax);
+        assert!(!cut.shared.is_empty(), "the first pass no longer cuts here");
+        assert!(
+            cut.shared
+                .iter()
+                .any(|s| s.selector == 1 || s.selector == 5)
+        );
+        let n = resolve(&reports, &fuzzy, &Thresholds::default());
+        assert!(
+            n.shared.iter().all(|s| s.selector != 1 && s.selector != 5),
+            "{:?}",
+            n.shared
+        );
+        assert!((0..12).all(|r| n.of_report[r] == n.of_report[0]));
+        assert!((12..24).all(|r| n.of_report[r] == n.of_report[12]));
     }
 
     #[test]

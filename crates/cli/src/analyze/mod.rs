@@ -17,6 +17,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use cordon_analysis::edges;
+use cordon_analysis::networks::Thresholds;
 use cordon_analysis::{CommunityDetection, Louvain, modularity};
 use serde::Serialize;
 
@@ -34,10 +35,25 @@ pub struct Args {
     /// networks and score them against its truth.json.
     #[arg(long, value_name = "DIR", conflicts_with = "edges")]
     world: Option<PathBuf>,
-    /// Write `node,community` for every node here; communities are
-    /// numbered from 0 by decreasing size.
-    #[arg(long, value_name = "FILE.csv", requires = "edges")]
+    /// Write `node,community` (with --edges) or `report,network` (with
+    /// --world; empty for a report linked to none) for every node or
+    /// report here; numbered from 0 by decreasing size.
+    #[arg(long, value_name = "FILE.csv")]
     out: Option<PathBuf>,
+    /// With --world: the resolution of the grouping pass (lower makes
+    /// larger networks).
+    #[arg(long, default_value_t = Thresholds::default().resolution, requires = "world")]
+    resolution: f64,
+    /// With --world: a selector spread over at least this many groups…
+    #[arg(long, default_value_t = Thresholds::default().shared_groups, requires = "world")]
+    shared_groups: usize,
+    /// …none holding this share of its reports…
+    #[arg(long, default_value_t = Thresholds::default().dominant_share, requires = "world")]
+    dominant_share: f64,
+    /// …and naming fewer than this share of those groups' reports, is
+    /// shared infrastructure.
+    #[arg(long, default_value_t = Thresholds::default().max_coverage, requires = "world")]
+    max_coverage: f64,
 }
 
 #[derive(Serialize)]
@@ -53,7 +69,29 @@ struct Summary {
 pub fn run(args: &Args) -> anyhow::Result<()> {
     match (&args.edges, &args.world) {
         (Some(edges), _) => communities(edges, args.out.as_deref()),
-        (None, Some(world)) => world::score(world),
+        (None, Some(world)) => {
+            anyhow::ensure!(
+                args.resolution > 0.0 && args.resolution.is_finite(),
+                "--resolution must be a positive number, not {}",
+                args.resolution
+            );
+            for (name, share) in [
+                ("--dominant-share", args.dominant_share),
+                ("--max-coverage", args.max_coverage),
+            ] {
+                anyhow::ensure!(
+                    (0.0..=1.0).contains(&share),
+                    "{name} is a share between 0 and 1, not {share}"
+                );
+            }
+            let thresholds = Thresholds {
+                resolution: args.resolution,
+                shared_groups: args.shared_groups,
+                dominant_share: args.dominant_share,
+                max_coverage: args.max_coverage,
+            };
+            world::score(world, args.out.as_deref(), &thresholds)
+        }
         (None, None) => anyhow::bail!("give --edges FILE.csv or --world DIR"),
     }
 }

@@ -40,7 +40,7 @@ struct Score {
     resolve_seconds: f64,
 }
 
-pub fn score(world: &Path) -> anyhow::Result<()> {
+pub fn score(world: &Path, out: Option<&Path>, thresholds: &Thresholds) -> anyhow::Result<()> {
     let started = Instant::now();
     let truth_path = world.join("truth.json");
     let truth: Truth = serde_json::from_reader(BufReader::new(
@@ -95,7 +95,7 @@ pub fn score(world: &Path) -> anyhow::Result<()> {
     let read_seconds = started.elapsed().as_secs_f64();
 
     let resolving = Instant::now();
-    let found = networks::resolve(&named, &fuzzy, &Thresholds::default());
+    let found = networks::resolve(&named, &fuzzy, thresholds);
     let resolve_seconds = resolving.elapsed().as_secs_f64();
 
     let mut network_numbers: HashMap<&str, u32> = HashMap::new();
@@ -127,6 +127,18 @@ pub fn score(world: &Path) -> anyhow::Result<()> {
         read_seconds,
         resolve_seconds,
     };
+    if let Some(path) = out {
+        let mut writer = csv::Writer::from_path(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        writer.write_record(["report", "network"])?;
+        for (id, network) in ids.iter().zip(&found.of_report) {
+            let network = network.map(|n| n.to_string()).unwrap_or_default();
+            writer.write_record([id.as_str(), network.as_str()])?;
+        }
+        writer
+            .flush()
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     println!("{}", serde_json::to_string(&score)?);
     Ok(())
 }
