@@ -211,19 +211,28 @@ mod tests {
         assert!((3..=5).contains(&p.count()), "{}", p.count());
     }
 
-    #[test]
-    fn cliques_joined_by_single_edges_are_found_exactly() {
+    /// `count` cliques of `size` nodes, numbered clique by clique, and an
+    /// edge from the last node of each to the first of the next (the last
+    /// back to the first when `ring`).
+    fn cliques(count: u32, size: u32, ring: bool) -> Graph {
         let mut edges = Vec::new();
-        for clique in 0..5u32 {
-            let base = clique * 6;
-            for a in 0..6 {
-                for b in a + 1..6 {
+        for clique in 0..count {
+            let base = clique * size;
+            for a in 0..size {
+                for b in a + 1..size {
                     edges.push((base + a, base + b));
                 }
             }
-            edges.push((base, (base + 6) % 30));
+            if clique + 1 < count || ring {
+                edges.push((base + size - 1, (base + size) % (count * size)));
+            }
         }
-        let g = graph(&edges);
+        graph(&edges)
+    }
+
+    #[test]
+    fn cliques_joined_by_single_edges_are_found_exactly() {
+        let g = cliques(5, 6, true);
         let p = Louvain::default().detect(&g);
         assert_eq!(p.count(), 5);
         for clique in 0..5u32 {
@@ -236,19 +245,7 @@ mod tests {
     /// resolution keeps the connected whole together.
     #[test]
     fn a_low_resolution_keeps_weakly_split_parts_together() {
-        let mut edges = Vec::new();
-        for clique in 0..3u32 {
-            let base = clique * 5;
-            for a in 0..5 {
-                for b in a + 1..5 {
-                    edges.push((base + a, base + b));
-                }
-            }
-            if clique > 0 {
-                edges.push((base - 1, base));
-            }
-        }
-        let g = graph(&edges);
+        let g = cliques(3, 5, false);
         assert_eq!(Louvain::default().detect(&g).count(), 3);
         let low = Louvain {
             resolution: 0.05,
