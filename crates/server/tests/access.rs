@@ -539,6 +539,50 @@ async fn every_path_shows_each_viewer_exactly_what_it_may_read(backend: Backend)
                 checked.mark(case, viewer, path);
             }
         }
+        // ---- the graph around a shared selector, three steps deep ----
+        let path = "api_graph_neighbourhood";
+        let answer = world
+            .get_query(
+                me,
+                "/api/v1/graph/neighbourhood",
+                &[("selector", SHARED[0].0), ("depth", "3")],
+            )
+            .await;
+        if viewer == Viewer::Public {
+            answer.expect_error(401, "unauthenticated");
+        } else {
+            let walk = answer.expect(200);
+            let nodes: BTreeSet<String> = walk["reports"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    assert_eq!(r["agency"], A, "{r}");
+                    r["report_id"].as_str().unwrap().to_owned()
+                })
+                .collect();
+            assert_eq!(nodes, want_readable, "{path} {viewer:?}");
+            assert_eq!(walk["selectors"][0]["selector"], SHARED[0].1);
+            assert_eq!(
+                held_counts(&walk["selectors"][0]),
+                want_held,
+                "{path} {viewer:?}"
+            );
+            // A report's own selector is reached only through it.
+            for case in &cases {
+                assert_eq!(
+                    answer.body.contains(&case.unique_canonical),
+                    case.sight(viewer) == Sight::Read,
+                    "{path} {viewer:?} {}",
+                    case.label()
+                );
+            }
+        }
+        for case in &cases {
+            assert_no_leak(&answer.body, viewer, case, false, path);
+            checked.mark(case, viewer, path);
+        }
+
         let never = world
             .get_query(me, "/api/v1/hits", &[("selector", NEVER_HELD)])
             .await;

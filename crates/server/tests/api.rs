@@ -39,6 +39,7 @@ on_both_backends!(
     metrics_need_loopback_or_the_metrics_token,
     a_revoked_token_ends_its_console_sessions,
     a_batch_hit_query_is_one_audit_record_per_owner,
+    the_neighbourhood_walks_readable_reports_within_its_bounds,
 );
 
 const REPORTS: &str = "/api/v1/reports";
@@ -1397,6 +1398,7 @@ async fn health_metrics_openapi_and_unknown_routes(backend: Backend) {
         ("/api/v1/reports/{agency}/{id}", "get"),
         ("/api/v1/hits", "get"),
         ("/api/v1/hits", "post"),
+        ("/api/v1/graph/neighbourhood", "get"),
         ("/api/v1/audit", "get"),
     ];
     let paths = doc["paths"].as_object().unwrap();
@@ -1844,4 +1846,127 @@ async fn a_batch_hit_query_is_one_audit_record_per_owner(backend: Backend) {
         .collect();
     assert_eq!(unowned.len(), 1);
     assert_eq!(unowned[0].event.subject, "email:nobody@example.com");
+}
+
+/// A chain phone → r1 → wallet → r2 → handle → r3, and a hub domain held
+/// by thirty reports: each depth adds one step, a hub is counted but not
+/// walked, the node limit truncates, and bad bounds are refused.
+async fn the_neighbourhood_walks_readable_reports_within_its_bounds(backend: Backend) {
+    let Some(world) = World::start(backend, test_config()).await else {
+        return;
+    };
+    let phone = "+855 12 345 678";
+    let wallet = "TWnDbYKttVG4Uwb7gm1T6QvvmwkyYhtrhL";
+    let handle = "telegram:@goodjob_hr";
+    let mut reports = vec![
+        report(
+            "r1",
+            "GREEN",
+            "chain one",
+            &[phone, wallet, "hub-board.vip"],
+        ),
+        report("r2", "GREEN", "chain two", &[wallet, handle]),
+        report("r3", "GREEN", "chain three", &[handle]),
+    ];
+    for i in 0..30 {
+        reports.push(report(
+            &format!("hub-{i}"),
+            "GREEN",
+            "a job board",
+            &["hub-board.vip"],
+        ));
+    }
+    world.submit(&a_analyst(), &json!(reports)).await;
+    let walk = |depth: &'static str, extra: &'static [(&'static str, &'static str)]| {
+        let world = &world;
+        async move {
+            let mut q = vec![("selector", phone), ("depth", depth)];
+            q.extend_from_slice(extra);
+            world
+                .get_query(Some(&r_analyst()), "/api/v1/graph/neighbourhood", &q)
+                .await
+        }
+    };
+    let ids = |w: &Value| -> Vec<String> {
+        let mut ids: Vec<String> = w["reports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["report_id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let one = walk("1", &[]).await.expect(200);
+    assert_eq!(ids(&one), ["r1"]);
+    assert_eq!(one["selectors"].as_array().unwrap().len(), 1);
+    let three = walk("3", &[("hub", "10")]).await.expect(200);
+    assert_eq!(ids(&three), ["r1", "r2"], "{three}");
+    let hub = three["selectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["selector"] == "domain:hub-board.vip")
+        .unwrap();
+    assert_eq!(
+        (hub["hub"].as_bool(), hub["expanded"].as_bool()),
+        (Some(true), Some(false))
+    );
+    assert_eq!(hub["readable"], 31);
+    assert_eq!(hub["reports"], json!([]));
+    let four = walk("4", &[("hub", "10")]).await.expect(200);
+    assert_eq!(ids(&four), ["r1", "r2"]);
+    let handle_node = four["selectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["selector"] == "telegram:@goodjob_hr")
+        .unwrap();
+    assert_eq!(handle_node["depth"], 4);
+    let wide = walk("3", &[("hub", "100")]).await.expect(200);
+    assert_eq!(
+        ids(&wide).len(),
+        32,
+        "the hub walked: r1, r2 and its thirty"
+    );
+    let small = walk("3", &[("hub", "100"), ("max_nodes", "5")])
+        .await
+        .expect(200);
+    assert_eq!(small["truncated"], true);
+    assert!(
+        small["reports"].as_array().unwrap().len() + small["selectors"].as_array().unwrap().len()
+            <= 5
+    );
+    for (bad, field) in [
+        (&[("depth", "0")][..], "depth"),
+        (&[("depth", "5")][..], "depth"),
+        (&[("hub", "0")][..], "hub"),
+        (&[("max_nodes", "20001")][..], "max_nodes"),
+    ] {
+        let mut q = vec![("selector", phone)];
+        q.extend_from_slice(bad);
+        let e = world
+            .get_query(Some(&r_analyst()), "/api/v1/graph/neighbourhood", &q)
+            .await
+            .expect_error(400, "invalid_request");
+        assert_eq!(e["field"], field, "{e}");
+    }
+    world
+        .get_query(
+            Some(&r_analyst()),
+            "/api/v1/graph/neighbourhood",
+            &[("selector", "not a selector at all")],
+        )
+        .await
+        .expect_error(422, "invalid_selector");
+    let nobody = world
+        .get_query(
+            Some(&r_analyst()),
+            "/api/v1/graph/neighbourhood",
+            &[("selector", "+855 96 000 0000")],
+        )
+        .await
+        .expect(200);
+    assert_eq!(nobody["reports"], json!([]));
+    assert_eq!(nobody["selectors"].as_array().unwrap().len(), 1);
 }

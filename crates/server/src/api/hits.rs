@@ -273,6 +273,6 @@ pub fn parse_region(region: Option<&str>) -> ApiResult<Option<Region>> {
         .transpose()
 }
 
-fn not_ready(_: NotReady) -> ApiError {
+pub(crate) fn not_ready(_: NotReady) -> ApiError {
     ApiError::unavailable("the hit index is still loading; hit queries resume in a few seconds")
 }

@@ -2,6 +2,7 @@
 //! `/api/v1/openapi.json` that utoipa generates from these handlers.
 
 pub mod audit;
+mod graph;
 pub mod hits;
 mod me;
 pub mod reports;
@@ -30,6 +31,7 @@ pub fn routes(state: Shared) -> Router {
         .route("/api/v1/reports", post(reports::submit).get(reports::list))
         .route("/api/v1/reports/{agency}/{id}", get(reports::read))
         .route("/api/v1/hits", get(hits::one).post(hits::batch))
+        .route("/api/v1/graph/neighbourhood", get(graph::neighbourhood))
         .route("/api/v1/audit", get(audit::owner_log))
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
@@ -65,6 +67,7 @@ pub async fn not_found() -> ApiError {
         reports::read,
         hits::one,
         hits::batch,
+        graph::neighbourhood,
         audit::owner_log,
     ),
     components(schemas(
@@ -78,6 +81,7 @@ pub async fn not_found() -> ApiError {
     tags(
         (name = "reports", description = "Submit, read, list and search reports"),
         (name = "hits", description = "Hit / no-hit: who holds a selector"),
+        (name = "graph", description = "The report–selector graph around a selector, as far as you may read it"),
         (name = "audit", description = "Who read or hit your agency's data"),
         (name = "identity", description = "Who you are"),
     )

@@ -316,6 +316,15 @@ impl HitIndex {
         &'a self,
         selector: &str,
     ) -> impl ExactSizeIterator<Item = Hit<'a>> + DoubleEndedIterator + use<'a> {
+        self.lookup_slots(selector).map(|(_, hit)| hit)
+    }
+
+    /// [`HitIndex::lookup`] with each report's slot, which names it to
+    /// [`HitIndex::selectors_of`] while the index is borrowed (a graph walk).
+    pub fn lookup_slots<'a>(
+        &'a self,
+        selector: &str,
+    ) -> impl ExactSizeIterator<Item = (u32, Hit<'a>)> + DoubleEndedIterator + use<'a> {
         let hash = self.hasher.hash_one(selector);
         let slots = match self
             .selectors
@@ -324,7 +333,17 @@ impl HitIndex {
             Some(entry) => self.lists.slots(&entry.postings),
             None => &[],
         };
-        slots.iter().map(move |&slot| self.hit(slot))
+        slots.iter().map(move |&slot| (slot, self.hit(slot)))
+    }
+
+    /// The selectors of the report in `slot`, as [`HitIndex::lookup_slots`]
+    /// gave it.
+    pub fn selectors_of(&self, slot: u32) -> impl ExactSizeIterator<Item = &str> + '_ {
+        let r = &self.reports[slot as usize];
+        let start = r.links as usize;
+        self.links.pool[start..start + r.link_count as usize]
+            .iter()
+            .map(move |&position| self.texts.get(position))
     }
 
     /// The highest `seq` applied so far: a catch-up after [`load`] reads

@@ -10,6 +10,7 @@
 //! never "no hit".
 
 pub mod index;
+pub mod neighbourhood;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -76,7 +77,7 @@ impl SelectorHits {
 }
 
 /// First seen, last seen and how many, of one holder's unreadable reports.
-type Seen = (DateTime<Utc>, DateTime<Utc>, u64);
+pub(crate) type Seen = (DateTime<Utc>, DateTime<Utc>, u64);
 
 /// The owners whose data a query touched, for the audit log: every owner
 /// other than the caller holding the selector, whether the caller saw it or
@@ -154,21 +155,7 @@ impl Hits {
                 .then_with(|| a.agency.cmp(&b.agency))
                 .then_with(|| a.report_id.cmp(&b.report_id))
         });
-        let held_elsewhere = elsewhere
-            .into_iter()
-            .map(|((agency, marking), (first_seen, last_seen, count))| {
-                let (country, contact) = directory.contact(&agency);
-                HeldElsewhere {
-                    agency,
-                    country,
-                    contact,
-                    marking,
-                    first_seen,
-                    last_seen,
-                    count,
-                }
-            })
-            .collect();
+        let held_elsewhere = summarise(elsewhere, directory);
         Ok((
             SelectorHits {
                 selector: selector.to_owned(),
@@ -178,6 +165,29 @@ impl Hits {
             touched,
         ))
     }
+}
+
+/// The unreadable reports of a selector, per holder and marking, with the
+/// holder's contact.
+fn summarise(
+    elsewhere: BTreeMap<(String, Tlp), Seen>,
+    directory: &Directory,
+) -> Vec<HeldElsewhere> {
+    elsewhere
+        .into_iter()
+        .map(|((agency, marking), (first_seen, last_seen, count))| {
+            let (country, contact) = directory.contact(&agency);
+            HeldElsewhere {
+                agency,
+                country,
+                contact,
+                marking,
+                first_seen,
+                last_seen,
+                count,
+            }
+        })
+        .collect()
 }
 
 /// A selector as a caller typed it, made canonical for the lookup. Names

@@ -1,0 +1,100 @@
+//! `GET /api/v1/graph/neighbourhood?selector=…&depth=N`: the reports and
+//! selectors around a selector, as far as you may read them.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::hits::{hit_events, not_ready, parse_region};
+use super::{Api, Query};
+use crate::Shared;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::hits::canonical;
+use crate::hits::neighbourhood::{Bounds, Neighbourhood};
+
+/// Deepest walk: a selector's reports' selectors' reports' selectors.
+const MAX_DEPTH: u8 = 4;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NeighbourhoodQuery {
+    /// A selector in any form: `+855 12-345-678`, `hxxp://bad[.]example/x`, `@handle`.
+    selector: String,
+    /// ISO 3166-1 alpha-2 region for national phone numbers and bank accounts.
+    region: Option<String>,
+    /// Steps from the selector, 1 to 4 (default 3): 1 is its reports, 2
+    /// their selectors, 3 the reports holding those.
+    depth: Option<u8>,
+    /// A selector held by more reports than this (default 200, at most
+    /// 10,000) is shown with its counts but not walked through.
+    hub: Option<usize>,
+    /// The walk stops at this many nodes (default 2,000, at most 20,000).
+    max_nodes: Option<usize>,
+}
+
+/// The neighbourhood of a selector in the report–selector graph. The walk
+/// goes only through reports you may read; the others appear as counts per
+/// holder on the selectors that reach them, never as nodes.
+#[utoipa::path(
+    get,
+    path = "/api/v1/graph/neighbourhood",
+    tag = "graph",
+    params(NeighbourhoodQuery),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The neighbourhood (only the selector when nothing holds it)", body = Neighbourhood),
+        (status = 400, description = "Bad query", body = ApiError),
+        (status = 401, description = "No valid token", body = ApiError),
+        (status = 422, description = "Not a selector", body = ApiError),
+        (status = 429, description = "Rate limited", body = ApiError),
+        (status = 503, description = "The index is loading; retry", body = ApiError),
+    )
+)]
+pub async fn neighbourhood(
+    State(state): State<Shared>,
+    api: Api,
+    Query(q): Query<NeighbourhoodQuery>,
+) -> ApiResult<Json<Neighbourhood>> {
+    api.member()?;
+    let region = parse_region(q.region.as_deref())?;
+    let selector = canonical(&q.selector, region)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidSelector, e.message).field("selector"))?;
+    let depth = q.depth.unwrap_or(3);
+    if !(1..=MAX_DEPTH).contains(&depth) {
+        return Err(
+            ApiError::bad_request(format!("depth is 1 to {MAX_DEPTH}, not {depth}")).field("depth"),
+        );
+    }
+    let bounds = Bounds {
+        depth,
+        hub: bounded(q.hub, 200, 10_000, "hub")?,
+        max_nodes: bounded(q.max_nodes, 2_000, 20_000, "max_nodes")?,
+    };
+    let viewer = api.viewer.clone();
+    let work = state.clone();
+    let text = selector.as_str().to_owned();
+    // A deep walk is CPU work under the index's read lock: off the async
+    // workers.
+    let (walk, touched) = tokio::task::spawn_blocking(move || {
+        work.hits
+            .neighbourhood(&viewer, &text, bounds, &work.directory)
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("the walk failed: {e}")))?
+    .map_err(not_ready)?;
+    state
+        .audit
+        .record_all(hit_events(&api.viewer, [(selector.as_str(), &touched[..])]))?;
+    Ok(Json(walk))
+}
+
+fn bounded(value: Option<usize>, default: usize, max: usize, field: &str) -> ApiResult<usize> {
+    match value {
+        None => Ok(default),
+        Some(v) if (1..=max).contains(&v) => Ok(v),
+        Some(v) => {
+            Err(ApiError::bad_request(format!("{field} is 1 to {max}, not {v}")).field(field))
+        }
+    }
+}
