@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The graph API's neighbourhood walk on a served simulated world: latency
+# of depth-D walks from a sample of the world's selectors (every kind but
+# names, which never make an exact match), over HTTP from one client.
+#
+# Usage: bench/graph.sh [small|medium|large]   (default large)
+# Environment: BENCH_DEPTH (3), BENCH_SAMPLE (1000 selectors), BENCH_PORT
+# (18092). The world is imported once into $OUT/graph-SCALE/base.db; raw
+# outputs stay there.
+source "$(dirname "$0")/lib.sh"
+need curl "apt-get install curl"
+scale=${1:-large}
+depth=${BENCH_DEPTH:-3}
+sample=${BENCH_SAMPLE:-1000}
+port=${BENCH_PORT:-18092}
+url="http://127.0.0.1:$port"
+work="$OUT/graph-$scale"
+mkdir -p "$work"
+build_release
+world="$OUT/world-$scale"
+[ -f "$world/agencies.json" ] || "$CORDON" sim --seed 7 --scale "$scale" --out "$world"
+db="$work/base.db"
+if [ ! -f "$work/base.done" ]; then
+  rm -f "$db" "$db-wal" "$db-shm" "$db.key"
+  "$CORDON" import --db "sqlite://$db" "$world"
+  touch "$work/base.done"
+fi
+# The busiest agency's analyst: it reads the most, so its walks go furthest.
+agency=$("$PY" -c "import json,sys; a=json.load(open(sys.argv[1]))['agencies']; print(max(a, key=lambda x: x['reports'])['code'])" "$world/agencies.json")
+"$CORDON" user add --db "sqlite://$db" --agency "$agency" --name "graph-$$" --role analyst > /dev/null
+token=$("$CORDON" token create --db "sqlite://$db" --agency "$agency" --user "graph-$$" --label bench 2>/dev/null)
+# A seeded sample of the world's selectors.
+"$PY" - "$world/truth.json" "$sample" "$work/selectors.txt" <<'PY'
+import json, random, sys
+truth = json.load(open(sys.argv[1]))
+pool = sorted(s["selector"] for s in truth["selectors"] if not s["selector"].startswith(("name:", "company:")))
+random.Random(7).shuffle(pool)
+open(sys.argv[3], "w").write("\n".join(pool[: int(sys.argv[2])]) + "\n")
+PY
+"$CORDON" serve --db "sqlite://$db" --bind "127.0.0.1:$port" --rate 1000000 --burst 1000000 \
+  > "$work/serve.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+for _ in $(seq 1 1200); do
+  curl -sf -o /dev/null "$url/readyz" && break
+  sleep 0.1
+done
+curl -sf -o /dev/null "$url/readyz" || { echo "bench: the server did not get ready; see $work/serve.log" >&2; exit 1; }
+echo "neighbourhood walks, depth $depth, $scale world, as $agency"
+"$PY" bench/graph_client.py "$url" "$token" "$work/selectors.txt" --depth "$depth" | tee "$work/result-depth$depth.json"
