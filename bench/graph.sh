@@ -5,7 +5,8 @@
 #
 # Usage: bench/graph.sh [small|medium|large]   (default large)
 # Environment: BENCH_DEPTH (3), BENCH_SAMPLE (1000 selectors), BENCH_PORT
-# (18092). The world is imported once into $OUT/graph-SCALE/base.db; raw
+# (18092), BENCH_HEAVY=1 (the selectors held by the most reports instead of
+# a random sample: the walks that reach furthest). The world is imported once into $OUT/graph-SCALE/base.db; raw
 # outputs stay there.
 source "$(dirname "$0")/lib.sh"
 need curl "apt-get install curl"
@@ -30,12 +31,16 @@ agency=$("$PY" -c "import json,sys; a=json.load(open(sys.argv[1]))['agencies']; 
 "$CORDON" user add --db "sqlite://$db" --agency "$agency" --name "graph-$$" --role analyst > /dev/null
 token=$("$CORDON" token create --db "sqlite://$db" --agency "$agency" --user "graph-$$" --label bench 2>/dev/null)
 # A seeded sample of the world's selectors.
-"$PY" - "$world/truth.json" "$sample" "$work/selectors.txt" <<'PY'
+"$PY" - "$world/truth.json" "$sample" "$work/selectors.txt" "${BENCH_HEAVY:-}" <<'PY'
 import json, random, sys
 truth = json.load(open(sys.argv[1]))
-pool = sorted(s["selector"] for s in truth["selectors"] if not s["selector"].startswith(("name:", "company:")))
-random.Random(7).shuffle(pool)
-open(sys.argv[3], "w").write("\n".join(pool[: int(sys.argv[2])]) + "\n")
+pool = [s for s in truth["selectors"] if not s["selector"].startswith(("name:", "company:"))]
+if sys.argv[4]:
+    pool.sort(key=lambda s: (-s["reports"], s["selector"]))
+else:
+    pool.sort(key=lambda s: s["selector"])
+    random.Random(7).shuffle(pool)
+open(sys.argv[3], "w").write("\n".join(s["selector"] for s in pool[: int(sys.argv[2])]) + "\n")
 PY
 "$CORDON" serve --db "sqlite://$db" --bind "127.0.0.1:$port" --rate 1000000 --burst 1000000 \
   > "$work/serve.log" 2>&1 &
@@ -46,5 +51,7 @@ for _ in $(seq 1 1200); do
   sleep 0.1
 done
 curl -sf -o /dev/null "$url/readyz" || { echo "bench: the server did not get ready; see $work/serve.log" >&2; exit 1; }
-echo "neighbourhood walks, depth $depth, $scale world, as $agency"
-"$PY" bench/graph_client.py "$url" "$token" "$work/selectors.txt" --depth "$depth" | tee "$work/result-depth$depth.json"
+kind=${BENCH_HEAVY:+heaviest}
+echo "neighbourhood walks, depth $depth, $scale world, ${kind:-random} selectors, as $agency"
+"$PY" bench/graph_client.py "$url" "$token" "$work/selectors.txt" --depth "$depth" \
+  | tee "$work/result-depth$depth-${kind:-random}.json"
