@@ -11,10 +11,13 @@
 //! - [`networks`]: reports grouped into networks by the selectors they
 //!   share, shared infrastructure flagged, and B-cubed scoring against a
 //!   known grouping.
+//! - [`live`]: networks kept current as reports arrive, between two
+//!   recomputations.
 
 pub mod community;
 pub mod edges;
 pub mod graph;
+pub mod live;
 pub mod networks;
 
 pub use community::{CommunityDetection, Louvain, Partition, modularity};

@@ -176,6 +176,25 @@ fn a_world_is_grouped_and_scored_against_its_truth() {
             .any(|x| x[0].as_str().unwrap().contains("jobsboard")),
         "{s}"
     );
+    // The newest 5 % joined one by one keep the score.
+    let live = analyze(
+        dir.path(),
+        &["analyze", "--world", "world", "--holdout", "5"],
+    );
+    assert_eq!(live["joined"]["reports"], 500, "{live}");
+    let (lp, lr) = (
+        live["precision"].as_f64().unwrap(),
+        live["recall"].as_f64().unwrap(),
+    );
+    assert!(
+        lp >= 0.9 && lr >= 0.75,
+        "precision {lp}, recall {lr}: {live}"
+    );
+    let e = common::fails(
+        &["analyze", "--world", "world", "--holdout", "100"],
+        dir.path(),
+    );
+    assert!(e.contains("--holdout is a percentage"), "{e}");
     let e = common::fails(&["analyze", "--world", "nowhere"], dir.path());
     assert!(e.contains("cannot open nowhere/truth.json"), "{e}");
     let e = common::fails(&["analyze"], dir.path());

@@ -54,6 +54,11 @@ pub struct Args {
     /// shared infrastructure.
     #[arg(long, default_value_t = Thresholds::default().max_coverage, requires = "world")]
     max_coverage: f64,
+    /// With --world: leave this percentage of the newest reports out of the
+    /// recomputation and add them one by one, as reports arriving between
+    /// two recomputations join their networks.
+    #[arg(long, default_value_t = 0.0, requires = "world")]
+    holdout: f64,
 }
 
 #[derive(Serialize)]
@@ -90,7 +95,12 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                 dominant_share: args.dominant_share,
                 max_coverage: args.max_coverage,
             };
-            world::score(world, args.out.as_deref(), &thresholds)
+            anyhow::ensure!(
+                (0.0..100.0).contains(&args.holdout),
+                "--holdout is a percentage from 0 to under 100, not {}",
+                args.holdout
+            );
+            world::score(world, args.out.as_deref(), &thresholds, args.holdout)
         }
         (None, None) => anyhow::bail!("give --edges FILE.csv or --world DIR"),
     }

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use chrono::Utc;
+use cordon_analysis::live::LiveNetworks;
 use cordon_analysis::networks::{self, Thresholds};
 use cordon_core::ingest;
 use serde::{Deserialize, Serialize};
@@ -38,9 +39,26 @@ struct Score {
     most_shared: Vec<(String, usize, usize)>,
     read_seconds: f64,
     resolve_seconds: f64,
+    /// With --holdout: the newest reports left out of the recomputation
+    /// and joined one by one, and how long a join took (microseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    joined: Option<Joined>,
 }
 
-pub fn score(world: &Path, out: Option<&Path>, thresholds: &Thresholds) -> anyhow::Result<()> {
+#[derive(Serialize)]
+struct Joined {
+    reports: usize,
+    p50_us: f64,
+    p99_us: f64,
+    max_us: f64,
+}
+
+pub fn score(
+    world: &Path,
+    out: Option<&Path>,
+    thresholds: &Thresholds,
+    holdout: f64,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     let truth_path = world.join("truth.json");
     let truth: Truth = serde_json::from_reader(BufReader::new(
@@ -63,6 +81,7 @@ pub fn score(world: &Path, out: Option<&Path>, thresholds: &Thresholds) -> anyho
     files.sort();
     let now = Utc::now();
     let mut ids: Vec<String> = Vec::new();
+    let mut received = Vec::new();
     let mut named: Vec<Vec<u32>> = Vec::new();
     let mut selector_ids: HashMap<String, u32> = HashMap::new();
     let mut fuzzy: Vec<bool> = Vec::new();
@@ -89,14 +108,46 @@ pub fn score(world: &Path, out: Option<&Path>, thresholds: &Thresholds) -> anyho
                 })
                 .collect();
             named.push(list);
+            received.push(report.received);
             ids.push(report.id);
         }
     }
     let read_seconds = started.elapsed().as_secs_f64();
 
+    // Reports in the order they were received, so that a holdout is the
+    // newest of them, as a live exchange would see them arrive.
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    order.sort_by_key(|&i| (received[i], i));
+    let ids: Vec<String> = order.iter().map(|&i| std::mem::take(&mut ids[i])).collect();
+    let named: Vec<Vec<u32>> = order
+        .iter()
+        .map(|&i| std::mem::take(&mut named[i]))
+        .collect();
+    let kept = ids.len() - (ids.len() as f64 * holdout / 100.0).round() as usize;
+
     let resolving = Instant::now();
-    let found = networks::resolve(&named, &fuzzy, thresholds);
+    let mut found = networks::resolve(&named[..kept], &fuzzy, thresholds);
     let resolve_seconds = resolving.elapsed().as_secs_f64();
+    let joined = (kept < ids.len()).then(|| {
+        let mut live = LiveNetworks::new(&named[..kept], fuzzy.clone(), &found);
+        let mut micros: Vec<f64> = named[kept..]
+            .iter()
+            .map(|selectors| {
+                let started = Instant::now();
+                live.join(selectors);
+                started.elapsed().as_secs_f64() * 1e6
+            })
+            .collect();
+        found.of_report = live.of_report().to_vec();
+        micros.sort_by(f64::total_cmp);
+        let at = |q: f64| micros[((micros.len() - 1) as f64 * q) as usize];
+        Joined {
+            reports: micros.len(),
+            p50_us: at(0.5),
+            p99_us: at(0.99),
+            max_us: micros[micros.len() - 1],
+        }
+    });
 
     let mut network_numbers: HashMap<&str, u32> = HashMap::new();
     let mut truth_of = Vec::with_capacity(ids.len());
@@ -126,6 +177,7 @@ pub fn score(world: &Path, out: Option<&Path>, thresholds: &Thresholds) -> anyho
             .collect(),
         read_seconds,
         resolve_seconds,
+        joined,
     };
     if let Some(path) = out {
         let mut writer = csv::Writer::from_path(path)
