@@ -115,37 +115,18 @@ impl Hits {
             return Err(NotReady);
         }
         let mut readable = Vec::new();
-        let mut elsewhere: BTreeMap<(String, Tlp), Seen> = BTreeMap::new();
+        let mut elsewhere = Elsewhere::new();
         let mut touched: TouchedOwners = Vec::new();
-        let own = viewer.member().map(|m| m.agency.as_str());
         {
             let index = self.index.read();
             for hit in index.lookup(selector) {
-                if Some(hit.agency) != own && !touched.iter().any(|o| o == hit.agency) {
-                    touched.push(hit.agency.to_owned());
-                }
-                let marked = Marked {
-                    owner: hit.agency,
-                    tlp: hit.tlp,
-                    recipients: hit.recipients,
-                    hit_notification: hit.hit_notification,
-                };
-                match sight(viewer, marked) {
-                    Sight::Read => readable.push(ReadableHit {
+                if see(viewer, &hit, &mut touched, &mut elsewhere) {
+                    readable.push(ReadableHit {
                         agency: hit.agency.to_owned(),
                         report_id: hit.report_id.to_owned(),
                         tlp: hit.tlp,
                         received: hit.received,
-                    }),
-                    Sight::Contact => {
-                        let e = elsewhere
-                            .entry((hit.agency.to_owned(), hit.tlp))
-                            .or_insert((hit.received, hit.received, 0));
-                        e.0 = e.0.min(hit.received);
-                        e.1 = e.1.max(hit.received);
-                        e.2 += 1;
-                    }
-                    Sight::Hidden => {}
+                    });
                 }
             }
         }
@@ -167,12 +148,48 @@ impl Hits {
     }
 }
 
+/// The unreadable reports of a selector that their owners notify, per
+/// holder and marking.
+pub(crate) type Elsewhere = BTreeMap<(String, Tlp), Seen>;
+
+/// What `viewer` may see of one report holding a selector: true when it
+/// may read it; a report it may only learn of is tallied in `elsewhere`.
+/// Every other owner is noted in `touched`, seen or not (owners may ask
+/// who queried their data). The decision is [`sight`]'s.
+pub(crate) fn see(
+    viewer: &Viewer,
+    hit: &index::Hit<'_>,
+    touched: &mut TouchedOwners,
+    elsewhere: &mut Elsewhere,
+) -> bool {
+    let own = viewer.member().map(|m| m.agency.as_str());
+    if Some(hit.agency) != own && !touched.iter().any(|o| o == hit.agency) {
+        touched.push(hit.agency.to_owned());
+    }
+    let marked = Marked {
+        owner: hit.agency,
+        tlp: hit.tlp,
+        recipients: hit.recipients,
+        hit_notification: hit.hit_notification,
+    };
+    match sight(viewer, marked) {
+        Sight::Read => true,
+        Sight::Contact => {
+            let e = elsewhere
+                .entry((hit.agency.to_owned(), hit.tlp))
+                .or_insert((hit.received, hit.received, 0));
+            e.0 = e.0.min(hit.received);
+            e.1 = e.1.max(hit.received);
+            e.2 += 1;
+            false
+        }
+        Sight::Hidden => false,
+    }
+}
+
 /// The unreadable reports of a selector, per holder and marking, with the
 /// holder's contact.
-fn summarise(
-    elsewhere: BTreeMap<(String, Tlp), Seen>,
-    directory: &Directory,
-) -> Vec<HeldElsewhere> {
+fn summarise(elsewhere: Elsewhere, directory: &Directory) -> Vec<HeldElsewhere> {
     elsewhere
         .into_iter()
         .map(|((agency, marking), (first_seen, last_seen, count))| {

@@ -12,15 +12,15 @@
 //! exchange's deposit address) is shown with its counts but not walked
 //! through, and the walk stops at `max_nodes`; both are said in the answer.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 use cordon_core::Tlp;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{HeldElsewhere, Hits, NotReady, Seen, TouchedOwners};
-use crate::access::{Marked, Sight, Viewer, sight};
+use super::{Elsewhere, HeldElsewhere, Hits, NotReady, TouchedOwners, see};
+use crate::access::Viewer;
 use crate::directory::Directory;
 
 /// How far and how wide a walk goes.
@@ -90,7 +90,6 @@ impl Hits {
         if !self.is_ready() {
             return Err(NotReady);
         }
-        let own = viewer.member().map(|m| m.agency.as_str());
         let index = self.index.read();
         let mut touched: TouchedOwners = Vec::new();
         let mut selectors: Vec<SelectorNode> = Vec::new();
@@ -109,69 +108,50 @@ impl Hits {
             let hits: Vec<_> = index.lookup_slots(&text).collect();
             let walk = depth < bounds.depth && hits.len() <= bounds.hub;
             selectors[at].hub = hits.len() > bounds.hub;
-            let mut elsewhere: BTreeMap<(String, Tlp), Seen> = BTreeMap::new();
+            let mut elsewhere = Elsewhere::new();
             for (slot, hit) in hits {
-                if Some(hit.agency) != own && !touched.iter().any(|o| o == hit.agency) {
-                    touched.push(hit.agency.to_owned());
+                if !see(viewer, &hit, &mut touched, &mut elsewhere) {
+                    continue;
                 }
-                let marked = Marked {
-                    owner: hit.agency,
+                selectors[at].readable += 1;
+                if !walk {
+                    continue;
+                }
+                let key = format!("{}/{}", hit.agency, hit.report_id);
+                selectors[at].reports.push(key.clone());
+                if report_at.contains_key(&slot) {
+                    continue;
+                }
+                if selectors.len() + reports.len() >= bounds.max_nodes {
+                    truncated = true;
+                    continue;
+                }
+                report_at.insert(slot, reports.len());
+                let mut node = ReportNode {
+                    key,
+                    agency: hit.agency.to_owned(),
+                    report_id: hit.report_id.to_owned(),
                     tlp: hit.tlp,
-                    recipients: hit.recipients,
-                    hit_notification: hit.hit_notification,
+                    received: hit.received,
+                    depth: depth + 1,
+                    selectors: Vec::new(),
                 };
-                match sight(viewer, marked) {
-                    Sight::Read => {
-                        selectors[at].readable += 1;
-                        if !walk {
-                            continue;
-                        }
-                        let key = format!("{}/{}", hit.agency, hit.report_id);
-                        selectors[at].reports.push(key.clone());
-                        if report_at.contains_key(&slot) {
+                if depth + 1 < bounds.depth {
+                    for s in index.selectors_of(slot) {
+                        node.selectors.push(s.to_owned());
+                        if selector_at.contains_key(s) {
                             continue;
                         }
                         if selectors.len() + reports.len() >= bounds.max_nodes {
                             truncated = true;
                             continue;
                         }
-                        report_at.insert(slot, reports.len());
-                        let mut node = ReportNode {
-                            key,
-                            agency: hit.agency.to_owned(),
-                            report_id: hit.report_id.to_owned(),
-                            tlp: hit.tlp,
-                            received: hit.received,
-                            depth: depth + 1,
-                            selectors: Vec::new(),
-                        };
-                        if depth + 1 < bounds.depth {
-                            for s in index.selectors_of(slot) {
-                                node.selectors.push(s.to_owned());
-                                if selector_at.contains_key(s) {
-                                    continue;
-                                }
-                                if selectors.len() + reports.len() >= bounds.max_nodes {
-                                    truncated = true;
-                                    continue;
-                                }
-                                selector_at.insert(s.to_owned(), selectors.len());
-                                queue.push_back(selectors.len());
-                                selectors.push(node_at(s, depth + 2));
-                            }
-                        }
-                        reports.push(node);
+                        selector_at.insert(s.to_owned(), selectors.len());
+                        queue.push_back(selectors.len());
+                        selectors.push(node_at(s, depth + 2));
                     }
-                    Sight::Contact => {
-                        let e = elsewhere
-                            .entry((hit.agency.to_owned(), hit.tlp))
-                            .or_insert((hit.received, hit.received, 0));
-                        e.0 = e.0.min(hit.received);
-                        e.1 = e.1.max(hit.received);
-                        e.2 += 1;
-                    }
-                    Sight::Hidden => {}
                 }
+                reports.push(node);
             }
             selectors[at].expanded = walk;
             selectors[at].held_elsewhere = super::summarise(elsewhere, directory);
