@@ -18,14 +18,9 @@ url="http://127.0.0.1:$port"
 work="$OUT/graph-$scale"
 mkdir -p "$work"
 build_release
-world="$OUT/world-$scale"
-[ -f "$world/agencies.json" ] || "$CORDON" sim --seed 7 --scale "$scale" --out "$world"
+world=$(world_of "$scale")
 db="$work/base.db"
-if [ ! -f "$work/base.done" ]; then
-  rm -f "$db" "$db-wal" "$db-shm" "$db.key"
-  "$CORDON" import --db "sqlite://$db" "$world"
-  touch "$work/base.done"
-fi
+import_once "$world" "$db"
 # The busiest agency's analyst: it reads the most, so its walks go furthest.
 agency=$("$PY" -c "import json,sys; a=json.load(open(sys.argv[1]))['agencies']; print(max(a, key=lambda x: x['reports'])['code'])" "$world/agencies.json")
 "$CORDON" user add --db "sqlite://$db" --agency "$agency" --name "graph-$$" --role analyst > /dev/null

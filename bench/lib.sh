@@ -14,3 +14,19 @@ build_release() { cargo build --release -q -p cordon-cli; }
 ratio() { "$PY" -c "import sys; print(f'{float(sys.argv[2])/float(sys.argv[1]):.1f}')" "$1" "$2"; }
 # mean_of FILE INDEX: a hyperfine json export's mean seconds for command INDEX.
 mean_of() { "$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['results'][int(sys.argv[2])]['mean'])" "$1" "$2"; }
+# world_of SCALE: the simulated world of that scale (seed 7), generated
+# once into $OUT/world-SCALE; prints its folder.
+world_of() {
+  local world="$OUT/world-$1"
+  [ -f "$world/agencies.json" ] || "$CORDON" sim --seed 7 --scale "$1" --out "$world" >&2
+  echo "$world"
+}
+# import_once WORLD DB: WORLD imported into the SQLite file DB, once (a
+# DB.done file marks it; delete it to import again).
+import_once() {
+  local world=$1 db=$2
+  [ -f "$db.done" ] && return 0
+  rm -f "$db" "$db-wal" "$db-shm" "$db.key"
+  "$CORDON" import --db "sqlite://$db" "$world"
+  touch "$db.done"
+}

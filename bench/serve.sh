@@ -47,8 +47,7 @@ if curl -s -o /dev/null "$url/healthz"; then
 fi
 build_release
 
-world="$OUT/world-$scale"
-[ -f "$world/agencies.json" ] || "$CORDON" sim --seed 7 --scale "$scale" --out "$world"
+world=$(world_of "$scale")
 base="$work/base.db"
 if [ ! -f "$work/base.done" ]; then
   rm -f "$base" "$base-wal" "$base-shm" "$base.key"

@@ -10,14 +10,9 @@ scale=${1:-medium}
 work="$OUT/stix-$scale"
 mkdir -p "$work"
 build_release
-world="$OUT/world-$scale"
-[ -f "$world/agencies.json" ] || "$CORDON" sim --seed 7 --scale "$scale" --out "$world"
+world=$(world_of "$scale")
+import_once "$world" "$work/base.db"
 base="sqlite://$work/base.db"
-if [ ! -f "$work/base.done" ]; then
-  rm -f "$work"/base.db*
-  "$CORDON" import --db "$base" "$world"
-  touch "$work/base.done"
-fi
 # The busiest agency's view: what it may read of everyone's reports.
 agency=$("$PY" -c "import json,sys; a=json.load(open(sys.argv[1]))['agencies']; print(max(a, key=lambda x: x['reports'])['code'])" "$world/agencies.json")
 echo "exporting what $agency may read ($scale world)"
