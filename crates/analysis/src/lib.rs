@@ -13,12 +13,15 @@
 //!   known grouping.
 //! - [`live`]: networks kept current as reports arrive, between two
 //!   recomputations.
+//! - [`places`]: coordinates resolved to sites (H3 cells), which link
+//!   reports as selectors do.
 
 pub mod community;
 pub mod edges;
 pub mod graph;
 pub mod live;
 pub mod networks;
+pub mod places;
 
 pub use community::{CommunityDetection, Louvain, Partition, modularity};
 pub use graph::{Graph, GraphBuilder};

@@ -14,13 +14,13 @@
 
 use std::collections::HashMap;
 
-use crate::networks::Networks;
+use crate::networks::{Evidence, Networks};
 
 #[derive(Debug, Clone)]
 pub struct LiveNetworks {
     /// The reports naming each selector.
     postings: Vec<Vec<u32>>,
-    fuzzy: Vec<bool>,
+    evidence: Vec<Evidence>,
     shared: Vec<bool>,
     of_report: Vec<Option<u32>>,
     /// Networks numbered so far; a new one takes the next number.
@@ -29,9 +29,9 @@ pub struct LiveNetworks {
 
 impl LiveNetworks {
     /// Starts from a recomputation over `reports` (selector indexes into
-    /// `fuzzy`, as [`crate::networks::resolve`] took them).
-    pub fn new(reports: &[Vec<u32>], fuzzy: Vec<bool>, found: &Networks) -> LiveNetworks {
-        let mut postings: Vec<Vec<u32>> = vec![Vec::new(); fuzzy.len()];
+    /// `evidence`, as [`crate::networks::resolve`] took them).
+    pub fn new(reports: &[Vec<u32>], evidence: Vec<Evidence>, found: &Networks) -> LiveNetworks {
+        let mut postings: Vec<Vec<u32>> = vec![Vec::new(); evidence.len()];
         for (r, named) in reports.iter().enumerate() {
             for &s in named {
                 let list = &mut postings[s as usize];
@@ -40,13 +40,13 @@ impl LiveNetworks {
                 }
             }
         }
-        let mut shared = vec![false; fuzzy.len()];
+        let mut shared = vec![false; evidence.len()];
         for s in &found.shared {
             shared[s.selector as usize] = true;
         }
         LiveNetworks {
             postings,
-            fuzzy,
+            evidence,
             shared,
             of_report: found.of_report.clone(),
             count: found.count as u32,
@@ -55,9 +55,9 @@ impl LiveNetworks {
 
     /// Registers a selector first seen after the recomputation; returns
     /// its index.
-    pub fn add_selector(&mut self, fuzzy: bool) -> u32 {
+    pub fn add_selector(&mut self, evidence: Evidence) -> u32 {
         self.postings.push(Vec::new());
-        self.fuzzy.push(fuzzy);
+        self.evidence.push(evidence);
         self.shared.push(false);
         (self.postings.len() - 1) as u32
     }
@@ -75,7 +75,8 @@ impl LiveNetworks {
             if list.last() == Some(&report) {
                 continue;
             }
-            if !self.fuzzy[s as usize] && !self.shared[s as usize] && !list.is_empty() {
+            let links = self.evidence[s as usize] != Evidence::Fuzzy && !self.shared[s as usize];
+            if links && !list.is_empty() {
                 let weight = 1.0 / (2.0 + list.len() as f64).ln();
                 seen_here.clear();
                 for &other in list {
@@ -134,18 +135,18 @@ mod tests {
             }
         }
         reports.push(vec![8]); // a loner with its phone
-        let fuzzy = vec![false; 9];
-        let found = resolve(&reports, &fuzzy, &Thresholds::default());
+        let evidence = vec![Evidence::Selector; 9];
+        let found = resolve(&reports, &evidence, &Thresholds::default());
         assert_eq!(found.count, 2);
-        let mut live = LiveNetworks::new(&reports, fuzzy, &found);
+        let mut live = LiveNetworks::new(&reports, evidence, &found);
         let second = found.of_report[6];
         assert_eq!(live.join(&[6]), second, "the second network's wallet");
-        let new_phone = live.add_selector(false);
+        let new_phone = live.add_selector(Evidence::Selector);
         assert_eq!(live.join(&[new_phone]), None);
         let joined = live.join(&[8]);
         assert_eq!(joined, Some(2), "a new network, after the two");
         assert_eq!(live.of_report()[12], Some(2), "the loner joined it");
-        let name = live.add_selector(true);
+        let name = live.add_selector(Evidence::Fuzzy);
         assert_eq!(live.join(&[name]), None);
         assert_eq!(live.join(&[name]), None, "names link nothing");
     }
@@ -159,11 +160,11 @@ mod tests {
         let mut reports: Vec<Vec<u32>> = (0..6).map(|_| vec![0]).collect();
         reports.push(vec![1]);
         reports.push(vec![1]);
-        let fuzzy = vec![false; 2];
-        let found = resolve(&reports, &fuzzy, &Thresholds::default());
+        let evidence = vec![Evidence::Selector; 2];
+        let found = resolve(&reports, &evidence, &Thresholds::default());
         let (a, b) = (found.of_report[0], found.of_report[6]);
         assert_ne!(a, b);
-        let mut live = LiveNetworks::new(&reports, fuzzy, &found);
+        let mut live = LiveNetworks::new(&reports, evidence, &found);
         assert_eq!(live.join(&[0, 1]), b);
     }
 }

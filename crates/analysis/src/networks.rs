@@ -73,13 +73,29 @@ pub struct Networks {
     pub shared: Vec<Shared>,
 }
 
-/// Groups reports. `reports[r]` lists the selectors report `r` names, as
-/// indexes into `fuzzy`, which says which selectors are fuzzy (names).
-pub fn resolve(reports: &[Vec<u32>], fuzzy: &[bool], thresholds: &Thresholds) -> Networks {
-    let postings = postings(reports, fuzzy.len());
-    let linking = |s: usize| !fuzzy[s] && postings[s].len() >= 2;
+/// What a key that reports share says about them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evidence {
+    /// An exact selector (phone, wallet, handle, …): links reports.
+    Selector,
+    /// A fuzzy selector (a name): links nothing.
+    Fuzzy,
+    /// A site ([`crate::places`]): links reports, but compounds often host
+    /// several networks, so a site is judged against what the selectors
+    /// alone group (it takes no part in the first pass) and is shared
+    /// when its reports spread over their groups.
+    Place,
+}
 
-    let all: Vec<bool> = (0..fuzzy.len()).map(linking).collect();
+/// Groups reports. `reports[r]` lists the keys report `r` names, as
+/// indexes into `evidence`, which says what each key is.
+pub fn resolve(reports: &[Vec<u32>], evidence: &[Evidence], thresholds: &Thresholds) -> Networks {
+    let postings = postings(reports, evidence.len());
+    let linking = |s: usize| evidence[s] != Evidence::Fuzzy && postings[s].len() >= 2;
+
+    let all: Vec<bool> = (0..evidence.len())
+        .map(|s| linking(s) && evidence[s] == Evidence::Selector)
+        .collect();
     let first = group(reports.len(), &postings, &all, 1.0);
     let mut first_size = vec![0usize; reports.len()];
     for &g in &first {
@@ -87,9 +103,9 @@ pub fn resolve(reports: &[Vec<u32>], fuzzy: &[bool], thresholds: &Thresholds) ->
     }
 
     let mut shared = Vec::new();
-    let mut usable = vec![false; fuzzy.len()];
+    let mut usable = vec![false; evidence.len()];
     let mut count_in = std::collections::HashMap::new();
-    for s in 0..fuzzy.len() {
+    for s in 0..evidence.len() {
         if !linking(s) {
             continue;
         }
@@ -260,8 +276,8 @@ mod tests {
                 r.push(exchange);
             }
         }
-        let fuzzy = vec![false; next_selector as usize];
-        let n = resolve(&reports, &fuzzy, &Thresholds::default());
+        let evidence = vec![Evidence::Selector; next_selector as usize];
+        let n = resolve(&reports, &evidence, &Thresholds::default());
         assert_eq!(n.shared.len(), 1, "{:?}", n.shared);
         assert_eq!(n.shared[0].selector, exchange);
         assert_eq!((n.shared[0].reports, n.shared[0].groups), (8, 4));
@@ -297,20 +313,20 @@ mod tests {
             reports.push(vec![exchange, 9 + pair]);
             reports.push(vec![exchange, 9 + pair]);
         }
-        let fuzzy = vec![false; 13];
+        let evidence = vec![Evidence::Selector; 13];
         // No coverage rule: any coverage is below 2.
         let lax = Thresholds {
             max_coverage: 2.0,
             ..Thresholds::default()
         };
-        let cut = resolve(&reports, &fuzzy, &lax);
+        let cut = resolve(&reports, &evidence, &lax);
         assert!(!cut.shared.is_empty(), "the first pass no longer cuts here");
         assert!(
             cut.shared
                 .iter()
                 .any(|s| s.selector == 1 || s.selector == 5)
         );
-        let n = resolve(&reports, &fuzzy, &Thresholds::default());
+        let n = resolve(&reports, &evidence, &Thresholds::default());
         assert!(
             n.shared.iter().all(|s| s.selector != 1 && s.selector != 5),
             "{:?}",
@@ -320,11 +336,54 @@ mod tests {
         assert!((12..24).all(|r| n.of_report[r] == n.of_report[12]));
     }
 
+    /// Two networks around their handlers, each with its own compound
+    /// site, and a third site both operate from. A rescue request naming
+    /// only a worker's phone and its compound's site joins that compound's
+    /// network; the site of both is shared.
+    #[test]
+    fn a_site_links_a_network_unless_several_operate_there() {
+        let mut reports: Vec<Vec<u32>> = Vec::new();
+        // Keys: handlers 0 and 1; own sites 2 and 3; common site 4;
+        // wallets 5..11; workers' phones 11...
+        for network in 0..2u32 {
+            for i in 0..8 {
+                let mut r = vec![network, 5 + network * 3 + i % 3];
+                if i < 2 {
+                    r.push(2 + network);
+                }
+                if i >= 6 {
+                    r.push(4);
+                }
+                reports.push(r);
+            }
+        }
+        reports.push(vec![11, 2]); // held in network 0's compound
+        reports.push(vec![12, 4]); // held where both operate
+        let mut evidence = vec![Evidence::Selector; 13];
+        for site in [2, 3, 4] {
+            evidence[site] = Evidence::Place;
+        }
+        let n = resolve(&reports, &evidence, &Thresholds::default());
+        assert!(n.shared.iter().any(|s| s.selector == 4), "{:?}", n.shared);
+        assert!(n.shared.iter().all(|s| s.selector != 2 && s.selector != 3));
+        assert_eq!(
+            n.of_report[16], n.of_report[0],
+            "joined its compound's network"
+        );
+        assert_ne!(n.of_report[0], n.of_report[8]);
+        assert_eq!(n.of_report[17], None, "a shared site links nothing");
+    }
+
     #[test]
     fn a_name_alone_links_nothing_and_a_loner_has_no_network() {
         let reports = vec![vec![0], vec![0], vec![1], vec![2, 3], vec![3]];
-        let fuzzy = vec![true, false, false, false];
-        let n = resolve(&reports, &fuzzy, &Thresholds::default());
+        let evidence = [
+            Evidence::Fuzzy,
+            Evidence::Selector,
+            Evidence::Selector,
+            Evidence::Selector,
+        ];
+        let n = resolve(&reports, &evidence, &Thresholds::default());
         assert_eq!(n.of_report, [None, None, None, Some(0), Some(0)]);
         assert_eq!(n.count, 1);
         assert!(n.shared.is_empty());

@@ -10,7 +10,8 @@ use std::time::Instant;
 use anyhow::Context;
 use chrono::Utc;
 use cordon_analysis::live::LiveNetworks;
-use cordon_analysis::networks::{self, Thresholds};
+use cordon_analysis::networks::{self, Evidence, Thresholds};
+use cordon_analysis::places;
 use cordon_core::ingest;
 use serde::{Deserialize, Serialize};
 
@@ -84,7 +85,7 @@ pub fn score(
     let mut received = Vec::new();
     let mut named: Vec<Vec<u32>> = Vec::new();
     let mut selector_ids: HashMap<String, u32> = HashMap::new();
-    let mut fuzzy: Vec<bool> = Vec::new();
+    let mut evidence: Vec<Evidence> = Vec::new();
     let mut texts: Vec<String> = Vec::new();
     for path in &files {
         let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
@@ -94,17 +95,30 @@ pub fn score(
             anyhow::bail!("{}: line {e}", path.display());
         }
         for report in checked.reports {
-            let list = report
+            // A located report also names its site.
+            let site = report
+                .location
+                .as_ref()
+                .and_then(|l| places::site_key(l.lat, l.lon));
+            let keys = report
                 .selectors
                 .iter()
                 .map(|s| {
-                    *selector_ids
-                        .entry(s.as_str().to_owned())
-                        .or_insert_with(|| {
-                            fuzzy.push(s.kind().is_fuzzy());
-                            texts.push(s.as_str().to_owned());
-                            (texts.len() - 1) as u32
-                        })
+                    let kind = if s.kind().is_fuzzy() {
+                        Evidence::Fuzzy
+                    } else {
+                        Evidence::Selector
+                    };
+                    (s.as_str(), kind)
+                })
+                .chain(site.as_deref().map(|k| (k, Evidence::Place)));
+            let list = keys
+                .map(|(key, kind)| {
+                    *selector_ids.entry(key.to_owned()).or_insert_with(|| {
+                        evidence.push(kind);
+                        texts.push(key.to_owned());
+                        (texts.len() - 1) as u32
+                    })
                 })
                 .collect();
             named.push(list);
@@ -126,10 +140,10 @@ pub fn score(
     let kept = ids.len() - (ids.len() as f64 * holdout / 100.0).round() as usize;
 
     let resolving = Instant::now();
-    let mut found = networks::resolve(&named[..kept], &fuzzy, thresholds);
+    let mut found = networks::resolve(&named[..kept], &evidence, thresholds);
     let resolve_seconds = resolving.elapsed().as_secs_f64();
     let joined = (kept < ids.len()).then(|| {
-        let mut live = LiveNetworks::new(&named[..kept], fuzzy.clone(), &found);
+        let mut live = LiveNetworks::new(&named[..kept], evidence.clone(), &found);
         let mut micros: Vec<f64> = named[kept..]
             .iter()
             .map(|selectors| {
