@@ -87,8 +87,15 @@ pub fn score(
     let mut selector_ids: HashMap<String, u32> = HashMap::new();
     let mut evidence: Vec<Evidence> = Vec::new();
     let mut texts: Vec<String> = Vec::new();
+    let total: u64 = files
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = crate::progress::bytes(total, "reading reports");
     for path in &files {
         let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let size = file.metadata().map_or(0, |m| m.len());
         let checked = ingest::validate_json_lines(BufReader::with_capacity(1 << 20, file), now)
             .map_err(|e| anyhow::anyhow!("{}: line {e}", path.display()))?;
         if let Some(e) = checked.errors.first() {
@@ -125,7 +132,9 @@ pub fn score(
             received.push(report.received);
             ids.push(report.id);
         }
+        bar.inc(size);
     }
+    bar.finish_and_clear();
     let read_seconds = started.elapsed().as_secs_f64();
 
     // Reports in the order they were received, so that a holdout is the
