@@ -15,8 +15,11 @@
 //!   recomputations.
 //! - [`places`]: coordinates resolved to sites (H3 cells), which link
 //!   reports as selectors do.
+//! - [`compounds`]: the sites reports locate, with their place names and
+//!   the networks operating there.
 
 pub mod community;
+pub mod compounds;
 pub mod edges;
 pub mod graph;
 pub mod live;

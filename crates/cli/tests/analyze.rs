@@ -169,6 +169,14 @@ fn a_world_is_grouped_and_scored_against_its_truth() {
     );
     assert!(p >= 0.9 && r >= 0.75, "precision {p}, recall {r}: {s}");
     assert!(s["shared_selectors"].as_u64().unwrap() > 0, "{s}");
+    // Every compound found is one of the world's, and most are found.
+    let c = &s["compounds"];
+    assert_eq!(c["found_matching"], c["found"], "{c}");
+    assert!(
+        c["true_found"].as_u64().unwrap() * 10 >= c["true_compounds"].as_u64().unwrap() * 8,
+        "{c}"
+    );
+    assert!(c["network_right"].as_u64().unwrap() * 10 >= c["found"].as_u64().unwrap() * 8);
     let shared = s["most_shared"].as_array().unwrap();
     assert!(
         shared

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use chrono::Utc;
+use cordon_analysis::compounds::{self, Compound, Located};
 use cordon_analysis::live::LiveNetworks;
 use cordon_analysis::networks::{self, Evidence, Thresholds};
 use cordon_analysis::places;
@@ -18,6 +19,14 @@ use serde::{Deserialize, Serialize};
 #[derive(Deserialize)]
 struct Truth {
     reports: Vec<TrueReport>,
+    compounds: Vec<TrueCompound>,
+}
+
+#[derive(Deserialize)]
+struct TrueCompound {
+    lat: f64,
+    lon: f64,
+    networks: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -44,6 +53,20 @@ struct Score {
     /// and joined one by one, and how long a join took (microseconds).
     #[serde(skip_serializing_if = "Option::is_none")]
     joined: Option<Joined>,
+    compounds: CompoundScore,
+}
+
+/// Compounds found (sites located by two reports or more) against the
+/// world's: how many match one (the same site), how many of the world's
+/// are found, and for how many matched ones the network most of their
+/// reports belong to is one the world says operates there.
+#[derive(Serialize)]
+struct CompoundScore {
+    found: usize,
+    true_compounds: usize,
+    found_matching: usize,
+    true_found: usize,
+    network_right: usize,
 }
 
 #[derive(Serialize)]
@@ -83,6 +106,7 @@ pub fn score(
     let now = Utc::now();
     let mut ids: Vec<String> = Vec::new();
     let mut received = Vec::new();
+    let mut locations = Vec::new();
     let mut named: Vec<Vec<u32>> = Vec::new();
     let mut selector_ids: HashMap<String, u32> = HashMap::new();
     let mut evidence: Vec<Evidence> = Vec::new();
@@ -130,6 +154,7 @@ pub fn score(
                 .collect();
             named.push(list);
             received.push(report.received);
+            locations.push(report.location);
             ids.push(report.id);
         }
         bar.inc(size);
@@ -145,6 +170,18 @@ pub fn score(
     let named: Vec<Vec<u32>> = order
         .iter()
         .map(|&i| std::mem::take(&mut named[i]))
+        .collect();
+    let located: Vec<Located> = order
+        .iter()
+        .enumerate()
+        .filter_map(|(at, &i)| {
+            locations[i].take().map(|l| Located {
+                report: at as u32,
+                lat: l.lat,
+                lon: l.lon,
+                place: l.place,
+            })
+        })
         .collect();
     let kept = ids.len() - (ids.len() as f64 * holdout / 100.0).round() as usize;
 
@@ -184,6 +221,13 @@ pub fn score(
         }));
     }
     let (precision, recall) = networks::b_cubed(&found.of_report, &truth_of);
+    let compound_score = score_compounds(
+        &compounds::compounds(&located, &found.of_report, 2),
+        &truth.compounds,
+        &found.of_report,
+        &truth_of,
+        &network_numbers,
+    );
     let score = Score {
         reports: ids.len(),
         networks: found.count,
@@ -201,6 +245,7 @@ pub fn score(
         read_seconds,
         resolve_seconds,
         joined,
+        compounds: compound_score,
     };
     if let Some(path) = out {
         let mut writer = csv::Writer::from_path(path)
@@ -216,4 +261,58 @@ pub fn score(
     }
     println!("{}", serde_json::to_string(&score)?);
     Ok(())
+}
+
+fn score_compounds(
+    found: &[Compound],
+    world: &[TrueCompound],
+    network_of: &[Option<u32>],
+    truth_of: &[Option<u32>],
+    truth_numbers: &HashMap<&str, u32>,
+) -> CompoundScore {
+    // Each found network stands for the true network most of its reports
+    // belong to.
+    let mut votes: HashMap<u32, HashMap<u32, usize>> = HashMap::new();
+    for (found, truth) in network_of.iter().zip(truth_of) {
+        if let (Some(f), Some(t)) = (found, truth) {
+            *votes.entry(*f).or_default().entry(*t).or_default() += 1;
+        }
+    }
+    let stands_for = |f: u32| {
+        votes
+            .get(&f)
+            .and_then(|v| v.iter().max_by_key(|(t, n)| (**n, std::cmp::Reverse(**t))))
+            .map(|(t, _)| *t)
+    };
+    let sites: HashMap<_, &TrueCompound> = world
+        .iter()
+        .filter_map(|c| places::site(c.lat, c.lon).map(|s| (s, c)))
+        .collect();
+    let mut found_matching = 0;
+    let mut network_right = 0;
+    let mut matched_sites = std::collections::HashSet::new();
+    for c in found {
+        let Some(t) = sites.get(&c.site) else {
+            continue;
+        };
+        found_matching += 1;
+        matched_sites.insert(c.site);
+        let right = c
+            .networks
+            .first()
+            .and_then(|(f, _)| stands_for(*f))
+            .is_some_and(|n| {
+                t.networks
+                    .iter()
+                    .any(|name| truth_numbers.get(name.as_str()) == Some(&n))
+            });
+        network_right += usize::from(right);
+    }
+    CompoundScore {
+        found: found.len(),
+        true_compounds: world.len(),
+        found_matching,
+        true_found: matched_sites.len(),
+        network_right,
+    }
 }
