@@ -17,6 +17,7 @@
 //!   reports as selectors do.
 //! - [`compounds`]: the sites reports locate, with their place names and
 //!   the networks operating there.
+//! - [`profile`]: a network's modus-operandi profile from its reports.
 
 pub mod community;
 pub mod compounds;
@@ -25,6 +26,7 @@ pub mod graph;
 pub mod live;
 pub mod networks;
 pub mod places;
+pub mod profile;
 
 pub use community::{CommunityDetection, Louvain, Partition, modularity};
 pub use graph::{Graph, GraphBuilder};

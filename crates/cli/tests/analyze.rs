@@ -177,6 +177,10 @@ fn a_world_is_grouped_and_scored_against_its_truth() {
         "{c}"
     );
     assert!(c["network_right"].as_u64().unwrap() * 10 >= c["found"].as_u64().unwrap() * 8);
+    // Profiles name the scam types the world's networks run.
+    let p = &s["profiles"];
+    assert!(p["networks"].as_u64().unwrap() >= 20, "{p}");
+    assert!(p["scams"].as_f64().unwrap() >= 0.8, "{p}");
     let shared = s["most_shared"].as_array().unwrap();
     assert!(
         shared

@@ -12,7 +12,7 @@ use chrono::Utc;
 use cordon_analysis::compounds::{self, Compound, Located};
 use cordon_analysis::live::LiveNetworks;
 use cordon_analysis::networks::{self, Evidence, Thresholds};
-use cordon_analysis::places;
+use cordon_analysis::{places, profile};
 use cordon_core::ingest;
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +20,15 @@ use serde::{Deserialize, Serialize};
 struct Truth {
     reports: Vec<TrueReport>,
     compounds: Vec<TrueCompound>,
+    networks: Vec<TrueNetwork>,
+}
+
+#[derive(Deserialize)]
+struct TrueNetwork {
+    id: String,
+    scams: Vec<String>,
+    targets: Vec<String>,
+    platforms: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -54,6 +63,20 @@ struct Score {
     #[serde(skip_serializing_if = "Option::is_none")]
     joined: Option<Joined>,
     compounds: CompoundScore,
+    profiles: ProfileScore,
+}
+
+/// Modus-operandi profiles of the networks of ten reports or more, each
+/// against the world's network most of its reports belong to: the mean
+/// Jaccard similarity of the scam types, channels and reporting countries
+/// that a tenth of its reports give, with the world's scam types,
+/// platforms and target countries.
+#[derive(Serialize)]
+struct ProfileScore {
+    networks: usize,
+    scams: f64,
+    channels: f64,
+    countries: f64,
 }
 
 /// Compounds found (sites located by two reports or more) against the
@@ -107,6 +130,7 @@ pub fn score(
     let mut ids: Vec<String> = Vec::new();
     let mut received = Vec::new();
     let mut locations = Vec::new();
+    let mut facts = Vec::new();
     let mut named: Vec<Vec<u32>> = Vec::new();
     let mut selector_ids: HashMap<String, u32> = HashMap::new();
     let mut evidence: Vec<Evidence> = Vec::new();
@@ -155,6 +179,12 @@ pub fn score(
             named.push(list);
             received.push(report.received);
             locations.push(report.location);
+            facts.push((
+                report.mo,
+                report.country,
+                report.language,
+                report.received.map(|t| t.timestamp().div_euclid(86_400)),
+            ));
             ids.push(report.id);
         }
         bar.inc(size);
@@ -170,6 +200,10 @@ pub fn score(
     let named: Vec<Vec<u32>> = order
         .iter()
         .map(|&i| std::mem::take(&mut named[i]))
+        .collect();
+    let facts: Vec<_> = order
+        .iter()
+        .map(|&i| std::mem::take(&mut facts[i]))
         .collect();
     let located: Vec<Located> = order
         .iter()
@@ -221,11 +255,18 @@ pub fn score(
         }));
     }
     let (precision, recall) = networks::b_cubed(&found.of_report, &truth_of);
+    let stands_for = majority(&found.of_report, &truth_of);
     let compound_score = score_compounds(
         &compounds::compounds(&located, &found.of_report, 2),
         &truth.compounds,
+        &stands_for,
+        &network_numbers,
+    );
+    let profile_score = score_profiles(
         &found.of_report,
-        &truth_of,
+        &facts,
+        &truth.networks,
+        &stands_for,
         &network_numbers,
     );
     let score = Score {
@@ -246,6 +287,7 @@ pub fn score(
         resolve_seconds,
         joined,
         compounds: compound_score,
+        profiles: profile_score,
     };
     if let Some(path) = out {
         let mut writer = csv::Writer::from_path(path)
@@ -263,27 +305,32 @@ pub fn score(
     Ok(())
 }
 
-fn score_compounds(
-    found: &[Compound],
-    world: &[TrueCompound],
-    network_of: &[Option<u32>],
-    truth_of: &[Option<u32>],
-    truth_numbers: &HashMap<&str, u32>,
-) -> CompoundScore {
-    // Each found network stands for the true network most of its reports
-    // belong to.
+/// For each found network, the world's network most of its reports belong
+/// to.
+fn majority(network_of: &[Option<u32>], truth_of: &[Option<u32>]) -> HashMap<u32, u32> {
     let mut votes: HashMap<u32, HashMap<u32, usize>> = HashMap::new();
     for (found, truth) in network_of.iter().zip(truth_of) {
         if let (Some(f), Some(t)) = (found, truth) {
             *votes.entry(*f).or_default().entry(*t).or_default() += 1;
         }
     }
-    let stands_for = |f: u32| {
-        votes
-            .get(&f)
-            .and_then(|v| v.iter().max_by_key(|(t, n)| (**n, std::cmp::Reverse(**t))))
-            .map(|(t, _)| *t)
-    };
+    votes
+        .into_iter()
+        .filter_map(|(f, v)| {
+            v.into_iter()
+                .max_by_key(|(t, n)| (*n, std::cmp::Reverse(*t)))
+                .map(|(t, _)| (f, t))
+        })
+        .collect()
+}
+
+fn score_compounds(
+    found: &[Compound],
+    world: &[TrueCompound],
+    stands_for: &HashMap<u32, u32>,
+    truth_numbers: &HashMap<&str, u32>,
+) -> CompoundScore {
+    let stands_for = |f: u32| stands_for.get(&f).copied();
     let sites: HashMap<_, &TrueCompound> = world
         .iter()
         .filter_map(|c| places::site(c.lat, c.lon).map(|s| (s, c)))
@@ -314,5 +361,76 @@ fn score_compounds(
         found_matching,
         true_found: matched_sites.len(),
         network_right,
+    }
+}
+
+type ReportFacts = (Vec<String>, String, Option<String>, Option<i64>);
+
+fn score_profiles(
+    network_of: &[Option<u32>],
+    facts: &[ReportFacts],
+    world: &[TrueNetwork],
+    stands_for: &HashMap<u32, u32>,
+    truth_numbers: &HashMap<&str, u32>,
+) -> ProfileScore {
+    let mut members: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (r, n) in network_of.iter().enumerate() {
+        if let Some(n) = n {
+            members.entry(*n).or_default().push(r);
+        }
+    }
+    let by_number: HashMap<u32, &TrueNetwork> = world
+        .iter()
+        .filter_map(|n| truth_numbers.get(n.id.as_str()).map(|&k| (k, n)))
+        .collect();
+    let jaccard = |a: &[&str], b: &[String]| {
+        let union = a.len() + b.iter().filter(|x| !a.contains(&x.as_str())).count();
+        let both = a.iter().filter(|x| b.iter().any(|y| y == *x)).count();
+        if union == 0 {
+            1.0
+        } else {
+            both as f64 / union as f64
+        }
+    };
+    let (mut scored, mut scams, mut channels, mut countries) = (0, 0.0, 0.0, 0.0);
+    for (network, reports) in &members {
+        let Some(truth) = stands_for.get(network).and_then(|t| by_number.get(t)) else {
+            continue;
+        };
+        if reports.len() < 10 {
+            continue;
+        }
+        let p = profile::profile(reports.iter().map(|&r| {
+            let (mo, country, language, day) = &facts[r];
+            profile::Facts {
+                mo,
+                country,
+                language: language.as_deref(),
+                day: *day,
+            }
+        }));
+        let common_countries: Vec<&str> = p
+            .countries
+            .iter()
+            .filter(|(_, n)| *n * 10 >= p.reports)
+            .map(|(c, _)| c.as_str())
+            .collect();
+        scored += 1;
+        scams += jaccard(&p.common("scam", 0.1), &truth.scams);
+        channels += jaccard(&p.common("channel", 0.1), &truth.platforms);
+        countries += jaccard(&common_countries, &truth.targets);
+    }
+    let mean = |total: f64| {
+        if scored == 0 {
+            0.0
+        } else {
+            total / scored as f64
+        }
+    };
+    ProfileScore {
+        networks: scored,
+        scams: mean(scams),
+        channels: mean(channels),
+        countries: mean(countries),
     }
 }
