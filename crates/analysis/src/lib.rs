@@ -18,6 +18,8 @@
 //! - [`compounds`]: the sites reports locate, with their place names and
 //!   the networks operating there.
 //! - [`profile`]: a network's modus-operandi profile from its reports.
+//! - [`perpetrators`]: the contacts and accounts recurring in a network,
+//!   with their roles, ranked by centrality.
 
 pub mod community;
 pub mod compounds;
@@ -25,6 +27,7 @@ pub mod edges;
 pub mod graph;
 pub mod live;
 pub mod networks;
+pub mod perpetrators;
 pub mod places;
 pub mod profile;
 

@@ -181,6 +181,10 @@ fn a_world_is_grouped_and_scored_against_its_truth() {
     let p = &s["profiles"];
     assert!(p["networks"].as_u64().unwrap() >= 20, "{p}");
     assert!(p["scams"].as_f64().unwrap() >= 0.8, "{p}");
+    // The most central perpetrators mostly have the roles the world gave.
+    let q = &s["perpetrators"];
+    assert!(q["ranked"].as_u64().unwrap() >= 100, "{q}");
+    assert!(q["role_right"].as_f64().unwrap() >= 0.8, "{q}");
     let shared = s["most_shared"].as_array().unwrap();
     assert!(
         shared

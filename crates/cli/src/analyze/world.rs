@@ -12,8 +12,10 @@ use chrono::Utc;
 use cordon_analysis::compounds::{self, Compound, Located};
 use cordon_analysis::live::LiveNetworks;
 use cordon_analysis::networks::{self, Evidence, Thresholds};
+use cordon_analysis::perpetrators::{self, Holder, Role, Side};
 use cordon_analysis::{places, profile};
 use cordon_core::ingest;
+use cordon_core::{ReportKind, SelectorKind};
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize)]
@@ -21,6 +23,13 @@ struct Truth {
     reports: Vec<TrueReport>,
     compounds: Vec<TrueCompound>,
     networks: Vec<TrueNetwork>,
+    selectors: Vec<TrueSelector>,
+}
+
+#[derive(Deserialize)]
+struct TrueSelector {
+    selector: String,
+    role: String,
 }
 
 #[derive(Deserialize)]
@@ -64,6 +73,16 @@ struct Score {
     joined: Option<Joined>,
     compounds: CompoundScore,
     profiles: ProfileScore,
+    perpetrators: PerpetratorScore,
+}
+
+/// The five most central perpetrators of each network of ten reports or
+/// more: how many were ranked, and the share whose role the world agrees
+/// with (recruiter, handler or money mover).
+#[derive(Serialize)]
+struct PerpetratorScore {
+    ranked: usize,
+    role_right: f64,
 }
 
 /// Modus-operandi profiles of the networks of ten reports or more, each
@@ -134,6 +153,8 @@ pub fn score(
     let mut named: Vec<Vec<u32>> = Vec::new();
     let mut selector_ids: HashMap<String, u32> = HashMap::new();
     let mut evidence: Vec<Evidence> = Vec::new();
+    let mut holder_of: Vec<Option<Holder>> = Vec::new();
+    let mut sides = Vec::new();
     let mut texts: Vec<String> = Vec::new();
     let total: u64 = files
         .iter()
@@ -164,13 +185,14 @@ pub fn score(
                     } else {
                         Evidence::Selector
                     };
-                    (s.as_str(), kind)
+                    (s.as_str(), kind, holder(s.kind()))
                 })
-                .chain(site.as_deref().map(|k| (k, Evidence::Place)));
+                .chain(site.as_deref().map(|k| (k, Evidence::Place, None)));
             let list = keys
-                .map(|(key, kind)| {
+                .map(|(key, kind, holds)| {
                     *selector_ids.entry(key.to_owned()).or_insert_with(|| {
                         evidence.push(kind);
+                        holder_of.push(holds);
                         texts.push(key.to_owned());
                         (texts.len() - 1) as u32
                     })
@@ -179,6 +201,11 @@ pub fn score(
             named.push(list);
             received.push(report.received);
             locations.push(report.location);
+            sides.push(match report.kind {
+                ReportKind::RecruitmentAd => Side::Recruitment,
+                ReportKind::RescueRequest => Side::Worker,
+                _ => Side::Scam,
+            });
             facts.push((
                 report.mo,
                 report.country,
@@ -205,6 +232,7 @@ pub fn score(
         .iter()
         .map(|&i| std::mem::take(&mut facts[i]))
         .collect();
+    let sides: Vec<Side> = order.iter().map(|&i| sides[i]).collect();
     let located: Vec<Located> = order
         .iter()
         .enumerate()
@@ -262,6 +290,19 @@ pub fn score(
         &stands_for,
         &network_numbers,
     );
+    let true_roles: HashMap<&str, &str> = truth
+        .selectors
+        .iter()
+        .map(|s| (s.selector.as_str(), s.role.as_str()))
+        .collect();
+    let perpetrator_score = score_perpetrators(
+        &found.of_report,
+        &named,
+        &holder_of,
+        &sides,
+        &texts,
+        &true_roles,
+    );
     let profile_score = score_profiles(
         &found.of_report,
         &facts,
@@ -288,6 +329,7 @@ pub fn score(
         joined,
         compounds: compound_score,
         profiles: profile_score,
+        perpetrators: perpetrator_score,
     };
     if let Some(path) = out {
         let mut writer = csv::Writer::from_path(path)
@@ -432,5 +474,60 @@ fn score_profiles(
         scams: mean(scams),
         channels: mean(channels),
         countries: mean(countries),
+    }
+}
+
+/// Whose a selector is: a contact, an account, or nobody's.
+fn holder(kind: SelectorKind) -> Option<Holder> {
+    match kind {
+        SelectorKind::Phone | SelectorKind::Email | SelectorKind::Handle => Some(Holder::Contact),
+        SelectorKind::Crypto | SelectorKind::Iban | SelectorKind::Bank => Some(Holder::Account),
+        _ => None,
+    }
+}
+
+fn score_perpetrators(
+    network_of: &[Option<u32>],
+    named: &[Vec<u32>],
+    holder_of: &[Option<Holder>],
+    sides: &[Side],
+    texts: &[String],
+    true_roles: &HashMap<&str, &str>,
+) -> PerpetratorScore {
+    let mut members: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (r, n) in network_of.iter().enumerate() {
+        if let Some(n) = n {
+            members.entry(*n).or_default().push(r as u32);
+        }
+    }
+    let (mut ranked, mut right) = (0usize, 0usize);
+    for reports in members.values().filter(|m| m.len() >= 10) {
+        for p in perpetrators::perpetrators(reports, named, holder_of, sides, 5) {
+            ranked += 1;
+            let world = true_roles.get(texts[p.selector as usize].as_str()).copied();
+            let agrees = match (p.role, world) {
+                (Role::Recruiter, Some(r)) => r.starts_with("recruiter_"),
+                (Role::Handler, Some(r)) => {
+                    matches!(
+                        r,
+                        "persona_handle" | "whats_app" | "contact_phone" | "compound_phone"
+                    )
+                }
+                (Role::MoneyMover, Some(r)) => matches!(
+                    r,
+                    "collection_wallet" | "mule_account" | "deposit_address" | "laundering_service"
+                ),
+                _ => false,
+            };
+            right += usize::from(agrees);
+        }
+    }
+    PerpetratorScore {
+        ranked,
+        role_right: if ranked == 0 {
+            0.0
+        } else {
+            right as f64 / ranked as f64
+        },
     }
 }
