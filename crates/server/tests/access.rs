@@ -583,6 +583,42 @@ async fn every_path_shows_each_viewer_exactly_what_it_may_read(backend: Backend)
             checked.mark(case, viewer, path);
         }
 
+        // ---- paths from a shared selector to each report's own one ----
+        let path = "api_graph_path";
+        for case in &cases {
+            let answer = world
+                .get_query(
+                    me,
+                    "/api/v1/graph/path",
+                    &[("from", SHARED[0].0), ("to", &case.unique)],
+                )
+                .await;
+            if viewer == Viewer::Public {
+                answer.expect_error(401, "unauthenticated");
+            } else {
+                let found = answer.expect(200);
+                let steps = found["steps"].as_array().unwrap();
+                // Through the report itself, or through nothing.
+                if case.sight(viewer) == Sight::Read {
+                    assert_eq!(
+                        steps.len(),
+                        3,
+                        "{path} {viewer:?} {}: {found}",
+                        case.label()
+                    );
+                    assert_eq!(steps[1]["report_id"], case.id.as_str());
+                } else {
+                    assert!(
+                        steps.is_empty(),
+                        "{path} {viewer:?} {}: {found}",
+                        case.label()
+                    );
+                }
+            }
+            assert_no_leak(&answer.body, viewer, case, false, path);
+            checked.mark(case, viewer, path);
+        }
+
         let never = world
             .get_query(me, "/api/v1/hits", &[("selector", NEVER_HELD)])
             .await;

@@ -1399,6 +1399,7 @@ async fn health_metrics_openapi_and_unknown_routes(backend: Backend) {
         ("/api/v1/hits", "get"),
         ("/api/v1/hits", "post"),
         ("/api/v1/graph/neighbourhood", "get"),
+        ("/api/v1/graph/path", "get"),
         ("/api/v1/audit", "get"),
     ];
     let paths = doc["paths"].as_object().unwrap();
@@ -1969,4 +1970,54 @@ async fn the_neighbourhood_walks_readable_reports_within_its_bounds(backend: Bac
         .expect(200);
     assert_eq!(nobody["reports"], json!([]));
     assert_eq!(nobody["selectors"].as_array().unwrap().len(), 1);
+
+    // Paths along the same chain.
+    let path = |to: &'static str, extra: &'static [(&'static str, &'static str)]| {
+        let world = &world;
+        async move {
+            let mut q = vec![("from", phone), ("to", to)];
+            q.extend_from_slice(extra);
+            world
+                .get_query(Some(&r_analyst()), "/api/v1/graph/path", &q)
+                .await
+        }
+    };
+    let steps = |p: &Value| -> Vec<String> {
+        p["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| match s["node"].as_str().unwrap() {
+                "selector" => s["selector"].as_str().unwrap().to_owned(),
+                _ => format!("report {}", s["report_id"].as_str().unwrap()),
+            })
+            .collect()
+    };
+    let long = path(handle, &[]).await.expect(200);
+    assert_eq!(
+        steps(&long),
+        [
+            "phone:+85512345678",
+            "report r1",
+            "trx:TWnDbYKttVG4Uwb7gm1T6QvvmwkyYhtrhL",
+            "report r2",
+            "telegram:@goodjob_hr"
+        ],
+        "{long}"
+    );
+    let short = path(handle, &[("max_reports", "1")]).await.expect(200);
+    assert_eq!(short["steps"], json!([]));
+    let none = path("+855 96 000 0000", &[]).await.expect(200);
+    assert_eq!(none["steps"], json!([]));
+    path(handle, &[("max_reports", "9")])
+        .await
+        .expect_error(400, "invalid_request");
+    world
+        .get_query(
+            Some(&r_analyst()),
+            "/api/v1/graph/path",
+            &[("from", phone), ("to", "not a selector")],
+        )
+        .await
+        .expect_error(422, "invalid_selector");
 }

@@ -1,5 +1,7 @@
-//! `GET /api/v1/graph/neighbourhood?selector=…&depth=N`: the reports and
-//! selectors around a selector, as far as you may read them.
+//! The report–selector graph as far as you may read it:
+//! `GET /api/v1/graph/neighbourhood?selector=…&depth=N`, the reports and
+//! selectors around a selector, and `GET /api/v1/graph/path?from=…&to=…`,
+//! the shortest chain of reports linking two selectors.
 
 use axum::Json;
 use axum::extract::State;
@@ -12,6 +14,7 @@ use crate::Shared;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::hits::canonical;
 use crate::hits::neighbourhood::{Bounds, Neighbourhood};
+use crate::hits::path::{Path, Reach};
 
 /// Deepest walk: a selector's reports' selectors' reports' selectors.
 const MAX_DEPTH: u8 = 4;
@@ -97,4 +100,77 @@ fn bounded(value: Option<usize>, default: usize, max: usize, field: &str) -> Api
             Err(ApiError::bad_request(format!("{field} is 1 to {max}, not {v}")).field(field))
         }
     }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PathQuery {
+    /// A selector in any form.
+    from: String,
+    /// Another selector in any form.
+    to: String,
+    /// ISO 3166-1 alpha-2 region for national numbers, applied to both.
+    region: Option<String>,
+    /// Most reports on the path, 1 to 8 (default 4).
+    max_reports: Option<u8>,
+    /// A selector held by more reports than this (default 200, at most
+    /// 10,000) is not walked through.
+    hub: Option<usize>,
+}
+
+/// The shortest chain linking two selectors: selector, report, selector,
+/// … report, selector, through reports you may read only. No path (empty
+/// `steps`) may mean that the only links are in reports you may not read.
+#[utoipa::path(
+    get,
+    path = "/api/v1/graph/path",
+    tag = "graph",
+    params(PathQuery),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The path (empty steps: none found)", body = Path),
+        (status = 400, description = "Bad query", body = ApiError),
+        (status = 401, description = "No valid token", body = ApiError),
+        (status = 422, description = "Not a selector", body = ApiError),
+        (status = 429, description = "Rate limited", body = ApiError),
+        (status = 503, description = "The index is loading; retry", body = ApiError),
+    )
+)]
+pub async fn path(
+    State(state): State<Shared>,
+    api: Api,
+    Query(q): Query<PathQuery>,
+) -> ApiResult<Json<Path>> {
+    api.member()?;
+    let region = parse_region(q.region.as_deref())?;
+    let selector = |text: &str, field: &str| {
+        canonical(text, region)
+            .map_err(|e| ApiError::new(ErrorCode::InvalidSelector, e.message).field(field))
+    };
+    let (from, to) = (selector(&q.from, "from")?, selector(&q.to, "to")?);
+    let max_reports = q.max_reports.unwrap_or(4);
+    if !(1..=8).contains(&max_reports) {
+        return Err(
+            ApiError::bad_request(format!("max_reports is 1 to 8, not {max_reports}"))
+                .field("max_reports"),
+        );
+    }
+    let reach = Reach {
+        max_reports,
+        hub: bounded(q.hub, 200, 10_000, "hub")?,
+        max_nodes: 50_000,
+    };
+    let viewer = api.viewer.clone();
+    let work = state.clone();
+    let (a, b) = (from.as_str().to_owned(), to.as_str().to_owned());
+    let (found, touched) =
+        tokio::task::spawn_blocking(move || work.hits.path(&viewer, &a, &b, reach))
+            .await
+            .map_err(|e| ApiError::internal(format!("the search failed: {e}")))?
+            .map_err(not_ready)?;
+    state.audit.record_all(hit_events(
+        &api.viewer,
+        [(from.as_str(), &touched[..]), (to.as_str(), &[][..])],
+    ))?;
+    Ok(Json(found))
 }

@@ -32,6 +32,7 @@ pub fn routes(state: Shared) -> Router {
         .route("/api/v1/reports/{agency}/{id}", get(reports::read))
         .route("/api/v1/hits", get(hits::one).post(hits::batch))
         .route("/api/v1/graph/neighbourhood", get(graph::neighbourhood))
+        .route("/api/v1/graph/path", get(graph::path))
         .route("/api/v1/audit", get(audit::owner_log))
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
@@ -68,6 +69,7 @@ pub async fn not_found() -> ApiError {
         hits::one,
         hits::batch,
         graph::neighbourhood,
+        graph::path,
         audit::owner_log,
     ),
     components(schemas(

@@ -11,6 +11,7 @@
 
 pub mod index;
 pub mod neighbourhood;
+pub mod path;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
