@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use h3o::{CellIndex, LatLng};
 
-use crate::places;
+use crate::{places, ranked};
 
 /// A report that gives coordinates.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,13 +81,6 @@ pub fn compounds(
             .then(u64::from(a.site).cmp(&u64::from(b.site)))
     });
     out
-}
-
-/// Counted items, most counted first, ties in their given order.
-fn ranked<T>(items: impl Iterator<Item = (T, usize)>) -> Vec<(T, usize)> {
-    let mut v: Vec<(T, usize)> = items.collect();
-    v.sort_by_key(|item| std::cmp::Reverse(item.1));
-    v
 }
 
 #[cfg(test)]

@@ -33,3 +33,10 @@ pub mod profile;
 
 pub use community::{CommunityDetection, Louvain, Partition, modularity};
 pub use graph::{Graph, GraphBuilder};
+
+/// Counted items, most counted first, ties in their given order.
+pub(crate) fn ranked<T>(items: impl Iterator<Item = (T, usize)>) -> Vec<(T, usize)> {
+    let mut v: Vec<(T, usize)> = items.collect();
+    v.sort_by_key(|item| std::cmp::Reverse(item.1));
+    v
+}

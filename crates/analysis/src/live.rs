@@ -31,15 +31,7 @@ impl LiveNetworks {
     /// Starts from a recomputation over `reports` (selector indexes into
     /// `evidence`, as [`crate::networks::resolve`] took them).
     pub fn new(reports: &[Vec<u32>], evidence: Vec<Evidence>, found: &Networks) -> LiveNetworks {
-        let mut postings: Vec<Vec<u32>> = vec![Vec::new(); evidence.len()];
-        for (r, named) in reports.iter().enumerate() {
-            for &s in named {
-                let list = &mut postings[s as usize];
-                if list.last() != Some(&(r as u32)) {
-                    list.push(r as u32);
-                }
-            }
-        }
+        let postings = crate::networks::postings(reports, evidence.len());
         let mut shared = vec![false; evidence.len()];
         for s in &found.shared {
             shared[s.selector as usize] = true;

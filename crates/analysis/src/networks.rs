@@ -179,7 +179,7 @@ pub fn resolve(reports: &[Vec<u32>], evidence: &[Evidence], thresholds: &Thresho
 }
 
 /// The reports that name each selector, each once, ascending.
-fn postings(reports: &[Vec<u32>], selectors: usize) -> Vec<Vec<u32>> {
+pub(crate) fn postings(reports: &[Vec<u32>], selectors: usize) -> Vec<Vec<u32>> {
     let mut postings: Vec<Vec<u32>> = vec![Vec::new(); selectors];
     for (r, named) in reports.iter().enumerate() {
         for &s in named {

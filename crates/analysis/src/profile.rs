@@ -10,6 +10,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::ranked;
+
 /// What one report of the network says.
 #[derive(Debug, Clone, Copy)]
 pub struct Facts<'a> {
@@ -114,13 +116,6 @@ pub fn profile<'a>(reports: impl IntoIterator<Item = Facts<'a>>) -> Profile {
         last_day,
         trend,
     }
-}
-
-/// Counted items, most counted first, ties in their given order.
-fn ranked<T>(items: impl Iterator<Item = (T, usize)>) -> Vec<(T, usize)> {
-    let mut v: Vec<(T, usize)> = items.collect();
-    v.sort_by_key(|item| std::cmp::Reverse(item.1));
-    v
 }
 
 #[cfg(test)]

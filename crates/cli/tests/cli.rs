@@ -1,17 +1,12 @@
 //! The `cordon` binary driven as a user would: real processes, real files,
 //! a real SQLite store.
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn cordon(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cordon"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("CORDON_DB")
-        .output()
-        .expect("the cordon binary runs")
-}
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::cordon;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -8,11 +8,10 @@ use axum::extract::State;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::hits::{hit_events, not_ready, parse_region};
+use super::hits::{hit_events, not_ready, parse_region, selector_param};
 use super::{Api, Query};
 use crate::Shared;
-use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::hits::canonical;
+use crate::error::{ApiError, ApiResult};
 use crate::hits::neighbourhood::{Bounds, Neighbourhood};
 use crate::hits::path::{Path, Reach};
 
@@ -61,8 +60,7 @@ pub async fn neighbourhood(
 ) -> ApiResult<Json<Neighbourhood>> {
     api.member()?;
     let region = parse_region(q.region.as_deref())?;
-    let selector = canonical(&q.selector, region)
-        .map_err(|e| ApiError::new(ErrorCode::InvalidSelector, e.message).field("selector"))?;
+    let selector = selector_param(&q.selector, region, "selector")?;
     let depth = q.depth.unwrap_or(3);
     if !(1..=MAX_DEPTH).contains(&depth) {
         return Err(
@@ -143,11 +141,8 @@ pub async fn path(
 ) -> ApiResult<Json<Path>> {
     api.member()?;
     let region = parse_region(q.region.as_deref())?;
-    let selector = |text: &str, field: &str| {
-        canonical(text, region)
-            .map_err(|e| ApiError::new(ErrorCode::InvalidSelector, e.message).field(field))
-    };
-    let (from, to) = (selector(&q.from, "from")?, selector(&q.to, "to")?);
+    let from = selector_param(&q.from, region, "from")?;
+    let to = selector_param(&q.to, region, "to")?;
     let max_reports = q.max_reports.unwrap_or(4);
     if !(1..=8).contains(&max_reports) {
         return Err(

@@ -46,8 +46,7 @@ pub async fn one(
 ) -> ApiResult<Json<SelectorHits>> {
     api.member()?;
     let region = parse_region(q.region.as_deref())?;
-    let selector = canonical(&q.selector, region)
-        .map_err(|e| ApiError::new(ErrorCode::InvalidSelector, e.message).field("selector"))?;
+    let selector = selector_param(&q.selector, region, "selector")?;
     let (hits, touched) = state
         .hits
         .answer(&api.viewer, selector.as_str(), &state.directory)
@@ -261,6 +260,17 @@ pub(crate) fn hit_events<'a>(
         ));
     }
     events
+}
+
+/// A query parameter holding one selector, made canonical; a typed error
+/// naming the parameter when it is not a selector.
+pub(crate) fn selector_param(
+    text: &str,
+    region: Option<Region>,
+    field: &str,
+) -> ApiResult<cordon_core::Selector> {
+    canonical(text, region)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidSelector, e.message).field(field))
 }
 
 pub fn parse_region(region: Option<&str>) -> ApiResult<Option<Region>> {

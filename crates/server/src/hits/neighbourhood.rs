@@ -12,7 +12,7 @@
 //! exchange's deposit address) is shown with its counts but not walked
 //! through, and the walk stops at `max_nodes`; both are said in the answer.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashSet, VecDeque};
 
 use chrono::{DateTime, Utc};
 use cordon_core::Tlp;
@@ -93,14 +93,14 @@ impl Hits {
         let index = self.index.read();
         let mut touched: TouchedOwners = Vec::new();
         let mut selectors: Vec<SelectorNode> = Vec::new();
-        let mut selector_at: HashMap<String, usize> = HashMap::new();
+        let mut selector_seen: HashSet<String> = HashSet::new();
         let mut reports: Vec<ReportNode> = Vec::new();
-        let mut report_at: HashMap<u32, usize> = HashMap::new();
+        let mut report_seen: HashSet<u32> = HashSet::new();
         let mut truncated = false;
         // Selectors to walk through, with their depth.
         let mut queue: VecDeque<usize> = VecDeque::new();
         selectors.push(node_at(start, 0));
-        selector_at.insert(start.to_owned(), 0);
+        selector_seen.insert(start.to_owned());
         queue.push_back(0);
         while let Some(at) = queue.pop_front() {
             let depth = selectors[at].depth;
@@ -119,14 +119,14 @@ impl Hits {
                 }
                 let key = format!("{}/{}", hit.agency, hit.report_id);
                 selectors[at].reports.push(key.clone());
-                if report_at.contains_key(&slot) {
+                if report_seen.contains(&slot) {
                     continue;
                 }
                 if selectors.len() + reports.len() >= bounds.max_nodes {
                     truncated = true;
                     continue;
                 }
-                report_at.insert(slot, reports.len());
+                report_seen.insert(slot);
                 let mut node = ReportNode {
                     key,
                     agency: hit.agency.to_owned(),
@@ -139,14 +139,14 @@ impl Hits {
                 if depth + 1 < bounds.depth {
                     for s in index.selectors_of(slot) {
                         node.selectors.push(s.to_owned());
-                        if selector_at.contains_key(s) {
+                        if selector_seen.contains(s) {
                             continue;
                         }
                         if selectors.len() + reports.len() >= bounds.max_nodes {
                             truncated = true;
                             continue;
                         }
-                        selector_at.insert(s.to_owned(), selectors.len());
+                        selector_seen.insert(s.to_owned());
                         queue.push_back(selectors.len());
                         selectors.push(node_at(s, depth + 2));
                     }

@@ -7,7 +7,7 @@
 //! by more than `hub` reports is not walked through (it would link nearly
 //! everything), though it may end a path.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashSet, VecDeque};
 
 use chrono::{DateTime, Utc};
 use cordon_core::Tlp;
@@ -70,8 +70,8 @@ impl Hits {
         let mut touched: TouchedOwners = Vec::new();
         // Every node reached, with the index of the node it came from.
         let mut nodes: Vec<(Step, Option<usize>)> = vec![(selector(from), None)];
-        let mut selector_seen: HashMap<String, ()> = HashMap::from([(from.to_owned(), ())]);
-        let mut report_seen: HashMap<u32, ()> = HashMap::new();
+        let mut selector_seen: HashSet<String> = HashSet::from([from.to_owned()]);
+        let mut report_seen: HashSet<u32> = HashSet::new();
         // (node index, reports on the path so far)
         let mut queue: VecDeque<(usize, u8)> = VecDeque::from([(0, 0)]);
         let mut found = (from == to).then_some(0);
@@ -89,9 +89,7 @@ impl Hits {
                 continue;
             }
             for (slot, hit) in hits {
-                if !see(viewer, &hit, &mut touched, &mut elsewhere)
-                    || report_seen.insert(slot, ()).is_some()
-                {
+                if !see(viewer, &hit, &mut touched, &mut elsewhere) || !report_seen.insert(slot) {
                     continue;
                 }
                 if nodes.len() >= reach.max_nodes {
@@ -109,7 +107,7 @@ impl Hits {
                 ));
                 let report = nodes.len() - 1;
                 for s in index.selectors_of(slot) {
-                    if selector_seen.insert(s.to_owned(), ()).is_some() {
+                    if !selector_seen.insert(s.to_owned()) {
                         continue;
                     }
                     nodes.push((selector(s), Some(report)));
