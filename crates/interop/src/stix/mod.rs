@@ -24,6 +24,7 @@ pub mod export;
 pub mod extension;
 pub mod ids;
 pub mod import;
+pub mod notice;
 mod object;
 pub mod pattern;
 pub mod sco;
