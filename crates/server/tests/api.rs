@@ -1032,6 +1032,15 @@ impl Store for GatedStore {
     ) -> Result<u64> {
         self.inner.delete_stix_objects(agency, id, version).await
     }
+    async fn append_decisions(&self, decisions: &[NewDecision]) -> Result<Vec<Decision>> {
+        self.inner.append_decisions(decisions).await
+    }
+    async fn decisions_after(&self, after: i64, limit: u32) -> Result<Vec<Decision>> {
+        self.inner.decisions_after(after, limit).await
+    }
+    async fn decisions_about(&self, subject: &str) -> Result<Vec<Decision>> {
+        self.inner.decisions_about(subject).await
+    }
 }
 
 async fn the_hit_index_fails_closed_until_loaded(backend: Backend) {

@@ -3,8 +3,9 @@
 //! ```text
 //! PostgresStore::connect("postgres://user@host/db")
 //!   ├─ runs migrations/ (sqlx::migrate!) in the connection's search_path
-//!   ├─ writer task ── group-commits queued submissions, audit appends and
-//!   │                 STIX puts, one SAVEPOINT per caller (see `writer`)
+//!   ├─ writer task ── group-commits queued submissions, audit appends,
+//!   │                 STIX puts and decision appends, one SAVEPOINT per
+//!   │                 caller (see `writer`)
 //!   └─ connection pool for reads, account writes and STIX deletes
 //! ```
 //!
@@ -12,13 +13,13 @@
 //!   server's default `synchronous_commit = on`).
 //! - **All or nothing:** each `submit` runs in its own savepoint; a rejected
 //!   batch rolls back alone.
-//! - **Ordered:** report, audit and STIX writers take an EXCLUSIVE table
-//!   lock (readers still run), so sequence numbers commit in ascending
-//!   order across replicas and the audit chain cannot fork.
+//! - **Ordered:** report, audit, STIX and decision writers take an
+//!   EXCLUSIVE table lock (readers still run), so sequence numbers commit
+//!   in ascending order across replicas and the audit chain cannot fork.
 //! - **Bulk:** a batch is a handful of statements whatever its size; rows
 //!   travel as bound arrays expanded by `UNNEST` (see `submit`).
 //! - **Append-only:** a correction is a new revision row; triggers refuse
-//!   deletes and rewrites of reports and audit records.
+//!   deletes and rewrites of reports, audit records and decisions.
 //! - **Listing:** `list_reports` finds current revisions by their terms
 //!   (`cordon_store::terms`) in a `tsvector` column with a GIN index, and by
 //!   received time through a B-tree (migration 0002); reports stored before
@@ -30,6 +31,10 @@
 //!   of each selector's object id, computed while preparing the rows and
 //!   stored in the rows inserted anyway (a first revision, a new selector);
 //!   rows stored before them get theirs when the store connects.
+//! - **Decision log** (migration 0005, see `decisions`): one row per
+//!   decision, its body the JSON text serde_json writes, numbered one past
+//!   the largest under the table lock; a batch is a job of the group
+//!   writer.
 //!
 //! Tables live in the first schema of the connection's `search_path`, so
 //! tests isolate themselves in a schema each (`options=-csearch_path=…`).
@@ -38,6 +43,7 @@
 
 // The input checks are the SQLite backend's, so both refuse alike.
 use cordon_store::check;
+mod decisions;
 mod stix;
 mod submit;
 mod writer;
@@ -51,9 +57,9 @@ use cordon_store::audit::{self, GENESIS};
 use cordon_store::derived;
 use cordon_store::terms::{self, TermQuery};
 use cordon_store::{
-    Agency, AuditEvent, AuditRecord, Counts, NewAgency, NewStixObject, NewToken, NewUser, Posting,
-    ReportFilter, Result, SelectorPosting, StixFilter, Store, StoreError, StoredReport,
-    StoredStixObject, Submitted, Token, User,
+    Agency, AuditEvent, AuditRecord, Counts, Decision, NewAgency, NewDecision, NewStixObject,
+    NewToken, NewUser, Posting, ReportFilter, Result, SelectorPosting, StixFilter, Store,
+    StoreError, StoredReport, StoredStixObject, Submitted, Token, User,
 };
 pub use sqlx::postgres::PgConnectOptions;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
@@ -936,5 +942,29 @@ impl Store for PostgresStore {
         .await
         .map_err(backend)?;
         all(rows, audit_record)
+    }
+
+    async fn append_decisions(&self, decisions: &[NewDecision]) -> Result<Vec<Decision>> {
+        check::decisions(decisions)?;
+        if decisions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.writer
+            .send(Job::Decisions {
+                rows: decisions::prepare(decisions),
+                reply,
+            })
+            .await?;
+        writer::answer(rx).await
+    }
+
+    async fn decisions_after(&self, after: i64, limit: u32) -> Result<Vec<Decision>> {
+        decisions::after(&self.pool, after, limit).await
+    }
+
+    async fn decisions_about(&self, subject: &str) -> Result<Vec<Decision>> {
+        check::decision_subject(subject)?;
+        decisions::about(&self.pool, subject).await
     }
 }

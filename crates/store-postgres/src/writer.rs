@@ -1,23 +1,26 @@
 //! Group commit for PostgreSQL: one task per store takes the submissions
-//! (reports and the STIX objects kept beside them) and audit appends waiting in its queue and writes
-//! them in one transaction, each inside its own SAVEPOINT, then answers
-//! each caller after COMMIT.
+//! (reports and the STIX objects kept beside them), audit appends and
+//! decision appends waiting in its queue and writes them in one
+//! transaction, each inside its own SAVEPOINT, then answers each caller
+//! after COMMIT.
 //!
-//! Report, audit and STIX writers hold an EXCLUSIVE table lock until they commit
-//! (so that sequence numbers commit in order and the audit chain cannot
-//! fork), which makes every such write wait for the previous one's WAL
-//! flush. Coalescing pays that flush once for many callers: with many
-//! concurrent single-report submissions this is the difference between a
-//! few hundred and several thousand per second. A rejected job rolls back
-//! to its savepoint alone; the others still commit.
+//! Report, audit, STIX and decision writers hold an EXCLUSIVE table lock
+//! until they commit (so that sequence numbers commit in order and the
+//! audit chain cannot fork), which makes every such write wait for the
+//! previous one's WAL flush. Coalescing pays that flush once for many
+//! callers: with many concurrent single-report submissions this is the
+//! difference between a few hundred and several thousand per second. A
+//! rejected job rolls back to its savepoint alone; the others still
+//! commit.
 
 use chrono::{DateTime, Utc};
-use cordon_store::{AuditEvent, AuditRecord, NewStixObject, StoreError, Submitted};
+use cordon_store::{AuditEvent, AuditRecord, Decision, NewStixObject, StoreError, Submitted};
 use sqlx::PgConnection;
 use sqlx::postgres::PgPool;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::backend;
+use crate::decisions::DecisionRow;
 use crate::submit::ReportRow;
 
 /// Most jobs in one transaction.
@@ -42,6 +45,10 @@ pub(crate) enum Job {
         events: Vec<AuditEvent>,
         reply: Reply<Vec<AuditRecord>>,
     },
+    Decisions {
+        rows: Vec<DecisionRow>,
+        reply: Reply<Vec<Decision>>,
+    },
 }
 
 impl Job {
@@ -49,6 +56,7 @@ impl Job {
         match self {
             Job::Submit { rows, kept, .. } => (rows.len() + kept.len()).max(1),
             Job::Audit { events, .. } => events.len().max(1),
+            Job::Decisions { rows, .. } => rows.len().max(1),
         }
     }
 }
@@ -57,6 +65,7 @@ impl Job {
 enum Done {
     Submit(Submitted, Reply<Submitted>),
     Audit(Vec<AuditRecord>, Reply<Vec<AuditRecord>>),
+    Decisions(Vec<Decision>, Reply<Vec<Decision>>),
 }
 
 impl Done {
@@ -70,6 +79,9 @@ impl Done {
                 let _ = reply.send(committed.map(|()| v).map_err(failed));
             }
             Done::Audit(v, reply) => {
+                let _ = reply.send(committed.map(|()| v).map_err(failed));
+            }
+            Done::Decisions(v, reply) => {
                 let _ = reply.send(committed.map(|()| v).map_err(failed));
             }
         }
@@ -178,6 +190,9 @@ async fn write_group(
     {
         setup.push("LOCK TABLE stix_objects IN EXCLUSIVE MODE");
     }
+    if group.iter().any(|j| matches!(j, Job::Decisions { .. })) {
+        setup.push("LOCK TABLE decisions IN EXCLUSIVE MODE");
+    }
     for statement in setup {
         if let Err(e) = exec(&mut tx, statement).await {
             fail_all(group, &e);
@@ -207,6 +222,13 @@ async fn write_group(
             },
             Job::Audit { events, reply } => match crate::append_audit(&mut tx, &events).await {
                 Ok(v) => Ok(Done::Audit(v, reply)),
+                Err(e) => {
+                    let _ = reply.send(Err(e));
+                    Err(())
+                }
+            },
+            Job::Decisions { rows, reply } => match crate::decisions::append(&mut tx, rows).await {
+                Ok(v) => Ok(Done::Decisions(v, reply)),
                 Err(e) => {
                     let _ = reply.send(Err(e));
                     Err(())
@@ -254,6 +276,9 @@ fn fail_all(jobs: impl IntoIterator<Item = Job>, e: &StoreError) {
                 let _ = reply.send(Err(err()));
             }
             Job::Audit { reply, .. } => {
+                let _ = reply.send(Err(err()));
+            }
+            Job::Decisions { reply, .. } => {
                 let _ = reply.send(Err(err()));
             }
         }

@@ -306,3 +306,51 @@ async fn reports_and_selectors_stored_before_the_stix_keys_are_keyed_at_connect(
     pool.close().await;
     store.close().await;
 }
+
+/// A database of the fourth schema, holding reports, gains the decision
+/// log when the store connects; the database refuses to change or remove a
+/// decision, as the code never does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_decision_log_is_added_and_refuses_rewrites() {
+    let Some(url) = cordon_testkit::postgres_url() else {
+        return;
+    };
+    let schema = Schema::new(url).await;
+    let every = sqlx::migrate!("./migrations");
+    let before = Migrator {
+        migrations: Cow::Owned(every.migrations[..4].to_vec()),
+        ..Migrator::DEFAULT
+    };
+    let pool = store_pool(&schema).await;
+    before.run(&pool).await.unwrap();
+    pool.execute("INSERT INTO agencies VALUES ('KH-NCB', 'n', 'KH', 'police', 'c', now())")
+        .await
+        .unwrap();
+
+    let store = PostgresStore::connect_with(schema.options(), 2)
+        .await
+        .unwrap();
+    assert_eq!(store.agencies().await.unwrap().len(), 1, "the data stays");
+    let kept = store
+        .append_decisions(&[cordon_store::NewDecision {
+            kind: "network.merge".into(),
+            subject: "network-1".into(),
+            agency: "KH-NCB".into(),
+            user: "dara".into(),
+            reason: "one network".into(),
+            body: serde_json::json!({"into": "network-0"}),
+        }])
+        .await
+        .unwrap();
+    for sql in [
+        "UPDATE decisions SET reason = 'another'",
+        "UPDATE decisions SET seq = seq + 1",
+        "DELETE FROM decisions",
+    ] {
+        let e = sqlx::query(sql).execute(&pool).await.unwrap_err();
+        assert!(e.to_string().contains("append-only"), "{sql}: {e}");
+    }
+    assert_eq!(store.decisions_after(0, 10).await.unwrap(), kept);
+    pool.close().await;
+    store.close().await;
+}

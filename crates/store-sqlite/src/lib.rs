@@ -16,7 +16,7 @@
 //!   its savepoint when it shares the group's transaction, else with it.
 //! - **Append-only:** a correction is a new revision row; the previous
 //!   revision keeps its body and loses only its selector links. Triggers
-//!   refuse deletes and rewrites of reports and audit records.
+//!   refuse deletes and rewrites of reports, audit records and decisions.
 //! - **Fast import:** report serialisation and hashing happen in the caller
 //!   and are streamed to the writer while it writes; statements are
 //!   prepared once (`prepare_cached`); a batch's selectors and links are
@@ -42,6 +42,9 @@
 //!   document like the others (no B-tree index: see the migration); a
 //!   look-up reads the current revisions holding the term and keeps what
 //!   derives the id asked for.
+//! - **Decision log** (migration 0005): one row per decision, its body the
+//!   JSON text serde_json writes; appends go through the writer like audit
+//!   records, so `seq` commits in order for the server that polls the log.
 //! - **Migrations:** the numbered files of `migrations/`, applied at open
 //!   and recorded in `schema_version`, with a Rust step where SQL cannot do
 //!   the work (indexing the terms of reports stored before them, with the
@@ -65,9 +68,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
 use cordon_core::Report;
 use cordon_store::{
-    Agency, AuditEvent, AuditRecord, Counts, NewAgency, NewStixObject, NewToken, NewUser, Posting,
-    ReportFilter, Result, SelectorPosting, StixFilter, Store, StoreError, StoredReport,
-    StoredStixObject, Submitted, Token, User,
+    Agency, AuditEvent, AuditRecord, Counts, Decision, NewAgency, NewDecision, NewStixObject,
+    NewToken, NewUser, Posting, ReportFilter, Result, SelectorPosting, StixFilter, Store,
+    StoreError, StoredReport, StoredStixObject, Submitted, Token, User,
 };
 use rusqlite::{Connection, OpenFlags};
 
@@ -572,6 +575,32 @@ impl Store for SqliteStore {
         self.read(move |c| read::recent_audit_for_owner(c, &owner, before, limit))
             .await
     }
+
+    async fn append_decisions(&self, decisions: &[NewDecision]) -> Result<Vec<Decision>> {
+        check::decisions(decisions)?;
+        if decisions.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Serialised here rather than on the writer thread, which others
+        // wait for.
+        let bodies: Vec<String> = decisions.iter().map(|d| d.body.to_string()).collect();
+        let decisions = decisions.to_vec();
+        self.write(decisions.len(), move |ctx| {
+            write::append_decisions(ctx, decisions, &bodies)
+        })
+        .await
+    }
+
+    async fn decisions_after(&self, after: i64, limit: u32) -> Result<Vec<Decision>> {
+        self.read(move |c| read::decisions_after(c, after, limit))
+            .await
+    }
+
+    async fn decisions_about(&self, subject: &str) -> Result<Vec<Decision>> {
+        check::decision_subject(subject)?;
+        let subject = subject.to_owned();
+        self.read(move |c| read::decisions_about(c, &subject)).await
+    }
 }
 
 #[cfg(test)]
@@ -676,7 +705,9 @@ mod tests {
              INSERT INTO agencies VALUES ('A', 'a', 'GB', 'police', 'c', 't');
              INSERT INTO reports (agency, id, revision, current, digest, kind, country, received,
                                   accepted, tlp, recipients, hit_notification, body)
-             VALUES ('A', 'r', 1, 1, 'd', 'tip', 'GB', 't', 't', 'AMBER', '[]', 1, '{}');",
+             VALUES ('A', 'r', 1, 1, 'd', 'tip', 'GB', 't', 't', 'AMBER', '[]', 1, '{}');
+             INSERT INTO decisions (at, kind, subject, agency, user_name, reason, body)
+             VALUES ('t', 'network.merge', 'n-1', 'A', 'u', '', '{}');",
         )
         .unwrap();
         for sql in [
@@ -684,6 +715,8 @@ mod tests {
             "DELETE FROM audit",
             "DELETE FROM reports",
             "UPDATE reports SET body = '{\"x\":1}'",
+            "UPDATE decisions SET body = '{\"x\":1}'",
+            "DELETE FROM decisions",
         ] {
             let e = w.execute_batch(sql).unwrap_err();
             assert!(e.to_string().contains("append-only"), "{sql}: {e}");

@@ -43,6 +43,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, Option<Step>)] = &[
         include_str!("../migrations/0004_stix_keys.sql"),
         Some(index_stored_reports),
     ),
+    (
+        5,
+        "0005_decisions.sql",
+        include_str!("../migrations/0005_decisions.sql"),
+        None,
+    ),
 ];
 
 /// Indexes the terms of every current revision stored before the terms

@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use cordon_store::derived;
 use cordon_store::terms::{self, TermQuery};
 use cordon_store::{
-    Agency, AuditEvent, AuditRecord, Counts, Posting, ReportFilter, SelectorPosting, StixFilter,
-    StoreError, StoredReport, StoredStixObject, Token, User,
+    Agency, AuditEvent, AuditRecord, Counts, Decision, Posting, ReportFilter, SelectorPosting,
+    StixFilter, StoreError, StoredReport, StoredStixObject, Token, User,
 };
 use rusqlite::{Connection, Row, ToSql, params};
 use tokio::sync::Semaphore;
@@ -578,6 +578,47 @@ pub(crate) fn audit_for_owner(
     collect(conn, &sql, params![owner, after, limit], audit_record)
 }
 
+fn decision(row: &Row<'_>) -> Result<Decision, StoreError> {
+    let seq: i64 = row.get(0).map_err(backend)?;
+    let at: String = row.get(1).map_err(backend)?;
+    let body: String = row.get(7).map_err(backend)?;
+    Ok(Decision {
+        seq,
+        at: parse_time(&at)?,
+        kind: row.get(2).map_err(backend)?,
+        subject: row.get(3).map_err(backend)?,
+        agency: row.get(4).map_err(backend)?,
+        user: row.get(5).map_err(backend)?,
+        reason: row.get(6).map_err(backend)?,
+        body: serde_json::from_str(&body).map_err(|e| {
+            StoreError::Backend(format!(
+                "stored decision {seq} has a body that is not json: {e}"
+            ))
+        })?,
+    })
+}
+
+const DECISION_COLUMNS: &str =
+    "SELECT seq, at, kind, subject, agency, user_name, reason, body FROM decisions";
+
+pub(crate) fn decisions_after(
+    conn: &Connection,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<Decision>, StoreError> {
+    let sql = format!("{DECISION_COLUMNS} WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+    collect(conn, &sql, params![after, limit], decision)
+}
+
+/// Through `decisions_by_subject`.
+pub(crate) fn decisions_about(
+    conn: &Connection,
+    subject: &str,
+) -> Result<Vec<Decision>, StoreError> {
+    let sql = format!("{DECISION_COLUMNS} WHERE subject = ?1 ORDER BY seq");
+    collect(conn, &sql, [subject], decision)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -589,6 +630,36 @@ mod tests {
             .unwrap()
             .map(Result::unwrap)
             .collect()
+    }
+
+    /// A subject's history is read in order from `decisions_by_subject`,
+    /// without sorting; a page after a seq from the primary key.
+    #[test]
+    fn decisions_are_read_through_their_indexes() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::migrate::migrate(&mut conn).unwrap();
+        let subject = "network-1".to_owned();
+        let steps = plan(
+            &conn,
+            &format!("{DECISION_COLUMNS} WHERE subject = :subject ORDER BY seq"),
+            &[(":subject", &subject)],
+        );
+        assert_eq!(steps.len(), 1, "{steps:#?}");
+        assert!(
+            steps[0].starts_with("SEARCH decisions USING INDEX decisions_by_subject"),
+            "{steps:#?}"
+        );
+        let (after, limit) = (10i64, 5u32);
+        let steps = plan(
+            &conn,
+            &format!("{DECISION_COLUMNS} WHERE seq > :after ORDER BY seq LIMIT :limit"),
+            &[(":after", &after), (":limit", &limit)],
+        );
+        assert_eq!(steps.len(), 1, "{steps:#?}");
+        assert!(
+            steps[0].starts_with("SEARCH decisions USING INTEGER PRIMARY KEY"),
+            "{steps:#?}"
+        );
     }
 
     /// A filtered listing is read newest first from the full-text index

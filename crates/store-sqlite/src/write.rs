@@ -9,8 +9,8 @@ use chrono::{DateTime, Datelike, SubsecRound, Utc};
 use cordon_core::Report;
 use cordon_store::audit::{self, GENESIS};
 use cordon_store::{
-    Agency, AuditEvent, AuditRecord, NewAgency, NewStixObject, NewToken, NewUser, PutOutcome,
-    StoreError, SubmitOutcome, Token, User,
+    Agency, AuditEvent, AuditRecord, Decision, NewAgency, NewDecision, NewStixObject, NewToken,
+    NewUser, PutOutcome, StoreError, SubmitOutcome, Token, User,
 };
 use cordon_store::{derived, terms};
 use rusqlite::{OptionalExtension, params};
@@ -680,6 +680,36 @@ pub(crate) fn append_audit(
             .map_err(backend)?;
     }
     Ok(records)
+}
+
+/// Appends decisions, each with its body's JSON text (`bodies`, made by
+/// the caller), all stamped with one reading of the writer's clock. `seq`
+/// is the rowid SQLite gives, one past the largest since no row is ever
+/// deleted, so the single writer commits sequence numbers in order.
+pub(crate) fn append_decisions(
+    ctx: &mut WriteCtx<'_>,
+    decisions: Vec<NewDecision>,
+    bodies: &[String],
+) -> Result<Vec<Decision>, StoreError> {
+    let conn = ctx.conn;
+    let at = Utc::now().trunc_subsecs(6);
+    let at_text = time_text(at);
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT INTO decisions (at, kind, subject, agency, user_name, reason, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .map_err(backend)?;
+    let mut kept = Vec::with_capacity(decisions.len());
+    for (d, body) in decisions.into_iter().zip(bodies) {
+        insert
+            .execute(params![
+                at_text, d.kind, d.subject, d.agency, d.user, d.reason, body
+            ])
+            .map_err(backend)?;
+        kept.push(Decision::kept(conn.last_insert_rowid(), at, d));
+    }
+    Ok(kept)
 }
 
 /// Keeps one agency's batch of STIX objects; see `Store::put_stix_objects`.

@@ -6,8 +6,8 @@
 //! text, and no legitimate name, label or audit subject holds one.
 
 use crate::{
-    AGENCY_KINDS, AuditEvent, NewAgency, NewStixObject, NewToken, NewUser, ROLES, StixFilter,
-    StoreError,
+    AGENCY_KINDS, AuditEvent, NewAgency, NewDecision, NewStixObject, NewToken, NewUser, ROLES,
+    StixFilter, StoreError,
 };
 use cordon_core::Report;
 
@@ -117,6 +117,76 @@ pub fn audit(events: &[AuditEvent]) -> Result<(), StoreError> {
         }
     }
     Ok(())
+}
+
+/// Longest decision kind, in characters (`network.merge`).
+pub const MAX_DECISION_KIND: usize = 64;
+/// Longest decision subject, in characters: a network id, a compound's
+/// site, a notice id.
+pub const MAX_DECISION_SUBJECT: usize = 256;
+/// Longest reason of a decision, in characters: a paragraph, not a file.
+pub const MAX_DECISION_REASON: usize = 4000;
+
+/// The decisions of an `append_decisions` batch. An error names the field
+/// and the decision's index in the batch (from 0), as `decisions[1].kind`,
+/// so that the caller can point at it. The body is any JSON: its shape is
+/// the reader's business, by kind.
+pub fn decisions(decisions: &[NewDecision]) -> Result<(), StoreError> {
+    for (i, d) in decisions.iter().enumerate() {
+        let field = |name: &str| format!("decisions[{i}].{name}");
+        let kind_ok = !d.kind.is_empty()
+            && d.kind.len() <= MAX_DECISION_KIND
+            && d.kind
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_');
+        if !kind_ok {
+            return Err(invalid(format!(
+                "{} '{}' must be 1 to {MAX_DECISION_KIND} lowercase ascii letters, digits, \
+                 '.' and '_', such as network.merge",
+                field("kind"),
+                d.kind.escape_debug()
+            )));
+        }
+        let subject = d.subject.chars().count();
+        if subject == 0 || subject > MAX_DECISION_SUBJECT {
+            return Err(invalid(format!(
+                "{} must be 1 to {MAX_DECISION_SUBJECT} characters (a network id, a site, \
+                 a notice id); it has {subject}",
+                field("subject")
+            )));
+        }
+        for (name, value) in [("agency", &d.agency), ("user", &d.user)] {
+            if value.is_empty() {
+                return Err(invalid(format!(
+                    "{} may not be empty; name who decided (cordon / analysis for the analysis)",
+                    field(name)
+                )));
+            }
+        }
+        let reason = d.reason.chars().count();
+        if reason > MAX_DECISION_REASON {
+            return Err(invalid(format!(
+                "{} has {reason} characters; at most {MAX_DECISION_REASON} are kept, so shorten it",
+                field("reason")
+            )));
+        }
+        for (name, value) in [
+            ("subject", &d.subject),
+            ("agency", &d.agency),
+            ("user", &d.user),
+            ("reason", &d.reason),
+        ] {
+            no_nul(&field(name), value)?;
+        }
+    }
+    Ok(())
+}
+
+/// The subject a `decisions_about` look-up names: nothing kept holds a
+/// NUL, and PostgreSQL cannot even be asked about one, so both backends
+/// refuse it alike, as an append of it.
+pub fn decision_subject(subject: &str) -> Result<(), StoreError> {
+    no_nul("a decision subject look-up", subject)
 }
 
 /// Longest STIX type the store keeps (STIX 2.1 allows 250 characters).
@@ -236,6 +306,85 @@ mod tests {
             e.starts_with("stix id 'campaign' has no '--'") && e.contains("expected type--uuid"),
             "{e}"
         );
+    }
+
+    fn decision(kind: &str) -> NewDecision {
+        NewDecision {
+            kind: kind.into(),
+            subject: "network-7".into(),
+            agency: "KH-NCB".into(),
+            user: "dara".into(),
+            reason: String::new(),
+            body: serde_json::json!({"into": "network-3"}),
+        }
+    }
+
+    #[test]
+    fn decision_kinds_are_dotted_lowercase() {
+        for good in [
+            "network.merge",
+            "compound.status",
+            "notice.draft",
+            "a",
+            "x_1.y",
+        ] {
+            assert!(decisions(&[decision(good)]).is_ok(), "{good}");
+        }
+        let long = "a".repeat(MAX_DECISION_KIND + 1);
+        for bad in [
+            "",
+            "Network Merge",
+            "network-merge",
+            "network.Merge",
+            "n\0",
+            "é",
+            &long,
+        ] {
+            let e = decisions(&[decision(bad)]);
+            assert!(matches!(e, Err(StoreError::Invalid(_))), "{bad:?}: {e:?}");
+        }
+        assert!(decisions(&[decision(&"a".repeat(MAX_DECISION_KIND))]).is_ok());
+    }
+
+    #[test]
+    fn a_bad_decision_is_named_by_its_field_and_index() {
+        let mut batch = vec![decision("network.merge"); 3];
+        batch[1].kind = "Network Merge".into();
+        let e = decisions(&batch).unwrap_err().to_string();
+        assert!(
+            e.starts_with("decisions[1].kind 'Network Merge' must be"),
+            "{e}"
+        );
+
+        type Spoil = fn(&mut NewDecision);
+        let cases: [(&str, Spoil); 7] = [
+            ("subject", |d| d.subject.clear()),
+            ("subject", |d| {
+                d.subject = "s".repeat(MAX_DECISION_SUBJECT + 1)
+            }),
+            ("subject", |d| d.subject = "a\0b".into()),
+            ("agency", |d| d.agency.clear()),
+            ("user", |d| d.user.clear()),
+            ("reason", |d| d.reason = "r".repeat(MAX_DECISION_REASON + 1)),
+            ("reason", |d| d.reason = "why\0".into()),
+        ];
+        for (field, spoil) in cases {
+            let mut batch = vec![decision("network.merge"); 3];
+            spoil(&mut batch[2]);
+            let e = decisions(&batch).unwrap_err();
+            assert!(matches!(e, StoreError::Invalid(_)), "{e:?}");
+            let e = e.to_string();
+            assert!(e.starts_with(&format!("decisions[2].{field} ")), "{e}");
+        }
+    }
+
+    #[test]
+    fn decision_limits_count_characters_not_bytes() {
+        let mut d = decision("compound.status");
+        d.subject = "ស".repeat(MAX_DECISION_SUBJECT);
+        d.reason = "ស".repeat(MAX_DECISION_REASON);
+        assert!(decisions(&[d]).is_ok());
+        assert!(decisions(&[]).is_ok());
     }
 
     #[test]

@@ -40,19 +40,28 @@
 //!   (spacing is content); an identical put keeps the first row, its time
 //!   and its marking; versions order as text byte by byte, whatever the
 //!   database's locale; a look-up or delete naming text with a NUL is
-//!   `Invalid`, as a put of it is.
+//!   `Invalid`, as a put of it is;
+//! - the decision log: a batch's decisions share one time, the store's
+//!   clock's, to the microsecond, and take increasing sequence numbers in
+//!   the batch's order, above every earlier one (gaps are allowed, which
+//!   the suite never relies on); a body reads back equal as a
+//!   `serde_json::Value`, floats to the last bit, extreme integers and an
+//!   escaped NUL included; an invalid decision is `Invalid`, names its
+//!   field and index (`decisions[1].kind`) and rejects its whole batch; an
+//!   empty batch writes nothing; `decisions_about` a subject holding a NUL
+//!   is `Invalid`, as an append of it is.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use cordon_core::selector::{Hint, normalize_one};
 use cordon_core::{Marking, Report, ReportKind, Selector, Tlp};
 
 use crate::audit::{self, AuditEvent, AuditRecord, GENESIS};
 use crate::{
-    NewAgency, NewStixObject, NewToken, NewUser, PutOutcome, ReportFilter, StixFilter, Store,
-    StoreError, StoredStixObject, SubmitOutcome, Token,
+    Decision, NewAgency, NewDecision, NewStixObject, NewToken, NewUser, PutOutcome, ReportFilter,
+    StixFilter, Store, StoreError, StoredStixObject, SubmitOutcome, Token,
 };
 
 /// A database for one test case, and the way to open a store on it.
@@ -117,6 +126,13 @@ macro_rules! store_contract_suite {
             every_selector_kind_is_found_by_its_derived_stix_id
             a_rejected_batch_leaves_no_stix_id_to_find
             a_reopened_store_finds_reports_and_selectors_by_stix_id
+            decisions_are_appended_in_order_and_page_by_seq
+            decisions_about_a_subject_are_its_history_in_order
+            decision_bodies_read_back_as_appended
+            a_bad_decision_rejects_its_whole_batch
+            an_empty_decision_batch_writes_nothing
+            concurrent_decisions_are_all_kept_in_one_order
+            a_reopened_store_keeps_its_decisions
         );
     };
     (@cases ($fixture:expr) $($case:ident)*) => {
@@ -3085,4 +3101,401 @@ pub async fn a_reopened_store_finds_reports_and_selectors_by_stix_id<F: Fixture>
             .as_deref(),
         Some(phone(2).as_str())
     );
+}
+
+// ---- the decision log ----
+
+fn decision(kind: &str, subject: &str, body: serde_json::Value) -> NewDecision {
+    NewDecision {
+        kind: kind.to_owned(),
+        subject: subject.to_owned(),
+        agency: "KH-NCB".into(),
+        user: "dara".into(),
+        reason: format!("{kind} of {subject}, as the evidence shows"),
+        body,
+    }
+}
+
+/// The analysis's own decision: it gives no reason.
+fn analysis_decision(kind: &str, subject: &str, body: serde_json::Value) -> NewDecision {
+    NewDecision {
+        agency: "cordon".into(),
+        user: "analysis".into(),
+        reason: String::new(),
+        ..decision(kind, subject, body)
+    }
+}
+
+/// Every decision, read page by page.
+async fn all_decisions<S: Store>(store: &S, page: u32) -> Vec<Decision> {
+    let (mut out, mut after) = (Vec::new(), 0);
+    loop {
+        let got = store.decisions_after(after, page).await.unwrap();
+        assert!(got.len() <= page as usize, "a page holds at most `limit`");
+        let Some(last) = got.last() else {
+            return out;
+        };
+        after = last.seq;
+        out.extend(got);
+    }
+}
+
+/// Whether `kept` is `new` as appended, whatever its number and time.
+fn is_kept_as(kept: &Decision, new: &NewDecision) -> bool {
+    Decision::kept(kept.seq, kept.at, new.clone()) == *kept
+}
+
+pub async fn decisions_are_appended_in_order_and_page_by_seq<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    let first = [
+        analysis_decision(
+            "network.anchor",
+            "network-1",
+            serde_json::json!({"selector": "phone:+85512340001"}),
+        ),
+        decision(
+            "network.merge",
+            "network-2",
+            serde_json::json!({"into": "network-1"}),
+        ),
+        decision(
+            "compound.status",
+            "geo:11.5564,104.9282",
+            serde_json::json!({"status": "raided"}),
+        ),
+    ];
+    let before = Utc::now();
+    let one = store.append_decisions(&first).await.unwrap();
+    let between = Utc::now();
+    assert_eq!(one.len(), 3);
+    for (kept, new) in one.iter().zip(&first) {
+        assert!(is_kept_as(kept, new), "{kept:?} is not {new:?}");
+    }
+    assert!(
+        one.windows(2).all(|w| w[0].seq < w[1].seq),
+        "in the batch's order"
+    );
+    assert!(one.iter().all(|d| d.at == one[0].at), "one time per batch");
+    assert_eq!(one[0].at.timestamp_subsec_nanos() % 1000, 0, "microseconds");
+    assert!(
+        before.trunc_subsecs(6) <= one[0].at && one[0].at <= between,
+        "the store's clock at the append: {before} <= {} <= {between}",
+        one[0].at
+    );
+
+    let second = [
+        decision(
+            "notice.draft",
+            "notice-1",
+            serde_json::json!({"networks": ["network-1"]}),
+        ),
+        decision("notice.publish", "notice-1", serde_json::json!(null)),
+    ];
+    let two = store.append_decisions(&second).await.unwrap();
+    assert!(two[0].seq > one[2].seq, "after every earlier decision");
+    assert!(two[0].seq < two[1].seq);
+    assert!(two[0].at >= one[0].at);
+
+    let appended: Vec<Decision> = one.iter().chain(&two).cloned().collect();
+    for page in [1, 2, 3, 100] {
+        assert_eq!(
+            all_decisions(&store, page).await,
+            appended,
+            "read back in pages of {page}"
+        );
+    }
+    let after_first = store.decisions_after(one[2].seq, 100).await.unwrap();
+    assert_eq!(after_first, two, "a poll after the last seen finds the new");
+    assert!(
+        store
+            .decisions_after(two[1].seq, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.decisions_after(0, 0).await.unwrap().is_empty());
+    assert_eq!(
+        store.decisions_after(-1, 2).await.unwrap(),
+        appended[..2].to_vec()
+    );
+}
+
+pub async fn decisions_about_a_subject_are_its_history_in_order<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    let batch = [
+        analysis_decision("network.anchor", "network-1", serde_json::json!({"n": 1})),
+        decision("network.anchor", "network-2", serde_json::json!({"n": 2})),
+        decision("network.split", "network-1", serde_json::json!({"n": 3})),
+    ];
+    let kept = store.append_decisions(&batch).await.unwrap();
+    let later = store
+        .append_decisions(&[
+            decision("network.merge", "network-1", serde_json::json!({"n": 4})),
+            decision("network.merge", "network-10", serde_json::json!({"n": 5})),
+            decision("network.merge", "Network-1", serde_json::json!({"n": 6})),
+        ])
+        .await
+        .unwrap();
+
+    let history = store.decisions_about("network-1").await.unwrap();
+    assert_eq!(
+        history,
+        [kept[0].clone(), kept[2].clone(), later[0].clone()],
+        "only that subject's, exactly and case-sensitively, in order"
+    );
+    assert_eq!(
+        store.decisions_about("network-2").await.unwrap(),
+        [kept[1].clone()]
+    );
+    assert!(store.decisions_about("network").await.unwrap().is_empty());
+    assert!(store.decisions_about("").await.unwrap().is_empty());
+    let e = store.decisions_about("network-1\0").await;
+    assert!(matches!(e, Err(StoreError::Invalid(_))), "{e:?}");
+}
+
+pub async fn decision_bodies_read_back_as_appended<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    let bodies = [
+        serde_json::json!({
+            "score": 0.0012857142857142859,
+            "tiny": 1.0715660391465826e-75,
+            "huge": -1.603964615428183e143,
+            "third": 1.0 / 3.0,
+            "whole_float": 2.0,
+            "negative_zero": -0.0,
+        }),
+        serde_json::json!({"max": u64::MAX, "min": i64::MIN, "zero": 0}),
+        serde_json::json!({
+            "text": "ស្រុក — \"quoted\"\n\tline\u{0}after \\ 😀",
+            "nested": {"b": [1, [2, {"c": null}]], "a": true, "": false},
+            "empty": {"list": [], "object": {}},
+        }),
+        serde_json::json!("just a string"),
+        serde_json::json!([3, 1, 2]),
+        serde_json::json!(null),
+        serde_json::json!(false),
+        serde_json::json!(12.5),
+    ];
+    let batch: Vec<NewDecision> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, b)| decision("compound.status", &format!("site-{i}"), b.clone()))
+        .collect();
+    let kept = store.append_decisions(&batch).await.unwrap();
+    let read = store.decisions_after(0, 100).await.unwrap();
+    assert_eq!(read, kept);
+    for (d, body) in read.iter().zip(&bodies) {
+        assert_eq!(&d.body, body, "{}", d.subject);
+        assert_eq!(d.body.to_string(), body.to_string(), "{}", d.subject);
+    }
+    let score = read[0].body["score"].as_f64().unwrap();
+    assert_eq!(score.to_bits(), 0.0012857142857142859f64.to_bits());
+    assert_eq!(read[1].body["max"].as_u64(), Some(u64::MAX));
+    assert_eq!(read[1].body["min"].as_i64(), Some(i64::MIN));
+
+    // Free text with anything but a NUL is kept as given.
+    let mut worded = decision("notice.draft", "notice-ស", serde_json::json!({}));
+    worded.reason = "'; DROP TABLE decisions; -- ស\n\"why\"".into();
+    worded.user = "Dara Sok".into();
+    let kept = store
+        .append_decisions(std::slice::from_ref(&worded))
+        .await
+        .unwrap();
+    assert_eq!(store.decisions_about("notice-ស").await.unwrap(), kept);
+    assert!(is_kept_as(&kept[0], &worded));
+}
+
+pub async fn a_bad_decision_rejects_its_whole_batch<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    let good = store
+        .append_decisions(&[decision(
+            "network.anchor",
+            "network-1",
+            serde_json::json!({}),
+        )])
+        .await
+        .unwrap();
+
+    let mut batch = vec![
+        decision("network.merge", "network-2", serde_json::json!({})),
+        decision("network.merge", "network-3", serde_json::json!({})),
+        decision("network.merge", "network-4", serde_json::json!({})),
+    ];
+    batch[1].kind = "Network Merge".into();
+    let e = store.append_decisions(&batch).await;
+    let Err(StoreError::Invalid(message)) = e else {
+        panic!("{e:?}");
+    };
+    assert!(message.contains("decisions[1].kind"), "{message}");
+    assert!(message.contains("Network Merge"), "{message}");
+
+    type Spoil = fn(&mut NewDecision);
+    let spoilt: [(&str, Spoil); 7] = [
+        ("kind", |d| d.kind = String::new()),
+        ("kind", |d| d.kind = "n".repeat(65)),
+        ("subject", |d| d.subject = String::new()),
+        ("subject", |d| d.subject = "s".repeat(257)),
+        ("agency", |d| d.agency = String::new()),
+        ("user", |d| d.user = String::new()),
+        ("reason", |d| d.reason = "r".repeat(4001)),
+    ];
+    for (field, spoil) in spoilt {
+        let mut batch = batch.clone();
+        batch[1].kind = "network.merge".into();
+        spoil(&mut batch[2]);
+        let e = store.append_decisions(&batch).await;
+        let Err(StoreError::Invalid(message)) = e else {
+            panic!("{field}: {e:?}");
+        };
+        assert!(
+            message.contains(&format!("decisions[2].{field}")),
+            "{message}"
+        );
+    }
+    // What no backend can keep is refused alike.
+    let mut nul = batch.clone();
+    nul[1].kind = "network.merge".into();
+    nul[0].subject = "network\0".into();
+    let e = store.append_decisions(&nul).await;
+    assert!(matches!(e, Err(StoreError::Invalid(_))), "{e:?}");
+
+    // At the limits is fine.
+    let mut edge = decision("network.merge", &"s".repeat(256), serde_json::json!({}));
+    edge.kind = "n".repeat(64);
+    edge.reason = "r".repeat(4000);
+
+    assert_eq!(
+        store.decisions_after(0, 100).await.unwrap(),
+        good,
+        "nothing of a rejected batch was written"
+    );
+    let more = store.append_decisions(&[edge.clone()]).await.unwrap();
+    assert!(is_kept_as(&more[0], &edge));
+    assert!(more[0].seq > good[0].seq);
+    assert_eq!(store.decisions_after(0, 100).await.unwrap().len(), 2);
+}
+
+pub async fn an_empty_decision_batch_writes_nothing<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    assert!(store.append_decisions(&[]).await.unwrap().is_empty());
+    assert!(store.decisions_after(0, 100).await.unwrap().is_empty());
+    let kept = store
+        .append_decisions(&[decision("notice.draft", "notice-1", serde_json::json!({}))])
+        .await
+        .unwrap();
+    assert!(store.append_decisions(&[]).await.unwrap().is_empty());
+    assert_eq!(store.decisions_after(0, 100).await.unwrap(), kept);
+    assert_eq!(store.decisions_about("notice-1").await.unwrap(), kept);
+}
+
+pub async fn concurrent_decisions_are_all_kept_in_one_order<F: Fixture>(fx: &mut F) {
+    let store = std::sync::Arc::new(fx.open().await);
+    const TASKS: u32 = 16;
+    const PER_TASK: u32 = 4;
+    let mut tasks = tokio::task::JoinSet::new();
+    for t in 0..TASKS {
+        let store = std::sync::Arc::clone(&store);
+        tasks.spawn(async move {
+            let mut kept = Vec::new();
+            for i in 0..PER_TASK {
+                let batch = [
+                    decision(
+                        "network.merge",
+                        &format!("network-{t}"),
+                        serde_json::json!(i),
+                    ),
+                    decision(
+                        "network.split",
+                        &format!("network-{t}"),
+                        serde_json::json!(i),
+                    ),
+                ];
+                kept.extend(
+                    store
+                        .append_decisions(&batch)
+                        .await
+                        .expect("concurrent append"),
+                );
+                // A rejected batch among them must not disturb the others.
+                let bad = store
+                    .append_decisions(&[decision("Bad Kind", "x", serde_json::json!(i))])
+                    .await;
+                assert!(matches!(bad, Err(StoreError::Invalid(_))));
+            }
+            kept
+        });
+    }
+    let mut kept = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        kept.extend(done.expect("task finished"));
+    }
+    kept.sort_by_key(|d| d.seq);
+    let total = (TASKS * PER_TASK * 2) as usize;
+    assert_eq!(kept.len(), total);
+    assert!(
+        kept.windows(2).all(|w| w[0].seq < w[1].seq),
+        "every decision its own seq"
+    );
+    assert_eq!(
+        all_decisions(&*store, 7).await,
+        kept,
+        "the log is every append, in seq order"
+    );
+    for t in 0..TASKS {
+        let history = store
+            .decisions_about(&format!("network-{t}"))
+            .await
+            .unwrap();
+        let kinds: Vec<(&str, u64)> = history
+            .iter()
+            .map(|d| (d.kind.as_str(), d.body.as_u64().unwrap()))
+            .collect();
+        let expected: Vec<(&str, u64)> = (0..u64::from(PER_TASK))
+            .flat_map(|i| [("network.merge", i), ("network.split", i)])
+            .collect();
+        assert_eq!(kinds, expected, "network-{t}: each task's in its order");
+    }
+}
+
+pub async fn a_reopened_store_keeps_its_decisions<F: Fixture>(fx: &mut F) {
+    let store = fx.open().await;
+    let mut precise = decision(
+        "compound.status",
+        "geo:11.5564,104.9282",
+        serde_json::json!({"confidence": 0.8571428571428571}),
+    );
+    precise.reason = "seen on the raid's footage".into();
+    let kept = store
+        .append_decisions(&[
+            analysis_decision("network.anchor", "network-1", serde_json::json!({"a": 1})),
+            precise,
+        ])
+        .await
+        .unwrap();
+    drop(store);
+
+    let store = fx.open().await;
+    assert_eq!(store.decisions_after(0, 100).await.unwrap(), kept);
+    assert_eq!(
+        store.decisions_about("geo:11.5564,104.9282").await.unwrap(),
+        [kept[1].clone()]
+    );
+    // The reopened store carries on where the old one stopped.
+    let more = store
+        .append_decisions(&[decision(
+            "network.merge",
+            "network-1",
+            serde_json::json!({"into": "network-0"}),
+        )])
+        .await
+        .unwrap();
+    assert!(more[0].seq > kept[1].seq, "sequence numbers keep growing");
+    assert!(more[0].at >= kept[1].at);
+    assert_eq!(
+        store.decisions_about("network-1").await.unwrap(),
+        [kept[0].clone(), more[0].clone()]
+    );
+    drop(store);
+    let store = fx.open().await;
+    assert_eq!(store.decisions_after(0, 100).await.unwrap().len(), 3);
 }

@@ -5,15 +5,20 @@
 //! `list_reports` matches ([`terms`]), and — behind the `contract` feature —
 //! the contract test suite that every backend runs.
 //!
-//! Architecture invariants: reports are append-only (a correction is a new
-//! revision); a write returns only after it is durable; a rejected batch
-//! writes nothing. SQL lives in the backend crates, never here.
+//! Architecture invariants: reports, audit records and decisions are
+//! append-only (a correction is a new revision or a new decision); a write
+//! returns only after it is durable; a rejected batch writes nothing. SQL
+//! lives in the backend crates, never here.
 //!
 //! Beside reports the store keeps STIX objects verbatim
 //! ([`NewStixObject`]): imported whole from other tools, each version
 //! immutable, their JSON text never parsed or re-serialised, so that they
 //! can be exported unchanged and served over TAXII; and it finds reports
 //! and selectors by the STIX ids Cordon derives for them ([`derived`]).
+//!
+//! And it keeps the decision log ([`NewDecision`]): what analysts and the
+//! analysis decided about networks, compounds and notices, append-only,
+//! for the server to fold into its state and follow.
 
 pub mod audit;
 pub mod check;
@@ -231,6 +236,26 @@ pub trait Store: Send + Sync + 'static {
         before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<AuditRecord>>;
+
+    // ---- decisions ----
+    //
+    // The decision log: what analysts and the analysis decided about
+    // networks, compounds and notices (`network.merge`, `compound.status`,
+    // `notice.publish`, …). Append-only: a decision is revised by a later
+    // one. The server folds the log into its state at start and follows new
+    // decisions by polling `decisions_after`, as it follows reports, so
+    // sequence numbers become visible in ascending order.
+
+    /// Appends decisions in order, durably, in one transaction: all or
+    /// none. Each gets the same time (the store's clock, to the
+    /// microsecond). A batch with an invalid decision is `Invalid`, naming
+    /// its field and index, and writes nothing; an empty one writes nothing.
+    async fn append_decisions(&self, decisions: &[NewDecision]) -> Result<Vec<Decision>>;
+    /// Decisions after sequence number `after`, in order, at most `limit`.
+    async fn decisions_after(&self, after: i64, limit: u32) -> Result<Vec<Decision>>;
+    /// Every decision about one subject, in order (a network's or a
+    /// notice's history).
+    async fn decisions_about(&self, subject: &str) -> Result<Vec<Decision>>;
 }
 
 /// Opens the backend that a database URL names: `sqlite://path` or

@@ -249,3 +249,57 @@ pub struct StixFilter {
     /// Objects owned by this agency.
     pub agency: Option<String>,
 }
+
+/// A decision to append to the decision log: what analysts and the
+/// analysis decided about a network, a compound or a notice, and why. The
+/// log is append-only: a decision is revised by a later one, never changed,
+/// and the server folds the log into its state in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewDecision {
+    /// What kind of decision, dotted lowercase: `network.merge`,
+    /// `compound.status`, …
+    pub kind: String,
+    /// What it is about: a network id, a compound's site, a notice id.
+    pub subject: String,
+    /// The agency and user who decided (`cordon` / `analysis` for the
+    /// analysis itself).
+    pub agency: String,
+    pub user: String,
+    /// Why, in the analyst's words (may be empty for the analysis's own
+    /// decisions).
+    pub reason: String,
+    /// The decision's content; its shape depends on `kind`.
+    pub body: serde_json::Value,
+}
+
+/// A decision as kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// Order of appending, increasing (gaps allowed on PostgreSQL).
+    pub seq: i64,
+    /// When it was appended, to the microsecond; the same for every
+    /// decision of one batch.
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub subject: String,
+    pub agency: String,
+    pub user: String,
+    pub reason: String,
+    pub body: serde_json::Value,
+}
+
+impl Decision {
+    /// The decision `new` as kept with this sequence number and time.
+    pub fn kept(seq: i64, at: DateTime<Utc>, new: NewDecision) -> Decision {
+        Decision {
+            seq,
+            at,
+            kind: new.kind,
+            subject: new.subject,
+            agency: new.agency,
+            user: new.user,
+            reason: new.reason,
+            body: new.body,
+        }
+    }
+}
