@@ -11,6 +11,12 @@
 //! - [`networks`]: reports grouped into networks by the selectors they
 //!   share, shared infrastructure flagged, and B-cubed scoring against a
 //!   known grouping.
+//! - [`corpus`]: reports as analysis reads them: the keys each names and
+//!   the facts profiles read.
+//! - [`identity`]: network ids that survive recomputation, and analysts'
+//!   splits and merges that it respects.
+//! - [`gazetteer`]: the places compounds operate from, shipped as data:
+//!   names, aliases and coarse locations, found by name, point or in text.
 //! - [`live`]: networks kept current as reports arrive, between two
 //!   recomputations.
 //! - [`places`]: coordinates resolved to sites (H3 cells), which link
@@ -23,8 +29,11 @@
 
 pub mod community;
 pub mod compounds;
+pub mod corpus;
 pub mod edges;
+pub mod gazetteer;
 pub mod graph;
+pub mod identity;
 pub mod live;
 pub mod networks;
 pub mod perpetrators;

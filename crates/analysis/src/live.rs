@@ -107,6 +107,49 @@ impl LiveNetworks {
     pub fn of_report(&self) -> &[Option<u32>] {
         &self.of_report
     }
+
+    /// Network numbers in use (some may hold no report any more).
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+
+    /// Selectors known.
+    pub fn selectors(&self) -> usize {
+        self.postings.len()
+    }
+
+    /// The reports naming a selector, ascending.
+    pub fn postings(&self, selector: u32) -> &[u32] {
+        &self.postings[selector as usize]
+    }
+
+    /// Whether the last recomputation found the selector to be shared
+    /// infrastructure.
+    pub fn is_shared(&self, selector: u32) -> bool {
+        self.shared[selector as usize]
+    }
+
+    /// Applies analysts' corrections ([`crate::identity::correct`]).
+    pub fn correct(&mut self, corrections: &[crate::identity::Correction]) {
+        crate::identity::correct(&mut self.of_report, &mut self.count, corrections);
+    }
+
+    /// A report revised to name `new` selectors instead of `old`: the
+    /// postings follow; its network stays until the next recomputation.
+    pub fn revise(&mut self, report: u32, old: &[u32], new: &[u32]) {
+        for &s in old.iter().filter(|s| !new.contains(s)) {
+            let list = &mut self.postings[s as usize];
+            if let Ok(at) = list.binary_search(&report) {
+                list.remove(at);
+            }
+        }
+        for &s in new.iter().filter(|s| !old.contains(s)) {
+            let list = &mut self.postings[s as usize];
+            if let Err(at) = list.binary_search(&report) {
+                list.insert(at, report);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

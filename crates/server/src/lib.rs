@@ -17,6 +17,7 @@ pub mod error;
 pub mod export;
 pub mod hits;
 mod limits;
+pub mod networks;
 mod observe;
 mod tail;
 pub mod taxii;
@@ -55,6 +56,9 @@ pub struct Config {
     /// How often the store is polled for reports written elsewhere (another
     /// replica, `cordon import`) to keep the hit index current.
     pub tail_every: Duration,
+    /// How often the networks are regrouped from scratch when reports came
+    /// since (between two, new reports join their networks at once).
+    pub recompute_every: Duration,
 }
 
 impl Default for Config {
@@ -68,6 +72,7 @@ impl Default for Config {
             secure_cookies: false,
             metrics_token: None,
             tail_every: Duration::from_secs(1),
+            recompute_every: Duration::from_secs(600),
         }
     }
 }
@@ -78,6 +83,7 @@ pub struct AppState {
     pub auth: auth::Authenticator,
     pub sessions: auth::Sessions,
     pub hits: hits::Hits,
+    pub networks: networks::Networks,
     pub directory: directory::Directory,
     pub audit: audit::AuditSink,
     /// Status resources of TAXII POSTs.
@@ -108,12 +114,14 @@ pub struct Running {
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     audit_writer: audit::AuditWriter,
     tailer: tokio::task::JoinHandle<()>,
+    analyst: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
-    /// Waits until the hit index has loaded (tests and benchmarks).
+    /// Waits until the hit index and the networks have loaded (tests and
+    /// benchmarks).
     pub async fn ready(&self) {
-        while !self.state.hits.is_ready() {
+        while !self.state.hits.is_ready() || !self.state.networks.is_ready() {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
@@ -130,6 +138,7 @@ impl Running {
         let _ = self.stop.send(true);
         self.task.await??;
         self.tailer.abort();
+        self.analyst.abort();
         let Running {
             state,
             audit_writer,
@@ -167,6 +176,7 @@ pub async fn start(
         auth: auth::Authenticator::new(key),
         sessions: auth::Sessions::default(),
         hits: hits::Hits::default(),
+        networks: networks::Networks::default(),
         directory: directory::Directory::default(),
         audit,
         taxii_statuses: taxii::Statuses::default(),
@@ -177,6 +187,7 @@ pub async fn start(
     });
     state.directory.refresh(state.store.as_ref()).await?;
     let tailer = tokio::spawn(tail::run(state.clone()));
+    let analyst = tokio::spawn(networks::run(state.clone()));
     let app = router(state.clone());
     let (stop, mut stopped) = watch::channel(false);
     let task = tokio::spawn(async move {
@@ -197,6 +208,7 @@ pub async fn start(
         task,
         audit_writer,
         tailer,
+        analyst,
     })
 }
 

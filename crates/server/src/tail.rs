@@ -66,6 +66,7 @@ pub async fn run(state: Shared) {
                     let full = page.len() == PAGE as usize;
                     for report in &page {
                         state.hits.put(report);
+                        state.networks.put(report);
                         watermark = watermark.max(report.seq);
                     }
                     // A full page that did not advance past the window

@@ -257,6 +257,20 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
         )
         .await
         .unwrap();
+    // A network of A: four GREEN reports around one recruiter, located at
+    // a compound near KK Park.
+    let network: Vec<cordon_core::Report> = (0..4)
+        .map(|i| {
+            report(serde_json::json!({
+                "id": format!("kk-{i}"), "kind": "rescue_request", "country": "MM",
+                "marking": {"tlp": "GREEN"}, "mo": ["investment"],
+                "narrative": "held at the compound by the river",
+                "selectors": ["telegram:@kk_recruiter", format!("+95 9 4500 100{i}")],
+                "location": {"lat": 16.6087, "lon": 98.5212, "place": "KK Park"},
+            }))
+        })
+        .collect();
+    store.submit(A, &network, now).await.unwrap();
     let server = cordon_server::start(
         store.clone(),
         key,
@@ -565,6 +579,45 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
     assert!(audit.contains(B) && audit.contains("hit query") && audit.contains(&canonical));
     check_layout(&client, "the audit page").await;
     snap(&client, "12-owner-audit").await;
+
+    // A's networks: the network page draws its reports and what links
+    // them; the compound map shows the compound.
+    client.goto(&format!("{base}/networks")).await.unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#networks a"))
+        .await
+        .expect("the network list")
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("network-graph"))
+        .await
+        .expect("the network page's graph");
+    let drawn = client
+        .find_all(Locator::Css("#network-graph circle.report"))
+        .await
+        .unwrap();
+    assert_eq!(drawn.len(), 4, "the four reports are drawn");
+    let page = client.source().await.unwrap();
+    assert!(page.contains("telegram:@kk_recruiter") && page.contains("recruiter"));
+    check_layout(&client, "the network page").await;
+    snap(&client, "13-network").await;
+    client.goto(&format!("{base}/compounds")).await.unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#compound-map circle.compound"))
+        .await
+        .expect("the compound on the map");
+    let page = client.source().await.unwrap();
+    assert!(page.contains("KK Park"), "the compound's place is named");
+    check_layout(&client, "the compound map").await;
+    snap(&client, "14-compound-map").await;
 
     client.close().await.unwrap();
     server.stop().await.unwrap();

@@ -9,13 +9,13 @@ use std::time::Instant;
 
 use anyhow::Context;
 use chrono::Utc;
-use cordon_analysis::compounds::{self, Compound, Located};
+use cordon_analysis::compounds::{self, Compound};
+use cordon_analysis::corpus::Corpus;
 use cordon_analysis::live::LiveNetworks;
-use cordon_analysis::networks::{self, Evidence, Thresholds};
-use cordon_analysis::perpetrators::{self, Holder, Role, Side};
+use cordon_analysis::networks::{self, Thresholds};
+use cordon_analysis::perpetrators::{self, Role};
 use cordon_analysis::{places, profile};
 use cordon_core::ingest;
-use cordon_core::{ReportKind, SelectorKind};
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize)]
@@ -148,14 +148,7 @@ pub fn score(
     let now = Utc::now();
     let mut ids: Vec<String> = Vec::new();
     let mut received = Vec::new();
-    let mut locations = Vec::new();
-    let mut facts = Vec::new();
-    let mut named: Vec<Vec<u32>> = Vec::new();
-    let mut selector_ids: HashMap<String, u32> = HashMap::new();
-    let mut evidence: Vec<Evidence> = Vec::new();
-    let mut holder_of: Vec<Option<Holder>> = Vec::new();
-    let mut sides = Vec::new();
-    let mut texts: Vec<String> = Vec::new();
+    let mut corpus = Corpus::new();
     let total: u64 = files
         .iter()
         .filter_map(|p| std::fs::metadata(p).ok())
@@ -171,47 +164,8 @@ pub fn score(
             anyhow::bail!("{}: line {e}", path.display());
         }
         for report in checked.reports {
-            // A located report also names its site.
-            let site = report
-                .location
-                .as_ref()
-                .and_then(|l| places::site_key(l.lat, l.lon));
-            let keys = report
-                .selectors
-                .iter()
-                .map(|s| {
-                    let kind = if s.kind().is_fuzzy() {
-                        Evidence::Fuzzy
-                    } else {
-                        Evidence::Selector
-                    };
-                    (s.as_str(), kind, holder(s.kind()))
-                })
-                .chain(site.as_deref().map(|k| (k, Evidence::Place, None)));
-            let list = keys
-                .map(|(key, kind, holds)| {
-                    *selector_ids.entry(key.to_owned()).or_insert_with(|| {
-                        evidence.push(kind);
-                        holder_of.push(holds);
-                        texts.push(key.to_owned());
-                        (texts.len() - 1) as u32
-                    })
-                })
-                .collect();
-            named.push(list);
+            corpus.add(&report);
             received.push(report.received);
-            locations.push(report.location);
-            sides.push(match report.kind {
-                ReportKind::RecruitmentAd => Side::Recruitment,
-                ReportKind::RescueRequest => Side::Worker,
-                _ => Side::Scam,
-            });
-            facts.push((
-                report.mo,
-                report.country,
-                report.language,
-                report.received.map(|t| t.timestamp().div_euclid(86_400)),
-            ));
             ids.push(report.id);
         }
         bar.inc(size);
@@ -224,27 +178,9 @@ pub fn score(
     let mut order: Vec<usize> = (0..ids.len()).collect();
     order.sort_by_key(|&i| (received[i], i));
     let ids: Vec<String> = order.iter().map(|&i| std::mem::take(&mut ids[i])).collect();
-    let named: Vec<Vec<u32>> = order
-        .iter()
-        .map(|&i| std::mem::take(&mut named[i]))
-        .collect();
-    let facts: Vec<_> = order
-        .iter()
-        .map(|&i| std::mem::take(&mut facts[i]))
-        .collect();
-    let sides: Vec<Side> = order.iter().map(|&i| sides[i]).collect();
-    let located: Vec<Located> = order
-        .iter()
-        .enumerate()
-        .filter_map(|(at, &i)| {
-            locations[i].take().map(|l| Located {
-                report: at as u32,
-                lat: l.lat,
-                lon: l.lon,
-                place: l.place,
-            })
-        })
-        .collect();
+    let corpus = corpus.reordered(&order);
+    let named = corpus.named();
+    let evidence = corpus.evidence();
     let kept = ids.len() - (ids.len() as f64 * holdout / 100.0).round() as usize;
 
     let resolving = Instant::now();
@@ -285,7 +221,7 @@ pub fn score(
     let (precision, recall) = networks::b_cubed(&found.of_report, &truth_of);
     let stands_for = majority(&found.of_report, &truth_of);
     let compound_score = score_compounds(
-        &compounds::compounds(&located, &found.of_report, 2),
+        &compounds::compounds(&corpus.located(0..ids.len() as u32), &found.of_report, 2),
         &truth.compounds,
         &stands_for,
         &network_numbers,
@@ -295,17 +231,10 @@ pub fn score(
         .iter()
         .map(|s| (s.selector.as_str(), s.role.as_str()))
         .collect();
-    let perpetrator_score = score_perpetrators(
-        &found.of_report,
-        &named,
-        &holder_of,
-        &sides,
-        &texts,
-        &true_roles,
-    );
+    let perpetrator_score = score_perpetrators(&found.of_report, &corpus, &true_roles);
     let profile_score = score_profiles(
         &found.of_report,
-        &facts,
+        &corpus,
         &truth.networks,
         &stands_for,
         &network_numbers,
@@ -322,7 +251,7 @@ pub fn score(
             .shared
             .iter()
             .take(5)
-            .map(|s| (texts[s.selector as usize].clone(), s.reports, s.groups))
+            .map(|s| (corpus.key(s.selector).text.clone(), s.reports, s.groups))
             .collect(),
         read_seconds,
         resolve_seconds,
@@ -406,11 +335,9 @@ fn score_compounds(
     }
 }
 
-type ReportFacts = (Vec<String>, String, Option<String>, Option<i64>);
-
 fn score_profiles(
     network_of: &[Option<u32>],
-    facts: &[ReportFacts],
+    corpus: &Corpus,
     world: &[TrueNetwork],
     stands_for: &HashMap<u32, u32>,
     truth_numbers: &HashMap<&str, u32>,
@@ -442,15 +369,7 @@ fn score_profiles(
         if reports.len() < 10 {
             continue;
         }
-        let p = profile::profile(reports.iter().map(|&r| {
-            let (mo, country, language, day) = &facts[r];
-            profile::Facts {
-                mo,
-                country,
-                language: language.as_deref(),
-                day: *day,
-            }
-        }));
+        let p = profile::profile(reports.iter().map(|&r| corpus.facts(r as u32)));
         let common_countries: Vec<&str> = p
             .countries
             .iter()
@@ -477,21 +396,9 @@ fn score_profiles(
     }
 }
 
-/// Whose a selector is: a contact, an account, or nobody's.
-fn holder(kind: SelectorKind) -> Option<Holder> {
-    match kind {
-        SelectorKind::Phone | SelectorKind::Email | SelectorKind::Handle => Some(Holder::Contact),
-        SelectorKind::Crypto | SelectorKind::Iban | SelectorKind::Bank => Some(Holder::Account),
-        _ => None,
-    }
-}
-
 fn score_perpetrators(
     network_of: &[Option<u32>],
-    named: &[Vec<u32>],
-    holder_of: &[Option<Holder>],
-    sides: &[Side],
-    texts: &[String],
+    corpus: &Corpus,
     true_roles: &HashMap<&str, &str>,
 ) -> PerpetratorScore {
     let mut members: HashMap<u32, Vec<u32>> = HashMap::new();
@@ -500,11 +407,14 @@ fn score_perpetrators(
             members.entry(*n).or_default().push(r as u32);
         }
     }
+    let (holders, sides) = (corpus.holders(), corpus.sides());
     let (mut ranked, mut right) = (0usize, 0usize);
     for reports in members.values().filter(|m| m.len() >= 10) {
-        for p in perpetrators::perpetrators(reports, named, holder_of, sides, 5) {
+        for p in perpetrators::perpetrators(reports, corpus.named(), &holders, &sides, 5) {
             ranked += 1;
-            let world = true_roles.get(texts[p.selector as usize].as_str()).copied();
+            let world = true_roles
+                .get(corpus.key(p.selector).text.as_str())
+                .copied();
             let agrees = match (p.role, world) {
                 (Role::Recruiter, Some(r)) => r.starts_with("recruiter_"),
                 (Role::Handler, Some(r)) => {

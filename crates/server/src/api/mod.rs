@@ -2,9 +2,12 @@
 //! `/api/v1/openapi.json` that utoipa generates from these handlers.
 
 pub mod audit;
+pub(crate) mod compounds;
 mod graph;
 pub mod hits;
 mod me;
+pub(crate) mod networks;
+pub(crate) mod notices;
 pub mod reports;
 
 use std::net::SocketAddr;
@@ -33,6 +36,25 @@ pub fn routes(state: Shared) -> Router {
         .route("/api/v1/hits", get(hits::one).post(hits::batch))
         .route("/api/v1/graph/neighbourhood", get(graph::neighbourhood))
         .route("/api/v1/graph/path", get(graph::path))
+        .route("/api/v1/graph/network", get(networks::graph))
+        .route("/api/v1/networks", get(networks::list))
+        .route("/api/v1/networks/merge", post(networks::merge))
+        .route("/api/v1/networks/{id}", get(networks::read))
+        .route("/api/v1/networks/{id}/history", get(networks::history))
+        .route("/api/v1/networks/{id}/split", post(networks::split))
+        .route("/api/v1/compounds", get(compounds::list))
+        .route("/api/v1/compounds/{site}", get(compounds::read))
+        .route(
+            "/api/v1/compounds/{site}/status",
+            post(compounds::set_status),
+        )
+        .route("/api/v1/notices", post(notices::draft).get(notices::list))
+        .route(
+            "/api/v1/notices/{id}",
+            get(notices::read).put(notices::revise),
+        )
+        .route("/api/v1/notices/{id}/publish", post(notices::publish))
+        .route("/api/v1/notices/{id}/stix", get(notices::stix))
         .route("/api/v1/audit", get(audit::owner_log))
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
@@ -70,6 +92,21 @@ pub async fn not_found() -> ApiError {
         hits::batch,
         graph::neighbourhood,
         graph::path,
+        networks::graph,
+        networks::list,
+        networks::read,
+        networks::history,
+        networks::merge,
+        networks::split,
+        compounds::list,
+        compounds::read,
+        compounds::set_status,
+        notices::draft,
+        notices::list,
+        notices::read,
+        notices::revise,
+        notices::publish,
+        notices::stix,
         audit::owner_log,
     ),
     components(schemas(

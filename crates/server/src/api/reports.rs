@@ -161,14 +161,16 @@ pub async fn store_reports(
         let (status, revision, seq) = match outcome {
             SubmitOutcome::Accepted { revision, seq } => {
                 accepted += 1;
-                state.hits.put(&StoredReport {
+                let stored = StoredReport {
                     seq,
                     agency: agency.to_owned(),
                     revision,
                     accepted: accepted_at,
                     digest: report.digest(),
                     report: report.clone(),
-                });
+                };
+                state.hits.put(&stored);
+                state.networks.put(&stored);
                 ("accepted", revision, seq)
             }
             SubmitOutcome::Unchanged { revision, seq } => {

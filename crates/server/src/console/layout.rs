@@ -50,6 +50,8 @@ pub fn page(title: &str, chrome: Option<&Chrome>, search: &SearchBox, body: Mark
                             ul {
                                 li { a href="/" { "Dashboard" } }
                                 li { a href="/search" { "Search" } }
+                                li { a href="/networks" { "Networks" } }
+                                li { a href="/compounds" { "Compounds" } }
                                 li { a href="/reports/new" { "Submit a report" } }
                                 @if c.role != Role::Contributor {
                                     li { a href="/audit" { "Audit" } }

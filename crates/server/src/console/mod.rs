@@ -15,9 +15,11 @@
 mod assets;
 mod audit;
 mod dashboard;
+mod drawing;
 pub(crate) mod failure;
 mod layout;
 mod login;
+mod networks;
 mod report;
 mod search;
 mod selector;
@@ -78,6 +80,12 @@ pub fn routes(state: Shared) -> Router {
         .route("/reports/new", get(submit::form).post(submit::submit))
         .route("/reports/{agency}/{*id}", get(report::page))
         .route("/audit", get(audit::page))
+        .route("/networks", get(networks::list))
+        .route("/networks/{id}", get(networks::network))
+        .route("/compounds", get(networks::compounds))
+        .route("/compounds/{site}", get(networks::compound))
+        .route("/notices/{id}", get(networks::notice))
+        .route("/notices/{id}/print", get(networks::print))
         .route(assets::CSS_PATH, get(assets::css))
         .route(assets::JS_PATH, get(assets::js))
         .with_state(state)

@@ -173,6 +173,7 @@ mod tests {
             auth: Authenticator::new(TokenKey::from_bytes([1; 32])),
             sessions: Sessions::default(),
             hits: hits::Hits::default(),
+            networks: crate::networks::Networks::default(),
             directory: directory::Directory::default(),
             audit,
             taxii_statuses: crate::taxii::Statuses::default(),

@@ -1,0 +1,493 @@
+//! Networks as far as you may read them: `GET /api/v1/networks`,
+//! `GET /api/v1/networks/{id}` (members, evidence, profile, perpetrators),
+//! `GET /api/v1/networks/{id}/history`, an analyst's merge and split, and
+//! `GET /api/v1/graph/network` (members and evidence as a graph).
+//! What each viewer sees is decided in [`crate::networks::view`].
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use cordon_store::{Decision, NewDecision};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::reports::json_body;
+use super::{Api, Query};
+use crate::Shared;
+use crate::access::{Role, Viewer};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::hits::NotReady;
+use crate::networks::view::{self, NetworkSummary, NetworkView, Seen, Touched};
+
+pub(crate) fn loading(_: NotReady) -> ApiError {
+    ApiError::unavailable("the networks are still being computed; retry in a few seconds")
+}
+
+/// The analyst or admin calling: decisions are theirs to make.
+pub(crate) fn analyst(api: &Api) -> ApiResult<&crate::access::Member> {
+    let caller = api.member()?;
+    if caller.member.role == Role::Contributor {
+        return Err(ApiError::forbidden(
+            "contributors submit reports; ask an analyst of your agency to decide this",
+        ));
+    }
+    Ok(&caller.member)
+}
+
+/// A reason as analysts must give one.
+pub(crate) fn reason(text: &str) -> ApiResult<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(ApiError::bad_request("say why: a reason is required").field("reason"));
+    }
+    if text.chars().count() > 4000 {
+        return Err(ApiError::bad_request("a reason is at most 4000 characters").field("reason"));
+    }
+    Ok(text.to_owned())
+}
+
+/// Appends decisions to the log, durably, then applies them here.
+pub(crate) async fn decide(
+    state: &Shared,
+    decisions: Vec<NewDecision>,
+) -> ApiResult<Vec<Decision>> {
+    let kept = state.store.append_decisions(&decisions).await?;
+    state.networks.applied(&kept);
+    Ok(kept)
+}
+
+/// Audits a read that touched other owners' reports.
+pub(crate) fn audit_touched(
+    state: &Shared,
+    viewer: &Viewer,
+    action: &str,
+    subject: &str,
+    touched: &Touched,
+) -> ApiResult<()> {
+    state.audit.record_all(
+        touched
+            .iter()
+            .map(|owner| crate::audit::event(viewer, action, Some(owner), subject))
+            .collect(),
+    )
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Most networks to list, 1 to 500 (default 50).
+    limit: Option<usize>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NetworkList {
+    /// Networks you may read a report of.
+    pub total: usize,
+    pub networks: Vec<NetworkSummary>,
+}
+
+/// The networks you may read a report of, most readable reports first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/networks",
+    tag = "networks",
+    params(ListQuery),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "Networks", body = NetworkList),
+        (status = 400, description = "Bad query", body = ApiError),
+        (status = 401, description = "No valid token", body = ApiError),
+        (status = 503, description = "The networks are loading; retry", body = ApiError),
+    )
+)]
+pub async fn list(
+    State(state): State<Shared>,
+    api: Api,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<NetworkList>> {
+    api.member()?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(
+            ApiError::bad_request(format!("limit is 1 to 500, not {limit}")).field("limit"),
+        );
+    }
+    let viewer = api.viewer.clone();
+    let work = state.clone();
+    let (networks, total) =
+        tokio::task::spawn_blocking(move || work.networks.read(|m| view::list(m, &viewer, limit)))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(loading)?;
+    Ok(Json(NetworkList { total, networks }))
+}
+
+/// What you may know of a network: when you may read none of its reports
+/// but their owners notify, only whom to contact.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum NetworkAnswer {
+    Network(Box<NetworkView>),
+    Restricted {
+        id: String,
+        restricted: bool,
+        linked: view::Linked,
+    },
+}
+
+/// A network by id (an id merged into another answers with that one).
+#[utoipa::path(
+    get,
+    path = "/api/v1/networks/{id}",
+    tag = "networks",
+    params(("id" = String, Path, description = "The network id, `N-` and twelve hex digits")),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The network as you may see it", body = NetworkAnswer),
+        (status = 401, description = "No valid token", body = ApiError),
+        (status = 404, description = "No network you may know of", body = ApiError),
+        (status = 503, description = "The networks are loading; retry", body = ApiError),
+    )
+)]
+pub async fn read(
+    State(state): State<Shared>,
+    api: Api,
+    Path(id): Path<String>,
+) -> ApiResult<Json<NetworkAnswer>> {
+    api.member()?;
+    let (seen, touched) = seen(&state, &api.viewer, id.clone()).await?;
+    audit_touched(&state, &api.viewer, "network_read", &id, &touched)?;
+    match seen {
+        Seen::Network(v) => Ok(Json(NetworkAnswer::Network(v))),
+        Seen::Restricted { id, linked } => Ok(Json(NetworkAnswer::Restricted {
+            id,
+            restricted: true,
+            linked,
+        })),
+        Seen::Nothing => Err(ApiError::not_found("network")),
+    }
+}
+
+pub(crate) async fn seen(
+    state: &Shared,
+    viewer: &Viewer,
+    id: String,
+) -> ApiResult<(Seen, Touched)> {
+    let work = state.clone();
+    let viewer = viewer.clone();
+    tokio::task::spawn_blocking(move || {
+        work.networks
+            .read(|m| view::network(m, &viewer, &work.directory, &id))
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(loading)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    /// `merge` or `split`.
+    pub decision: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub agency: String,
+    pub user: String,
+    pub reason: String,
+    /// The networks merged (merge).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub networks: Vec<String>,
+    /// The reports split off that you may read (split).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reports: Vec<view::Member>,
+}
+
+/// The analysts' merges and splits of a network, oldest first, with their
+/// reasons. A split shows only the reports you may read.
+#[utoipa::path(
+    get,
+    path = "/api/v1/networks/{id}/history",
+    tag = "networks",
+    params(("id" = String, Path, description = "The network id")),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "Decisions", body = [HistoryEntry]),
+        (status = 401, description = "No valid token", body = ApiError),
+        (status = 404, description = "No network you may read", body = ApiError),
+        (status = 503, description = "The networks are loading; retry", body = ApiError),
+    )
+)]
+pub async fn history(
+    State(state): State<Shared>,
+    api: Api,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<HistoryEntry>>> {
+    api.member()?;
+    let Seen::Network(network) = seen(&state, &api.viewer, id).await?.0 else {
+        return Err(ApiError::not_found("network"));
+    };
+    let mut subjects = vec![network.id.clone()];
+    subjects.extend(network.merged_from.clone());
+    let mut entries = Vec::new();
+    for subject in subjects {
+        for d in state.store.decisions_about(&subject).await? {
+            let decision = match d.kind.as_str() {
+                "network.merge" => "merge",
+                "network.split" => "split",
+                _ => continue,
+            };
+            let networks = d.body["networks"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|n| n.as_str().map(str::to_owned))
+                .collect();
+            let refs: Vec<(String, String)> = d.body["reports"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| {
+                    Some((
+                        r["agency"].as_str()?.to_owned(),
+                        r["id"].as_str()?.to_owned(),
+                    ))
+                })
+                .collect();
+            let viewer = api.viewer.clone();
+            let reports = state
+                .networks
+                .read(|m| view::readable_reports(m, &viewer, &refs))
+                .map_err(loading)?;
+            entries.push(HistoryEntry {
+                decision: decision.to_owned(),
+                at: d.at,
+                agency: d.agency,
+                user: d.user,
+                reason: d.reason,
+                networks,
+                reports,
+            });
+        }
+    }
+    entries.sort_by_key(|e| e.at);
+    entries.dedup_by(|a, b| a.at == b.at && a.decision == b.decision && a.reason == b.reason);
+    Ok(Json(entries))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeRequest {
+    /// Two networks or more that are one organisation.
+    pub networks: Vec<String>,
+    pub reason: String,
+}
+
+/// Merges networks an analyst knows to be one organisation. The merged
+/// network keeps the oldest id; the others become its aliases. Every later
+/// recomputation keeps them merged.
+#[utoipa::path(
+    post,
+    path = "/api/v1/networks/merge",
+    tag = "networks",
+    request_body = MergeRequest,
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The merged network as you see it", body = NetworkAnswer),
+        (status = 400, description = "Bad request", body = ApiError),
+        (status = 401, description = "No valid token", body = ApiError),
+        (status = 403, description = "Contributors may not decide", body = ApiError),
+        (status = 404, description = "A network you may not read", body = ApiError),
+        (status = 503, description = "The networks are loading; retry", body = ApiError),
+    )
+)]
+pub async fn merge(
+    State(state): State<Shared>,
+    api: Api,
+    body: Bytes,
+) -> ApiResult<Json<NetworkAnswer>> {
+    let member = analyst(&api)?.clone();
+    let request: MergeRequest = json_body(&body)?;
+    let reason = reason(&request.reason)?;
+    let mut ids: Vec<String> = Vec::new();
+    for id in &request.networks {
+        // Each must be one you may read a report of: a merge decided on
+        // what you cannot see would be blind.
+        let Seen::Network(n) = seen(&state, &api.viewer, id.clone()).await?.0 else {
+            return Err(ApiError::not_found("network").field("networks"));
+        };
+        if !ids.contains(&n.id) {
+            ids.push(n.id.clone());
+        }
+    }
+    if ids.len() < 2 {
+        return Err(
+            ApiError::bad_request("name two different networks or more to merge").field("networks"),
+        );
+    }
+    let decisions = ids
+        .iter()
+        .map(|subject| NewDecision {
+            kind: "network.merge".to_owned(),
+            subject: subject.clone(),
+            agency: member.agency.clone(),
+            user: member.user.clone(),
+            reason: reason.clone(),
+            body: serde_json::json!({"networks": ids}),
+        })
+        .collect();
+    // One decision per network merged, so that the history of each finds
+    // it; applying the same merge again changes nothing.
+    decide(&state, decisions).await?;
+    read(State(state), api, Path(ids[0].clone())).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRef {
+    pub agency: String,
+    pub id: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SplitRequest {
+    /// Reports of the network, that you may read, that are a network apart.
+    pub reports: Vec<ReportRef>,
+    pub reason: String,
+}
+
+/// Splits reports off a network into one of their own. The part holding
+/// the network's anchor keeps its id; every later recomputation keeps the
+/// reports named apart.
+#[utoipa::path(
+    post,
+    path = "/api/v1/networks/{id}/split",
+    tag = "networks",
+    params(("id" = String, Path, description = "The network id")),
+    request_body = SplitRequest,
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The network split off, as you see it", body = NetworkAnswer),
+        (status = 400, description = "Bad request", body = ApiError),
+        (status = 401, description = "No valid token", body = ApiError),
+        (status = 403, description = "Contributors may not decide", body = ApiError),
+        (status = 404, description = "No network you may read", body = ApiError),
+        (status = 422, description = "A report that is not one of the network's you may read", body = ApiError),
+        (status = 503, description = "The networks are loading; retry", body = ApiError),
+    )
+)]
+pub async fn split(
+    State(state): State<Shared>,
+    api: Api,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<NetworkAnswer>> {
+    let member = analyst(&api)?.clone();
+    let request: SplitRequest = json_body(&body)?;
+    let reason = reason(&request.reason)?;
+    if request.reports.is_empty() {
+        return Err(ApiError::bad_request("name the reports to split off").field("reports"));
+    }
+    let Seen::Network(network) = seen(&state, &api.viewer, id).await?.0 else {
+        return Err(ApiError::not_found("network"));
+    };
+    let viewer = api.viewer.clone();
+    let refs: Vec<(String, String)> = request
+        .reports
+        .iter()
+        .map(|r| (r.agency.clone(), r.id.clone()))
+        .collect();
+    let network_id = network.id.clone();
+    let outside = state
+        .networks
+        .read(|m| {
+            refs.iter().position(|(agency, report)| {
+                view::network_of_report(m, agency, report).as_deref() != Some(network_id.as_str())
+                    || view::readable_reports(m, &viewer, &[(agency.clone(), report.clone())])
+                        .is_empty()
+            })
+        })
+        .map_err(loading)?;
+    if let Some(at) = outside {
+        return Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            format!(
+                "report {}/{} is not one of this network's reports that you may read",
+                refs[at].0, refs[at].1
+            ),
+        )
+        .field(format!("reports[{at}]")));
+    }
+    decide(
+        &state,
+        vec![NewDecision {
+            kind: "network.split".to_owned(),
+            subject: network.id.clone(),
+            agency: member.agency.clone(),
+            user: member.user.clone(),
+            reason,
+            body: serde_json::json!({
+                "network": network.id,
+                "reports": refs.iter().map(|(a, r)| serde_json::json!({"agency": a, "id": r})).collect::<Vec<_>>(),
+            }),
+        }],
+    )
+    .await?;
+    // The reports split off now make a network of their own.
+    let (agency, report) = &refs[0];
+    let split_id = state
+        .networks
+        .read(|m| view::network_of_report(m, agency, report))
+        .map_err(loading)?
+        .ok_or_else(|| ApiError::internal("the split reports lost their network"))?;
+    read(State(state), api, Path(split_id)).await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GraphQuery {
+    /// The network id.
+    id: String,
+}
+
+/// A network's members and evidence as a graph (reports, the keys linking
+/// them, and which report names which), as far as you may read them.
+#[utoipa::path(
+    get,
+    path = "/api/v1/graph/network",
+    tag = "graph",
+    params(GraphQuery),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The graph", body = view::NetworkGraph),
+        (status = 401, description = "No valid token", body = ApiError),
+        (status = 404, description = "No network you may read", body = ApiError),
+        (status = 503, description = "The networks are loading; retry", body = ApiError),
+    )
+)]
+pub async fn graph(
+    State(state): State<Shared>,
+    api: Api,
+    Query(q): Query<GraphQuery>,
+) -> ApiResult<Json<view::NetworkGraph>> {
+    api.member()?;
+    let (graph, touched) = network_graph(&state, &api.viewer, q.id.clone()).await?;
+    audit_touched(&state, &api.viewer, "network_read", &q.id, &touched)?;
+    graph
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("network"))
+}
+
+pub(crate) async fn network_graph(
+    state: &Shared,
+    viewer: &Viewer,
+    id: String,
+) -> ApiResult<(Option<view::NetworkGraph>, Touched)> {
+    let work = state.clone();
+    let viewer = viewer.clone();
+    tokio::task::spawn_blocking(move || {
+        work.networks
+            .read(|m| view::graph(m, &viewer, &work.directory, &id))
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(loading)
+}

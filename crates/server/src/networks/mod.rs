@@ -1,0 +1,305 @@
+//! Networks held by the server: every report grouped into the networks
+//! behind them ([`cordon_analysis`]), kept current as reports arrive and
+//! recomputed from time to time, with the analysts' decisions (merges,
+//! splits, compound statuses, purple notices) folded in from the store's
+//! decision log.
+//!
+//! Analysis reads everything; what a viewer sees of it is decided in
+//! [`view`], through [`crate::access`].
+//!
+//! - At start, [`run`] reads every current report and every decision,
+//!   groups the reports, names the networks (ids tied to anchor reports,
+//!   [`cordon_analysis::identity`]) and opens the service.
+//! - A report accepted here or read by the tailer joins its network at
+//!   once ([`Networks::put`]): the join reads the postings of the report's
+//!   own selectors, whatever the size of the graph.
+//! - Every `recompute_every`, when reports came since, the grouping is
+//!   recomputed over a copy without holding the lock, and adopted with the
+//!   reports that came meanwhile joined again.
+//! - Decisions made on other replicas are read from the log each round.
+
+pub mod casebook;
+pub mod model;
+pub mod view;
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use cordon_analysis::corpus::Corpus;
+use cordon_analysis::networks::{self, Thresholds};
+use cordon_store::{Decision, NewDecision, Store, StoredReport};
+use parking_lot::{Mutex, RwLock};
+
+use crate::Shared;
+use crate::hits::NotReady;
+pub use casebook::Casebook;
+pub use model::Model;
+
+/// Reports or decisions read per store round trip.
+const PAGE: u32 = 5_000;
+
+#[derive(Default)]
+pub struct Networks {
+    model: RwLock<Option<Model>>,
+    ready: AtomicBool,
+    /// Compound statuses and notices.
+    pub casebook: RwLock<Casebook>,
+    follow: Mutex<Follow>,
+}
+
+/// Where the decision log has been read to, and decisions applied here
+/// already (made through this server) that the log will show again.
+#[derive(Default)]
+struct Follow {
+    seen: i64,
+    applied: HashSet<i64>,
+    /// Anchors of new networks not yet in the store.
+    unkept: Vec<NewDecision>,
+}
+
+impl std::fmt::Debug for Networks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Networks")
+            .field("ready", &self.is_ready())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Networks {
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// Reads the model, or `NotReady` while it loads.
+    pub fn read<R>(&self, f: impl FnOnce(&Model) -> R) -> Result<R, NotReady> {
+        let model = self.model.read();
+        model.as_ref().map(f).ok_or(NotReady)
+    }
+
+    /// A report accepted or read from the store joins its network. Before
+    /// the model has loaded, the loader will read it from the store.
+    pub fn put(&self, report: &StoredReport) {
+        let mut model = self.model.write();
+        if let Some(model) = model.as_mut() {
+            let kept = model.put(report);
+            if !kept.is_empty() {
+                self.follow.lock().unkept.extend(kept);
+            }
+        }
+    }
+
+    /// Applies decisions this server just appended to the log.
+    pub fn applied(&self, decisions: &[Decision]) {
+        {
+            let mut follow = self.follow.lock();
+            for d in decisions {
+                follow.applied.insert(d.seq);
+            }
+        }
+        self.fold(decisions);
+    }
+
+    fn fold(&self, decisions: &[Decision]) {
+        let mut regrouped = false;
+        {
+            let mut casebook = self.casebook.write();
+            for d in decisions {
+                casebook.apply(d);
+            }
+        }
+        let mut model = self.model.write();
+        if let Some(model) = model.as_mut() {
+            for d in decisions.iter().filter(|d| d.kind.starts_with("network.")) {
+                model.apply(&d.kind, &d.subject, &d.body);
+                regrouped |= d.kind != "network.anchor";
+            }
+            if regrouped {
+                let kept = model.rename();
+                self.follow.lock().unkept.extend(kept);
+            }
+        }
+    }
+}
+
+/// Loads, then follows: see the module doc.
+pub async fn run(state: Shared) {
+    let started = Instant::now();
+    let (model, watermark) = loop {
+        match load(&state).await {
+            Ok(loaded) => break loaded,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot load the networks; network pages answer 503 until they load");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }
+    };
+    let networks = &state.networks;
+    let count = model.members().len();
+    *networks.model.write() = Some(model);
+    networks.ready.store(true, Ordering::Release);
+    // Reports stored while the model loaded.
+    catch_up(&state, watermark).await;
+    tracing::info!(
+        networks = count,
+        seconds = started.elapsed().as_secs_f64(),
+        "networks ready"
+    );
+    let mut last_compute = Instant::now();
+    loop {
+        tokio::time::sleep(state.config.tail_every).await;
+        keep_anchors(&state).await;
+        follow_decisions(&state).await;
+        let grown = networks
+            .read(|m| m.corpus.len() > m.computed_over)
+            .unwrap_or(false);
+        if grown && last_compute.elapsed() >= state.config.recompute_every {
+            last_compute = Instant::now();
+            recompute(&state).await;
+        }
+    }
+}
+
+/// Every current report and decision, grouped; and the newest report seq.
+async fn load(state: &Shared) -> anyhow::Result<(Model, i64)> {
+    let store = state.store.as_ref();
+    let mut corpus = Corpus::new();
+    let mut held = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.reports_after(after, PAGE).await?;
+        for r in &page {
+            corpus.add(&r.report);
+            held.push(model::Held::of(r));
+            after = after.max(r.seq);
+        }
+        if page.len() < PAGE as usize {
+            break;
+        }
+    }
+    let decisions = all_decisions(store, 0).await?;
+    let thresholds = Thresholds::default();
+    let mut model =
+        tokio::task::spawn_blocking(move || Model::compute(corpus, held, thresholds)).await?;
+    {
+        let mut casebook = state.networks.casebook.write();
+        for d in &decisions {
+            casebook.apply(d);
+        }
+    }
+    for d in decisions.iter().filter(|d| d.kind.starts_with("network.")) {
+        model.apply(&d.kind, &d.subject, &d.body);
+    }
+    let kept = model.rename();
+    let mut follow = state.networks.follow.lock();
+    follow.seen = decisions.last().map_or(0, |d| d.seq);
+    follow.unkept.extend(kept);
+    Ok((model, after))
+}
+
+async fn all_decisions(store: &dyn Store, mut after: i64) -> anyhow::Result<Vec<Decision>> {
+    let mut all = Vec::new();
+    loop {
+        let page = store.decisions_after(after, PAGE).await?;
+        let full = page.len() == PAGE as usize;
+        if let Some(last) = page.last() {
+            after = last.seq;
+        }
+        all.extend(page);
+        if !full {
+            return Ok(all);
+        }
+    }
+}
+
+async fn catch_up(state: &Shared, mut after: i64) {
+    loop {
+        match state.store.reports_after(after, PAGE).await {
+            Ok(page) => {
+                for r in &page {
+                    state.networks.put(r);
+                    after = after.max(r.seq);
+                }
+                if page.len() < PAGE as usize {
+                    return;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the reports stored while the networks loaded");
+                return;
+            }
+        }
+    }
+}
+
+/// Writes the anchors of networks first seen here to the log, so that
+/// their ids hold after a restart and on other replicas.
+async fn keep_anchors(state: &Shared) {
+    let unkept = std::mem::take(&mut state.networks.follow.lock().unkept);
+    if unkept.is_empty() {
+        return;
+    }
+    match state.store.append_decisions(&unkept).await {
+        Ok(kept) => {
+            let mut follow = state.networks.follow.lock();
+            follow.applied.extend(kept.iter().map(|d| d.seq));
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot keep network anchors; retrying");
+            state.networks.follow.lock().unkept.extend(unkept);
+        }
+    }
+}
+
+/// Decisions other replicas made.
+async fn follow_decisions(state: &Shared) {
+    let seen = state.networks.follow.lock().seen;
+    let page = match all_decisions(state.store.as_ref(), seen).await {
+        Ok(page) => page,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the decision log");
+            return;
+        }
+    };
+    let Some(last) = page.last().map(|d| d.seq) else {
+        return;
+    };
+    let fresh: Vec<Decision> = {
+        let mut follow = state.networks.follow.lock();
+        follow.seen = last;
+        page.into_iter()
+            .filter(|d| !follow.applied.remove(&d.seq))
+            .collect()
+    };
+    state.networks.fold(&fresh);
+}
+
+/// Regroups every report over a copy, then adopts the grouping.
+async fn recompute(state: &Shared) {
+    let Ok((named, evidence, thresholds)) = state.networks.read(|m| {
+        let (named, evidence) = m.regroup_input();
+        (named, evidence, m.thresholds)
+    }) else {
+        return;
+    };
+    let started = Instant::now();
+    let over = named.len();
+    let found =
+        tokio::task::spawn_blocking(move || networks::resolve(&named, &evidence, &thresholds))
+            .await;
+    let Ok(found) = found else {
+        tracing::error!("the network recomputation failed");
+        return;
+    };
+    let mut model = state.networks.model.write();
+    if let Some(model) = model.as_mut() {
+        let kept = model.adopt(&found, over);
+        state.networks.follow.lock().unkept.extend(kept);
+    }
+    tracing::info!(
+        reports = over,
+        networks = found.count,
+        seconds = started.elapsed().as_secs_f64(),
+        "networks recomputed"
+    );
+}

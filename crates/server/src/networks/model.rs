@@ -1,0 +1,324 @@
+//! What the server knows of networks: every report as analysis reads it,
+//! grouped, named and corrected. Pure state; [`super`] loads and follows
+//! the store and decides who sees what.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use cordon_analysis::corpus::Corpus;
+use cordon_analysis::identity::{Anchors, Correction};
+use cordon_analysis::live::LiveNetworks;
+use cordon_analysis::networks::{self, Evidence, Networks, Thresholds};
+use cordon_core::{ReportKind, Tlp};
+use cordon_store::{NewDecision, StoredReport};
+use sha2::{Digest, Sha256};
+
+use crate::access::Marked;
+
+/// What the access rules and a member list need of a report.
+#[derive(Debug, Clone)]
+pub struct Held {
+    pub seq: i64,
+    pub agency: String,
+    pub id: String,
+    pub kind: ReportKind,
+    pub tlp: Tlp,
+    pub recipients: Vec<String>,
+    pub hit_notification: bool,
+    pub received: DateTime<Utc>,
+}
+
+impl Held {
+    pub(crate) fn of(r: &StoredReport) -> Held {
+        Held {
+            seq: r.seq,
+            agency: r.agency.clone(),
+            id: r.report.id.clone(),
+            kind: r.report.kind,
+            tlp: r.report.marking.tlp,
+            recipients: r.report.marking.recipients.clone(),
+            hit_notification: r.report.marking.hit_notification,
+            received: r.report.received.unwrap_or(r.accepted),
+        }
+    }
+
+    pub fn marked(&self) -> Marked<'_> {
+        Marked {
+            owner: &self.agency,
+            tlp: self.tlp,
+            recipients: &self.recipients,
+            hit_notification: self.hit_notification,
+        }
+    }
+}
+
+/// A network's id, from its anchor report: the same report gives the same
+/// id on every replica and after every restart.
+pub fn network_id(agency: &str, report: &str) -> String {
+    let digest = Sha256::digest(format!("{agency}/{report}").as_bytes());
+    format!("N-{}", hex::encode(&digest[..6]))
+}
+
+/// The decision that ties a new network id to its anchor.
+fn anchor_decision(id: &str, held: &Held) -> NewDecision {
+    NewDecision {
+        kind: "network.anchor".to_owned(),
+        subject: id.to_owned(),
+        agency: "cordon".to_owned(),
+        user: "analysis".to_owned(),
+        reason: String::new(),
+        body: serde_json::json!({"agency": held.agency, "report": held.id}),
+    }
+}
+
+#[derive(Debug)]
+pub struct Model {
+    pub corpus: Corpus,
+    pub held: Vec<Held>,
+    row_of: HashMap<(String, String), u32>,
+    pub live: LiveNetworks,
+    anchors: Anchors,
+    /// Anchors named by decisions whose reports are not known yet.
+    waiting: Vec<(String, String, String)>,
+    corrections: Vec<Correction>,
+    /// Each network number's id.
+    ids: Vec<Option<String>>,
+    number_of: HashMap<String, u32>,
+    /// Ids of networks merged into another: alias → id.
+    aliases: HashMap<String, String>,
+    pub thresholds: Thresholds,
+    /// When the networks were last recomputed, and over how many reports.
+    pub computed: DateTime<Utc>,
+    pub computed_over: usize,
+}
+
+impl Model {
+    /// Groups `corpus` (with `held`, row for row) from scratch.
+    pub fn compute(corpus: Corpus, held: Vec<Held>, thresholds: Thresholds) -> Model {
+        let found = networks::resolve(corpus.named(), &corpus.evidence(), &thresholds);
+        let row_of = held
+            .iter()
+            .enumerate()
+            .map(|(row, h)| ((h.agency.clone(), h.id.clone()), row as u32))
+            .collect();
+        let live = LiveNetworks::new(corpus.named(), corpus.evidence(), &found);
+        Model {
+            computed_over: corpus.len(),
+            corpus,
+            held,
+            row_of,
+            live,
+            anchors: Anchors::default(),
+            waiting: Vec::new(),
+            corrections: Vec::new(),
+            ids: Vec::new(),
+            number_of: HashMap::new(),
+            aliases: HashMap::new(),
+            thresholds,
+            computed: Utc::now(),
+        }
+    }
+
+    /// A report's row.
+    pub fn row(&self, agency: &str, id: &str) -> Option<u32> {
+        self.row_of
+            .get(&(agency.to_owned(), id.to_owned()))
+            .copied()
+    }
+
+    /// Applies a decision read from the store (anchors and corrections;
+    /// others are not about grouping). Call [`Model::rename`] after a run
+    /// of them.
+    pub fn apply(&mut self, kind: &str, subject: &str, body: &serde_json::Value) {
+        match kind {
+            "network.anchor" => {
+                let (Some(agency), Some(report)) =
+                    (body["agency"].as_str(), body["report"].as_str())
+                else {
+                    return;
+                };
+                match self.row(agency, report) {
+                    Some(row) => self.anchors.add(subject, row),
+                    None => self.waiting.push((
+                        subject.to_owned(),
+                        agency.to_owned(),
+                        report.to_owned(),
+                    )),
+                }
+            }
+            "network.merge" => {
+                let rows: Vec<u32> = body["networks"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|id| self.anchors.row_of(id.as_str()?))
+                    .collect();
+                if rows.len() >= 2 {
+                    let c = Correction::Merge { rows };
+                    self.live.correct(std::slice::from_ref(&c));
+                    self.corrections.push(c);
+                }
+            }
+            "network.split" => {
+                let rows: Vec<u32> = body["reports"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|r| self.row(r["agency"].as_str()?, r["id"].as_str()?))
+                    .collect();
+                if !rows.is_empty() {
+                    let c = Correction::Split { rows };
+                    self.live.correct(std::slice::from_ref(&c));
+                    self.corrections.push(c);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Names every network after a grouping changed; returns the anchors
+    /// of networks seen for the first time, to be kept in the store.
+    pub fn rename(&mut self) -> Vec<NewDecision> {
+        let naming = self
+            .anchors
+            .name(self.live.of_report(), self.live.count() as usize);
+        let mut ids = naming.ids;
+        let mut minted = Vec::new();
+        for (group, oldest) in naming.unnamed {
+            let held = &self.held[oldest as usize];
+            let id = network_id(&held.agency, &held.id);
+            self.anchors.add(&id, oldest);
+            minted.push(anchor_decision(&id, held));
+            ids[group as usize] = Some(id);
+        }
+        self.number_of = ids
+            .iter()
+            .enumerate()
+            .filter_map(|(n, id)| Some((id.clone()?, n as u32)))
+            .collect();
+        self.aliases = naming.aliases.into_iter().collect();
+        self.ids = ids;
+        minted
+    }
+
+    /// Adds or revises a report; returns anchors to keep.
+    pub fn put(&mut self, r: &StoredReport) -> Vec<NewDecision> {
+        let key = (r.agency.clone(), r.report.id.clone());
+        if let Some(&row) = self.row_of.get(&key) {
+            if self.held[row as usize].seq >= r.seq {
+                return Vec::new();
+            }
+            let old = self.corpus.named()[row as usize].clone();
+            self.corpus.replace(row, &r.report);
+            self.grow_keys();
+            self.live
+                .revise(row, &old, &self.corpus.named()[row as usize]);
+            self.held[row as usize] = Held::of(r);
+            return Vec::new();
+        }
+        let row = self.corpus.add(&r.report);
+        self.held.push(Held::of(r));
+        self.row_of.insert(key, row);
+        self.grow_keys();
+        let joined = self.live.join(&self.corpus.named()[row as usize]);
+        let mut kept = Vec::new();
+        // An anchor decided elsewhere for this report.
+        if let Some(at) = self
+            .waiting
+            .iter()
+            .position(|(_, a, id)| *a == r.agency && *id == r.report.id)
+        {
+            let (id, _, _) = self.waiting.swap_remove(at);
+            self.anchors.add(&id, row);
+        }
+        if let Some(n) = joined
+            && self.ids.get(n as usize).is_none_or(Option::is_none)
+        {
+            // A network born now, of this report and the loners it binds:
+            // anchored at the oldest of them.
+            let oldest = self.corpus.named()[row as usize]
+                .iter()
+                .flat_map(|&s| self.live.postings(s).iter().copied())
+                .filter(|&o| self.live.of_report()[o as usize] == Some(n))
+                .min()
+                .unwrap_or(row);
+            let held = &self.held[oldest as usize];
+            let id = network_id(&held.agency, &held.id);
+            self.anchors.add(&id, oldest);
+            kept.push(anchor_decision(&id, held));
+            if self.ids.len() <= n as usize {
+                self.ids.resize(n as usize + 1, None);
+            }
+            self.number_of.insert(id.clone(), n);
+            self.ids[n as usize] = Some(id);
+        }
+        kept
+    }
+
+    fn grow_keys(&mut self) {
+        while self.live.selectors() < self.corpus.keys().len() {
+            let evidence = self.corpus.key(self.live.selectors() as u32).evidence;
+            self.live.add_selector(evidence);
+        }
+    }
+
+    /// A network's number by id or by an alias; and the id it goes by now.
+    pub fn network(&self, id: &str) -> Option<(u32, &str)> {
+        let current = self.aliases.get(id).map_or(id, String::as_str);
+        let n = *self.number_of.get(current)?;
+        Some((n, self.ids[n as usize].as_deref()?))
+    }
+
+    /// The id of a network number.
+    pub fn id_of(&self, n: u32) -> Option<&str> {
+        self.ids.get(n as usize)?.as_deref()
+    }
+
+    /// A report's network.
+    pub fn network_of(&self, row: u32) -> Option<u32> {
+        self.live.of_report()[row as usize]
+    }
+
+    /// Every network's members, by number.
+    pub fn members(&self) -> HashMap<u32, Vec<u32>> {
+        let mut members: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (row, n) in self.live.of_report().iter().enumerate() {
+            if let Some(n) = n {
+                members.entry(*n).or_default().push(row as u32);
+            }
+        }
+        members
+    }
+
+    /// The rows of one network.
+    pub fn members_of(&self, n: u32) -> Vec<u32> {
+        self.live
+            .of_report()
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| **g == Some(n))
+            .map(|(row, _)| row as u32)
+            .collect()
+    }
+
+    /// A copy of what a recomputation reads, to run it without the lock.
+    pub fn regroup_input(&self) -> (Vec<Vec<u32>>, Vec<Evidence>) {
+        (self.corpus.named().to_vec(), self.corpus.evidence())
+    }
+
+    /// Takes over a recomputation's grouping of the first `over` reports,
+    /// joins those that came since as they came, and reapplies the
+    /// corrections. Returns anchors to keep.
+    pub fn adopt(&mut self, found: &Networks, over: usize) -> Vec<NewDecision> {
+        let named = self.corpus.named();
+        let mut live = LiveNetworks::new(&named[..over], self.corpus.evidence(), found);
+        for row in named.iter().skip(over) {
+            live.join(row);
+        }
+        live.correct(&self.corrections);
+        self.live = live;
+        self.computed = Utc::now();
+        self.computed_over = over;
+        self.rename()
+    }
+}
