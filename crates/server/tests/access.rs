@@ -168,6 +168,7 @@ impl Case {
             "mo": ["investment", "channel:telegram"],
             "narrative": format!("the {COMMON_WORD} by the river, guards say {}", self.word),
             "selectors": selectors,
+            "location": {"lat": 16.6087, "lon": 98.5212, "place": "leakplace"},
         })
     }
 
@@ -369,6 +370,35 @@ async fn every_path_shows_each_viewer_exactly_what_it_may_read(backend: Backend)
         eprintln!("\n!!!!!!!! the console is not there: its pages are not checked !!!!!!!!\n");
     }
     let browser = common::browser();
+
+    // Every case shares the shared selectors: one network. An analyst of
+    // the owner drafts a GREEN purple notice from it, a second publishes.
+    let networks = world
+        .get(Some(&who(A, "contributor")), "/api/v1/networks")
+        .await
+        .expect(200);
+    assert_eq!(networks["total"], 1, "{networks}");
+    let network = networks["networks"][0]["id"].as_str().unwrap().to_owned();
+    let notice = world
+        .post_json(
+            Some(&who(A, "analyst")),
+            "/api/v1/notices",
+            &json!({"network": network, "title": "leak notice", "summary": "what all may read", "tlp": "GREEN"}),
+        )
+        .await
+        .expect(201);
+    let notice = notice["id"].as_str().unwrap().to_owned();
+    world
+        .post_json(
+            Some(&who(A, "analyst2")),
+            &format!("/api/v1/notices/{notice}/publish"),
+            &json!({}),
+        )
+        .await
+        .expect(200);
+    let no_network = world
+        .get(Some(&who(O, "analyst")), "/api/v1/networks/N-000000000000")
+        .await;
 
     let mut checked = Checked::default();
     for viewer in VIEWERS {
@@ -617,6 +647,100 @@ async fn every_path_shows_each_viewer_exactly_what_it_may_read(backend: Backend)
             }
             assert_no_leak(&answer.body, viewer, case, false, path);
             checked.mark(case, viewer, path);
+        }
+
+        // ---- networks, the network graph, compounds, the notice ----
+        let readable_cases: BTreeSet<String> = cases
+            .iter()
+            .filter(|c| c.sight(viewer) == Sight::Read)
+            .map(|c| c.id.clone())
+            .collect();
+        let contact = cases.iter().any(|c| c.sight(viewer) == Sight::Contact);
+        let report_ids = |v: &Value| -> BTreeSet<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["agency"] == A)
+                .map(|r| r["report_id"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let list = world.get(me, "/api/v1/networks").await;
+        let one = world.get(me, &format!("/api/v1/networks/{network}")).await;
+        let graph = world
+            .get_query(me, "/api/v1/graph/network", &[("id", &network)])
+            .await;
+        let compounds = world.get(me, "/api/v1/compounds").await;
+        let notice_read = world.get(me, &format!("/api/v1/notices/{notice}")).await;
+        let notice_stix = world
+            .get(me, &format!("/api/v1/notices/{notice}/stix"))
+            .await;
+        if viewer == Viewer::Public {
+            for answer in [&list, &one, &graph, &compounds] {
+                answer.expect_error(401, "unauthenticated");
+            }
+            notice_read.expect_error(404, "not_found");
+            notice_stix.expect_error(404, "not_found");
+        } else {
+            let list = list.expect(200);
+            let seen = one.json();
+            if readable_cases.is_empty() {
+                assert_eq!(list["total"], 0, "{viewer:?} {list}");
+                if contact {
+                    assert_eq!(seen["restricted"], true, "{viewer:?} {seen}");
+                    assert_eq!(seen["linked"]["holders"][0]["agency"], A);
+                } else {
+                    assert_eq!(one.status, 404, "{viewer:?} {seen}");
+                    assert_eq!(
+                        one.body, no_network.body,
+                        "a hidden network is a missing one"
+                    );
+                }
+                assert_eq!(graph.status, 404, "{viewer:?}");
+            } else {
+                assert_eq!(list["total"], 1, "{viewer:?} {list}");
+                assert_eq!(list["networks"][0]["readable"], readable_cases.len());
+                assert_eq!(report_ids(&seen["reports"]), readable_cases, "{viewer:?}");
+                assert_eq!(seen["readable"], readable_cases.len());
+                assert_eq!(seen["linked"].is_object(), contact, "{viewer:?} {seen}");
+                let graph = graph.expect(200);
+                assert_eq!(report_ids(&graph["reports"]), readable_cases);
+            }
+            let compounds = compounds.expect(200);
+            let listed = compounds["compounds"].as_array().unwrap();
+            if readable_cases.len() >= 2 {
+                assert_eq!(listed.len(), 1, "{viewer:?} {compounds}");
+                assert_eq!(listed[0]["readable"], readable_cases.len());
+            } else {
+                assert!(listed.is_empty(), "{viewer:?} {compounds}");
+            }
+            // The GREEN notice carries the CLEAR and GREEN cases only.
+            let n = notice_read.expect(200);
+            assert_eq!(n["content"]["reports"], 4, "{n}");
+            notice_stix.expect(200);
+        }
+        for case in &cases {
+            for (answer, path) in [
+                (&list, "api_networks"),
+                (&one, "api_network"),
+                (&graph, "api_graph_network"),
+                (&compounds, "api_compounds"),
+            ] {
+                assert_no_leak(&answer.body, viewer, case, false, path);
+                checked.mark(case, viewer, path);
+            }
+            // What a notice carries is what every member may read.
+            let notice_viewer = Viewer::OutsiderAnalyst;
+            for (answer, path) in [
+                (&notice_read, "api_notice"),
+                (&notice_stix, "api_notice_stix"),
+            ] {
+                assert_no_leak(&answer.body, notice_viewer, case, false, path);
+                assert!(
+                    case.sight(notice_viewer) == Sight::Read
+                        || !answer.body.contains(&case.unique_canonical)
+                );
+                checked.mark(case, viewer, path);
+            }
         }
 
         let never = world
@@ -869,6 +993,35 @@ async fn every_path_shows_each_viewer_exactly_what_it_may_read(backend: Backend)
             for case in &cases {
                 assert_no_leak(&dashboard.body, viewer, case, false, "console_dashboard");
                 checked.mark(case, viewer, "console_dashboard");
+            }
+            // The network page and the compound map, as the API shows them.
+            let network_page = world
+                .page(&browser, session, &format!("/networks/{network}"))
+                .await;
+            let map = world.page(&browser, session, "/compounds").await;
+            if session.is_some() {
+                let readable = cases
+                    .iter()
+                    .filter(|c| c.sight(viewer) == Sight::Read)
+                    .count();
+                let contact = cases.iter().any(|c| c.sight(viewer) == Sight::Contact);
+                assert_eq!(
+                    network_page.status,
+                    if readable > 0 || contact { 200 } else { 404 },
+                    "{viewer:?}"
+                );
+                assert_eq!(map.status, 200);
+                assert_eq!(
+                    map.body.contains("circle class=\"compound"),
+                    readable >= 2,
+                    "{viewer:?}"
+                );
+            }
+            for case in &cases {
+                assert_no_leak(&network_page.body, viewer, case, false, "console_network");
+                checked.mark(case, viewer, "console_network");
+                assert_no_leak(&map.body, viewer, case, false, "console_compounds");
+                checked.mark(case, viewer, "console_compounds");
             }
             // The console's audit page shows the own agency's data only.
             let audit = world.page(&browser, session, "/audit").await;

@@ -265,7 +265,7 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
                 "id": format!("kk-{i}"), "kind": "rescue_request", "country": "MM",
                 "marking": {"tlp": "GREEN"}, "mo": ["investment"],
                 "narrative": "held at the compound by the river",
-                "selectors": ["telegram:@kk_recruiter", format!("+95 9 4500 100{i}")],
+                "selectors": ["telegram:@kk_recruiter", format!("worker{i}@example.com")],
                 "location": {"lat": 16.6087, "lon": 98.5212, "place": "KK Park"},
             }))
         })

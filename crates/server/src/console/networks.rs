@@ -53,7 +53,10 @@ pub async fn list(State(state): State<Shared>, console: Console) -> Result<Marku
         .map_err(|e| console.fail(loading(e)))?;
     let body = html! {
         h1 { "Networks" }
-        p.lead { (total) " networks hold reports you may read; the largest first." }
+        p.lead {
+            (total) @if total == 1 { " network holds" } @else { " networks hold" }
+            " reports you may read; the largest first."
+        }
         table #networks {
             thead { tr { th { "Network" } th { "Your reports" } th { "Scam types" } th { "Last seen" } th { "Agencies to contact" } } }
             tbody {
@@ -195,7 +198,10 @@ pub async fn compounds(State(state): State<Shared>, console: Console) -> Result<
     .map_err(|e| console.fail(loading(e)))?;
     let body = html! {
         h1 { "Compounds" }
-        p.lead { (found.len()) " sites that two reports or more you may read locate." }
+        p.lead {
+            (found.len()) @if found.len() == 1 { " site" } @else { " sites" }
+            " that two reports or more you may read locate."
+        }
         (drawing::compound_map(&found))
         table #compounds {
             thead { tr { th { "Site" } th { "Place" } th { "Near" } th { "Reports" } th { "Networks" } th { "Status" } } }
