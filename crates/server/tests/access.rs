@@ -718,6 +718,27 @@ async fn every_path_shows_each_viewer_exactly_what_it_may_read(backend: Backend)
             assert_eq!(n["content"]["reports"], 4, "{n}");
             notice_stix.expect(200);
         }
+        let no_report = world
+            .get(me, &format!("/api/v1/reports/{A}/leakid-nothingq/network"))
+            .await;
+        for case in &cases {
+            let answer = world
+                .get(me, &format!("/api/v1/reports/{A}/{}/network", case.id))
+                .await;
+            if viewer == Viewer::Public {
+                answer.expect_error(401, "unauthenticated");
+            } else if case.sight(viewer) == Sight::Read {
+                assert_eq!(
+                    answer.expect(200)["network"].as_str(),
+                    Some(network.as_str())
+                );
+            } else {
+                assert_eq!(answer.status, 404, "{viewer:?} {}", case.label());
+                assert_eq!(answer.body, no_report.body, "{viewer:?} {}", case.label());
+            }
+            assert_no_leak(&answer.body, viewer, case, true, "api_report_network");
+            checked.mark(case, viewer, "api_report_network");
+        }
         for case in &cases {
             for (answer, path) in [
                 (&list, "api_networks"),

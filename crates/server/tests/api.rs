@@ -1410,6 +1410,7 @@ async fn health_metrics_openapi_and_unknown_routes(backend: Backend) {
         ("/api/v1/graph/neighbourhood", "get"),
         ("/api/v1/graph/path", "get"),
         ("/api/v1/graph/network", "get"),
+        ("/api/v1/reports/{agency}/{id}/network", "get"),
         ("/api/v1/networks", "get"),
         ("/api/v1/networks/merge", "post"),
         ("/api/v1/networks/{id}", "get"),

@@ -230,6 +230,7 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
     }
     let token_a = add_token(store.as_ref(), &key, A, "anna").await;
     let token_b = add_token(store.as_ref(), &key, B, "sokha").await;
+    let token_a2 = add_token(store.as_ref(), &key, A, "bopha").await;
     let now = Utc::now();
     store
         .submit(
@@ -262,7 +263,7 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
     let network: Vec<cordon_core::Report> = (0..4)
         .map(|i| {
             report(serde_json::json!({
-                "id": format!("kk-{i}"), "kind": "rescue_request", "country": "MM",
+                "id": format!("kk-{i}"), "kind": "recruitment_ad", "country": "MM",
                 "marking": {"tlp": "GREEN"}, "mo": ["investment"],
                 "narrative": "held at the compound by the river",
                 "selectors": ["telegram:@kk_recruiter", format!("worker{i}@example.com")],
@@ -607,6 +608,42 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
     assert!(page.contains("telegram:@kk_recruiter") && page.contains("recruiter"));
     check_layout(&client, "the network page").await;
     snap(&client, "13-network").await;
+    // Anna drafts a purple notice from the network.
+    client
+        .find(Locator::Id("notice-title-input"))
+        .await
+        .unwrap()
+        .send_keys("KK Park recruiter on Telegram")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("notice-summary"))
+        .await
+        .unwrap()
+        .send_keys("Workers are recruited by one Telegram account and held near KK Park.")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#draft-notice button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("notice"))
+        .await
+        .expect("the drafted notice");
+    let notice_url = client.current_url().await.unwrap().to_string();
+    let page = client.source().await.unwrap();
+    assert!(page.contains("KK Park recruiter on Telegram") && page.contains("draft"));
+    assert!(
+        page.contains("telegram:@kk_recruiter"),
+        "the recruiter is an indicator"
+    );
+    snap(&client, "13a-notice-draft").await;
     client.goto(&format!("{base}/compounds")).await.unwrap();
     client
         .wait()
@@ -618,6 +655,96 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
     assert!(page.contains("KK Park"), "the compound's place is named");
     check_layout(&client, "the compound map").await;
     snap(&client, "14-compound-map").await;
+    // The compound's page records a raid.
+    client
+        .find(Locator::Css("#compound-map a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("compound-status"))
+        .await
+        .expect("the compound page");
+    client
+        .find(Locator::Css("#status option[value=raided]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("status-reason"))
+        .await
+        .unwrap()
+        .send_keys("joint operation, 40 workers freed")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#compound-status button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let history = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#status-history li"))
+        .await
+        .expect("the status history")
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        history.starts_with("raided") && history.contains("40 workers freed"),
+        "{history}"
+    );
+    snap(&client, "15-compound-raided").await;
+    // A second analyst of A publishes the notice, then prints it.
+    client
+        .find(Locator::Css("form[action='/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("token"))
+        .await
+        .unwrap();
+    log_in(&client, &base, &token_a2, false).await;
+    client.goto(&notice_url).await.unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#publish button"))
+        .await
+        .expect("the publish button for a second analyst")
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#notice .meta"))
+        .await
+        .unwrap();
+    let page = client.source().await.unwrap();
+    assert!(page.contains("published") && !page.contains("id=\"publish\""));
+    client.goto(&format!("{notice_url}/print")).await.unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("notice"))
+        .await
+        .expect("the print view");
+    snap(&client, "16-notice-print").await;
 
     client.close().await.unwrap();
     server.stop().await.unwrap();

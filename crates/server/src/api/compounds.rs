@@ -135,8 +135,20 @@ pub async fn set_status(
     Path(site): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<CompoundDetail>> {
-    let member = analyst(&api)?.clone();
     let request: StatusRequest = json_body(&body)?;
+    Ok(Json(
+        set_status_for(&state, &api.viewer, site, &request).await?,
+    ))
+}
+
+/// Records a status for an analyst; returns the compound as it now is.
+pub(crate) async fn set_status_for(
+    state: &Shared,
+    viewer: &Viewer,
+    site: String,
+    request: &StatusRequest,
+) -> ApiResult<CompoundDetail> {
+    let member = analyst(viewer)?.clone();
     let status = CompoundStatus::parse(&request.status).ok_or_else(|| {
         ApiError::bad_request(format!(
             "status is active, raided, relocated or closed, not {:?}",
@@ -146,9 +158,9 @@ pub async fn set_status(
     })?;
     let reason = reason(&request.reason)?;
     // Only a compound you may see is yours to update.
-    detail(&state, &api.viewer, site.clone()).await?;
+    detail(state, viewer, site.clone()).await?;
     decide(
-        &state,
+        state,
         vec![NewDecision {
             kind: "compound.status".to_owned(),
             subject: site.clone(),
@@ -159,5 +171,5 @@ pub async fn set_status(
         }],
     )
     .await?;
-    Ok(Json(detail(&state, &api.viewer, site).await?))
+    detail(state, viewer, site).await
 }

@@ -33,6 +33,10 @@ pub fn routes(state: Shared) -> Router {
         .route("/api/v1/me", get(me::me))
         .route("/api/v1/reports", post(reports::submit).get(reports::list))
         .route("/api/v1/reports/{agency}/{id}", get(reports::read))
+        .route(
+            "/api/v1/reports/{agency}/{id}/network",
+            get(networks::of_report),
+        )
         .route("/api/v1/hits", get(hits::one).post(hits::batch))
         .route("/api/v1/graph/neighbourhood", get(graph::neighbourhood))
         .route("/api/v1/graph/path", get(graph::path))
@@ -93,6 +97,7 @@ pub async fn not_found() -> ApiError {
         graph::neighbourhood,
         graph::path,
         networks::graph,
+        networks::of_report,
         networks::list,
         networks::read,
         networks::history,

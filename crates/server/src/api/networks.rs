@@ -23,15 +23,15 @@ pub(crate) fn loading(_: NotReady) -> ApiError {
     ApiError::unavailable("the networks are still being computed; retry in a few seconds")
 }
 
-/// The analyst or admin calling: decisions are theirs to make.
-pub(crate) fn analyst(api: &Api) -> ApiResult<&crate::access::Member> {
-    let caller = api.member()?;
-    if caller.member.role == Role::Contributor {
+/// The analyst or admin deciding: decisions are theirs to make.
+pub(crate) fn analyst(viewer: &Viewer) -> ApiResult<&crate::access::Member> {
+    let member = viewer.member().ok_or_else(ApiError::unauthenticated)?;
+    if member.role == Role::Contributor {
         return Err(ApiError::forbidden(
             "contributors submit reports; ask an analyst of your agency to decide this",
         ));
     }
-    Ok(&caller.member)
+    Ok(member)
 }
 
 /// A reason as analysts must give one.
@@ -303,14 +303,24 @@ pub async fn merge(
     api: Api,
     body: Bytes,
 ) -> ApiResult<Json<NetworkAnswer>> {
-    let member = analyst(&api)?.clone();
     let request: MergeRequest = json_body(&body)?;
+    let kept = merge_for(&state, &api.viewer, &request).await?;
+    read(State(state), api, Path(kept)).await
+}
+
+/// Merges networks for an analyst; returns the id the merged network has.
+pub(crate) async fn merge_for(
+    state: &Shared,
+    viewer: &Viewer,
+    request: &MergeRequest,
+) -> ApiResult<String> {
+    let member = analyst(viewer)?.clone();
     let reason = reason(&request.reason)?;
     let mut ids: Vec<String> = Vec::new();
     for id in &request.networks {
         // Each must be one you may read a report of: a merge decided on
         // what you cannot see would be blind.
-        let Seen::Network(n) = seen(&state, &api.viewer, id.clone()).await?.0 else {
+        let Seen::Network(n) = seen(state, viewer, id.trim().to_owned()).await?.0 else {
             return Err(ApiError::not_found("network").field("networks"));
         };
         if !ids.contains(&n.id) {
@@ -322,6 +332,8 @@ pub async fn merge(
             ApiError::bad_request("name two different networks or more to merge").field("networks"),
         );
     }
+    // One decision per network merged, so that the history of each finds
+    // it; applying the same merge again changes nothing.
     let decisions = ids
         .iter()
         .map(|subject| NewDecision {
@@ -333,10 +345,13 @@ pub async fn merge(
             body: serde_json::json!({"networks": ids}),
         })
         .collect();
-    // One decision per network merged, so that the history of each finds
-    // it; applying the same merge again changes nothing.
-    decide(&state, decisions).await?;
-    read(State(state), api, Path(ids[0].clone())).await
+    decide(state, decisions).await?;
+    let first = ids[0].clone();
+    state
+        .networks
+        .read(|m| m.network(&first).map(|(_, id)| id.to_owned()))
+        .map_err(loading)?
+        .ok_or_else(|| ApiError::internal("the merged network has no id"))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -380,7 +395,7 @@ pub async fn split(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<NetworkAnswer>> {
-    let member = analyst(&api)?.clone();
+    let member = analyst(&api.viewer)?.clone();
     let request: SplitRequest = json_body(&body)?;
     let reason = reason(&request.reason)?;
     if request.reports.is_empty() {
@@ -490,4 +505,48 @@ pub(crate) async fn network_graph(
     .await
     .map_err(ApiError::internal)?
     .map_err(loading)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportNetwork {
+    pub agency: String,
+    pub report_id: String,
+    /// The network it belongs to; null when it shares nothing that links.
+    pub network: Option<String>,
+}
+
+/// The network of a report you may read. A report joins its network in
+/// the request that stores it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/{agency}/{id}/network",
+    tag = "networks",
+    params(
+        ("agency" = String, Path, description = "The owning agency's code"),
+        ("id" = String, Path, description = "The report id"),
+    ),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The report's network", body = ReportNetwork),
+        (status = 401, description = "No valid token", body = ApiError),
+        (status = 404, description = "No report you may read", body = ApiError),
+        (status = 503, description = "The networks are loading; retry", body = ApiError),
+    )
+)]
+pub async fn of_report(
+    State(state): State<Shared>,
+    api: Api,
+    Path((agency, id)): Path<(String, String)>,
+) -> ApiResult<Json<ReportNetwork>> {
+    api.member()?;
+    let network = state
+        .networks
+        .read(|m| view::network_of_readable(m, &api.viewer, &agency, &id))
+        .map_err(loading)?
+        .ok_or_else(|| ApiError::not_found("report"))?;
+    Ok(Json(ReportNetwork {
+        agency,
+        report_id: id,
+        network,
+    }))
 }

@@ -100,8 +100,18 @@ pub async fn draft(
     api: Api,
     body: Bytes,
 ) -> ApiResult<(axum::http::StatusCode, Json<Notice>)> {
-    let member = analyst(&api)?.clone();
     let request: DraftRequest = json_body(&body)?;
+    let notice = draft_for(&state, &api.viewer, &request).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(notice)))
+}
+
+/// Drafts a notice for an analyst.
+pub(crate) async fn draft_for(
+    state: &Shared,
+    viewer: &Viewer,
+    request: &DraftRequest,
+) -> ApiResult<Notice> {
+    let member = analyst(viewer)?.clone();
     if request.tlp > Tlp::Green {
         return Err(ApiError::bad_request(
             "a purple notice goes to every member agency: mark it CLEAR or GREEN",
@@ -110,18 +120,17 @@ pub async fn draft(
     }
     let title = text(&request.title, "title", 200)?;
     let summary = text(&request.summary, "summary", 20_000)?;
-    let viewer = api.viewer.clone();
-    let network = request.network.clone();
+    let network = request.network.trim().to_owned();
     let tlp = request.tlp;
     let found = state
         .networks
         .read(|m| {
-            let (seen, _) = view::network(m, &viewer, &state.directory, &network);
+            let (seen, _) = view::network(m, viewer, &state.directory, &network);
             let view::Seen::Network(v) = seen else {
                 return None;
             };
             let (n, _) = m.network(&v.id)?;
-            Some((v.id.clone(), view::notice_content(m, &viewer, n, tlp)))
+            Some((v.id.clone(), view::notice_content(m, viewer, n, tlp)))
         })
         .map_err(loading)?;
     let Some((network, content)) = found else {
@@ -147,7 +156,7 @@ pub async fn draft(
     })
     .map_err(ApiError::internal)?;
     decide(
-        &state,
+        state,
         vec![NewDecision {
             kind: "notice.draft".to_owned(),
             subject: id.clone(),
@@ -158,10 +167,7 @@ pub async fn draft(
         }],
     )
     .await?;
-    Ok((
-        axum::http::StatusCode::CREATED,
-        Json(readable(&state, &api.viewer, &id)?),
-    ))
+    readable(state, viewer, &id)
 }
 
 /// The notices you may read: published ones, and your agency's drafts.
@@ -243,7 +249,7 @@ pub async fn revise(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<Notice>> {
-    let member = analyst(&api)?.clone();
+    let member = analyst(&api.viewer)?.clone();
     let request: ReviseRequest = json_body(&body)?;
     let notice = own_draft(&state, &api.viewer, &id)?;
     let body = serde_json::to_value(Revision {
@@ -312,31 +318,43 @@ pub async fn publish(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<Notice>> {
-    let member = analyst(&api)?.clone();
     let request: PublishRequest = if body.is_empty() {
         PublishRequest::default()
     } else {
         json_body(&body)?
     };
-    let notice = own_draft(&state, &api.viewer, &id)?;
+    Ok(Json(
+        publish_for(&state, &api.viewer, &id, &request.reason).await?,
+    ))
+}
+
+/// Publishes a draft for a second analyst of its agency.
+pub(crate) async fn publish_for(
+    state: &Shared,
+    viewer: &Viewer,
+    id: &str,
+    reason: &str,
+) -> ApiResult<Notice> {
+    let member = analyst(viewer)?.clone();
+    let notice = own_draft(state, viewer, id)?;
     if notice.drafted_by == member.user {
         return Err(ApiError::forbidden(
             "a notice is published by a second analyst of its agency: you drafted this one",
         ));
     }
     decide(
-        &state,
+        state,
         vec![NewDecision {
             kind: "notice.publish".to_owned(),
             subject: notice.id,
             agency: member.agency,
             user: member.user,
-            reason: request.reason.trim().to_owned(),
+            reason: reason.trim().to_owned(),
             body: serde_json::json!({}),
         }],
     )
     .await?;
-    Ok(Json(readable(&state, &api.viewer, &id)?))
+    readable(state, viewer, id)
 }
 
 /// A notice as a STIX 2.1 bundle around a `report` object.

@@ -3,7 +3,10 @@
 //! `/notices/{id}` and its print view. Everything comes from the same
 //! access-filtered views as the API.
 
-use axum::extract::{Path, State};
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use cordon_core::Tlp;
 use maud::{Markup, html};
 
 use super::drawing;
@@ -12,8 +15,11 @@ use super::layout::{self, SearchBox, tlp_badge, when};
 use super::session::Console;
 use super::{report_href, selector_href};
 use crate::Shared;
+use crate::access::Role;
+use crate::api::compounds::{StatusRequest, set_status_for};
+use crate::api::networks::{MergeRequest, merge_for};
 use crate::api::networks::{audit_touched, loading, network_graph, seen};
-use crate::api::notices::readable;
+use crate::api::notices::{DraftRequest, draft_for, publish_for, readable};
 use crate::error::ApiError;
 use crate::networks::casebook::{Notice, NoticeState};
 use crate::networks::view::{self, Linked, Seen};
@@ -183,6 +189,41 @@ pub async fn network(
             }
         }
     };
+    let body = html! {
+        (body)
+        @if console.member().role != Role::Contributor {
+            div.columns {
+                section aria-labelledby="notice-title" {
+                    h2 #notice-title { "Draft a purple notice" }
+                    form #draft-notice method="post" action=(format!("/networks/{}/notices", v.id)) {
+                        input type="hidden" name="csrf" value=(console.chrome().csrf);
+                        label for="notice-title-input" { "Title" }
+                        input #notice-title-input type="text" name="title" required maxlength="200";
+                        label for="notice-summary" { "Summary" }
+                        textarea #notice-summary name="summary" required maxlength="20000" rows="4" {}
+                        label for="notice-tlp" { "Marking" }
+                        select #notice-tlp name="tlp" {
+                            option value="GREEN" selected { "TLP:GREEN (member agencies)" }
+                            option value="CLEAR" { "TLP:CLEAR (the public too)" }
+                        }
+                        p.note { "The notice carries only reports marked no tighter than itself; a second analyst of your agency publishes it." }
+                        button type="submit" { "Draft notice" }
+                    }
+                }
+                section aria-labelledby="merge-title" {
+                    h2 #merge-title { "Merge with another network" }
+                    form #merge method="post" action=(format!("/networks/{}/merge", v.id)) {
+                        input type="hidden" name="csrf" value=(console.chrome().csrf);
+                        label for="merge-other" { "Other network id" }
+                        input #merge-other type="text" name="other" required pattern="N-[0-9a-f]{12}";
+                        label for="merge-reason" { "Why they are one organisation" }
+                        textarea #merge-reason name="reason" required maxlength="4000" rows="3" {}
+                        button type="submit" { "Merge" }
+                    }
+                }
+            }
+        }
+    };
     Ok(page(&console, &format!("Network {}", v.id), body))
 }
 
@@ -259,6 +300,22 @@ pub async fn compound(
             }
         }
     };
+    let body = html! {
+        (body)
+        @if console.member().role != Role::Contributor {
+            h2 { "Report a new status" }
+            form #compound-status method="post" action=(format!("/compounds/{}/status", c.site)) {
+                input type="hidden" name="csrf" value=(console.chrome().csrf);
+                label for="status" { "Status" }
+                select #status name="status" {
+                    @for s in ["active", "raided", "relocated", "closed"] { option value=(s) { (s) } }
+                }
+                label for="status-reason" { "Evidence" }
+                textarea #status-reason name="reason" required maxlength="4000" rows="3" {}
+                button type="submit" { "Record status" }
+            }
+        }
+    };
     Ok(page(&console, &format!("Compound {}", c.site), body))
 }
 
@@ -285,8 +342,8 @@ fn notice_body(n: &Notice) -> Markup {
                     dt { "Languages" } dd { (counted(&n.content.languages)) }
                     dt { "Seen" }
                     dd {
-                        @if let (Some(a), Some(b)) = (n.content.first_seen, n.content.last_seen) { (when(a)) " to " (when(b)) }
-                        " · from " (n.content.reports) " reports"
+                        @if let (Some(a), Some(b)) = (n.content.first_seen, n.content.last_seen) { (when(a)) " to " (when(b)) " · " }
+                        "from " (n.content.reports) " reports"
                     }
                 }
             }
@@ -306,6 +363,15 @@ pub async fn notice(
     let n = readable(&state, &console.viewer(), &id).map_err(|e| console.fail(e))?;
     let body = html! {
         (notice_body(&n))
+        @if n.state == NoticeState::Draft && console.member().role != Role::Contributor {
+            form #publish method="post" action=(format!("/notices/{}/publish", n.id)) {
+                input type="hidden" name="csrf" value=(console.chrome().csrf);
+                p.note { "Published by a second analyst of " (n.author) " after review; drafted by " (n.drafted_by) "." }
+                label for="publish-reason" { "What you checked" }
+                input #publish-reason type="text" name="reason" maxlength="4000";
+                button type="submit" { "Publish" }
+            }
+        }
         p {
             a href=(format!("/notices/{}/print", n.id)) { "Print view" } " · "
             a href=(format!("/api/v1/notices/{}/stix", n.id)) { "STIX 2.1 bundle" }
@@ -333,4 +399,103 @@ pub async fn print(
             body.print { main #main { (notice_body(&n)) } }
         }
     })
+}
+
+/// A form's fields and its CSRF token.
+fn fields(
+    console: &Console,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Result<std::collections::HashMap<String, String>, Failure> {
+    let Form(pairs) = form.map_err(|e| {
+        console.fail(ApiError::bad_request(format!(
+            "the form could not be read: {e}"
+        )))
+    })?;
+    let fields: std::collections::HashMap<String, String> = pairs.into_iter().collect();
+    console.check_csrf(fields.get("csrf").map(String::as_str))?;
+    Ok(fields)
+}
+
+fn field(fields: &std::collections::HashMap<String, String>, name: &str) -> String {
+    fields.get(name).cloned().unwrap_or_default()
+}
+
+/// `POST /networks/{id}/notices`: drafts a purple notice from the network.
+pub async fn draft_notice(
+    State(state): State<Shared>,
+    console: Console,
+    Path(id): Path<String>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Result<Response, Failure> {
+    let f = fields(&console, form)?;
+    let tlp = match field(&f, "tlp").as_str() {
+        "CLEAR" => Tlp::Clear,
+        "GREEN" => Tlp::Green,
+        other => {
+            return Err(console.fail(
+                ApiError::bad_request(format!("a notice is CLEAR or GREEN, not {other:?}"))
+                    .field("tlp"),
+            ));
+        }
+    };
+    let request = DraftRequest {
+        network: id,
+        title: field(&f, "title"),
+        summary: field(&f, "summary"),
+        tlp,
+    };
+    let notice = draft_for(&state, &console.viewer(), &request)
+        .await
+        .map_err(|e| console.fail(e))?;
+    Ok(Redirect::to(&format!("/notices/{}", notice.id)).into_response())
+}
+
+/// `POST /networks/{id}/merge`: merges another network into this one.
+pub async fn merge(
+    State(state): State<Shared>,
+    console: Console,
+    Path(id): Path<String>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Result<Response, Failure> {
+    let f = fields(&console, form)?;
+    let request = MergeRequest {
+        networks: vec![id, field(&f, "other")],
+        reason: field(&f, "reason"),
+    };
+    let kept = merge_for(&state, &console.viewer(), &request)
+        .await
+        .map_err(|e| console.fail(e))?;
+    Ok(Redirect::to(&format!("/networks/{kept}")).into_response())
+}
+
+/// `POST /compounds/{site}/status`.
+pub async fn set_status(
+    State(state): State<Shared>,
+    console: Console,
+    Path(site): Path<String>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Result<Response, Failure> {
+    let f = fields(&console, form)?;
+    let request = StatusRequest {
+        status: field(&f, "status"),
+        reason: field(&f, "reason"),
+    };
+    set_status_for(&state, &console.viewer(), site.clone(), &request)
+        .await
+        .map_err(|e| console.fail(e))?;
+    Ok(Redirect::to(&format!("/compounds/{site}")).into_response())
+}
+
+/// `POST /notices/{id}/publish`: a second analyst publishes a draft.
+pub async fn publish(
+    State(state): State<Shared>,
+    console: Console,
+    Path(id): Path<String>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Result<Response, Failure> {
+    let f = fields(&console, form)?;
+    publish_for(&state, &console.viewer(), &id, &field(&f, "reason"))
+        .await
+        .map_err(|e| console.fail(e))?;
+    Ok(Redirect::to(&format!("/notices/{id}")).into_response())
 }

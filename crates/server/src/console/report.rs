@@ -28,6 +28,12 @@ pub async fn page(
         .await
         .map_err(|e| console.fail(e))?;
     let stored = readable.get();
+    // Read already: the report's network is the viewer's to know.
+    let network = state
+        .networks
+        .read(|m| crate::networks::view::network_of_report(m, &stored.agency, &stored.report.id))
+        .ok()
+        .flatten();
     let r = &stored.report;
     let title = format!("Report {}/{}", stored.agency, r.id);
     let body = html! {
@@ -62,6 +68,10 @@ pub async fn page(
                     dd { (when(stored.accepted)) }
                     dt { "Revision" }
                     dd { (stored.revision) }
+                    @if let Some(network) = &network {
+                        dt { "Network" }
+                        dd { a href=(format!("/networks/{network}")) { code { (network) } } }
+                    }
                     @if let Some(language) = &r.language {
                         dt { "Language" }
                         dd { (language) }

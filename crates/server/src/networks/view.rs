@@ -223,7 +223,23 @@ pub fn network(model: &Model, viewer: &Viewer, directory: &Directory, id: &str) 
     (Seen::Network(Box::new(view)), touched)
 }
 
-/// The network of a report the viewer may read.
+/// The network of a report, when the viewer may read the report: `None`
+/// when it may not (or the report is unknown), `Some(None)` when the
+/// report is in no network.
+pub fn network_of_readable(
+    model: &Model,
+    viewer: &Viewer,
+    agency: &str,
+    report: &str,
+) -> Option<Option<String>> {
+    let row = model.row(agency, report)?;
+    if sight(viewer, model.held[row as usize].marked()) != Sight::Read {
+        return None;
+    }
+    Some(network_of_report(model, agency, report))
+}
+
+/// The network of a report, whoever may read it (callers check).
 pub fn network_of_report(model: &Model, agency: &str, report: &str) -> Option<String> {
     let row = model.row(agency, report)?;
     model.id_of(model.network_of(row)?).map(str::to_owned)
