@@ -322,3 +322,130 @@ impl Model {
         self.rename()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(seq: i64, id: &str, selectors: &[&str]) -> StoredReport {
+        let submission: cordon_core::ReportSubmission = serde_json::from_value(serde_json::json!({
+            "id": id, "kind": "fraud_complaint", "country": "GB",
+            "marking": {"tlp": "GREEN"}, "selectors": selectors,
+        }))
+        .unwrap();
+        let report = submission.validate(Utc::now()).unwrap();
+        StoredReport {
+            seq,
+            agency: "GB-NCA".into(),
+            revision: 1,
+            accepted: Utc::now(),
+            digest: report.digest(),
+            report,
+        }
+    }
+
+    fn model_of(reports: &[StoredReport]) -> Model {
+        let mut corpus = Corpus::new();
+        let mut held = Vec::new();
+        for r in reports {
+            corpus.add(&r.report);
+            held.push(Held::of(r));
+        }
+        Model::compute(corpus, held, Thresholds::default())
+    }
+
+    fn network_of(m: &Model, id: &str) -> Option<String> {
+        m.id_of(m.network_of(m.row("GB-NCA", id)?)?)
+            .map(str::to_owned)
+    }
+
+    /// Two networks; reports join live; an analyst merges them; a
+    /// recomputation (which alone would part them again) keeps the merge
+    /// and every id, and takes in a report that came meanwhile.
+    #[test]
+    fn a_recomputation_keeps_ids_merges_and_late_reports() {
+        let mut reports = Vec::new();
+        for i in 0..4 {
+            reports.push(stored(i + 1, &format!("a{i}"), &["a-handle@example.com"]));
+            reports.push(stored(i + 11, &format!("b{i}"), &["b-handle@example.com"]));
+        }
+        let mut m = model_of(&reports);
+        let kept = m.rename();
+        assert_eq!(kept.len(), 2, "two anchors to keep");
+        let (a, b) = (network_of(&m, "a0").unwrap(), network_of(&m, "b0").unwrap());
+        assert_eq!(
+            a,
+            network_id("GB-NCA", "a0"),
+            "anchored at the oldest report"
+        );
+        assert!(
+            m.put(&stored(30, "a9", &["a-handle@example.com"]))
+                .is_empty()
+        );
+        assert_eq!(
+            network_of(&m, "a9").as_deref(),
+            Some(a.as_str()),
+            "joined live"
+        );
+        m.apply(
+            "network.merge",
+            &a,
+            &serde_json::json!({"networks": [a.clone(), b.clone()]}),
+        );
+        assert!(m.rename().is_empty());
+        assert_eq!(
+            network_of(&m, "b1").as_deref(),
+            Some(a.as_str()),
+            "the older id stays"
+        );
+        assert_eq!(
+            m.network(&b).map(|(_, id)| id.to_owned()),
+            Some(a.clone()),
+            "an alias"
+        );
+
+        // A recomputation over the first nine, with one more come since.
+        let (named, evidence) = m.regroup_input();
+        let found = networks::resolve(&named, &evidence, &m.thresholds);
+        assert_ne!(
+            found.of_report[0], found.of_report[1],
+            "alone it parts them"
+        );
+        assert!(
+            m.put(&stored(31, "b9", &["b-handle@example.com"]))
+                .is_empty()
+        );
+        assert!(m.adopt(&found, named.len()).is_empty(), "no new network");
+        for id in ["a0", "a9", "b0", "b9"] {
+            assert_eq!(network_of(&m, id).as_deref(), Some(a.as_str()), "{id}");
+        }
+
+        // A revision naming another handle moves its postings; a split
+        // gives the reports named a network of their own.
+        let mut revised = stored(40, "a1", &["c-handle@example.com"]);
+        revised.revision = 2;
+        m.put(&revised);
+        let c = m.corpus.key_number("email:c-handle@example.com").unwrap();
+        assert_eq!(m.live.postings(c), [m.row("GB-NCA", "a1").unwrap()]);
+        m.apply(
+            "network.split",
+            &a,
+            &serde_json::json!({"reports": [{"agency": "GB-NCA", "id": "b0"}, {"agency": "GB-NCA", "id": "b1"}]}),
+        );
+        // b0 anchors the id merged away: the part split off takes it back.
+        assert!(m.rename().is_empty());
+        assert_eq!(network_of(&m, "b0").as_deref(), Some(b.as_str()));
+        assert_eq!(network_of(&m, "b1").as_deref(), Some(b.as_str()));
+        assert_eq!(network_of(&m, "b2").as_deref(), Some(a.as_str()));
+        // Splitting reports that anchor nothing makes a new network,
+        // anchored at the oldest of them.
+        m.apply(
+            "network.split",
+            &a,
+            &serde_json::json!({"reports": [{"agency": "GB-NCA", "id": "b3"}, {"agency": "GB-NCA", "id": "b2"}]}),
+        );
+        let kept = m.rename();
+        assert_eq!(kept.len(), 1, "the new network's anchor is to be kept");
+        assert_eq!(network_of(&m, "b3"), Some(network_id("GB-NCA", "b2")));
+    }
+}
