@@ -62,6 +62,11 @@ struct Score {
     true_networks: usize,
     precision: f64,
     recall: f64,
+    /// The recall of an oracle that links two reports by any key they
+    /// share (selector, site, named compound) only when the world says
+    /// they are of one network: the most any grouping by these keys can
+    /// reach (its precision is 1).
+    key_recall_ceiling: f64,
     shared_selectors: usize,
     /// The most used of them: selector, reports, first-pass groups.
     most_shared: Vec<(String, usize, usize)>,
@@ -219,6 +224,7 @@ pub fn score(
         }));
     }
     let (precision, recall) = networks::b_cubed(&found.of_report, &truth_of);
+    let key_recall_ceiling = networks::b_cubed(&linked_within(&corpus, &truth_of), &truth_of).1;
     let stands_for = majority(&found.of_report, &truth_of);
     let compound_score = score_compounds(
         &compounds::compounds(&corpus.located(0..ids.len() as u32), &found.of_report, 2),
@@ -246,6 +252,7 @@ pub fn score(
         true_networks: network_numbers.len(),
         precision,
         recall,
+        key_recall_ceiling,
         shared_selectors: found.shared.len(),
         most_shared: found
             .shared
@@ -274,6 +281,40 @@ pub fn score(
     }
     println!("{}", serde_json::to_string(&score)?);
     Ok(())
+}
+
+/// Reports grouped by every linking key they share, but only with reports
+/// of their own true network: connected components, a report alone being
+/// in none.
+fn linked_within(corpus: &Corpus, truth_of: &[Option<u32>]) -> Vec<Option<u32>> {
+    let mut parent: Vec<u32> = (0..truth_of.len() as u32).collect();
+    fn root(parent: &mut [u32], mut r: u32) -> u32 {
+        while parent[r as usize] != r {
+            parent[r as usize] = parent[parent[r as usize] as usize];
+            r = parent[r as usize];
+        }
+        r
+    }
+    let mut first_of: HashMap<(u32, u32), u32> = HashMap::new();
+    for (r, keys) in corpus.named().iter().enumerate() {
+        let Some(t) = truth_of[r] else { continue };
+        for &k in keys {
+            if corpus.key(k).evidence == cordon_analysis::networks::Evidence::Fuzzy {
+                continue;
+            }
+            let first = *first_of.entry((k, t)).or_insert(r as u32);
+            let (a, b) = (root(&mut parent, first), root(&mut parent, r as u32));
+            parent[a as usize] = b;
+        }
+    }
+    let roots: Vec<u32> = (0..parent.len() as u32)
+        .map(|r| root(&mut parent, r))
+        .collect();
+    let mut size: HashMap<u32, usize> = HashMap::new();
+    for &g in &roots {
+        *size.entry(g).or_default() += 1;
+    }
+    roots.iter().map(|g| (size[g] >= 2).then_some(*g)).collect()
 }
 
 /// For each found network, the world's network most of its reports belong

@@ -88,7 +88,10 @@ pub fn network(graph: &NetworkGraph) -> Markup {
             }
             @for (i, s) in graph.selectors.iter().take(selectors).enumerate() {
                 @let (x, y) = at[reports + i];
-                a href=(super::selector_href(&s.selector)) {
+                a href=(match s.selector.strip_prefix("site:") {
+                    Some(cell) if s.evidence == "site" => format!("/compounds/{cell}"),
+                    _ => super::selector_href(&s.selector),
+                }) {
                     rect class=(if s.shared { "selector shared" } else { "selector" })
                         x=(fmt(x - 6.0)) y=(fmt(y - 6.0)) width="12" height="12" {
                         title { (s.selector) " — " (s.reports) " reports" }

@@ -38,6 +38,16 @@ fn counted(items: &[(String, usize)]) -> Markup {
     }
 }
 
+/// A selector links to its page, a site to its compound; a named place
+/// has no page.
+fn evidence_link(key: &str, evidence: &str) -> Markup {
+    match (evidence, key.strip_prefix("site:")) {
+        ("site", Some(cell)) => html! { a href=(format!("/compounds/{cell}")) { code { (key) } } },
+        ("selector" | "name", _) => html! { a href=(selector_href(key)) { code { (key) } } },
+        _ => html! { code { (key) } },
+    }
+}
+
 fn linked_box(linked: &Linked) -> Markup {
     html! {
         aside.linked role="note" {
@@ -168,7 +178,7 @@ pub async fn network(
                     tbody {
                         @for e in &v.evidence {
                             tr {
-                                td { a href=(selector_href(&e.selector)) { code { (e.selector) } } }
+                                td { (evidence_link(&e.selector, e.evidence)) }
                                 td { (e.evidence) @if e.shared { " (shared infrastructure)" } }
                                 td { (e.reports) }
                                 td { (format!("{:.2}", e.strength)) }
