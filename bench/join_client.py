@@ -6,9 +6,11 @@ by 3 to 50 reports), submits a new GREEN report naming it
 (GET /api/v1/reports/{agency}/{id}/network), one after the other over one
 kept-alive connection. The join happens inside the submission; the second
 request shows it done. Prints one JSON line: latency percentiles in
-milliseconds of the submission and of submission plus lookup, how many
-reports joined a network, and of those, the share that joined the network
-most joins of their true network went to.
+milliseconds of the submission and of submission plus lookup (both
+include the durable write), the server's own time for the joins (its
+`cordon_network_join_seconds` metric), how many reports joined a network,
+and of those, the share that joined the network most joins of their true
+network went to.
 
 Usage: join_client.py URL TOKEN AGENCY TRUTH.json [--sample 300]
 """
@@ -65,6 +67,17 @@ def main():
         submit_ms.append((submitted - started) * 1000)
         seen_ms.append((done - started) * 1000)
         found[sel["networks"][0]].append(r.json()["network"])
+    # The server's own time for the joins (metrics, from loopback): how
+    # many, their mean, and how many took longer than 50 ms.
+    metrics = requests.get(base + "/metrics").text
+    def metric(name):
+        for line in metrics.splitlines():
+            if line.startswith(name + " ") or line.startswith(name + "{"):
+                return float(line.rsplit(" ", 1)[1])
+        sys.exit(f"join_client: /metrics has no {name}")
+    server_joins = metric("cordon_network_join_seconds_count")
+    server_mean_us = metric("cordon_network_join_seconds_sum") / max(server_joins, 1) * 1e6
+    within = metric('cordon_network_join_seconds_bucket{le="0.05"}')
     joined = sum(1 for ns in found.values() for n in ns if n)
     agreeing = sum(
         collections.Counter(n for n in ns if n).most_common(1)[0][1]
@@ -81,6 +94,9 @@ def main():
         "joined_p50_ms": round(pick(seen_ms, 0.5), 2),
         "joined_p99_ms": round(pick(seen_ms, 0.99), 2),
         "joined_max_ms": round(max(seen_ms), 2),
+        "server_joins": int(server_joins),
+        "server_join_mean_us": round(server_mean_us, 1),
+        "server_joins_over_50ms": int(server_joins - within),
     }))
 
 

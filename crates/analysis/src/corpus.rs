@@ -91,9 +91,6 @@ impl Corpus {
         if let Some(site) = site {
             named.push(self.number(&site, Evidence::Place, None));
         }
-        for compound in places::named_compounds(report.narrative.as_deref().unwrap_or_default()) {
-            named.push(self.number(&compound, Evidence::Place, None));
-        }
         named
     }
 

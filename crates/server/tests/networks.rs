@@ -9,7 +9,10 @@ use serde_json::{Value, json};
 
 use common::{A, Backend, O, R, World, test_config, who};
 
-on_both_backends!(networks_compounds_and_notices_end_to_end);
+on_both_backends!(
+    networks_compounds_and_notices_end_to_end,
+    a_recomputation_keeps_what_analysts_decided,
+);
 
 /// A compound near Myawaddy (Myanmar).
 const COMPOUND: (f64, f64) = (16.6087, 98.5212);
@@ -372,4 +375,69 @@ async fn networks_compounds_and_notices_end_to_end(backend: Backend) {
     assert_eq!(report["name"], "Telegram investment persona (revised)");
     let listed = world.get(Some(&o), "/api/v1/notices").await.expect(200);
     assert_eq!(listed["notices"].as_array().unwrap().len(), 1);
+}
+
+/// With a recomputation every round, a merge decided before it is kept by
+/// it, under the same id, and the report that prompted it is in.
+async fn a_recomputation_keeps_what_analysts_decided(backend: Backend) {
+    let config = cordon_server::Config {
+        recompute_every: std::time::Duration::ZERO,
+        tail_every: std::time::Duration::from_millis(50),
+        ..test_config()
+    };
+    let Some(world) = World::start(backend, config).await else {
+        return;
+    };
+    let a = who(A, "analyst");
+    let mut reports = Vec::new();
+    for i in 0..4 {
+        reports.push(report(
+            &format!("p{i}"),
+            "GREEN",
+            &["telegram:@p_handler"],
+            false,
+        ));
+        reports.push(report(
+            &format!("q{i}"),
+            "GREEN",
+            &["telegram:@q_handler"],
+            false,
+        ));
+    }
+    world.submit(&a, &json!(reports)).await;
+    let (p, q) = (
+        network_of(&world, &a, "p0").await,
+        network_of(&world, &a, "q0").await,
+    );
+    assert_ne!(p, q);
+    let merged = world
+        .post_json(
+            Some(&a),
+            "/api/v1/networks/merge",
+            &json!({"networks": [p, q], "reason": "one persona"}),
+        )
+        .await
+        .expect(200);
+    let kept = merged["id"].as_str().unwrap().to_owned();
+    let before = merged["computed"].as_str().unwrap().to_owned();
+    world
+        .submit(
+            &a,
+            &json!(report("p9", "GREEN", &["telegram:@p_handler"], false)),
+        )
+        .await;
+    let after = common::eventually(
+        std::time::Duration::from_secs(20),
+        "a recomputation",
+        &mut || async {
+            let v = world
+                .get(Some(&a), &format!("/api/v1/networks/{kept}"))
+                .await
+                .expect(200);
+            (v["computed"].as_str().unwrap() > before.as_str()).then_some(v)
+        },
+    )
+    .await;
+    assert_eq!(after["id"].as_str(), Some(kept.as_str()));
+    assert_eq!(after["readable"], 9, "merged, with the new report: {after}");
 }

@@ -63,7 +63,7 @@ struct Score {
     precision: f64,
     recall: f64,
     /// The recall of an oracle that links two reports by any key they
-    /// share (selector, site, named compound) only when the world says
+    /// share (selector or site) only when the world says
     /// they are of one network: the most any grouping by these keys can
     /// reach (its precision is 1).
     key_recall_ceiling: f64,

@@ -38,6 +38,8 @@ pub use model::Model;
 
 /// Reports or decisions read per store round trip.
 const PAGE: u32 = 5_000;
+/// Rows copied per read lock when a recomputation takes its copy.
+const COPY_SLICE: usize = 20_000;
 
 #[derive(Default)]
 pub struct Networks {
@@ -80,12 +82,21 @@ impl Networks {
     /// A report accepted or read from the store joins its network. Before
     /// the model has loaded, the loader will read it from the store.
     pub fn put(&self, report: &StoredReport) {
-        let mut model = self.model.write();
-        if let Some(model) = model.as_mut() {
-            let kept = model.put(report);
-            if !kept.is_empty() {
-                self.follow.lock().unkept.extend(kept);
-            }
+        // The tailer reads recent revisions again: those change nothing.
+        if !self.read(|m| m.is_new(report)).unwrap_or(false) {
+            return;
+        }
+        let started = Instant::now();
+        let mut guard = self.model.write();
+        let Some(model) = guard.as_mut() else {
+            return;
+        };
+        let kept = model.put(report);
+        drop(guard);
+        // The join as a request sees it, waiting for the lock included.
+        metrics::histogram!("cordon_network_join_seconds").record(started.elapsed().as_secs_f64());
+        if !kept.is_empty() {
+            self.follow.lock().unkept.extend(kept);
         }
     }
 
@@ -276,13 +287,29 @@ async fn follow_decisions(state: &Shared) {
 
 /// Regroups every report over a copy, then adopts the grouping.
 async fn recompute(state: &Shared) {
-    let Ok((named, evidence, thresholds)) = state.networks.read(|m| {
-        let (named, evidence) = m.regroup_input();
-        (named, evidence, m.thresholds)
-    }) else {
+    // The copy is taken a slice at a time, so that a report arriving
+    // meanwhile waits for one slice, not the whole copy.
+    let started = Instant::now();
+    let mut named: Vec<Vec<u32>> = Vec::new();
+    loop {
+        let Ok(done) = state.networks.read(|m| {
+            let rows = m.corpus.named();
+            let end = (named.len() + COPY_SLICE).min(rows.len());
+            named.extend_from_slice(&rows[named.len()..end]);
+            end == rows.len()
+        }) else {
+            return;
+        };
+        if done {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    // Keys only grow: these cover every key the copied rows name.
+    let Ok((evidence, thresholds)) = state.networks.read(|m| (m.corpus.evidence(), m.thresholds))
+    else {
         return;
     };
-    let started = Instant::now();
     let over = named.len();
     let found =
         tokio::task::spawn_blocking(move || networks::resolve(&named, &evidence, &thresholds))

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use cordon_analysis::corpus::Corpus;
 use cordon_analysis::identity::{Anchors, Correction};
 use cordon_analysis::live::LiveNetworks;
-use cordon_analysis::networks::{self, Evidence, Networks, Thresholds};
+use cordon_analysis::networks::{self, Networks, Thresholds};
 use cordon_core::{ReportKind, Tlp};
 use cordon_store::{NewDecision, StoredReport};
 use sha2::{Digest, Sha256};
@@ -201,6 +201,12 @@ impl Model {
         minted
     }
 
+    /// Whether a report revision is one the model has not seen.
+    pub fn is_new(&self, r: &StoredReport) -> bool {
+        self.row(&r.agency, &r.report.id)
+            .is_none_or(|row| self.held[row as usize].seq < r.seq)
+    }
+
     /// Adds or revises a report; returns anchors to keep.
     pub fn put(&mut self, r: &StoredReport) -> Vec<NewDecision> {
         let key = (r.agency.clone(), r.report.id.clone());
@@ -299,11 +305,6 @@ impl Model {
             .filter(|(_, g)| **g == Some(n))
             .map(|(row, _)| row as u32)
             .collect()
-    }
-
-    /// A copy of what a recomputation reads, to run it without the lock.
-    pub fn regroup_input(&self) -> (Vec<Vec<u32>>, Vec<Evidence>) {
-        (self.corpus.named().to_vec(), self.corpus.evidence())
     }
 
     /// Takes over a recomputation's grouping of the first `over` reports,
@@ -405,7 +406,7 @@ mod tests {
         );
 
         // A recomputation over the first nine, with one more come since.
-        let (named, evidence) = m.regroup_input();
+        let (named, evidence) = (m.corpus.named().to_vec(), m.corpus.evidence());
         let found = networks::resolve(&named, &evidence, &m.thresholds);
         assert_ne!(
             found.of_report[0], found.of_report[1],

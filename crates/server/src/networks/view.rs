@@ -48,8 +48,7 @@ pub struct EvidenceItem {
     /// The canonical selector, or `site:<h3 cell>` for a place.
     pub selector: String,
     /// `selector` links reports; `name` only strengthens a link; `site`
-    /// (coordinates) and `named_place` (a compound a narrative names) link
-    /// unless several networks operate there.
+    /// links unless several networks operate there.
     pub evidence: &'static str,
     /// Readable reports of the network naming it.
     pub reports: usize,
@@ -309,7 +308,6 @@ fn evidence(model: &Model, viewer: &Viewer, readable: &[u32]) -> Vec<EvidenceIte
                 evidence: match k.evidence {
                     Evidence::Selector => "selector",
                     Evidence::Fuzzy => "name",
-                    Evidence::Place if k.text.starts_with("named:") => "named_place",
                     Evidence::Place => "site",
                 },
                 reports,
