@@ -52,35 +52,7 @@ pub struct Args {
 
 pub async fn run(args: &Args) -> anyhow::Result<()> {
     let store = crate::store::open(&args.db).await?;
-    if store.agency(&args.agency).await?.is_none() {
-        bail!(
-            "agency '{}' is not registered; `cordon agency list` shows who is",
-            args.agency
-        );
-    }
-    let member = match &args.user {
-        Some(name) => {
-            let user = store.user(&args.agency, name).await?.with_context(|| {
-                format!(
-                    "{} has no user '{name}'; `cordon user list --agency {}` shows who it has",
-                    args.agency, args.agency
-                )
-            })?;
-            Member {
-                agency: args.agency.clone(),
-                user_id: user.id,
-                user: user.name,
-                role: Role::parse(&user.role).unwrap_or(Role::Contributor),
-            }
-        }
-        None => Member {
-            agency: args.agency.clone(),
-            user_id: 0,
-            user: String::new(),
-            role: Role::Analyst,
-        },
-    };
-    let viewer = Viewer::Member(member);
+    let viewer = viewer_of(store.as_ref(), &args.agency, args.user.as_deref()).await?;
     let counts = store.counts().await?;
     let started = std::time::Instant::now();
     let (format, reports, objects) = match args.format {
@@ -271,4 +243,43 @@ fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
     std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+/// The viewer an operator acts as: an agency's user, or without one the
+/// agency's analyst view.
+pub async fn viewer_of(
+    store: &dyn Store,
+    agency: &str,
+    user: Option<&str>,
+) -> anyhow::Result<Viewer> {
+    if store.agency(agency).await?.is_none() {
+        bail!(
+            "agency '{}' is not registered; `cordon agency list` shows who is",
+            agency
+        );
+    }
+    let member = match user {
+        Some(name) => {
+            let user = store.user(agency, name).await?.with_context(|| {
+                format!(
+                    "{} has no user '{name}'; `cordon user list --agency {}` shows who it has",
+                    agency, agency
+                )
+            })?;
+            Member {
+                agency: agency.to_owned(),
+                user_id: user.id,
+                user: user.name,
+                role: Role::parse(&user.role).unwrap_or(Role::Contributor),
+            }
+        }
+        None => Member {
+            agency: agency.to_owned(),
+            user_id: 0,
+            user: String::new(),
+            role: Role::Analyst,
+        },
+    };
+    let viewer = Viewer::Member(member);
+    Ok(viewer)
 }

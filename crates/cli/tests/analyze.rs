@@ -215,4 +215,79 @@ fn a_world_is_grouped_and_scored_against_its_truth() {
     assert!(e.contains("cannot open nowhere/truth.json"), "{e}");
     let e = common::fails(&["analyze"], dir.path());
     assert!(e.contains("--edges"), "{e}");
+
+    // The same world in a store: its networks as one agency may see them.
+    common::ok(&["import", "--db", "sqlite://w.db", "world"], dir.path());
+    let agency = "TH-DSI";
+    let out = common::cordon(
+        &[
+            "analyze",
+            "--db",
+            "sqlite://w.db",
+            "--agency",
+            agency,
+            "--limit",
+            "20",
+            "--out",
+            "seen.json",
+        ],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("seen.json")).unwrap())
+            .unwrap();
+    let networks = seen["networks"].as_array().unwrap();
+    assert_eq!(
+        networks.len(),
+        20,
+        "the twenty largest: {}",
+        seen["networks_total"]
+    );
+    assert!(!seen["compounds"].as_array().unwrap().is_empty());
+    // Every report shown is one the agency may read: CLEAR or GREEN, its
+    // own, or addressed to it.
+    let mut markings = std::collections::HashMap::new();
+    for file in std::fs::read_dir(dir.path().join("world/reports")).unwrap() {
+        let path = file.unwrap().path();
+        let owner = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        for line in std::fs::read_to_string(&path).unwrap().lines() {
+            let r: Value = serde_json::from_str(line).unwrap();
+            markings.insert(
+                (owner.clone(), r["id"].as_str().unwrap().to_owned()),
+                r["marking"].clone(),
+            );
+        }
+    }
+    let mut shown = 0;
+    for n in networks {
+        for r in n["reports"].as_array().unwrap() {
+            let owner = r["agency"].as_str().unwrap();
+            let m = &markings[&(
+                owner.to_owned(),
+                r["report_id"].as_str().unwrap().to_owned(),
+            )];
+            let tlp = m["tlp"].as_str().unwrap();
+            let addressed = m["recipients"].as_array().is_some_and(|rs| {
+                rs.iter()
+                    .any(|x| x.as_str().unwrap().split('/').next() == Some(agency))
+            });
+            assert!(
+                owner == agency || matches!(tlp, "CLEAR" | "GREEN") || (tlp != "RED" && addressed),
+                "{owner} {} {m}",
+                r["report_id"]
+            );
+            shown += 1;
+        }
+    }
+    assert!(shown > 100, "{shown}");
+    let e = common::fails(
+        &["analyze", "--db", "sqlite://w.db", "--agency", "XX-NONE"],
+        dir.path(),
+    );
+    assert!(e.contains("agency 'XX-NONE' is not registered"), "{e}");
 }

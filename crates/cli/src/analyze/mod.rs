@@ -9,6 +9,8 @@
 //!   scores the grouping against the world's `truth.json` (B-cubed
 //!   precision and recall of report → network), with the selectors flagged
 //!   as shared infrastructure.
+//! - `--db URL --agency CODE`: the networks, compounds and purple notices
+//!   of a store as that agency may see them, as one JSON document.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -23,18 +25,33 @@ use serde::Serialize;
 
 use crate::progress;
 
+mod store;
 mod world;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The edge list: `src,dst` or `src,dst,weight` per line (a first line
     /// naming those columns is a header; `#` starts a comment).
-    #[arg(long, value_name = "FILE.csv", required_unless_present = "world")]
+    #[arg(long, value_name = "FILE.csv", required_unless_present_any = ["world", "db"])]
     edges: Option<PathBuf>,
     /// A simulated world's folder (`cordon sim`): group its reports into
     /// networks and score them against its truth.json.
     #[arg(long, value_name = "DIR", conflicts_with = "edges")]
     world: Option<PathBuf>,
+    /// A store (sqlite://PATH or postgres://…): its networks, compounds and
+    /// notices as `--agency` may see them, as one JSON document.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["edges", "world"], requires = "agency")]
+    db: Option<String>,
+    /// With --db: the agency whose view is shown.
+    #[arg(long, requires = "db")]
+    agency: Option<String>,
+    /// With --db: as this user of the agency (RED reports naming them, and
+    /// their role); without it, the agency's analyst view.
+    #[arg(long, requires = "db")]
+    user: Option<String>,
+    /// With --db: the most networks shown in full, the largest first.
+    #[arg(long, default_value_t = 100, requires = "db")]
+    limit: usize,
     /// Write `node,community` (with --edges) or `report,network` (with
     /// --world; empty for a report linked to none) for every node or
     /// report here; numbered from 0 by decreasing size.
@@ -72,6 +89,17 @@ struct Summary {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
+    if let (Some(db), Some(agency)) = (&args.db, &args.agency) {
+        anyhow::ensure!(args.limit >= 1, "--limit is at least 1");
+        return crate::block_on(store::report(
+            db,
+            agency,
+            args.user.as_deref(),
+            args.limit,
+            args.out.as_deref(),
+        ))
+        .map(drop);
+    }
     match (&args.edges, &args.world) {
         (Some(edges), _) => communities(edges, args.out.as_deref()),
         (None, Some(world)) => {
@@ -102,7 +130,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             );
             world::score(world, args.out.as_deref(), &thresholds, args.holdout)
         }
-        (None, None) => anyhow::bail!("give --edges FILE.csv or --world DIR"),
+        (None, None) => {
+            anyhow::bail!("give --edges FILE.csv, --world DIR or --db URL --agency CODE")
+        }
     }
 }
 

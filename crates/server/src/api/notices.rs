@@ -25,14 +25,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::networks::casebook::{Draft, Notice, NoticeState, Revision};
 use crate::networks::view;
 
-/// Whether a viewer may read a notice: drafts are their agency's; a
-/// published notice is its marking's.
-pub(crate) fn may_read(viewer: &Viewer, notice: &Notice) -> bool {
-    match notice.state {
-        NoticeState::Draft => viewer.member().is_some_and(|m| m.agency == notice.author),
-        NoticeState::Published => notice.tlp == Tlp::Clear || viewer.member().is_some(),
-    }
-}
+use crate::networks::may_read_notice as may_read;
 
 /// A notice the viewer may read, or 404.
 pub(crate) fn readable(state: &Shared, viewer: &Viewer, id: &str) -> ApiResult<Notice> {

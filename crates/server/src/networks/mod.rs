@@ -133,11 +133,22 @@ impl Networks {
     }
 }
 
+/// Whether a viewer may read a notice: a draft is its agency's; a
+/// published notice is its marking's (GREEN: members; CLEAR: anyone).
+pub fn may_read_notice(viewer: &crate::access::Viewer, notice: &casebook::Notice) -> bool {
+    match notice.state {
+        casebook::NoticeState::Draft => viewer.member().is_some_and(|m| m.agency == notice.author),
+        casebook::NoticeState::Published => {
+            notice.tlp == cordon_core::Tlp::Clear || viewer.member().is_some()
+        }
+    }
+}
+
 /// Loads, then follows: see the module doc.
 pub async fn run(state: Shared) {
     let started = Instant::now();
-    let (model, watermark) = loop {
-        match load(&state).await {
+    let loaded = loop {
+        match load(state.store.as_ref()).await {
             Ok(loaded) => break loaded,
             Err(e) => {
                 tracing::error!(error = %e, "cannot load the networks; network pages answer 503 until they load");
@@ -146,8 +157,15 @@ pub async fn run(state: Shared) {
         }
     };
     let networks = &state.networks;
-    let count = model.members().len();
-    *networks.model.write() = Some(model);
+    let count = loaded.model.members().len();
+    let watermark = loaded.reports_seen;
+    *networks.casebook.write() = loaded.casebook;
+    {
+        let mut follow = networks.follow.lock();
+        follow.seen = loaded.decisions_seen;
+        follow.unkept.extend(loaded.unkept);
+    }
+    *networks.model.write() = Some(loaded.model);
     networks.ready.store(true, Ordering::Release);
     // Reports stored while the model loaded.
     catch_up(&state, watermark).await;
@@ -171,9 +189,22 @@ pub async fn run(state: Shared) {
     }
 }
 
-/// Every current report and decision, grouped; and the newest report seq.
-async fn load(state: &Shared) -> anyhow::Result<(Model, i64)> {
-    let store = state.store.as_ref();
+/// Every current report and decision of a store, grouped and folded.
+#[derive(Debug)]
+pub struct Loaded {
+    pub model: Model,
+    pub casebook: Casebook,
+    /// The newest report revision read.
+    pub reports_seen: i64,
+    /// The newest decision read.
+    pub decisions_seen: i64,
+    /// Anchors of networks first seen now, to be kept in the store.
+    pub unkept: Vec<NewDecision>,
+}
+
+/// Reads every current report and decision of `store` and groups them:
+/// what a server starts from, and what `cordon analyze --db` reports.
+pub async fn load(store: &dyn Store) -> anyhow::Result<Loaded> {
     let mut corpus = Corpus::new();
     let mut held = Vec::new();
     let mut after = 0;
@@ -192,20 +223,21 @@ async fn load(state: &Shared) -> anyhow::Result<(Model, i64)> {
     let thresholds = Thresholds::default();
     let mut model =
         tokio::task::spawn_blocking(move || Model::compute(corpus, held, thresholds)).await?;
-    {
-        let mut casebook = state.networks.casebook.write();
-        for d in &decisions {
-            casebook.apply(d);
-        }
+    let mut casebook = Casebook::default();
+    for d in &decisions {
+        casebook.apply(d);
     }
     for d in decisions.iter().filter(|d| d.kind.starts_with("network.")) {
         model.apply(&d.kind, &d.subject, &d.body);
     }
-    let kept = model.rename();
-    let mut follow = state.networks.follow.lock();
-    follow.seen = decisions.last().map_or(0, |d| d.seq);
-    follow.unkept.extend(kept);
-    Ok((model, after))
+    let unkept = model.rename();
+    Ok(Loaded {
+        model,
+        casebook,
+        reports_seen: after,
+        decisions_seen: decisions.last().map_or(0, |d| d.seq),
+        unkept,
+    })
 }
 
 async fn all_decisions(store: &dyn Store, mut after: i64) -> anyhow::Result<Vec<Decision>> {
