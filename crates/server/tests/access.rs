@@ -399,6 +399,29 @@ async fn every_path_shows_each_viewer_exactly_what_it_may_read(backend: Backend)
     let no_network = world
         .get(Some(&who(O, "analyst")), "/api/v1/networks/N-000000000000")
         .await;
+    // The compound all cases locate, with a status the owner recorded.
+    let compounds = world
+        .get(Some(&who(A, "contributor")), "/api/v1/compounds")
+        .await
+        .expect(200);
+    let site = compounds["compounds"][0]["site"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    world
+        .post_json(
+            Some(&who(A, "analyst")),
+            &format!("/api/v1/compounds/{site}/status"),
+            &json!({"status": "raided", "reason": "leakreason raid"}),
+        )
+        .await
+        .expect(200);
+    let no_compound = world
+        .get(
+            Some(&who(O, "analyst")),
+            "/api/v1/compounds/899999999999999",
+        )
+        .await;
 
     let mut checked = Checked::default();
     for viewer in VIEWERS {
@@ -670,6 +693,7 @@ async fn every_path_shows_each_viewer_exactly_what_it_may_read(backend: Backend)
             .get_query(me, "/api/v1/graph/network", &[("id", &network)])
             .await;
         let compounds = world.get(me, "/api/v1/compounds").await;
+        let compound = world.get(me, &format!("/api/v1/compounds/{site}")).await;
         let notice_read = world.get(me, &format!("/api/v1/notices/{notice}")).await;
         let notice_stix = world
             .get(me, &format!("/api/v1/notices/{notice}/stix"))
@@ -680,6 +704,7 @@ async fn every_path_shows_each_viewer_exactly_what_it_may_read(backend: Backend)
             }
             notice_read.expect_error(404, "not_found");
             notice_stix.expect_error(404, "not_found");
+            compound.expect_error(401, "unauthenticated");
         } else {
             let list = list.expect(200);
             let seen = one.json();
@@ -713,10 +738,30 @@ async fn every_path_shows_each_viewer_exactly_what_it_may_read(backend: Backend)
             } else {
                 assert!(listed.is_empty(), "{viewer:?} {compounds}");
             }
-            // The GREEN notice carries the CLEAR and GREEN cases only.
-            let n = notice_read.expect(200);
-            assert_eq!(n["content"]["reports"], 4, "{n}");
-            notice_stix.expect(200);
+            // The compound: its readable reports; the owner's status
+            // reason for all but another agency's contributors.
+            if readable_cases.len() >= 2 {
+                let c = compound.expect(200);
+                assert_eq!(report_ids(&c["reports"]), readable_cases, "{viewer:?}");
+                assert_eq!(
+                    c["history"].as_array().unwrap().len(),
+                    usize::from(!viewer.is_contributor() || viewer.agency() == Some(A)),
+                    "{viewer:?} {c}"
+                );
+            } else {
+                assert_eq!(compound.status, 404, "{viewer:?}");
+                assert_eq!(compound.body, no_compound.body);
+            }
+            // The GREEN notice carries the CLEAR and GREEN cases only; a
+            // contributor reads it only as the author's.
+            if viewer.is_contributor() && viewer.agency() != Some(A) {
+                notice_read.expect_error(404, "not_found");
+                notice_stix.expect_error(404, "not_found");
+            } else {
+                let n = notice_read.expect(200);
+                assert_eq!(n["content"]["reports"], 4, "{n}");
+                notice_stix.expect(200);
+            }
         }
         let no_report = world
             .get(me, &format!("/api/v1/reports/{A}/leakid-nothingq/network"))
@@ -749,16 +794,17 @@ async fn every_path_shows_each_viewer_exactly_what_it_may_read(backend: Backend)
                 assert_no_leak(&answer.body, viewer, case, false, path);
                 checked.mark(case, viewer, path);
             }
-            // What a notice carries is what every member may read.
-            let notice_viewer = Viewer::OutsiderAnalyst;
             for (answer, path) in [
                 (&notice_read, "api_notice"),
                 (&notice_stix, "api_notice_stix"),
+                (&compound, "api_compound"),
             ] {
-                assert_no_leak(&answer.body, notice_viewer, case, false, path);
+                assert_no_leak(&answer.body, viewer, case, false, path);
                 assert!(
-                    case.sight(notice_viewer) == Sight::Read
-                        || !answer.body.contains(&case.unique_canonical)
+                    case.sight(viewer) == Sight::Read
+                        || !answer.body.contains(&case.unique_canonical),
+                    "{path} {viewer:?} {}",
+                    case.label()
                 );
                 checked.mark(case, viewer, path);
             }

@@ -233,6 +233,18 @@ async fn networks_compounds_and_notices_end_to_end(backend: Backend) {
         .collect();
     assert_eq!(decisions, ["merge", "split"], "{history}");
     assert_eq!(history[1]["reason"], "y4 and y5 are a copycat crew");
+    // Another agency's contributor reads none of A's decisions.
+    let theirs = world
+        .get(
+            Some(&who(R, "contributor")),
+            &format!("/api/v1/networks/{kept}/history"),
+        )
+        .await;
+    assert!(
+        theirs.status == 404 || theirs.json().as_array().unwrap().is_empty(),
+        "{}",
+        theirs.body
+    );
 
     // A fresh replica recomputes from the store: same ids, the merge and
     // the split kept.

@@ -127,6 +127,14 @@ async fn the_api_survives_schemathesis_as_every_role() {
         if let Some(token) = &token {
             cmd.args(["--header", &format!("Authorization: Bearer {token}")]);
         }
+        if role == "contributor" {
+            // Decisions are analysts': a contributor's answer is 403 by
+            // design, which the warning above would take for a bad token.
+            // The analyst and admin runs fuzz them.
+            for decision in ["merge", "split", "set_status", "draft", "revise", "publish"] {
+                cmd.args(["--exclude-operation-id", decision]);
+            }
+        }
         let out = tokio::task::spawn_blocking(move || cmd.output())
             .await
             .unwrap()

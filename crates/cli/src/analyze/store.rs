@@ -2,7 +2,7 @@
 //! purple notices of a store as one agency (or one of its users) may see
 //! them, as one JSON document. The grouping is the server's own
 //! (`cordon_server::networks`), from every report and decision in the
-//! store, and what the document holds passes the same access rules as the
+//! store (read only), and what the document holds passes the same access rules as the
 //! API; every other agency whose reports it shows finds the read in its
 //! audit log.
 
@@ -38,9 +38,10 @@ pub async fn report(
     let directory = Directory::default();
     directory.refresh(store.as_ref()).await?;
     let started = std::time::Instant::now();
-    let loaded = cordon_server::networks::load(store.as_ref()).await?;
-    // Networks first seen here keep their ids, as a server would keep them.
-    store.append_decisions(&loaded.unkept).await?;
+    // Ids are keyed as the server keys them; networks no server has named
+    // yet get the ids a server would give them, and nothing is written.
+    let key = cordon_server::TokenKey::for_database(db)?;
+    let loaded = cordon_server::networks::load(store.as_ref(), &key).await?;
     let model = &loaded.model;
     let (listed, total) = view::list(model, &viewer, limit);
     let mut networks = Vec::with_capacity(listed.len());

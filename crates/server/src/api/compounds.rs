@@ -3,15 +3,14 @@
 //! `POST /api/v1/compounds/{site}/status`.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use cordon_store::NewDecision;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::Api;
 use super::networks::{analyst, decide, loading, reason};
 use super::reports::json_body;
+use super::{Api, Body};
 use crate::Shared;
 use crate::access::Viewer;
 use crate::error::{ApiError, ApiResult};
@@ -133,7 +132,7 @@ pub async fn set_status(
     State(state): State<Shared>,
     api: Api,
     Path(site): Path<String>,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult<Json<CompoundDetail>> {
     let request: StatusRequest = json_body(&body)?;
     Ok(Json(

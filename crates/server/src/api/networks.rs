@@ -5,19 +5,23 @@
 //! What each viewer sees is decided in [`crate::networks::view`].
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use cordon_store::{Decision, NewDecision};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::reports::json_body;
-use super::{Api, Query};
+use super::{Api, Body, Query};
 use crate::Shared;
 use crate::access::{Role, Viewer};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::hits::NotReady;
 use crate::networks::view::{self, NetworkSummary, NetworkView, Seen, Touched};
+
+/// Most networks one merge names.
+const MAX_MERGED: usize = 20;
+/// Most reports one split names.
+const MAX_SPLIT: usize = 10_000;
 
 pub(crate) fn loading(_: NotReady) -> ApiError {
     ApiError::unavailable("the networks are still being computed; retry in a few seconds")
@@ -47,13 +51,27 @@ pub(crate) fn reason(text: &str) -> ApiResult<String> {
 }
 
 /// Appends decisions to the log, durably, then applies them here.
+/// Anchors of networks not yet kept go first, in the same transaction: a
+/// merge must never reach the log before the anchors it names.
 pub(crate) async fn decide(
     state: &Shared,
     decisions: Vec<NewDecision>,
 ) -> ApiResult<Vec<Decision>> {
-    let kept = state.store.append_decisions(&decisions).await?;
-    state.networks.applied(&kept);
-    Ok(kept)
+    let mut batch = state.networks.take_unkept();
+    let anchors = batch.len();
+    batch.extend(decisions);
+    match state.store.append_decisions(&batch).await {
+        Ok(kept) => {
+            state.networks.applied(&kept);
+            Ok(kept.into_iter().skip(anchors).collect())
+        }
+        Err(e) => {
+            state
+                .networks
+                .keep_later(batch.into_iter().take(anchors).collect());
+            Err(e.into())
+        }
+    }
 }
 
 /// Audits a read that touched other owners' reports.
@@ -234,12 +252,33 @@ pub async fn history(
                 "network.split" => "split",
                 _ => continue,
             };
-            let networks = d.body["networks"]
+            // A contributor reads its own agency's data only.
+            let own = api.viewer.member().map(|m| m.agency.as_str());
+            if api
+                .viewer
+                .member()
+                .is_some_and(|m| m.role == Role::Contributor)
+                && own != Some(d.agency.as_str())
+            {
+                continue;
+            }
+            let named: Vec<String> = d.body["networks"]
                 .as_array()
                 .into_iter()
                 .flatten()
                 .filter_map(|n| n.as_str().map(str::to_owned))
                 .collect();
+            // Only the networks the viewer may know of are named.
+            let viewer = api.viewer.clone();
+            let networks: Vec<String> = state
+                .networks
+                .read(|m| {
+                    named
+                        .into_iter()
+                        .filter(|n| view::knows(m, &viewer, n))
+                        .collect()
+                })
+                .map_err(loading)?;
             let refs: Vec<(String, String)> = d.body["reports"]
                 .as_array()
                 .into_iter()
@@ -251,11 +290,14 @@ pub async fn history(
                     ))
                 })
                 .collect();
-            let viewer = api.viewer.clone();
             let reports = state
                 .networks
                 .read(|m| view::readable_reports(m, &viewer, &refs))
                 .map_err(loading)?;
+            // A split of nothing the viewer may read is not the viewer's.
+            if decision == "split" && reports.is_empty() {
+                continue;
+            }
             entries.push(HistoryEntry {
                 decision: decision.to_owned(),
                 at: d.at,
@@ -301,7 +343,7 @@ pub struct MergeRequest {
 pub async fn merge(
     State(state): State<Shared>,
     api: Api,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult<Json<NetworkAnswer>> {
     let request: MergeRequest = json_body(&body)?;
     let kept = merge_for(&state, &api.viewer, &request).await?;
@@ -316,6 +358,13 @@ pub(crate) async fn merge_for(
 ) -> ApiResult<String> {
     let member = analyst(viewer)?.clone();
     let reason = reason(&request.reason)?;
+    if request.networks.len() > MAX_MERGED {
+        return Err(ApiError::bad_request(format!(
+            "merge at most {MAX_MERGED} networks at once, not {}",
+            request.networks.len()
+        ))
+        .field("networks"));
+    }
     let mut ids: Vec<String> = Vec::new();
     for id in &request.networks {
         // Each must be one you may read a report of: a merge decided on
@@ -393,13 +442,17 @@ pub async fn split(
     State(state): State<Shared>,
     api: Api,
     Path(id): Path<String>,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult<Json<NetworkAnswer>> {
     let member = analyst(&api.viewer)?.clone();
     let request: SplitRequest = json_body(&body)?;
     let reason = reason(&request.reason)?;
-    if request.reports.is_empty() {
-        return Err(ApiError::bad_request("name the reports to split off").field("reports"));
+    if request.reports.is_empty() || request.reports.len() > MAX_SPLIT {
+        return Err(ApiError::bad_request(format!(
+            "name 1 to {MAX_SPLIT} reports to split off, not {}",
+            request.reports.len()
+        ))
+        .field("reports"));
     }
     let Seen::Network(network) = seen(&state, &api.viewer, id).await?.0 else {
         return Err(ApiError::not_found("network"));

@@ -9,16 +9,15 @@
 //! and a print view.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use cordon_core::Tlp;
 use cordon_store::NewDecision;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::Api;
 use super::networks::{analyst, decide, loading};
 use super::reports::json_body;
+use super::{Api, Body};
 use crate::Shared;
 use crate::access::Viewer;
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -91,7 +90,7 @@ pub struct NoticeList {
 pub async fn draft(
     State(state): State<Shared>,
     api: Api,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult<(axum::http::StatusCode, Json<Notice>)> {
     let request: DraftRequest = json_body(&body)?;
     let notice = draft_for(&state, &api.viewer, &request).await?;
@@ -113,7 +112,7 @@ pub(crate) async fn draft_for(
     }
     let title = text(&request.title, "title", 200)?;
     let summary = text(&request.summary, "summary", 20_000)?;
-    let network = request.network.trim().to_owned();
+    let network = text(&request.network, "network", 64)?;
     let tlp = request.tlp;
     let found = state
         .networks
@@ -126,7 +125,7 @@ pub(crate) async fn draft_for(
             Some((v.id.clone(), view::notice_content(m, viewer, n, tlp)))
         })
         .map_err(loading)?;
-    let Some((network, content)) = found else {
+    let Some((network, (content, sources))) = found else {
         return Err(ApiError::not_found("network").field("network"));
     };
     if content.reports == 0 {
@@ -146,6 +145,7 @@ pub(crate) async fn draft_for(
         summary,
         tlp,
         content,
+        sources,
     })
     .map_err(ApiError::internal)?;
     decide(
@@ -240,7 +240,7 @@ pub async fn revise(
     State(state): State<Shared>,
     api: Api,
     Path(id): Path<String>,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult<Json<Notice>> {
     let member = analyst(&api.viewer)?.clone();
     let request: ReviseRequest = json_body(&body)?;
@@ -309,7 +309,7 @@ pub async fn publish(
     State(state): State<Shared>,
     api: Api,
     Path(id): Path<String>,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult<Json<Notice>> {
     let request: PublishRequest = if body.is_empty() {
         PublishRequest::default()
@@ -333,6 +333,16 @@ pub(crate) async fn publish_for(
     if notice.drafted_by == member.user {
         return Err(ApiError::forbidden(
             "a notice is published by a second analyst of its agency: you drafted this one",
+        ));
+    }
+    let tightened = state
+        .networks
+        .read(|m| view::tightened_source(m, &notice.sources, notice.tlp))
+        .map_err(loading)?;
+    if tightened.is_some() {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            "a report this notice was drawn from has been marked more tightly since; draft the notice again",
         ));
     }
     decide(

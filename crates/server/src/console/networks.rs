@@ -63,10 +63,12 @@ fn linked_box(linked: &Linked) -> Markup {
 
 pub async fn list(State(state): State<Shared>, console: Console) -> Result<Markup, Failure> {
     let viewer = console.viewer();
-    let (networks, total) = state
-        .networks
-        .read(|m| view::list(m, &viewer, 200))
-        .map_err(|e| console.fail(loading(e)))?;
+    let work = state.clone();
+    let (networks, total) =
+        tokio::task::spawn_blocking(move || work.networks.read(|m| view::list(m, &viewer, 200)))
+            .await
+            .map_err(|e| console.fail(ApiError::internal(e)))?
+            .map_err(|e| console.fail(loading(e)))?;
     let body = html! {
         h1 { "Networks" }
         p.lead {

@@ -61,7 +61,7 @@ pub struct StatusChange {
 /// from the reports its author may pass on.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct NoticeContent {
-    /// Reports it was drawn from.
+    /// How many reports it was drawn from.
     pub reports: usize,
     /// Modus-operandi tags with how many of those reports give them.
     pub mo: Vec<(String, usize)>,
@@ -100,6 +100,10 @@ pub struct Notice {
     pub published_by: Option<String>,
     pub content: NoticeContent,
     pub history: Vec<NoticeEvent>,
+    /// The reports it was drawn from (agency, id): checked again when it
+    /// is published, never shown.
+    #[serde(skip)]
+    pub sources: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -118,6 +122,8 @@ pub struct Draft {
     pub summary: String,
     pub tlp: Tlp,
     pub content: NoticeContent,
+    #[serde(default)]
+    pub sources: Vec<(String, String)>,
 }
 
 /// The body of a `notice.revise` decision.
@@ -172,6 +178,7 @@ impl Casebook {
                         published: None,
                         published_by: None,
                         content: draft.content,
+                        sources: draft.sources,
                         history: vec![NoticeEvent {
                             event: "drafted".to_owned(),
                             by,

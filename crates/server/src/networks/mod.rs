@@ -27,11 +27,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use cordon_analysis::corpus::Corpus;
+use cordon_analysis::live::LiveNetworks;
 use cordon_analysis::networks::{self, Thresholds};
 use cordon_store::{Decision, NewDecision, Store, StoredReport};
 use parking_lot::{Mutex, RwLock};
 
 use crate::Shared;
+use crate::auth::TokenKey;
 use crate::hits::NotReady;
 pub use casebook::Casebook;
 pub use model::Model;
@@ -100,15 +102,30 @@ impl Networks {
         }
     }
 
-    /// Applies decisions this server just appended to the log.
+    /// Applies decisions this server just appended to the log, unless the
+    /// follower read them first.
     pub fn applied(&self, decisions: &[Decision]) {
-        {
+        let fresh: Vec<Decision> = {
             let mut follow = self.follow.lock();
-            for d in decisions {
-                follow.applied.insert(d.seq);
-            }
-        }
-        self.fold(decisions);
+            let seen = follow.seen;
+            decisions
+                .iter()
+                .filter(|d| d.seq > seen && follow.applied.insert(d.seq))
+                .cloned()
+                .collect()
+        };
+        self.fold(&fresh);
+    }
+
+    /// The anchors of new networks not yet in the store, taken to be
+    /// written with the next decision.
+    pub fn take_unkept(&self) -> Vec<NewDecision> {
+        std::mem::take(&mut self.follow.lock().unkept)
+    }
+
+    /// Anchors whose writing failed, to be tried again.
+    pub fn keep_later(&self, anchors: Vec<NewDecision>) {
+        self.follow.lock().unkept.extend(anchors);
     }
 
     fn fold(&self, decisions: &[Decision]) {
@@ -138,9 +155,12 @@ impl Networks {
 pub fn may_read_notice(viewer: &crate::access::Viewer, notice: &casebook::Notice) -> bool {
     match notice.state {
         casebook::NoticeState::Draft => viewer.member().is_some_and(|m| m.agency == notice.author),
-        casebook::NoticeState::Published => {
-            notice.tlp == cordon_core::Tlp::Clear || viewer.member().is_some()
-        }
+        // A contributor reads its own agency's data and what is CLEAR.
+        casebook::NoticeState::Published => match viewer.member() {
+            _ if notice.tlp == cordon_core::Tlp::Clear => true,
+            Some(m) => m.role != crate::access::Role::Contributor || m.agency == notice.author,
+            None => false,
+        },
     }
 }
 
@@ -148,7 +168,7 @@ pub fn may_read_notice(viewer: &crate::access::Viewer, notice: &casebook::Notice
 pub async fn run(state: Shared) {
     let started = Instant::now();
     let loaded = loop {
-        match load(state.store.as_ref()).await {
+        match load(state.store.as_ref(), state.auth.key()).await {
             Ok(loaded) => break loaded,
             Err(e) => {
                 tracing::error!(error = %e, "cannot load the networks; network pages answer 503 until they load");
@@ -204,15 +224,28 @@ pub struct Loaded {
 
 /// Reads every current report and decision of `store` and groups them:
 /// what a server starts from, and what `cordon analyze --db` reports.
-pub async fn load(store: &dyn Store) -> anyhow::Result<Loaded> {
+pub async fn load(store: &dyn Store, key: &TokenKey) -> anyhow::Result<Loaded> {
     let mut corpus = Corpus::new();
-    let mut held = Vec::new();
+    let mut held: Vec<model::Held> = Vec::new();
+    // A report revised while the pages are read comes again, newer: it
+    // replaces its row.
+    let mut rows: std::collections::HashMap<(String, String), u32> = Default::default();
     let mut after = 0;
     loop {
         let page = store.reports_after(after, PAGE).await?;
         for r in &page {
-            corpus.add(&r.report);
-            held.push(model::Held::of(r));
+            match rows.get(&(r.agency.clone(), r.report.id.clone())) {
+                Some(&row) if held[row as usize].seq < r.seq => {
+                    corpus.replace(row, &r.report);
+                    held[row as usize] = model::Held::of(r);
+                }
+                Some(_) => {}
+                None => {
+                    let row = corpus.add(&r.report);
+                    rows.insert((r.agency.clone(), r.report.id.clone()), row);
+                    held.push(model::Held::of(r));
+                }
+            }
             after = after.max(r.seq);
         }
         if page.len() < PAGE as usize {
@@ -221,8 +254,9 @@ pub async fn load(store: &dyn Store) -> anyhow::Result<Loaded> {
     }
     let decisions = all_decisions(store, 0).await?;
     let thresholds = Thresholds::default();
+    let key = key.clone();
     let mut model =
-        tokio::task::spawn_blocking(move || Model::compute(corpus, held, thresholds)).await?;
+        tokio::task::spawn_blocking(move || Model::compute(corpus, held, thresholds, key)).await?;
     let mut casebook = Casebook::default();
     for d in &decisions {
         casebook.apply(d);
@@ -255,7 +289,10 @@ async fn all_decisions(store: &dyn Store, mut after: i64) -> anyhow::Result<Vec<
     }
 }
 
-async fn catch_up(state: &Shared, mut after: i64) {
+async fn catch_up(state: &Shared, watermark: i64) {
+    // Transactions may commit out of seq order (PostgreSQL): read again a
+    // window behind, as the tailer does; a revision seen is skipped.
+    let mut after = (watermark - 256).max(0);
     loop {
         match state.store.reports_after(after, PAGE).await {
             Ok(page) => {
@@ -343,21 +380,30 @@ async fn recompute(state: &Shared) {
         return;
     };
     let over = named.len();
-    let found =
-        tokio::task::spawn_blocking(move || networks::resolve(&named, &evidence, &thresholds))
-            .await;
-    let Ok(found) = found else {
+    // The grouping and the live state over it are built without the lock;
+    // reports arriving meanwhile wait only for the few that came since.
+    let built = tokio::task::spawn_blocking(move || {
+        let found = networks::resolve(&named, &evidence, &thresholds);
+        (found.count, LiveNetworks::new(&named, evidence, &found))
+    })
+    .await;
+    let Ok((count, live)) = built else {
         tracing::error!("the network recomputation failed");
         return;
     };
-    let mut model = state.networks.model.write();
-    if let Some(model) = model.as_mut() {
-        let kept = model.adopt(&found, over);
+    // Short: the joins since the copy, the corrections and the naming.
+    let kept = state
+        .networks
+        .model
+        .write()
+        .as_mut()
+        .map(|m| m.adopt(live, over));
+    if let Some(kept) = kept {
         state.networks.follow.lock().unkept.extend(kept);
     }
     tracing::info!(
         reports = over,
-        networks = found.count,
+        networks = count,
         seconds = started.elapsed().as_secs_f64(),
         "networks recomputed"
     );

@@ -8,12 +8,12 @@ use chrono::{DateTime, Utc};
 use cordon_analysis::corpus::Corpus;
 use cordon_analysis::identity::{Anchors, Correction};
 use cordon_analysis::live::LiveNetworks;
-use cordon_analysis::networks::{self, Networks, Thresholds};
+use cordon_analysis::networks::{self, Thresholds};
 use cordon_core::{ReportKind, Tlp};
 use cordon_store::{NewDecision, StoredReport};
-use sha2::{Digest, Sha256};
 
 use crate::access::Marked;
+use crate::auth::TokenKey;
 
 /// What the access rules and a member list need of a report.
 #[derive(Debug, Clone)]
@@ -53,9 +53,11 @@ impl Held {
 }
 
 /// A network's id, from its anchor report: the same report gives the same
-/// id on every replica and after every restart.
-pub fn network_id(agency: &str, report: &str) -> String {
-    let digest = Sha256::digest(format!("{agency}/{report}").as_bytes());
+/// id on every replica and after every restart. Keyed with the
+/// deployment's secret, so that an id tells nothing of its anchor: no one
+/// can test a guessed report id against it.
+pub fn network_id(key: &TokenKey, agency: &str, report: &str) -> String {
+    let digest = key.digest(&format!("network-anchor\u{0}{agency}/{report}"));
     format!("N-{}", hex::encode(&digest[..6]))
 }
 
@@ -87,6 +89,8 @@ pub struct Model {
     /// Ids of networks merged into another: alias → id.
     aliases: HashMap<String, String>,
     pub thresholds: Thresholds,
+    /// What network ids are keyed with.
+    key: TokenKey,
     /// When the networks were last recomputed, and over how many reports.
     pub computed: DateTime<Utc>,
     pub computed_over: usize,
@@ -94,7 +98,12 @@ pub struct Model {
 
 impl Model {
     /// Groups `corpus` (with `held`, row for row) from scratch.
-    pub fn compute(corpus: Corpus, held: Vec<Held>, thresholds: Thresholds) -> Model {
+    pub fn compute(
+        corpus: Corpus,
+        held: Vec<Held>,
+        thresholds: Thresholds,
+        key: TokenKey,
+    ) -> Model {
         let found = networks::resolve(corpus.named(), &corpus.evidence(), &thresholds);
         let row_of = held
             .iter()
@@ -115,6 +124,7 @@ impl Model {
             number_of: HashMap::new(),
             aliases: HashMap::new(),
             thresholds,
+            key,
             computed: Utc::now(),
         }
     }
@@ -186,7 +196,7 @@ impl Model {
         let mut minted = Vec::new();
         for (group, oldest) in naming.unnamed {
             let held = &self.held[oldest as usize];
-            let id = network_id(&held.agency, &held.id);
+            let id = network_id(&self.key, &held.agency, &held.id);
             self.anchors.add(&id, oldest);
             minted.push(anchor_decision(&id, held));
             ids[group as usize] = Some(id);
@@ -228,30 +238,37 @@ impl Model {
         self.grow_keys();
         let joined = self.live.join(&self.corpus.named()[row as usize]);
         let mut kept = Vec::new();
-        // An anchor decided elsewhere for this report.
-        if let Some(at) = self
+        // An anchor another replica decided for this report.
+        let waited = self
             .waiting
             .iter()
             .position(|(_, a, id)| *a == r.agency && *id == r.report.id)
-        {
-            let (id, _, _) = self.waiting.swap_remove(at);
-            self.anchors.add(&id, row);
+            .map(|at| self.waiting.swap_remove(at).0);
+        if let Some(id) = &waited {
+            self.anchors.add(id, row);
         }
         if let Some(n) = joined
             && self.ids.get(n as usize).is_none_or(Option::is_none)
         {
-            // A network born now, of this report and the loners it binds:
-            // anchored at the oldest of them.
-            let oldest = self.corpus.named()[row as usize]
-                .iter()
-                .flat_map(|&s| self.live.postings(s).iter().copied())
-                .filter(|&o| self.live.of_report()[o as usize] == Some(n))
-                .min()
-                .unwrap_or(row);
-            let held = &self.held[oldest as usize];
-            let id = network_id(&held.agency, &held.id);
-            self.anchors.add(&id, oldest);
-            kept.push(anchor_decision(&id, held));
+            let id = match waited {
+                // Its network took the id decided for it.
+                Some(id) => id,
+                None => {
+                    // A network born now, of this report and the loners it
+                    // binds: anchored at the oldest of them.
+                    let oldest = self.corpus.named()[row as usize]
+                        .iter()
+                        .flat_map(|&s| self.live.postings(s).iter().copied())
+                        .filter(|&o| self.live.of_report()[o as usize] == Some(n))
+                        .min()
+                        .unwrap_or(row);
+                    let held = &self.held[oldest as usize];
+                    let id = network_id(&self.key, &held.agency, &held.id);
+                    self.anchors.add(&id, oldest);
+                    kept.push(anchor_decision(&id, held));
+                    id
+                }
+            };
             if self.ids.len() <= n as usize {
                 self.ids.resize(n as usize + 1, None);
             }
@@ -307,13 +324,16 @@ impl Model {
             .collect()
     }
 
-    /// Takes over a recomputation's grouping of the first `over` reports,
-    /// joins those that came since as they came, and reapplies the
-    /// corrections. Returns anchors to keep.
-    pub fn adopt(&mut self, found: &Networks, over: usize) -> Vec<NewDecision> {
-        let named = self.corpus.named();
-        let mut live = LiveNetworks::new(&named[..over], self.corpus.evidence(), found);
-        for row in named.iter().skip(over) {
+    /// Takes over a recomputation: `live` was built, without the lock,
+    /// from its grouping of the first `over` reports. The reports that
+    /// came since join as they came, and the corrections apply again.
+    /// Returns anchors to keep.
+    pub fn adopt(&mut self, mut live: LiveNetworks, over: usize) -> Vec<NewDecision> {
+        while live.selectors() < self.corpus.keys().len() {
+            let evidence = self.corpus.key(live.selectors() as u32).evidence;
+            live.add_selector(evidence);
+        }
+        for row in self.corpus.named().iter().skip(over) {
             live.join(row);
         }
         live.correct(&self.corrections);
@@ -352,7 +372,11 @@ mod tests {
             corpus.add(&r.report);
             held.push(Held::of(r));
         }
-        Model::compute(corpus, held, Thresholds::default())
+        Model::compute(corpus, held, Thresholds::default(), key())
+    }
+
+    fn key() -> TokenKey {
+        TokenKey::from_bytes([7; 32])
     }
 
     fn network_of(m: &Model, id: &str) -> Option<String> {
@@ -376,7 +400,7 @@ mod tests {
         let (a, b) = (network_of(&m, "a0").unwrap(), network_of(&m, "b0").unwrap());
         assert_eq!(
             a,
-            network_id("GB-NCA", "a0"),
+            network_id(&key(), "GB-NCA", "a0"),
             "anchored at the oldest report"
         );
         assert!(
@@ -416,7 +440,8 @@ mod tests {
             m.put(&stored(31, "b9", &["b-handle@example.com"]))
                 .is_empty()
         );
-        assert!(m.adopt(&found, named.len()).is_empty(), "no new network");
+        let live = LiveNetworks::new(&named, evidence, &found);
+        assert!(m.adopt(live, named.len()).is_empty(), "no new network");
         for id in ["a0", "a9", "b0", "b9"] {
             assert_eq!(network_of(&m, id).as_deref(), Some(a.as_str()), "{id}");
         }
@@ -447,6 +472,9 @@ mod tests {
         );
         let kept = m.rename();
         assert_eq!(kept.len(), 1, "the new network's anchor is to be kept");
-        assert_eq!(network_of(&m, "b3"), Some(network_id("GB-NCA", "b2")));
+        assert_eq!(
+            network_of(&m, "b3"),
+            Some(network_id(&key(), "GB-NCA", "b2"))
+        );
     }
 }

@@ -223,6 +223,32 @@ pub fn network(model: &Model, viewer: &Viewer, directory: &Directory, id: &str) 
     (Seen::Network(Box::new(view)), touched)
 }
 
+/// Whether the viewer may know of a network at all: it may read one of its
+/// reports or learn of one.
+pub fn knows(model: &Model, viewer: &Viewer, id: &str) -> bool {
+    let Some((n, _)) = model.network(id) else {
+        return false;
+    };
+    model
+        .members_of(n)
+        .iter()
+        .any(|&r| sight(viewer, model.held[r as usize].marked()) != Sight::Hidden)
+}
+
+/// The status changes a viewer may see: a contributor reads its own
+/// agency's data only, so only its agency's entries.
+pub fn visible_statuses(viewer: &Viewer, all: &[StatusChange]) -> Vec<StatusChange> {
+    match viewer.member() {
+        Some(m) if m.role == crate::access::Role::Contributor => all
+            .iter()
+            .filter(|s| s.by.agency == m.agency)
+            .cloned()
+            .collect(),
+        Some(_) => all.to_vec(),
+        None => Vec::new(),
+    }
+}
+
 /// The network of a report, when the viewer may read the report: `None`
 /// when it may not (or the report is unknown), `Some(None)` when the
 /// report is in no network.
@@ -457,7 +483,7 @@ pub fn compounds(model: &Model, casebook: &Casebook, viewer: &Viewer) -> Vec<Com
     let located = readable_located(model, viewer);
     compounds::compounds(&located, model.live.of_report(), 2)
         .into_iter()
-        .map(|c| compound_view(model, casebook, c))
+        .map(|c| compound_view(model, casebook, viewer, c))
         .collect()
 }
 
@@ -479,8 +505,8 @@ pub fn compound(
         .next()?;
     let reports = members(model, &found.reports);
     Some(CompoundDetail {
-        history: casebook.statuses(site).to_vec(),
-        compound: compound_view(model, casebook, found),
+        history: visible_statuses(viewer, casebook.statuses(site)),
+        compound: compound_view(model, casebook, viewer, found),
         reports,
     })
 }
@@ -493,7 +519,12 @@ fn readable_located(model: &Model, viewer: &Viewer) -> Vec<Located> {
     model.corpus.located(rows)
 }
 
-fn compound_view(model: &Model, casebook: &Casebook, c: compounds::Compound) -> CompoundView {
+fn compound_view(
+    model: &Model,
+    casebook: &Casebook,
+    viewer: &Viewer,
+    c: compounds::Compound,
+) -> CompoundView {
     let site = c.site.to_string();
     let near = cordon_analysis::gazetteer::Gazetteer::shipped()
         .nearest(c.lat, c.lon, 25.0)
@@ -505,8 +536,7 @@ fn compound_view(model: &Model, casebook: &Casebook, c: compounds::Compound) -> 
             )
         });
     CompoundView {
-        status: casebook
-            .statuses(&site)
+        status: visible_statuses(viewer, casebook.statuses(&site))
             .last()
             .map(|s| s.status.as_str().to_owned()),
         lat: c.lat,
@@ -523,12 +553,27 @@ fn compound_view(model: &Model, casebook: &Casebook, c: compounds::Compound) -> 
     }
 }
 
+/// Whether every report a notice was drawn from is still marked no
+/// tighter than the notice (a report re-marked since its draft holds the
+/// notice back); the first that is not, if any.
+pub fn tightened_source(model: &Model, sources: &[(String, String)], tlp: Tlp) -> Option<String> {
+    sources.iter().find_map(|(agency, id)| {
+        let row = model.row(agency, id)?;
+        (model.held[row as usize].tlp > tlp).then(|| format!("{agency}/{id}"))
+    })
+}
+
 /// What a notice drafted by `author` from a network may carry: the
 /// network's reports that the author may read and everyone the notice
 /// reaches may read too. A notice is TLP:CLEAR or TLP:GREEN and carries
 /// reports marked no tighter than itself, the author's own included (an
 /// agency's AMBER report is not made GREEN by a notice).
-pub fn notice_content(model: &Model, author: &Viewer, network: u32, tlp: Tlp) -> NoticeContent {
+pub fn notice_content(
+    model: &Model,
+    author: &Viewer,
+    network: u32,
+    tlp: Tlp,
+) -> (NoticeContent, Vec<(String, String)>) {
     let rows: Vec<u32> = model
         .members_of(network)
         .into_iter()
@@ -558,7 +603,14 @@ pub fn notice_content(model: &Model, author: &Viewer, network: u32, tlp: Tlp) ->
         .map(|p| p.selector)
         .collect();
     indicators.sort();
-    NoticeContent {
+    let sources = rows
+        .iter()
+        .map(|&r| {
+            let h = &model.held[r as usize];
+            (h.agency.clone(), h.id.clone())
+        })
+        .collect();
+    let content = NoticeContent {
         reports: rows.len(),
         mo,
         countries: p.countries,
@@ -566,7 +618,8 @@ pub fn notice_content(model: &Model, author: &Viewer, network: u32, tlp: Tlp) ->
         first_seen: p.first_seen,
         last_seen: p.last_seen,
         indicators,
-    }
+    };
+    (content, sources)
 }
 
 /// A network's readable reports and evidence as a graph: an edge joins a
