@@ -36,8 +36,6 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
-use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
 
 /// The regions places belong to, from DOMAIN.md.
 pub const REGIONS: &[&str] = &[
@@ -401,49 +399,10 @@ fn haversine_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     2.0 * EARTH_RADIUS_KM * a.sqrt().min(1.0).asin()
 }
 
-/// Text as names are compared: lowercase, Latin diacritics dropped, words
-/// of letters and digits separated by single spaces.
+/// Names and text compare folded as the core folds names: case, accents
+/// and punctuation aside.
 fn fold(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut gap = false;
-    for c in text.nfd() {
-        if is_latin_diacritic(c) {
-            continue;
-        }
-        if c.is_alphanumeric() || is_combining_mark(c) {
-            if gap && !out.is_empty() {
-                out.push(' ');
-            }
-            gap = false;
-            for l in c.to_lowercase().filter(|&l| !is_latin_diacritic(l)) {
-                match l {
-                    'đ' => out.push('d'),
-                    'ø' => out.push('o'),
-                    'ł' => out.push('l'),
-                    'ı' => out.push('i'),
-                    'æ' => out.push_str("ae"),
-                    'œ' => out.push_str("oe"),
-                    'ß' => out.push_str("ss"),
-                    _ => out.push(l),
-                }
-            }
-        } else {
-            gap = true;
-        }
-    }
-    out
-}
-
-/// The combining marks that only decorate Latin, Greek or Cyrillic letters.
-fn is_latin_diacritic(c: char) -> bool {
-    matches!(
-        c,
-        '\u{0300}'..='\u{036F}'
-            | '\u{1AB0}'..='\u{1AFF}'
-            | '\u{1DC0}'..='\u{1DFF}'
-            | '\u{20D0}'..='\u{20FF}'
-            | '\u{FE20}'..='\u{FE2F}'
-    )
+    cordon_core::selector::fold_name(text)
 }
 
 #[cfg(test)]

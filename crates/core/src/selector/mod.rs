@@ -24,6 +24,7 @@ mod passport;
 mod phone;
 
 pub use extract::extract;
+pub use name::fold as fold_name;
 
 /// The broad kind of a selector; the canonical prefix refines it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -65,8 +65,11 @@ pub(crate) fn normalize(kind: SelectorKind, value: &str) -> Result<Selector, Sel
     Ok(Selector::from_parts(kind, prefix, &folded))
 }
 
-/// The folded form of a name; empty when nothing of it is left.
-fn fold(value: &str) -> String {
+/// The folded form of a name; empty when nothing of it is left. Case,
+/// compatibility forms, Latin diacritics and punctuation fall away; runs
+/// of anything but letters and digits become one space. Used for every
+/// comparison of names and place names.
+pub fn fold(value: &str) -> String {
     if value.is_ascii() {
         fold_ascii(value)
     } else {
