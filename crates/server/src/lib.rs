@@ -8,6 +8,7 @@
 //! [`audit`].
 
 pub mod access;
+pub mod alerts;
 mod api;
 pub mod audit;
 pub mod auth;
@@ -84,6 +85,7 @@ pub struct AppState {
     pub sessions: auth::Sessions,
     pub hits: hits::Hits,
     pub networks: networks::Networks,
+    pub alerts: alerts::Alerts,
     pub directory: directory::Directory,
     pub audit: audit::AuditSink,
     /// Status resources of TAXII POSTs.
@@ -105,6 +107,19 @@ impl std::fmt::Debug for AppState {
 
 pub type Shared = Arc<AppState>;
 
+impl AppState {
+    /// A report revision now in the store, accepted here or read from it:
+    /// the hit index, the networks and the watches take it in. A revision
+    /// the index had seen raises no alert again.
+    pub fn ingested(&self, report: &cordon_store::StoredReport) {
+        let new = self.hits.put(report);
+        self.networks.put(report);
+        if new {
+            self.alerts.raise(report);
+        }
+    }
+}
+
 /// A running server.
 #[derive(Debug)]
 pub struct Running {
@@ -115,6 +130,7 @@ pub struct Running {
     audit_writer: audit::AuditWriter,
     tailer: tokio::task::JoinHandle<()>,
     analyst: tokio::task::JoinHandle<()>,
+    watcher: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -139,6 +155,7 @@ impl Running {
         self.task.await??;
         self.tailer.abort();
         self.analyst.abort();
+        self.watcher.abort();
         let Running {
             state,
             audit_writer,
@@ -177,6 +194,7 @@ pub async fn start(
         sessions: auth::Sessions::default(),
         hits: hits::Hits::default(),
         networks: networks::Networks::default(),
+        alerts: alerts::Alerts::default(),
         directory: directory::Directory::default(),
         audit,
         taxii_statuses: taxii::Statuses::default(),
@@ -186,6 +204,9 @@ pub async fn start(
         store,
     });
     state.directory.refresh(state.store.as_ref()).await?;
+    // Watches hold before the first report is accepted.
+    state.alerts.sync(state.store.as_ref()).await?;
+    let watcher = tokio::spawn(alerts::Alerts::follow(state.clone()));
     let tailer = tokio::spawn(tail::run(state.clone()));
     let analyst = tokio::spawn(networks::run(state.clone()));
     let app = router(state.clone());
@@ -209,6 +230,7 @@ pub async fn start(
         audit_writer,
         tailer,
         analyst,
+        watcher,
     })
 }
 

@@ -65,8 +65,7 @@ pub async fn run(state: Shared) {
                 Ok(page) => {
                     let full = page.len() == PAGE as usize;
                     for report in &page {
-                        state.hits.put(report);
-                        state.networks.put(report);
+                        state.ingested(report);
                         watermark = watermark.max(report.seq);
                     }
                     // A full page that did not advance past the window

@@ -810,6 +810,64 @@ async fn every_path_shows_each_viewer_exactly_what_it_may_read(backend: Backend)
             }
         }
 
+        // ---- alerts: a watch on a shared selector, replayed from the store ----
+        let path = "api_alerts";
+        let mut events: Vec<String> = Vec::new();
+        match viewer {
+            Viewer::Public => {
+                world
+                    .get(None, "/api/v1/alerts/stream")
+                    .await
+                    .expect_error(401, "unauthenticated");
+            }
+            v if v.is_contributor() => {
+                world
+                    .post_json(
+                        me,
+                        "/api/v1/watches",
+                        &json!({"name": "leak watch", "selectors": [SHARED[0].0]}),
+                    )
+                    .await
+                    .expect_error(403, "forbidden");
+            }
+            _ => {
+                world
+                    .post_json(
+                        me,
+                        "/api/v1/watches",
+                        &json!({"name": "leak watch", "selectors": [SHARED[0].0]}),
+                    )
+                    .await
+                    .expect(201);
+                let mut stream = common::Stream::open(&world, me.unwrap(), Some("0")).await;
+                while let Some((_, data)) = stream.next(Duration::from_millis(700)).await {
+                    events.push(data.to_string());
+                }
+                let named: BTreeSet<String> = events
+                    .iter()
+                    .filter_map(|e| {
+                        let v: Value = serde_json::from_str(e).unwrap();
+                        v["report"]["report_id"].as_str().map(str::to_owned)
+                    })
+                    .collect();
+                let held = events.iter().filter(|e| e.contains("\"held_by\"")).count();
+                assert_eq!(named, readable_cases, "{path} {viewer:?}");
+                assert_eq!(
+                    held,
+                    cases
+                        .iter()
+                        .filter(|c| c.sight(viewer) == Sight::Contact)
+                        .count(),
+                    "{path} {viewer:?}"
+                );
+            }
+        }
+        let body = events.join("\n");
+        for case in &cases {
+            assert_no_leak(&body, viewer, case, false, path);
+            checked.mark(case, viewer, path);
+        }
+
         let never = world
             .get_query(me, "/api/v1/hits", &[("selector", NEVER_HELD)])
             .await;

@@ -9,6 +9,7 @@ mod me;
 pub(crate) mod networks;
 pub(crate) mod notices;
 pub mod reports;
+mod watches;
 
 use std::net::SocketAddr;
 
@@ -59,6 +60,12 @@ pub fn routes(state: Shared) -> Router {
         )
         .route("/api/v1/notices/{id}/publish", post(notices::publish))
         .route("/api/v1/notices/{id}/stix", get(notices::stix))
+        .route("/api/v1/watches", post(watches::create).get(watches::list))
+        .route(
+            "/api/v1/watches/{id}",
+            axum::routing::delete(watches::delete),
+        )
+        .route("/api/v1/alerts/stream", get(crate::alerts::stream::stream))
         .route("/api/v1/audit", get(audit::owner_log))
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
@@ -112,6 +119,10 @@ pub async fn not_found() -> ApiError {
         notices::revise,
         notices::publish,
         notices::stix,
+        watches::create,
+        watches::list,
+        watches::delete,
+        crate::alerts::stream::stream,
         audit::owner_log,
     ),
     components(schemas(

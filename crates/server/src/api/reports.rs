@@ -169,8 +169,7 @@ pub async fn store_reports(
                     digest: report.digest(),
                     report: report.clone(),
                 };
-                state.hits.put(&stored);
-                state.networks.put(&stored);
+                state.ingested(&stored);
                 ("accepted", revision, seq)
             }
             SubmitOutcome::Unchanged { revision, seq } => {

@@ -174,6 +174,7 @@ mod tests {
             sessions: Sessions::default(),
             hits: hits::Hits::default(),
             networks: crate::networks::Networks::default(),
+            alerts: crate::alerts::Alerts::default(),
             directory: directory::Directory::default(),
             audit,
             taxii_statuses: crate::taxii::Statuses::default(),

@@ -96,9 +96,10 @@ impl Hits {
         self.ready.store(true, Ordering::Release);
     }
 
-    /// Applies an accepted report revision.
-    pub fn put(&self, report: &cordon_store::StoredReport) {
-        self.index.write().put_stored(report);
+    /// Applies an accepted report revision; whether it was new to the
+    /// index (a revision seen before changes nothing).
+    pub fn put(&self, report: &cordon_store::StoredReport) -> bool {
+        self.index.write().put_stored(report)
     }
 
     pub fn stats(&self) -> index::IndexStats {

@@ -592,3 +592,63 @@ pub fn browser() -> reqwest::Client {
         .build()
         .expect("a client")
 }
+
+/// An open event stream, read event by event.
+pub struct Stream {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Stream {
+    pub async fn open(world: &World, who: &str, last_event_id: Option<&str>) -> Stream {
+        let mut rb = reqwest::Client::new()
+            .get(world.url("/api/v1/alerts/stream"))
+            .bearer_auth(world.token(who));
+        if let Some(id) = last_event_id {
+            rb = rb.header("Last-Event-ID", id);
+        }
+        let response = rb.send().await.expect("the stream opens");
+        assert_eq!(response.status(), 200);
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/event-stream")
+        );
+        Stream {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next `alert` event (id, data), or None within `wait`.
+    pub async fn next(&mut self, wait: std::time::Duration) -> Option<(String, serde_json::Value)> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            while let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let (mut id, mut event, mut data) = (None, None, String::new());
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        id = Some(v.trim().to_owned());
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        event = Some(v.trim().to_owned());
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                if event.as_deref() == Some("alert") {
+                    return Some((
+                        id.expect("an alert has an id"),
+                        serde_json::from_str(&data).unwrap(),
+                    ));
+                }
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
+                .await
+                .ok()?;
+            let bytes = chunk.expect("the stream reads")?;
+            self.buffer.push_str(&String::from_utf8_lossy(&bytes));
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Watches: `POST /api/v1/watches` (a case's selectors, any form, up to
+//! 10,000), `GET /api/v1/watches`, `DELETE /api/v1/watches/{id}`. Alerts
+//! arrive on `GET /api/v1/alerts/stream` ([`crate::alerts::stream`]).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use cordon_store::NewDecision;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::hits::{parse_region, selector_param};
+use super::networks::{analyst, decide};
+use super::reports::json_body;
+use super::{Api, Body};
+use crate::Shared;
+use crate::alerts::{NewWatch, Scope, Watch};
+use crate::error::{ApiError, ApiResult};
+
+/// Most selectors one watch holds.
+const MAX_SELECTORS: usize = 10_000;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WatchRequest {
+    pub name: String,
+    /// `user` (default: you alone) or `agency` (every member of yours).
+    #[serde(default)]
+    pub scope: Option<Scope>,
+    /// Selectors in any form: `+855 12-345-678`, `hxxp://bad[.]example`.
+    pub selectors: Vec<String>,
+    /// ISO 3166-1 alpha-2 region for national numbers.
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WatchList {
+    pub watches: Vec<Watch>,
+}
+
+/// Keeps a watch: every report accepted from now on that names one of its
+/// selectors raises an alert, as far as the access rules let you learn of
+/// it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/watches",
+    tag = "alerts",
+    request_body = WatchRequest,
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "The watch", body = Watch),
+        (status = 400, description = "Bad request", body = ApiError),
+        (status = 401, description = "No valid token", body = ApiError),
+        (status = 403, description = "Contributors keep no watches", body = ApiError),
+        (status = 422, description = "A selector that is not one (`field` names it)", body = ApiError),
+    )
+)]
+pub async fn create(
+    State(state): State<Shared>,
+    api: Api,
+    Body(body): Body,
+) -> ApiResult<(StatusCode, Json<Watch>)> {
+    let member = analyst(&api.viewer)?.clone();
+    let request: WatchRequest = json_body(&body)?;
+    let name = request.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(
+            ApiError::bad_request("a watch has a name of 1 to 200 characters").field("name"),
+        );
+    }
+    if request.selectors.is_empty() || request.selectors.len() > MAX_SELECTORS {
+        return Err(ApiError::bad_request(format!(
+            "a watch holds 1 to {MAX_SELECTORS} selectors, not {}",
+            request.selectors.len()
+        ))
+        .field("selectors"));
+    }
+    let region = parse_region(request.region.as_deref())?;
+    let mut selectors = Vec::with_capacity(request.selectors.len());
+    for (i, text) in request.selectors.iter().enumerate() {
+        let s = selector_param(text, region, &format!("selectors[{i}]"))?;
+        selectors.push(s.as_str().to_owned());
+    }
+    selectors.sort();
+    selectors.dedup();
+    let id = format!("W-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let body = serde_json::to_value(NewWatch {
+        name: name.to_owned(),
+        scope: request.scope.unwrap_or(Scope::User),
+        selectors,
+    })
+    .map_err(ApiError::internal)?;
+    decide(
+        &state,
+        vec![NewDecision {
+            kind: "watch.create".to_owned(),
+            subject: id.clone(),
+            agency: member.agency,
+            user: member.user,
+            reason: String::new(),
+            body,
+        }],
+    )
+    .await?;
+    state.alerts.sync(state.store.as_ref()).await?;
+    let watch = state
+        .alerts
+        .watch(&id)
+        .ok_or_else(|| ApiError::internal("a watch just kept is not there"))?;
+    Ok((StatusCode::CREATED, Json(watch)))
+}
+
+/// Your watches and your agency's.
+#[utoipa::path(
+    get,
+    path = "/api/v1/watches",
+    tag = "alerts",
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "Watches, newest first", body = WatchList),
+        (status = 401, description = "No valid token", body = ApiError),
+    )
+)]
+pub async fn list(State(state): State<Shared>, api: Api) -> ApiResult<Json<WatchList>> {
+    let member = &api.member()?.member;
+    Ok(Json(WatchList {
+        watches: state.alerts.watches_of(member),
+    }))
+}
+
+/// Ends a watch of yours (or of your agency, for its analysts).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/watches/{id}",
+    tag = "alerts",
+    params(("id" = String, Path, description = "The watch id, `W-…`")),
+    security(("token" = [])),
+    responses(
+        (status = 204, description = "Ended"),
+        (status = 401, description = "No valid token", body = ApiError),
+        (status = 403, description = "Contributors keep no watches", body = ApiError),
+        (status = 404, description = "No watch of yours", body = ApiError),
+    )
+)]
+pub async fn delete(
+    State(state): State<Shared>,
+    api: Api,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let member = analyst(&api.viewer)?.clone();
+    if !state.alerts.watches_of(&member).iter().any(|w| w.id == id) {
+        return Err(ApiError::not_found("watch"));
+    }
+    decide(
+        &state,
+        vec![NewDecision {
+            kind: "watch.delete".to_owned(),
+            subject: id,
+            agency: member.agency,
+            user: member.user,
+            reason: String::new(),
+            body: serde_json::json!({}),
+        }],
+    )
+    .await?;
+    state.alerts.sync(state.store.as_ref()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
