@@ -91,6 +91,8 @@ pub struct AppState {
     /// Status resources of TAXII POSTs.
     pub taxii_statuses: taxii::Statuses,
     limiter: limits::Limiter,
+    /// Turns true when the server stops: open event streams end.
+    pub stopping: watch::Receiver<bool>,
     pub config: Config,
     started: Instant,
 }
@@ -189,7 +191,9 @@ pub async fn start(
         .await?
         .map_err(|e| anyhow::anyhow!("validation cannot start: {e}"))?;
     let (audit, audit_writer) = audit::AuditSink::start(store.clone());
+    let (stop, stopped) = watch::channel(false);
     let state = Arc::new(AppState {
+        stopping: stopped.clone(),
         auth: auth::Authenticator::new(key),
         sessions: auth::Sessions::default(),
         hits: hits::Hits::default(),
@@ -210,7 +214,7 @@ pub async fn start(
     let tailer = tokio::spawn(tail::run(state.clone()));
     let analyst = tokio::spawn(networks::run(state.clone()));
     let app = router(state.clone());
-    let (stop, mut stopped) = watch::channel(false);
+    let mut stopped = stopped;
     let task = tokio::spawn(async move {
         axum::serve(
             listener,

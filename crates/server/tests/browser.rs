@@ -746,6 +746,76 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
         .expect("the print view");
     snap(&client, "16-notice-print").await;
 
+    // B watches the recruiter; an alert arrives live on B's alerts page
+    // when A reports the recruiter again.
+    let http = reqwest::Client::new();
+    let watch = http
+        .post(format!("{base}/api/v1/watches"))
+        .bearer_auth(&token_b)
+        .json(&serde_json::json!({"name": "KK recruiter", "selectors": ["telegram:@kk_recruiter"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(watch.status(), 201);
+    client.goto(&format!("{base}/")).await.unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("form[action='/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("token"))
+        .await
+        .unwrap();
+    log_in(&client, &base, &token_b, false).await;
+    client.goto(&format!("{base}/alerts")).await.unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("watches"))
+        .await
+        .unwrap();
+    // The page's stream is open before the report is submitted.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let submitted = http
+        .post(format!("{base}/api/v1/reports"))
+        .bearer_auth(&token_a)
+        .json(&serde_json::json!({
+            "id": "kk-9", "kind": "recruitment_ad", "country": "MM",
+            "marking": {"tlp": "GREEN"}, "narrative": "the same recruiter again",
+            "selectors": ["telegram:@kk_recruiter"],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(submitted.status(), 200);
+    let arrived = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#alert-list li a"))
+        .await
+        .expect("the alert arrives live")
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(arrived, format!("{A}/kk-9"));
+    let count = client
+        .find(Locator::Css("#alert-badge .count"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(count, "1");
+    check_layout(&client, "the alerts page").await;
+    snap(&client, "17-alert-live").await;
+
     client.close().await.unwrap();
     server.stop().await.unwrap();
     drop(driver);

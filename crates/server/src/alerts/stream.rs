@@ -157,6 +157,16 @@ pub async fn stream(
     Query(q): Query<StreamQuery>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     let member = api.member()?.member.clone();
+    open(state, member, &headers, q.after).await
+}
+
+/// The stream of a member's alerts, for the API and the console alike.
+pub(crate) async fn open(
+    state: Shared,
+    member: Member,
+    headers: &HeaderMap,
+    after_query: Option<i64>,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>> {
     let after = match headers.get("last-event-id") {
         Some(v) => Some(
             v.to_str()
@@ -170,7 +180,7 @@ pub async fn stream(
                     .field("Last-Event-ID")
                 })?,
         ),
-        None => q.after,
+        None => after_query,
     };
     // Subscribed before the replay is read, so that nothing raised while
     // it is read falls between the two.
@@ -249,8 +259,15 @@ impl Pump {
                 self,
             ));
         }
+        let mut stopping = self.state.stopping.clone();
         loop {
-            match self.live.recv().await {
+            let received = tokio::select! {
+                received = self.live.recv() => received,
+                // The server stops: the client resumes on another replica
+                // or after the restart.
+                _ = stopping.wait_for(|s| *s) => return None,
+            };
+            match received {
                 Ok(alerts) => {
                     let Some(seq) = alerts.first().map(|a| a.seq) else {
                         continue;

@@ -52,6 +52,11 @@ pub fn page(title: &str, chrome: Option<&Chrome>, search: &SearchBox, body: Mark
                                 li { a href="/search" { "Search" } }
                                 li { a href="/networks" { "Networks" } }
                                 li { a href="/compounds" { "Compounds" } }
+                                li {
+                                    a #alert-badge href="/alerts" data-stream="/alerts/stream" {
+                                        "Alerts " span.count aria-live="polite" { "0" }
+                                    }
+                                }
                                 li { a href="/reports/new" { "Submit a report" } }
                                 @if c.role != Role::Contributor {
                                     li { a href="/audit" { "Audit" } }

@@ -12,6 +12,7 @@
 //! functions as the API (`read_one`, `list_readable`, `Hits::answer`), so
 //! the console can show no more than the API would, and audits the same.
 
+mod alerts;
 mod assets;
 mod audit;
 mod dashboard;
@@ -80,6 +81,8 @@ pub fn routes(state: Shared) -> Router {
         .route("/reports/new", get(submit::form).post(submit::submit))
         .route("/reports/{agency}/{*id}", get(report::page))
         .route("/audit", get(audit::page))
+        .route("/alerts", get(alerts::page))
+        .route("/alerts/stream", get(alerts::stream))
         .route("/networks", get(networks::list))
         .route("/networks/{id}", get(networks::network))
         .route("/networks/{id}/notices", post(networks::draft_notice))

@@ -179,6 +179,7 @@ mod tests {
             audit,
             taxii_statuses: crate::taxii::Statuses::default(),
             limiter: limits::Limiter::new(0, 0),
+            stopping: tokio::sync::watch::channel(false).1,
             config: Config::default(),
             started: Instant::now(),
         });
