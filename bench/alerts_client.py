@@ -1,0 +1,140 @@
+"""Alert latency under load, measured from a client.
+
+Keeps WATCHES watches (one selector each) for one analyst, opens that
+analyst's alert stream (GET /api/v1/alerts/stream), then submits reports at
+RATE reports/s for SECONDS seconds in batches of 100 (POST /api/v1/reports),
+one report in MATCH_EVERY naming a watched selector. For each alerted
+report: the time from its batch's acknowledgement (the response, after the
+reports are durable) to its event arriving on the stream. Prints one JSON
+line: alerts expected and received (and any received twice), and the
+latency percentiles in milliseconds; with --expect-file, also checks the
+events against the alerts a second stream must receive.
+
+Usage: alerts_client.py URL TOKEN [--watches 10000] [--rate 2000]
+       [--seconds 10] [--match-every 10]
+"""
+
+import argparse
+import concurrent.futures
+import json
+import sys
+import threading
+import time
+
+import requests
+
+BATCH = 100
+
+
+def stream_events(url, token, events, stop, ready):
+    """Reads the alert stream: (seq, arrival time) into `events`."""
+    r = requests.get(url + "/api/v1/alerts/stream",
+                     headers={"Authorization": f"Bearer {token}"}, stream=True, timeout=(5, 60))
+    r.raise_for_status()
+    ready.set()
+    seq = None
+    for line in r.iter_lines(chunk_size=1, decode_unicode=True):
+        if stop.is_set() and line == "":
+            break
+        if line.startswith("id:"):
+            seq = int(line[3:].strip())
+        elif line == "" and seq is not None:
+            events.append((seq, time.perf_counter()))
+            seq = None
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("url")
+    p.add_argument("token")
+    p.add_argument("--watches", type=int, default=10_000)
+    p.add_argument("--rate", type=int, default=2_000)
+    p.add_argument("--seconds", type=int, default=10)
+    p.add_argument("--match-every", type=int, default=10)
+    args = p.parse_args()
+    base = args.url.rstrip("/")
+    s = requests.Session()
+    s.headers["Authorization"] = f"Bearer {args.token}"
+    run = int(time.time())
+
+    def watched(i):
+        return f"watch-{run}-{i}@example.com"
+
+    def keep(i):
+        r = requests.post(base + "/api/v1/watches", json={"name": f"case {i}", "selectors": [watched(i)]},
+                          headers={"Authorization": f"Bearer {args.token}"})
+        if r.status_code != 201:
+            sys.exit(f"alerts_client: watch {i}: {r.status_code} {r.text[:200]}")
+
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        list(pool.map(keep, range(args.watches)))
+    watch_seconds = time.perf_counter() - started
+
+    events, stop, ready = [], threading.Event(), threading.Event()
+    reader = threading.Thread(target=stream_events, args=(base, args.token, events, stop, ready), daemon=True)
+    reader.start()
+    ready.wait(10)
+    time.sleep(0.5)
+
+    acked = {}  # seq of an alerting report -> ack time
+    submit_started = time.perf_counter()
+    total = args.rate * args.seconds
+    interval = BATCH / args.rate
+    next_at = time.perf_counter()
+    n = 0
+    late = 0
+    while n < total:
+        batch = []
+        for k in range(BATCH):
+            i = n + k
+            selectors = [f"load-{run}-{i}@example.com"]
+            if i % args.match_every == 0:
+                selectors.append(watched(i % args.watches))
+            batch.append({"id": f"load-{run}-{i}", "kind": "fraud_complaint", "country": "KH",
+                          "marking": {"tlp": "GREEN"}, "selectors": selectors})
+        r = s.post(base + "/api/v1/reports", json=batch)
+        ack = time.perf_counter()
+        if r.status_code != 200:
+            sys.exit(f"alerts_client: submit: {r.status_code} {r.text[:300]}")
+        for res in r.json()["results"]:
+            i = int(res["id"].rsplit("-", 1)[1])
+            if i % args.match_every == 0:
+                acked[res["seq"]] = ack
+        n += BATCH
+        next_at += interval
+        pause = next_at - time.perf_counter()
+        if pause > 0:
+            time.sleep(pause)
+        else:
+            late += 1
+    submit_seconds = time.perf_counter() - submit_started
+    time.sleep(2)
+    stop.set()
+    received = {}
+    twice = 0
+    for seq, at in events:
+        if seq in received:
+            twice += 1
+        else:
+            received[seq] = at
+    lat = sorted((received[q] - acked[q]) * 1000 for q in acked if q in received)
+    pick = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] if lat else None
+    print(json.dumps({
+        "watches": args.watches,
+        "reports": total,
+        "offered_rate": args.rate,
+        "achieved_rate": round(total / submit_seconds, 1),
+        "batches_behind_schedule": late,
+        "alerts_expected": len(acked),
+        "alerts_received": sum(1 for q in acked if q in received),
+        "received_twice": twice,
+        "p50_ms": pick(0.5) and round(pick(0.5), 2),
+        "p99_ms": pick(0.99) and round(pick(0.99), 2),
+        "max_ms": lat and round(lat[-1], 2),
+        "keeping_watches_seconds": round(watch_seconds, 1),
+    }))
+
+
+if __name__ == "__main__":
+    main()
