@@ -20,14 +20,7 @@ db="$work/alerts.db"
   --contact "ncb@example.org" > /dev/null
 "$CORDON" user add --db "sqlite://$db" --agency KH-NCB --name analyst --role analyst > /dev/null
 token=$("$CORDON" token create --db "sqlite://$db" --agency KH-NCB --user analyst --label bench 2>/dev/null)
-"$CORDON" serve --db "sqlite://$db" --bind "127.0.0.1:$port" --rate 1000000 --burst 1000000 \
-  > "$work/serve.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-for _ in $(seq 1 300); do
-  curl -sf -o /dev/null "$url/readyz" && break
-  sleep 0.1
-done
+serve_ready "$db" "$port" "$work/serve.log"
 echo "alerts under load: ${BENCH_WATCHES:-10000} watches, ${BENCH_RATE:-2000} reports/s for ${BENCH_SECONDS:-10} s"
 "$PY" bench/alerts_client.py "$url" "$token" --watches "${BENCH_WATCHES:-10000}" \
   --rate "${BENCH_RATE:-2000}" --seconds "${BENCH_SECONDS:-10}" | tee "$work/result.json"

@@ -37,15 +37,7 @@ else:
     random.Random(7).shuffle(pool)
 open(sys.argv[3], "w").write("\n".join(s["selector"] for s in pool[: int(sys.argv[2])]) + "\n")
 PY
-"$CORDON" serve --db "sqlite://$db" --bind "127.0.0.1:$port" --rate 1000000 --burst 1000000 \
-  > "$work/serve.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-for _ in $(seq 1 1200); do
-  curl -sf -o /dev/null "$url/readyz" && break
-  sleep 0.1
-done
-curl -sf -o /dev/null "$url/readyz" || { echo "bench: the server did not get ready; see $work/serve.log" >&2; exit 1; }
+serve_ready "$db" "$port" "$work/serve.log"
 kind=${BENCH_HEAVY:+heaviest}
 echo "neighbourhood walks, depth $depth, $scale world, ${kind:-random} selectors, as $agency"
 "$PY" bench/graph_client.py "$url" "$token" "$work/selectors.txt" --depth "$depth" \

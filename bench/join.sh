@@ -21,10 +21,7 @@ import_once "$world" "$db"
 agency=$("$PY" -c "import json,sys; a=json.load(open(sys.argv[1]))['agencies']; print(max(a, key=lambda x: x['reports'])['code'])" "$world/agencies.json")
 "$CORDON" user add --db "sqlite://$db" --agency "$agency" --name "join-$$" --role analyst > /dev/null
 token=$("$CORDON" token create --db "sqlite://$db" --agency "$agency" --user "join-$$" --label bench 2>/dev/null)
-"$CORDON" serve --db "sqlite://$db" --bind "127.0.0.1:$port" --rate 1000000 --burst 1000000 \
-  > "$work/serve.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+serve_ready "$db" "$port" "$work/serve.log"
 # Ready when the networks answer (they load after the hit index).
 for _ in $(seq 1 3000); do
   code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$url/api/v1/networks?limit=1" || true)

@@ -30,3 +30,19 @@ import_once() {
   "$CORDON" import --db "sqlite://$db" "$world"
   touch "$db.done"
 }
+# serve_ready DB PORT LOG: `cordon serve` on the SQLite file DB at PORT
+# (rate limits far above what it serves), its log to LOG, stopped when the
+# script exits; returns once /readyz answers (at most 2 minutes).
+serve_ready() {
+  local db=$1 port=$2 log=$3
+  "$CORDON" serve --db "sqlite://$db" --bind "127.0.0.1:$port" --rate 1000000 --burst 1000000 \
+    > "$log" 2>&1 &
+  SERVE_PID=$!
+  trap 'kill $SERVE_PID 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+  for _ in $(seq 1 1200); do
+    curl -sf -o /dev/null "http://127.0.0.1:$port/readyz" && return 0
+    sleep 0.1
+  done
+  echo "bench: the server did not get ready; see $log" >&2
+  exit 1
+}
