@@ -94,7 +94,10 @@ async fn a_watch_alerts_at_ingest_within_the_access_rules(backend: Backend) {
     );
     // An AMBER report not for R: only its holder and contact.
     world
-        .submit(&a, &json!(report("a1", "AMBER", true, &[email])))
+        .submit(
+            &a,
+            &json!(report("amber-unseen-q7", "AMBER", true, &[email])),
+        )
         .await;
     let (_, second) = stream
         .next(Duration::from_secs(5))
@@ -103,7 +106,7 @@ async fn a_watch_alerts_at_ingest_within_the_access_rules(backend: Backend) {
     assert!(second.get("report").is_none(), "{second}");
     assert_eq!(second["held_by"]["agency"], A);
     assert_eq!(second["held_by"]["contact"], common::contact_of(A).as_str());
-    assert!(!second.to_string().contains("a1"), "{second}");
+    assert!(!second.to_string().contains("amber-unseen-q7"), "{second}");
     // A RED report without hit notification: nothing; the next GREEN one
     // is the next alert.
     world
