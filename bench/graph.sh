@@ -22,9 +22,8 @@ world=$(world_of "$scale")
 db="$work/base.db"
 import_once "$world" "$db"
 # The busiest agency's analyst: it reads the most, so its walks go furthest.
-agency=$("$PY" -c "import json,sys; a=json.load(open(sys.argv[1]))['agencies']; print(max(a, key=lambda x: x['reports'])['code'])" "$world/agencies.json")
-"$CORDON" user add --db "sqlite://$db" --agency "$agency" --name "graph-$$" --role analyst > /dev/null
-token=$("$CORDON" token create --db "sqlite://$db" --agency "$agency" --user "graph-$$" --label bench 2>/dev/null)
+agency=$(busiest_agency "$world")
+token=$(analyst_token "$db" "$agency" "graph-$$")
 # A seeded sample of the world's selectors.
 "$PY" - "$world/truth.json" "$sample" "$work/selectors.txt" "${BENCH_HEAVY:-}" <<'PY'
 import json, random, sys

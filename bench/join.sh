@@ -18,9 +18,8 @@ build_release
 world=$(world_of "$scale")
 db="$work/base.db"
 import_once "$world" "$db"
-agency=$("$PY" -c "import json,sys; a=json.load(open(sys.argv[1]))['agencies']; print(max(a, key=lambda x: x['reports'])['code'])" "$world/agencies.json")
-"$CORDON" user add --db "sqlite://$db" --agency "$agency" --name "join-$$" --role analyst > /dev/null
-token=$("$CORDON" token create --db "sqlite://$db" --agency "$agency" --user "join-$$" --label bench 2>/dev/null)
+agency=$(busiest_agency "$world")
+token=$(analyst_token "$db" "$agency" "join-$$")
 serve_ready "$db" "$port" "$work/serve.log"
 # Ready when the networks answer (they load after the hit index).
 for _ in $(seq 1 3000); do

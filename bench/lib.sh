@@ -46,3 +46,14 @@ serve_ready() {
   echo "bench: the server did not get ready; see $log" >&2
   exit 1
 }
+# busiest_agency WORLD: the code of the agency holding the most reports
+# (it reads the most, so its queries reach furthest).
+busiest_agency() {
+  "$PY" -c "import json,sys; a=json.load(open(sys.argv[1]))['agencies']; print(max(a, key=lambda x: x['reports'])['code'])" "$1/agencies.json"
+}
+# analyst_token DB AGENCY NAME: a new analyst NAME of AGENCY in the SQLite
+# file DB; prints its token.
+analyst_token() {
+  "$CORDON" user add --db "sqlite://$1" --agency "$2" --name "$3" --role analyst > /dev/null
+  "$CORDON" token create --db "sqlite://$1" --agency "$2" --user "$3" --label bench 2>/dev/null
+}

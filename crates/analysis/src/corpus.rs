@@ -137,10 +137,6 @@ impl Corpus {
         &self.named
     }
 
-    pub fn rows(&self) -> &[Row] {
-        &self.rows
-    }
-
     pub fn row(&self, row: u32) -> &Row {
         &self.rows[row as usize]
     }

@@ -103,14 +103,6 @@ impl Anchors {
         self.by_id.get(id).map(|&i| self.rows[i])
     }
 
-    pub fn len(&self) -> usize {
-        self.ids.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
-
     /// Names the groups of a grouping (each row's group, `count` numbers).
     pub fn name(&self, of_report: &[Option<u32>], count: usize) -> Naming {
         let mut held: Vec<Vec<usize>> = vec![Vec::new(); count];

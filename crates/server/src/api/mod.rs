@@ -79,6 +79,21 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
+/// A required text field, trimmed: 400 naming the field when it is empty
+/// or longer than `max` characters.
+pub(crate) fn required_text(value: &str, field: &str, max: usize) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(ApiError::bad_request(format!("{field} is required")).field(field));
+    }
+    if value.chars().count() > max {
+        return Err(
+            ApiError::bad_request(format!("{field} is at most {max} characters")).field(field),
+        );
+    }
+    Ok(value.to_owned())
+}
+
 /// An unknown path under `/api`.
 pub async fn not_found() -> ApiError {
     ApiError::new(

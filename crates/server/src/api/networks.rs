@@ -40,14 +40,7 @@ pub(crate) fn analyst(viewer: &Viewer) -> ApiResult<&crate::access::Member> {
 
 /// A reason as analysts must give one.
 pub(crate) fn reason(text: &str) -> ApiResult<String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(ApiError::bad_request("say why: a reason is required").field("reason"));
-    }
-    if text.chars().count() > 4000 {
-        return Err(ApiError::bad_request("a reason is at most 4000 characters").field("reason"));
-    }
-    Ok(text.to_owned())
+    super::required_text(text, "reason", 4000)
 }
 
 /// Appends decisions to the log, durably, then applies them here.

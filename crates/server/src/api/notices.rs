@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 
 use super::networks::{analyst, decide, loading};
 use super::reports::json_body;
-use super::{Api, Body};
+use super::{Api, Body, required_text};
 use crate::Shared;
 use crate::access::Viewer;
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -36,19 +36,6 @@ pub(crate) fn readable(state: &Shared, viewer: &Viewer, id: &str) -> ApiResult<N
         .filter(|n| may_read(viewer, n))
         .cloned()
         .ok_or_else(|| ApiError::not_found("notice"))
-}
-
-fn text(value: &str, field: &str, max: usize) -> ApiResult<String> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(ApiError::bad_request(format!("{field} is required")).field(field));
-    }
-    if value.chars().count() > max {
-        return Err(
-            ApiError::bad_request(format!("{field} is at most {max} characters")).field(field),
-        );
-    }
-    Ok(value.to_owned())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -110,9 +97,9 @@ pub(crate) async fn draft_for(
         )
         .field("tlp"));
     }
-    let title = text(&request.title, "title", 200)?;
-    let summary = text(&request.summary, "summary", 20_000)?;
-    let network = text(&request.network, "network", 64)?;
+    let title = required_text(&request.title, "title", 200)?;
+    let summary = required_text(&request.summary, "summary", 20_000)?;
+    let network = required_text(&request.network, "network", 64)?;
     let tlp = request.tlp;
     let found = state
         .networks
@@ -246,8 +233,8 @@ pub async fn revise(
     let request: ReviseRequest = json_body(&body)?;
     let notice = own_draft(&state, &api.viewer, &id)?;
     let body = serde_json::to_value(Revision {
-        title: text(&request.title, "title", 200)?,
-        summary: text(&request.summary, "summary", 20_000)?,
+        title: required_text(&request.title, "title", 200)?,
+        summary: required_text(&request.summary, "summary", 20_000)?,
     })
     .map_err(ApiError::internal)?;
     decide(

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::hits::{parse_region, selector_param};
 use super::networks::{analyst, decide};
 use super::reports::json_body;
-use super::{Api, Body};
+use super::{Api, Body, required_text};
 use crate::Shared;
 use crate::alerts::{NewWatch, Scope, Watch};
 use crate::error::{ApiError, ApiResult};
@@ -63,12 +63,7 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<Watch>)> {
     let member = analyst(&api.viewer)?.clone();
     let request: WatchRequest = json_body(&body)?;
-    let name = request.name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(
-            ApiError::bad_request("a watch has a name of 1 to 200 characters").field("name"),
-        );
-    }
+    let name = required_text(&request.name, "name", 200)?;
     if request.selectors.is_empty() || request.selectors.len() > MAX_SELECTORS {
         return Err(ApiError::bad_request(format!(
             "a watch holds 1 to {MAX_SELECTORS} selectors, not {}",
@@ -86,7 +81,7 @@ pub async fn create(
     selectors.dedup();
     let id = format!("W-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
     let body = serde_json::to_value(NewWatch {
-        name: name.to_owned(),
+        name,
         scope: request.scope.unwrap_or(Scope::User),
         selectors,
     })
