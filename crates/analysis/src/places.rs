@@ -26,6 +26,17 @@ pub fn site_key(lat: f64, lon: f64) -> Option<String> {
     site(lat, lon).map(|cell| format!("site:{cell}"))
 }
 
+/// The centre (latitude, longitude) of a site written as its cell, the way
+/// compounds are named (`8965…fff`); `None` when the text is not a cell of a
+/// site's resolution.
+pub fn site_centre(cell: &str) -> Option<(f64, f64)> {
+    let cell: h3o::CellIndex = cell.parse().ok()?;
+    (cell.resolution() == SITE).then(|| {
+        let centre = LatLng::from(cell);
+        (centre.lat(), centre.lng())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,6 +49,10 @@ mod tests {
         let b = site(16.6090, 98.5216).unwrap();
         let far = site(16.6260, 98.5300).unwrap();
         assert_eq!(a, b);
+        let (lat, lon) = site_centre(&a.to_string()).unwrap();
+        assert_eq!(site(lat, lon), Some(a));
+        assert_eq!(site_centre(&a.parent(Resolution::Eight).unwrap().to_string()), None);
+        assert_eq!(site_centre("not a cell"), None);
         assert_ne!(a, far);
         assert_eq!(site_key(16.6087, 98.5212).unwrap(), format!("site:{a}"));
         assert!(site(91.0, 0.0).is_none());

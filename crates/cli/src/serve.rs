@@ -15,6 +15,52 @@ pub struct Args {
     pub bind: SocketAddr,
     #[command(flatten)]
     pub tuning: Tuning,
+    #[command(flatten)]
+    pub bus: Bus,
+}
+
+/// The replica bus: several replicas on one PostgreSQL database.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Bus {
+    /// NATS server with JetStream that replicas share events through,
+    /// e.g. nats://127.0.0.1:4222. Without it this replica runs alone.
+    #[arg(long, env = "CORDON_NATS")]
+    pub nats: Option<String>,
+    /// JetStream stream name; every replica of one deployment uses the same.
+    #[arg(long, env = "CORDON_NATS_STREAM", default_value = "CORDON")]
+    pub nats_stream: String,
+    /// This replica's name, the same across its restarts (it resumes from
+    /// where this name stopped reading). Default: host name and port.
+    #[arg(long, env = "CORDON_REPLICA")]
+    pub replica: Option<String>,
+}
+
+impl Bus {
+    fn config(&self, bind: SocketAddr) -> anyhow::Result<Option<cordon_server::bus::BusConfig>> {
+        let Some(url) = &self.nats else {
+            return Ok(None);
+        };
+        let replica = match &self.replica {
+            Some(name) => name.clone(),
+            None => {
+                let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                    .unwrap_or_else(|_| "cordon".to_owned());
+                let host: String = host
+                    .trim()
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                    .collect();
+                format!("{host}-{}", bind.port())
+            }
+        };
+        let config = cordon_server::bus::BusConfig {
+            url: url.clone(),
+            stream: self.nats_stream.clone(),
+            replica,
+        };
+        config.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(Some(config))
+    }
 }
 
 /// Limits of the service, shared by `serve` and `demo`.
@@ -55,7 +101,11 @@ impl Tuning {
 pub async fn run(args: &Args) -> anyhow::Result<()> {
     let store = crate::store::open(&args.db).await?;
     let key = TokenKey::for_database(&args.db)?;
-    let running = cordon_server::start(store, key, args.tuning.config(), args.bind).await?;
+    let config = Config {
+        bus: args.bus.config(args.bind)?,
+        ..args.tuning.config()
+    };
+    let running = cordon_server::start(store, key, config, args.bind).await?;
     println!("cordon serving {} on http://{}/", args.db, running.addr);
     running.until_signal().await
 }

@@ -20,6 +20,11 @@
 //! - whoever may not read a report learns of it only as a hit with the
 //!   owner's contact, and not at all when the owner turned hit
 //!   notification off.
+//!
+//! Operations ([`reads_operation`]) are read by the analysts and admins of
+//! their lead and participating agencies only, under TLP:RED by those of
+//! them the marking names; an overlap found by deconfliction is told to
+//! each side's readers ([`told_of_interest`] for watches and queries).
 
 use cordon_core::{Marking, Tlp};
 use cordon_store::{Posting, StoredReport, StoredStixObject};
@@ -200,6 +205,46 @@ pub fn readable_kept(
     (sight(viewer, marked) == Sight::Read).then_some(Readable(object))
 }
 
+/// What decides who reads an operation: its parties and its own marking.
+#[derive(Debug, Clone, Copy)]
+pub struct OperationParties<'a> {
+    pub lead: &'a str,
+    pub participants: &'a [String],
+    pub tlp: Tlp,
+    /// Under RED, the individuals (`AGENCY/user`) who read it.
+    pub recipients: &'a [String],
+}
+
+/// Whether a viewer reads an operation: the analysts and admins of its
+/// lead and participating agencies, and under TLP:RED only those of them
+/// its marking names. Its marking narrows who of the parties read it,
+/// never widens it beyond them. Contributors take no part: an operation
+/// holds other agencies' work, and they read only their own agency's.
+/// Anyone else learns nothing of it, not even that it exists.
+pub fn reads_operation(viewer: &Viewer, op: OperationParties<'_>) -> bool {
+    let Some(member) = viewer.member() else {
+        return false;
+    };
+    let party = member.agency == op.lead || op.participants.contains(&member.agency);
+    if !party || member.role == Role::Contributor {
+        return false;
+    }
+    op.tlp != Tlp::Red
+        || op.recipients.iter().any(|r| {
+            r.split_once('/')
+                .is_some_and(|(a, u)| a == member.agency && u == member.user)
+        })
+}
+
+/// Whether a viewer is told of an agency's watch or hit query meeting
+/// another agency's operation (deconfliction): that agency's analysts and
+/// admins, or only `user` for a watch kept by one user alone.
+pub fn told_of_interest(viewer: &Viewer, agency: &str, user: Option<&str>) -> bool {
+    viewer.member().is_some_and(|m| {
+        m.agency == agency && m.role != Role::Contributor && user.is_none_or(|u| u == m.user)
+    })
+}
+
 /// Keeps the reports the viewer may read, in order.
 pub fn readable_reports(
     viewer: &Viewer,
@@ -292,6 +337,47 @@ mod tests {
             assert_eq!(sight(&owner, m), Sight::Read, "{tlp}");
             assert_eq!(sight(&Viewer::Public, m), Sight::Hidden, "{tlp}");
         }
+    }
+
+    #[test]
+    fn an_operation_is_read_by_its_parties_and_under_red_by_those_named() {
+        let participants: Vec<String> = vec!["KH-NCB".into()];
+        let red: Vec<String> = vec!["GB-NCA/anna".into(), "KH-NCB/sokha".into()];
+        let lead = member("GB-NCA", "anna", Role::Analyst);
+        let lead_colleague = member("GB-NCA", "ben", Role::Admin);
+        let lead_contributor = member("GB-NCA", "desk", Role::Contributor);
+        let participant = member("KH-NCB", "sokha", Role::Analyst);
+        let participant_prefix = member("KH-NCB-X", "sokha", Role::Analyst);
+        let outsider = member("PH-NBI", "jose", Role::Admin);
+        for tlp in Tlp::ALL {
+            let marked = OperationParties {
+                lead: "GB-NCA",
+                participants: &participants,
+                tlp,
+                recipients: if tlp == Tlp::Red { &red } else { &[] },
+            };
+            let got = [
+                reads_operation(&Viewer::Public, marked),
+                reads_operation(&lead, marked),
+                reads_operation(&lead_colleague, marked),
+                reads_operation(&lead_contributor, marked),
+                reads_operation(&participant, marked),
+                reads_operation(&participant_prefix, marked),
+                reads_operation(&outsider, marked),
+            ];
+            let red = tlp == Tlp::Red;
+            assert_eq!(got, [false, true, !red, false, true, false, false], "{tlp}");
+        }
+        assert!(told_of_interest(&participant, "KH-NCB", None));
+        assert!(told_of_interest(&participant, "KH-NCB", Some("sokha")));
+        assert!(!told_of_interest(&participant, "KH-NCB", Some("vann")));
+        assert!(!told_of_interest(
+            &member("KH-NCB", "d", Role::Contributor),
+            "KH-NCB",
+            None
+        ));
+        assert!(!told_of_interest(&outsider, "KH-NCB", None));
+        assert!(!told_of_interest(&Viewer::Public, "KH-NCB", None));
     }
 
     #[test]

@@ -21,6 +21,12 @@ pub enum ErrorCode {
     InvalidReport,
     /// 422: a selector could not be normalised.
     InvalidSelector,
+    /// 422: an operation, or a change to one, failed validation; `field`
+    /// says where. Nothing was changed.
+    InvalidOperation,
+    /// 422: a webhook's url or watches are not acceptable; `field` says
+    /// which. Nothing was changed.
+    InvalidWebhook,
     /// 401: no valid token or session.
     Unauthenticated,
     /// 403: the caller's role may not do this, or the CSRF token is wrong.
@@ -48,6 +54,8 @@ impl ErrorCode {
             ErrorCode::InvalidRequest => "invalid_request",
             ErrorCode::InvalidReport => "invalid_report",
             ErrorCode::InvalidSelector => "invalid_selector",
+            ErrorCode::InvalidOperation => "invalid_operation",
+            ErrorCode::InvalidWebhook => "invalid_webhook",
             ErrorCode::Unauthenticated => "unauthenticated",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
@@ -63,9 +71,10 @@ impl ErrorCode {
     pub fn status(self) -> StatusCode {
         match self {
             ErrorCode::InvalidRequest => StatusCode::BAD_REQUEST,
-            ErrorCode::InvalidReport | ErrorCode::InvalidSelector => {
+            ErrorCode::InvalidReport | ErrorCode::InvalidSelector | ErrorCode::InvalidOperation => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
+            ErrorCode::InvalidWebhook => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
@@ -213,6 +222,8 @@ mod tests {
             (ErrorCode::InvalidRequest, 400, "invalid_request"),
             (ErrorCode::InvalidReport, 422, "invalid_report"),
             (ErrorCode::InvalidSelector, 422, "invalid_selector"),
+            (ErrorCode::InvalidOperation, 422, "invalid_operation"),
+            (ErrorCode::InvalidWebhook, 422, "invalid_webhook"),
             (ErrorCode::Unauthenticated, 401, "unauthenticated"),
             (ErrorCode::Forbidden, 403, "forbidden"),
             (ErrorCode::NotFound, 404, "not_found"),

@@ -12,6 +12,7 @@ pub mod alerts;
 mod api;
 pub mod audit;
 pub mod auth;
+pub mod bus;
 mod console;
 pub mod directory;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod hits;
 mod limits;
 pub mod networks;
 mod observe;
+pub mod operations;
 mod tail;
 pub mod taxii;
 
@@ -60,6 +62,11 @@ pub struct Config {
     /// How often the networks are regrouped from scratch when reports came
     /// since (between two, new reports join their networks at once).
     pub recompute_every: Duration,
+    /// The NATS JetStream bus shared with other replicas; `None` runs this
+    /// replica alone (others' reports then arrive by polling the store).
+    pub bus: Option<bus::BusConfig>,
+    /// How webhooks are delivered: attempts, waits, timeouts.
+    pub webhooks: alerts::webhook::Delivery,
 }
 
 impl Default for Config {
@@ -74,6 +81,8 @@ impl Default for Config {
             metrics_token: None,
             tail_every: Duration::from_secs(1),
             recompute_every: Duration::from_secs(600),
+            bus: None,
+            webhooks: alerts::webhook::Delivery::default(),
         }
     }
 }
@@ -86,7 +95,10 @@ pub struct AppState {
     pub hits: hits::Hits,
     pub networks: networks::Networks,
     pub alerts: alerts::Alerts,
+    pub webhooks: alerts::webhook::Webhooks,
+    pub operations: operations::Operations,
     pub directory: directory::Directory,
+    pub bus: bus::Bus,
     pub audit: audit::AuditSink,
     /// Status resources of TAXII POSTs.
     pub taxii_statuses: taxii::Statuses,
@@ -120,6 +132,13 @@ impl AppState {
             self.alerts.raise(report);
         }
     }
+
+    /// A report revision this replica just stored: taken in here, and
+    /// announced to the other replicas.
+    pub fn accepted(&self, report: &cordon_store::StoredReport) {
+        self.ingested(report);
+        self.bus.announce(report.seq);
+    }
 }
 
 /// A running server.
@@ -133,6 +152,8 @@ pub struct Running {
     tailer: tokio::task::JoinHandle<()>,
     analyst: tokio::task::JoinHandle<()>,
     watcher: tokio::task::JoinHandle<()>,
+    bus: Option<tokio::task::JoinHandle<()>>,
+    webhooks: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -158,11 +179,20 @@ impl Running {
         self.tailer.abort();
         self.analyst.abort();
         self.watcher.abort();
+        if let Some(bus) = &self.bus {
+            bus.abort();
+        }
         let Running {
             state,
             audit_writer,
+            webhooks,
             ..
         } = self;
+        // Webhook deliveries end the POSTs in flight and keep their cursors.
+        let grace = state.config.webhooks.timeout + Duration::from_secs(10);
+        if tokio::time::timeout(grace, webhooks).await.is_err() {
+            tracing::error!("webhook deliveries did not stop within {grace:?}");
+        }
         // The writer ends when the last sink is dropped: the state holds it.
         drop(state);
         match tokio::time::timeout(Duration::from_secs(30), audit_writer).await {
@@ -192,6 +222,21 @@ pub async fn start(
         .map_err(|e| anyhow::anyhow!("validation cannot start: {e}"))?;
     let (audit, audit_writer) = audit::AuditSink::start(store.clone());
     let (stop, stopped) = watch::channel(false);
+    let (bus, outbox) = match &config.bus {
+        Some(bus_config) => {
+            // Joined before the hit index loads (see `bus`).
+            let joined = bus::join_now(bus_config, Duration::from_secs(5)).await;
+            let (bus, outbox) = bus::Bus::new();
+            (bus, Some((outbox, joined)))
+        }
+        None => {
+            tracing::info!(
+                "no replica bus configured: this replica runs alone, and learns of reports other replicas store by polling the store every {:?}",
+                config.tail_every
+            );
+            (bus::Bus::alone(), None)
+        }
+    };
     let state = Arc::new(AppState {
         stopping: stopped.clone(),
         auth: auth::Authenticator::new(key),
@@ -199,7 +244,11 @@ pub async fn start(
         hits: hits::Hits::default(),
         networks: networks::Networks::default(),
         alerts: alerts::Alerts::default(),
+        webhooks: alerts::webhook::Webhooks::new(&config.webhooks)
+            .map_err(|e| anyhow::anyhow!("webhook deliveries cannot start: {e}"))?,
+        operations: operations::Operations::default(),
         directory: directory::Directory::default(),
+        bus,
         audit,
         taxii_statuses: taxii::Statuses::default(),
         limiter: limits::Limiter::new(config.rate_per_second, config.rate_burst),
@@ -211,6 +260,21 @@ pub async fn start(
     // Watches hold before the first report is accepted.
     state.alerts.sync(state.store.as_ref()).await?;
     let watcher = tokio::spawn(alerts::Alerts::follow(state.clone()));
+    state.webhooks.sync(state.store.as_ref()).await?;
+    let webhooks = tokio::spawn(alerts::webhook::deliver::run(state.clone()));
+    // Operations hold before the first request; the follower ends when the
+    // server stops.
+    state.operations.sync(state.store.as_ref()).await?;
+    tokio::spawn(operations::Operations::follow(state.clone()));
+    let bus = match (state.config.bus.clone(), outbox) {
+        (Some(config), Some((outbox, joined))) => Some(tokio::spawn(bus::run(
+            state.clone(),
+            config,
+            outbox,
+            joined,
+        ))),
+        _ => None,
+    };
     let tailer = tokio::spawn(tail::run(state.clone()));
     let analyst = tokio::spawn(networks::run(state.clone()));
     let app = router(state.clone());
@@ -235,6 +299,8 @@ pub async fn start(
         tailer,
         analyst,
         watcher,
+        bus,
+        webhooks,
     })
 }
 

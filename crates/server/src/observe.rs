@@ -63,6 +63,7 @@ async fn metrics_text(
     metrics::gauge!("cordon_hit_index_postings").set(stats.postings as f64);
     metrics::gauge!("cordon_hit_index_heap_bytes").set(stats.heap_bytes as f64);
     metrics::gauge!("cordon_hit_index_ready").set(if state.hits.is_ready() { 1.0 } else { 0.0 });
+    metrics::gauge!("cordon_bus_state").set(state.bus.state() as u8 as f64);
     metrics::gauge!("cordon_uptime_seconds").set(state.started.elapsed().as_secs_f64());
     let body = HANDLE.get().map(|h| h.render()).unwrap_or_default();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()

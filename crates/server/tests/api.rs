@@ -1041,6 +1041,9 @@ impl Store for GatedStore {
     async fn decisions_about(&self, subject: &str) -> Result<Vec<Decision>> {
         self.inner.decisions_about(subject).await
     }
+    async fn try_lead(&self, role: &str) -> Result<Option<Box<dyn Lead>>> {
+        self.inner.try_lead(role).await
+    }
 }
 
 async fn the_hit_index_fails_closed_until_loaded(backend: Backend) {

@@ -31,6 +31,8 @@
 //!   of each selector's object id, computed while preparing the rows and
 //!   stored in the rows inserted anyway (a first revision, a new selector);
 //!   rows stored before them get theirs when the store connects.
+//! - **Leadership** (see `lead`): a session advisory lock on a connection
+//!   taken out of the pool, keyed by the schema and the role.
 //! - **Decision log** (migration 0005, see `decisions`): one row per
 //!   decision, its body the JSON text serde_json writes, numbered one past
 //!   the largest under the table lock; a batch is a job of the group
@@ -44,6 +46,7 @@
 // The input checks are the SQLite backend's, so both refuse alike.
 use cordon_store::check;
 mod decisions;
+mod lead;
 mod stix;
 mod submit;
 mod writer;
@@ -966,5 +969,10 @@ impl Store for PostgresStore {
     async fn decisions_about(&self, subject: &str) -> Result<Vec<Decision>> {
         check::decision_subject(subject)?;
         decisions::about(&self.pool, subject).await
+    }
+
+    async fn try_lead(&self, role: &str) -> Result<Option<Box<dyn cordon_store::Lead>>> {
+        check::lead_role(role)?;
+        lead::try_lead(&self.pool, role).await
     }
 }

@@ -45,6 +45,8 @@
 //! - **Decision log** (migration 0005): one row per decision, its body the
 //!   JSON text serde_json writes; appends go through the writer like audit
 //!   records, so `seq` commits in order for the server that polls the log.
+//! - **Leadership** (see `lead`): an exclusive lock on a file beside the
+//!   database, `cordon.db-lead-ROLE`.
 //! - **Migrations:** the numbered files of `migrations/`, applied at open
 //!   and recorded in `schema_version`, with a Rust step where SQL cannot do
 //!   the work (indexing the terms of reports stored before them, with the
@@ -55,6 +57,7 @@
 use cordon_store::check;
 mod checkpoint;
 mod codec;
+mod lead;
 mod migrate;
 mod read;
 mod write;
@@ -600,6 +603,14 @@ impl Store for SqliteStore {
         check::decision_subject(subject)?;
         let subject = subject.to_owned();
         self.read(move |c| read::decisions_about(c, &subject)).await
+    }
+
+    async fn try_lead(&self, role: &str) -> Result<Option<Box<dyn cordon_store::Lead>>> {
+        check::lead_role(role)?;
+        let (path, role) = (self.inner.path.clone(), role.to_owned());
+        tokio::task::spawn_blocking(move || lead::try_lead(&path, &role))
+            .await
+            .map_err(|e| StoreError::Backend(format!("the lead check did not run: {e}")))?
     }
 }
 

@@ -189,6 +189,28 @@ pub fn decision_subject(subject: &str) -> Result<(), StoreError> {
     no_nul("a decision subject look-up", subject)
 }
 
+/// Longest role name [`Store::try_lead`](crate::Store::try_lead) takes.
+const MAX_LEAD_ROLE: usize = 64;
+
+/// A role to lead (`webhooks`): 1 to 64 lowercase ascii letters, digits,
+/// `.`, `_` and `-`, so that it names a file beside an SQLite database and
+/// keys a PostgreSQL advisory lock alike.
+pub fn lead_role(role: &str) -> Result<(), StoreError> {
+    let ok = !role.is_empty()
+        && role.len() <= MAX_LEAD_ROLE
+        && role.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        });
+    if !ok {
+        return Err(invalid(format!(
+            "role '{}' must be 1 to {MAX_LEAD_ROLE} lowercase ascii letters, digits, '.', '_' \
+             and '-', such as webhooks",
+            role.escape_debug()
+        )));
+    }
+    Ok(())
+}
+
 /// Longest STIX type the store keeps (STIX 2.1 allows 250 characters).
 const MAX_STIX_TYPE: usize = 250;
 

@@ -49,7 +49,12 @@
 //!   escaped NUL included; an invalid decision is `Invalid`, names its
 //!   field and index (`decisions[1].kind`) and rejects its whole batch; an
 //!   empty batch writes nothing; `decisions_about` a subject holding a NUL
-//!   is `Invalid`, as an append of it is.
+//!   is `Invalid`, as an append of it is;
+//! - leadership: a role is held by one guard at a time among every store
+//!   open on the database (a second store on it stands for another
+//!   replica), the holder's own store included; dropping the guard frees
+//!   it (PostgreSQL frees it when the session ends, a moment later); roles
+//!   are independent; a bad role name is `Invalid`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -133,6 +138,7 @@ macro_rules! store_contract_suite {
             an_empty_decision_batch_writes_nothing
             concurrent_decisions_are_all_kept_in_one_order
             a_reopened_store_keeps_its_decisions
+            a_role_is_led_by_one_holder_at_a_time
         );
     };
     (@cases ($fixture:expr) $($case:ident)*) => {
@@ -3498,4 +3504,63 @@ pub async fn a_reopened_store_keeps_its_decisions<F: Fixture>(fx: &mut F) {
     drop(store);
     let store = fx.open().await;
     assert_eq!(store.decisions_after(0, 100).await.unwrap().len(), 3);
+}
+
+// ---- leadership ----
+
+/// `store.try_lead(role)` until it is granted, for at most 10 s: a freed
+/// PostgreSQL lock goes when the server has ended its session.
+async fn lead_within<S: Store>(store: &S, role: &str) -> Box<dyn crate::Lead> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(lead) = store.try_lead(role).await.unwrap() {
+            return lead;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the role {role} was not freed within 10 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+pub async fn a_role_is_led_by_one_holder_at_a_time<F: Fixture>(fx: &mut F) {
+    // Two stores open at once on one database: two replicas.
+    let first = fx.open().await;
+    let second = fx.open().await;
+    let lead = first
+        .try_lead("webhooks")
+        .await
+        .unwrap()
+        .expect("nobody leads yet");
+    assert!(lead.holds().await);
+    assert!(second.try_lead("webhooks").await.unwrap().is_none());
+    assert!(
+        first.try_lead("webhooks").await.unwrap().is_none(),
+        "a held role is not granted twice, even to its holder's store"
+    );
+    // Roles are independent.
+    let other = second
+        .try_lead("tasks.nightly")
+        .await
+        .unwrap()
+        .expect("another role is free");
+    assert!(first.try_lead("tasks.nightly").await.unwrap().is_none());
+    assert!(lead.holds().await, "another role leaves this one held");
+
+    drop(lead);
+    let taken = lead_within(&second, "webhooks").await;
+    assert!(taken.holds().await);
+    assert!(first.try_lead("webhooks").await.unwrap().is_none());
+    drop(other);
+    drop(taken);
+    let again = lead_within(&first, "webhooks").await;
+    assert!(again.holds().await);
+
+    for bad in ["", "Webhooks", "web hooks", "a/b", "x\0y", "r".repeat(65).as_str()] {
+        assert!(
+            matches!(first.try_lead(bad).await, Err(StoreError::Invalid(_))),
+            "role {bad:?} is refused"
+        );
+    }
 }

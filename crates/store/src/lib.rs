@@ -256,6 +256,29 @@ pub trait Store: Send + Sync + 'static {
     /// Every decision about one subject, in order (a network's or a
     /// notice's history).
     async fn decisions_about(&self, subject: &str) -> Result<Vec<Decision>>;
+
+    // ---- leadership ----
+    //
+    // Work that one replica of many must do alone (webhook deliveries).
+
+    /// Takes `role` (such as `webhooks`) when no holder has it, among every
+    /// store on this database, in this process or another; `None` when
+    /// someone holds it. The role is held while the returned guard lives
+    /// and given up when it is dropped. A store that already holds a role
+    /// does not get it twice. PostgreSQL: a session advisory lock on a
+    /// connection of the guard's own (lost with that connection). SQLite:
+    /// an exclusive lock on a file beside the database. A bad role name is
+    /// `Invalid`.
+    async fn try_lead(&self, role: &str) -> Result<Option<Box<dyn Lead>>>;
+}
+
+/// A role held through [`Store::try_lead`]: held while this lives.
+#[async_trait]
+pub trait Lead: Send + Sync + std::fmt::Debug {
+    /// Whether the role is still held: false once it was lost (the
+    /// database connection holding it broke). A holder that lost it stops
+    /// the work it led and asks again.
+    async fn holds(&self) -> bool;
 }
 
 /// Opens the backend that a database URL names: `sqlite://path` or

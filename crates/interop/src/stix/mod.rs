@@ -22,6 +22,7 @@
 
 pub mod export;
 pub mod extension;
+pub mod grouping;
 pub mod ids;
 pub mod import;
 pub mod notice;

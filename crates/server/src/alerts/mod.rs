@@ -17,6 +17,7 @@
 //! holder's contact; a hidden one raises nothing.
 
 pub(crate) mod stream;
+pub mod webhook;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -214,6 +215,14 @@ impl Alerts {
             "watch.delete" => self.book.write().remove(&d.subject),
             _ => {}
         }
+    }
+
+    /// The watches naming a selector: who else is looking at it
+    /// (deconfliction, [`crate::operations`]).
+    pub fn watching(&self, selector: &str) -> Vec<Watch> {
+        let book = self.book.read();
+        let ids = book.by_selector.get(selector).into_iter().flatten();
+        ids.filter_map(|id| book.watches.get(id)).cloned().collect()
     }
 
     /// A watch by id.

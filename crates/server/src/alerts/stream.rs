@@ -134,6 +134,28 @@ pub(crate) fn event_for(
     ))
 }
 
+/// Queues the audit record of an alert event that touches `owner`'s
+/// data, for the stream and webhooks alike: the owner learns whose watch
+/// touched it. An error means the audit log cannot take it, and the event
+/// must not be sent.
+pub(crate) fn audit_alert(
+    state: &Shared,
+    member: &Member,
+    e: &AlertEvent,
+    owner: &str,
+) -> ApiResult<()> {
+    let subject = e
+        .watches
+        .iter()
+        .flat_map(|w| w.selectors.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let viewer = Viewer::Member(member.clone());
+    state
+        .audit
+        .record(crate::audit::event(&viewer, "alert", Some(owner), &subject))
+}
+
 /// A member's alerts as Server-Sent Events (`event: alert`, `id` = the
 /// report revision's sequence number, `data` = an `AlertEvent`). Resume
 /// with `Last-Event-ID`: alerts of every later report are served from the
@@ -299,25 +321,7 @@ impl Pump {
     /// rather than served unaudited.
     fn send(&mut self, e: AlertEvent, touched: Option<String>) -> Event {
         if let Some(owner) = touched {
-            let viewer = Viewer::Member(self.member.clone());
-            let subject = e
-                .watches
-                .iter()
-                .flat_map(|w| w.selectors.iter().map(String::as_str))
-                .collect::<Vec<_>>()
-                .join(" ");
-            // The owner learns whose watch touched its data.
-            if self
-                .state
-                .audit
-                .record(crate::audit::event(
-                    &viewer,
-                    "alert",
-                    Some(&owner),
-                    &subject,
-                ))
-                .is_err()
-            {
+            if audit_alert(&self.state, &self.member, &e, &owner).is_err() {
                 self.ended = true;
                 return Event::default()
                     .comment("the audit log is busy; resume from the last event id");

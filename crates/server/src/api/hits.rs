@@ -54,6 +54,8 @@ pub async fn one(
     state
         .audit
         .record_all(hit_events(&api.viewer, [(selector.as_str(), &touched[..])]))?;
+    // Deconfliction tells an operation's agency who asked lately.
+    state.operations.queries.record(&api.viewer, [selector.as_str()]);
     Ok(Json(hits))
 }
 
@@ -180,6 +182,8 @@ pub async fn batch(
             .filter_map(|(item, owners)| Some((item.selector.as_deref()?, &owners[..]))),
     );
     state.audit.record_all(events)?;
+    let asked = results.iter().filter_map(|i| i.selector.as_deref());
+    state.operations.queries.record(&api.viewer, asked);
     Ok(Json(BatchAnswer { results, hits }))
 }
 

@@ -8,8 +8,10 @@ pub mod hits;
 mod me;
 pub(crate) mod networks;
 pub(crate) mod notices;
+pub(crate) mod operations;
 pub mod reports;
 mod watches;
+pub(crate) mod webhooks;
 
 use std::net::SocketAddr;
 
@@ -66,6 +68,46 @@ pub fn routes(state: Shared) -> Router {
             axum::routing::delete(watches::delete),
         )
         .route("/api/v1/alerts/stream", get(crate::alerts::stream::stream))
+        .route(
+            "/api/v1/webhooks",
+            post(webhooks::create_webhook).get(webhooks::list_webhooks),
+        )
+        .route(
+            "/api/v1/webhooks/{id}",
+            axum::routing::delete(webhooks::delete_webhook),
+        )
+        .route(
+            "/api/v1/webhooks/{id}/dead-letters",
+            get(webhooks::list_dead_letters),
+        )
+        .route(
+            "/api/v1/webhooks/{id}/dead-letters/{seq}/retry",
+            post(webhooks::retry_dead_letter),
+        )
+        .route(
+            "/api/v1/operations",
+            post(operations::create_operation).get(operations::list_operations),
+        )
+        .route(
+            "/api/v1/operations/{id}",
+            get(operations::read_operation).patch(operations::update_operation),
+        )
+        .route(
+            "/api/v1/operations/{id}/targets",
+            post(operations::add_targets),
+        )
+        .route(
+            "/api/v1/operations/{id}/targets/remove",
+            post(operations::remove_targets),
+        )
+        .route("/api/v1/operations/{id}/tasks", post(operations::add_task))
+        .route(
+            "/api/v1/operations/{id}/tasks/{task}",
+            axum::routing::patch(operations::update_task),
+        )
+        .route("/api/v1/operations/{id}/log", post(operations::add_log_entry))
+        .route("/api/v1/operations/{id}/stix", get(operations::operation_stix))
+        .route("/api/v1/deconflictions", get(operations::list_deconflictions))
         .route("/api/v1/audit", get(audit::owner_log))
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
@@ -138,6 +180,22 @@ pub async fn not_found() -> ApiError {
         watches::list,
         watches::delete,
         crate::alerts::stream::stream,
+        webhooks::create_webhook,
+        webhooks::list_webhooks,
+        webhooks::delete_webhook,
+        webhooks::list_dead_letters,
+        webhooks::retry_dead_letter,
+        operations::create_operation,
+        operations::list_operations,
+        operations::read_operation,
+        operations::update_operation,
+        operations::add_targets,
+        operations::remove_targets,
+        operations::add_task,
+        operations::update_task,
+        operations::add_log_entry,
+        operations::operation_stix,
+        operations::list_deconflictions,
         audit::owner_log,
     ),
     components(schemas(
@@ -153,6 +211,7 @@ pub async fn not_found() -> ApiError {
         (name = "hits", description = "Hit / no-hit: who holds a selector"),
         (name = "graph", description = "The report–selector graph around a selector, as far as you may read it"),
         (name = "audit", description = "Who read or hit your agency's data"),
+        (name = "operations", description = "Joint operations of agencies, and deconfliction with other agencies' work"),
         (name = "identity", description = "Who you are"),
     )
 )]

@@ -169,7 +169,7 @@ pub async fn store_reports(
                     digest: report.digest(),
                     report: report.clone(),
                 };
-                state.ingested(&stored);
+                state.accepted(&stored);
                 ("accepted", revision, seq)
             }
             SubmitOutcome::Unchanged { revision, seq } => {

@@ -34,6 +34,7 @@ fn title(code: ErrorCode) -> &'static str {
         ErrorCode::InvalidRequest => "Bad request",
         ErrorCode::InvalidReport => "Invalid report",
         ErrorCode::InvalidSelector => "Not a selector",
+        ErrorCode::InvalidOperation => "Invalid operation",
         ErrorCode::Unauthenticated => "Not logged in",
         ErrorCode::Forbidden => "Forbidden",
         ErrorCode::NotFound => "Not found",
