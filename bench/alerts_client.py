@@ -10,13 +10,23 @@ line: alerts expected and received (and any received twice), and the
 latency percentiles in milliseconds; with --expect-file, also checks the
 events against the alerts a second stream must receive.
 
+With --stream-url, the watches are kept and the stream read on that other
+replica while reports go to URL. With --restart-at S --restart-cmd CMD,
+CMD (which restarts the stream's replica and returns once it is ready) runs
+S seconds into the submissions while they go on; the stream reconnects with
+Last-Event-ID, and the counts say whether any alert was lost or received
+twice across the restart. Latencies are then given for the alerts
+acknowledged outside the restart window as well as for all.
+
 Usage: alerts_client.py URL TOKEN [--watches 10000] [--rate 2000]
-       [--seconds 10] [--match-every 10]
+       [--seconds 10] [--match-every 10] [--stream-url URL2]
+       [--restart-at S --restart-cmd CMD]
 """
 
 import argparse
 import concurrent.futures
 import json
+import subprocess
 import sys
 import threading
 import time
@@ -26,21 +36,34 @@ import requests
 BATCH = 100
 
 
-def stream_events(url, token, events, stop, ready):
-    """Reads the alert stream: (seq, arrival time) into `events`."""
-    r = requests.get(url + "/api/v1/alerts/stream",
-                     headers={"Authorization": f"Bearer {token}"}, stream=True, timeout=(5, 60))
-    r.raise_for_status()
-    ready.set()
-    seq = None
-    for line in r.iter_lines(chunk_size=1, decode_unicode=True):
-        if stop.is_set() and line == "":
-            break
-        if line.startswith("id:"):
-            seq = int(line[3:].strip())
-        elif line == "" and seq is not None:
-            events.append((seq, time.perf_counter()))
+def stream_events(url, token, events, stop, ready, reconnects):
+    """Reads the alert stream: (seq, arrival time) into `events`; when the
+    stream ends or breaks (a replica restarting), reconnects with the last
+    event id, as a browser's EventSource does."""
+    last = None
+    while not stop.is_set():
+        headers = {"Authorization": f"Bearer {token}"}
+        if last is not None:
+            headers["Last-Event-ID"] = str(last)
+        try:
+            r = requests.get(url + "/api/v1/alerts/stream", headers=headers, stream=True, timeout=(5, 60))
+            r.raise_for_status()
+            ready.set()
             seq = None
+            for line in r.iter_lines(chunk_size=1, decode_unicode=True):
+                if stop.is_set() and line == "":
+                    return
+                if line.startswith("id:"):
+                    seq = int(line[3:].strip())
+                elif line == "" and seq is not None:
+                    events.append((seq, time.perf_counter()))
+                    last = seq
+                    seq = None
+        except (requests.RequestException, ValueError):
+            pass
+        if not stop.is_set():
+            reconnects.append(time.perf_counter())
+            time.sleep(0.05)
 
 
 def main():
@@ -51,8 +74,12 @@ def main():
     p.add_argument("--rate", type=int, default=2_000)
     p.add_argument("--seconds", type=int, default=10)
     p.add_argument("--match-every", type=int, default=10)
+    p.add_argument("--stream-url")
+    p.add_argument("--restart-at", type=float)
+    p.add_argument("--restart-cmd")
     args = p.parse_args()
     base = args.url.rstrip("/")
+    watch_base = (args.stream_url or args.url).rstrip("/")
     s = requests.Session()
     s.headers["Authorization"] = f"Bearer {args.token}"
     run = int(time.time())
@@ -61,7 +88,7 @@ def main():
         return f"watch-{run}-{i}@example.com"
 
     def keep(i):
-        r = requests.post(base + "/api/v1/watches", json={"name": f"case {i}", "selectors": [watched(i)]},
+        r = requests.post(watch_base + "/api/v1/watches", json={"name": f"case {i}", "selectors": [watched(i)]},
                           headers={"Authorization": f"Bearer {args.token}"})
         if r.status_code != 201:
             sys.exit(f"alerts_client: watch {i}: {r.status_code} {r.text[:200]}")
@@ -71,8 +98,9 @@ def main():
         list(pool.map(keep, range(args.watches)))
     watch_seconds = time.perf_counter() - started
 
-    events, stop, ready = [], threading.Event(), threading.Event()
-    reader = threading.Thread(target=stream_events, args=(base, args.token, events, stop, ready), daemon=True)
+    events, stop, ready, reconnects = [], threading.Event(), threading.Event(), []
+    reader = threading.Thread(target=stream_events, args=(watch_base, args.token, events, stop, ready, reconnects),
+                              daemon=True)
     reader.start()
     ready.wait(10)
     time.sleep(0.5)
@@ -84,6 +112,16 @@ def main():
     next_at = time.perf_counter()
     n = 0
     late = 0
+    restart = {}
+    restarter = None
+    if args.restart_at is not None:
+        def run_restart():
+            restart["from"] = time.perf_counter()
+            subprocess.run(args.restart_cmd, shell=True, check=True)
+            restart["to"] = time.perf_counter()
+        timer = threading.Timer(args.restart_at, run_restart)
+        timer.start()
+        restarter = timer
     while n < total:
         batch = []
         for k in range(BATCH):
@@ -109,7 +147,13 @@ def main():
         else:
             late += 1
     submit_seconds = time.perf_counter() - submit_started
-    time.sleep(2)
+    if restarter is not None:
+        restarter.join()
+    # Every alert acknowledged must arrive; wait for the stream to catch up.
+    deadline = time.perf_counter() + 30
+    while time.perf_counter() < deadline and len({q for q, _ in events} & set(acked)) < len(acked):
+        time.sleep(0.1)
+    time.sleep(1)
     stop.set()
     received = {}
     twice = 0
@@ -120,6 +164,20 @@ def main():
             received[seq] = at
     lat = sorted((received[q] - acked[q]) * 1000 for q in acked if q in received)
     pick = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] if lat else None
+    extra = {}
+    if restart:
+        # Outside the restart window: acknowledged before the restart began
+        # or after the replica was ready again.
+        steady = sorted((received[q] - acked[q]) * 1000 for q in acked if q in received
+                        and (acked[q] < restart["from"] or acked[q] > restart["to"]))
+        spick = lambda q: steady[min(len(steady) - 1, int(q * len(steady)))] if steady else None
+        extra = {
+            "restart_seconds": round(restart["to"] - restart["from"], 2),
+            "reconnects": len(reconnects),
+            "steady_alerts": len(steady),
+            "steady_p50_ms": spick(0.5) and round(spick(0.5), 2),
+            "steady_p99_ms": spick(0.99) and round(spick(0.99), 2),
+        }
     print(json.dumps({
         "watches": args.watches,
         "reports": total,
@@ -133,6 +191,7 @@ def main():
         "p99_ms": pick(0.99) and round(pick(0.99), 2),
         "max_ms": lat and round(lat[-1], 2),
         "keeping_watches_seconds": round(watch_seconds, 1),
+        **extra,
     }))
 
 

@@ -27,6 +27,9 @@ pub enum ErrorCode {
     /// 422: a webhook's url or watches are not acceptable; `field` says
     /// which. Nothing was changed.
     InvalidWebhook,
+    /// 422: a field of a request (a watch's target, say) is not
+    /// acceptable; `field` says which. Nothing was changed.
+    InvalidField,
     /// 401: no valid token or session.
     Unauthenticated,
     /// 403: the caller's role may not do this, or the CSRF token is wrong.
@@ -56,6 +59,7 @@ impl ErrorCode {
             ErrorCode::InvalidSelector => "invalid_selector",
             ErrorCode::InvalidOperation => "invalid_operation",
             ErrorCode::InvalidWebhook => "invalid_webhook",
+            ErrorCode::InvalidField => "invalid_field",
             ErrorCode::Unauthenticated => "unauthenticated",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
@@ -74,7 +78,7 @@ impl ErrorCode {
             ErrorCode::InvalidReport | ErrorCode::InvalidSelector | ErrorCode::InvalidOperation => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            ErrorCode::InvalidWebhook => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidWebhook | ErrorCode::InvalidField => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,

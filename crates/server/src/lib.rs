@@ -129,7 +129,7 @@ impl AppState {
         let new = self.hits.put(report);
         self.networks.put(report);
         if new {
-            self.alerts.raise(report);
+            self.alerts.raise(report, &self.networks);
         }
     }
 

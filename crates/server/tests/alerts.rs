@@ -12,7 +12,10 @@ use serde_json::{Value, json};
 
 use common::{A, Backend, R, Stream, World, test_config, who};
 
-on_both_backends!(a_watch_alerts_at_ingest_within_the_access_rules);
+on_both_backends!(
+    a_watch_alerts_at_ingest_within_the_access_rules,
+    target_watches_alert_within_the_access_rules,
+);
 
 fn report(id: &str, tlp: &str, hit_notification: bool, selectors: &[&str]) -> Value {
     json!({
@@ -145,4 +148,231 @@ async fn a_watch_alerts_at_ingest_within_the_access_rules(backend: Backend) {
         .submit(&a, &json!(report("g3", "GREEN", true, &[phone])))
         .await;
     assert!(stream.next(Duration::from_millis(500)).await.is_none());
+}
+
+fn located(id: &str, tlp: &str, narrative: &str, mo: &[&str], at: Option<(f64, f64)>) -> Value {
+    let mut r = json!({
+        "id": id, "kind": "compound_intel", "country": "KH",
+        "marking": {"tlp": tlp, "hit_notification": true},
+        "narrative": narrative, "mo": mo,
+        "selectors": [format!("{id}@example.org")],
+    });
+    if let Some((lat, lon)) = at {
+        r["location"] = json!({"lat": lat, "lon": lon});
+    }
+    r
+}
+
+async fn keep(world: &World, who: &str, body: Value) -> String {
+    world
+        .post_json(Some(who), "/api/v1/watches", &body)
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Network, compound, pattern and text watches: each alerts on the reports
+/// it matches; only a network watch names the holder of a report its owner
+/// may not read, the others stay silent about it.
+async fn target_watches_alert_within_the_access_rules(backend: Backend) {
+    let Some(world) = World::start(backend, test_config()).await else {
+        return;
+    };
+    let r = who(R, "analyst");
+    let a = who(A, "analyst");
+    // Bad targets are refused, naming the field; nothing is kept.
+    for (target, field) in [
+        (
+            json!({"kind": "text", "pattern": "(unclosed"}),
+            "target.pattern",
+        ),
+        (
+            json!({"kind": "pattern", "country": "XQ"}),
+            "target.country",
+        ),
+        (
+            json!({"kind": "pattern", "country": "KH", "mo": ["no-such-mo"]}),
+            "target.mo[0]",
+        ),
+        (
+            json!({"kind": "compound", "site": "not-a-cell"}),
+            "target.site",
+        ),
+    ] {
+        let bad = world
+            .post_json(
+                Some(&r),
+                "/api/v1/watches",
+                &json!({"name": "bad", "target": target}),
+            )
+            .await
+            .expect_error(422, "invalid_field");
+        assert_eq!(bad["field"], field, "{bad}");
+    }
+    world
+        .post_json(
+            Some(&r),
+            "/api/v1/watches",
+            &json!({"name": "bad", "selectors": ["+855 12 345 678"],
+                    "target": {"kind": "text", "pattern": "x"}}),
+        )
+        .await
+        .expect_error(400, "invalid_request");
+    world
+        .post_json(
+            Some(&r),
+            "/api/v1/watches",
+            &json!({"name": "bad", "target": {"kind": "network", "network": "N-000000000000"}}),
+        )
+        .await
+        .expect_error(404, "not_found");
+    assert!(
+        world.get(Some(&r), "/api/v1/watches").await.expect(200)["watches"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    let text = keep(
+        &world,
+        &r,
+        json!({"name": "kokko", "target": {"kind": "text", "pattern": "shwe\\s+kokko"}}),
+    )
+    .await;
+    let pattern = keep(
+        &world,
+        &r,
+        json!({"name": "kh romance", "target": {"kind": "pattern", "country": "kh", "mo": ["Romance"]}}),
+    )
+    .await;
+    let (lat, lon) = (16.9176, 98.5186);
+    // A compound watch needs no compound found yet: any site will do.
+    let site = cordon_analysis::places::site(lat, lon).unwrap().to_string();
+    let compound = keep(
+        &world,
+        &r,
+        json!({"name": "site", "target": {"kind": "compound", "site": site}}),
+    )
+    .await;
+
+    let mut stream = Stream::open(&world, &r, None).await;
+    // Text: a GREEN narrative matches, in any case and spacing.
+    world
+        .submit(
+            &a,
+            &json!(located(
+                "t1",
+                "GREEN",
+                "seen at SHWE  Kokko gate",
+                &[],
+                None
+            )),
+        )
+        .await;
+    let (_, got) = stream
+        .next(Duration::from_secs(5))
+        .await
+        .expect("a text alert");
+    assert_eq!(got["report"]["report_id"], "t1", "{got}");
+    assert_eq!(got["watches"][0]["watch"], text.as_str());
+    assert_eq!(got["watches"][0]["target"], "text /shwe\\s+kokko/");
+    // An AMBER report R may not read matches the text but alerts nothing:
+    // a text watch does not probe content it may not read.
+    world
+        .submit(
+            &a,
+            &json!(located("amber-q9z", "AMBER", "shwe kokko again", &[], None)),
+        )
+        .await;
+    // Pattern: country and one of the modi operandi.
+    world
+        .submit(
+            &a,
+            &json!(located(
+                "p1",
+                "GREEN",
+                "nothing special",
+                &["romance"],
+                None
+            )),
+        )
+        .await;
+    let (_, got) = stream
+        .next(Duration::from_secs(5))
+        .await
+        .expect("a pattern alert");
+    assert_eq!(
+        got["report"]["report_id"], "p1",
+        "the AMBER text match raised nothing: {got}"
+    );
+    assert_eq!(got["watches"][0]["watch"], pattern.as_str());
+    // Compound: a report located at the site.
+    world
+        .submit(
+            &a,
+            &json!(located(
+                "c1",
+                "GREEN",
+                "inside",
+                &[],
+                Some((lat + 0.0001, lon))
+            )),
+        )
+        .await;
+    let (_, got) = stream
+        .next(Duration::from_secs(5))
+        .await
+        .expect("a compound alert");
+    assert_eq!(got["report"]["report_id"], "c1", "{got}");
+    assert_eq!(got["watches"][0]["watch"], compound.as_str());
+
+    // Network: two reports sharing a handle make a network; a third that
+    // joins it alerts, and an AMBER one joining it names only its holder.
+    let handle = "telegram:@q_network_boss";
+    for id in ["n1", "n2"] {
+        let mut body = located(id, "GREEN", "boss", &[], None);
+        body["selectors"] = json!([handle, format!("{id}-x@example.org")]);
+        world.submit(&a, &json!(body)).await;
+    }
+    let network = common::eventually(Duration::from_secs(10), "the network forms", &mut || {
+        let world = &world;
+        let r = &r;
+        async move {
+            let got = world
+                .get(Some(r), &format!("/api/v1/reports/{A}/n1/network"))
+                .await;
+            (got.status == 200)
+                .then(|| got.json()["network"].as_str().map(str::to_owned))
+                .flatten()
+        }
+    })
+    .await;
+    let net = keep(
+        &world,
+        &r,
+        json!({"name": "boss", "target": {"kind": "network", "network": network}}),
+    )
+    .await;
+    let mut body = located("n3", "GREEN", "boss", &[], None);
+    body["selectors"] = json!([handle]);
+    world.submit(&a, &json!(body)).await;
+    let (_, got) = stream
+        .next(Duration::from_secs(5))
+        .await
+        .expect("a network alert");
+    assert_eq!(got["report"]["report_id"], "n3", "{got}");
+    assert_eq!(got["watches"][0]["watch"], net.as_str());
+    assert_eq!(got["watches"][0]["target"], format!("network {network}"));
+    let mut body = located("amber-n4-q8x", "AMBER", "boss", &[], None);
+    body["selectors"] = json!([handle]);
+    world.submit(&a, &json!(body)).await;
+    let (_, got) = stream
+        .next(Duration::from_secs(5))
+        .await
+        .expect("a network contact alert");
+    assert!(got.get("report").is_none(), "{got}");
+    assert_eq!(got["held_by"]["agency"], A);
+    assert!(!got.to_string().contains("amber-n4-q8x"), "{got}");
 }

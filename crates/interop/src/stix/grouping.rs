@@ -80,9 +80,7 @@ pub enum GroupingError {
     Empty(&'static str),
     #[error("the agency '{code}' is not an agency code: {message}")]
     Agency { code: String, message: String },
-    #[error(
-        "the operation was modified at {modified}, before it was created at {created}"
-    )]
+    #[error("the operation was modified at {modified}, before it was created at {created}")]
     ModifiedBeforeCreated {
         created: DateTime<Utc>,
         modified: DateTime<Utc>,
@@ -292,7 +290,10 @@ fn description(view: &GroupingView<'_>, unmatched: &[String]) -> String {
         text.push_str(view.summary.trim_end());
         text.push_str("\n\n");
     }
-    text.push_str(&format!("Operation {}, {}, led by {}", view.id, view.state, view.lead));
+    text.push_str(&format!(
+        "Operation {}, {}, led by {}",
+        view.id, view.state, view.lead
+    ));
     if !view.participants.is_empty() {
         text.push_str(&format!(" with {}", view.participants.join(", ")));
     }
@@ -392,7 +393,13 @@ mod tests {
                 refs.extend(o[single].as_str());
             }
             for list in ["object_marking_refs", "object_refs"] {
-                refs.extend(o[list].as_array().into_iter().flatten().filter_map(Value::as_str));
+                refs.extend(
+                    o[list]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str),
+                );
             }
             if let Some(extensions) = o["extensions"].as_object() {
                 refs.extend(extensions.keys().map(String::as_str));
@@ -404,7 +411,12 @@ mod tests {
                 );
             }
         }
-        let count = |kind: &str| objects(&bundle).iter().filter(|o| o["type"] == kind).count();
+        let count = |kind: &str| {
+            objects(&bundle)
+                .iter()
+                .filter(|o| o["type"] == kind)
+                .count()
+        };
         assert_eq!(count("grouping"), 1);
         assert_eq!(count("indicator"), 3);
         assert_eq!(count("threat-actor"), 1);
@@ -412,19 +424,32 @@ mod tests {
         assert_eq!(count("location"), 1);
         assert_eq!(count("identity"), 4, "three parties and the publisher");
         assert_eq!(count("note"), 1);
-        let g = objects(&bundle).iter().find(|o| o["type"] == "grouping").unwrap();
+        let g = objects(&bundle)
+            .iter()
+            .find(|o| o["type"] == "grouping")
+            .unwrap();
         assert_eq!(g["context"], "suspicious-activity");
         assert_eq!(g["name"], "Operation Riverbank");
-        assert_eq!(g["object_marking_refs"], json!([tlp::marking_id(Tlp::Amber)]));
+        assert_eq!(
+            g["object_marking_refs"],
+            json!([tlp::marking_id(Tlp::Amber)])
+        );
         assert_eq!(g["created_by_ref"], ids::agency_identity("GB-NCA"));
-        assert_eq!(g["external_references"][0]["external_id"], "OP-1a2b3c4d5e6f");
+        assert_eq!(
+            g["external_references"][0]["external_id"],
+            "OP-1a2b3c4d5e6f"
+        );
         assert_eq!(g["object_refs"].as_array().unwrap().len(), 3 + 3 + 1 + 3);
         let description = g["description"].as_str().unwrap();
         assert!(
-            description.ends_with("Operation OP-1a2b3c4d5e6f, active, led by GB-NCA with KH-NCB, TH-DSI."),
+            description
+                .ends_with("Operation OP-1a2b3c4d5e6f, active, led by GB-NCA with KH-NCB, TH-DSI."),
             "{description}"
         );
-        let note = objects(&bundle).iter().find(|o| o["type"] == "note").unwrap();
+        let note = objects(&bundle)
+            .iter()
+            .find(|o| o["type"] == "note")
+            .unwrap();
         assert_eq!(note["object_refs"], json!([g["id"]]));
         assert_eq!(note["authors"], json!(["KH-NCB/sokha"]));
     }
@@ -455,7 +480,10 @@ mod tests {
             ..view(&f, &[])
         })
         .unwrap_err();
-        assert!(matches!(err, GroupingError::Selector { index: 0, .. }), "{err}");
+        assert!(
+            matches!(err, GroupingError::Selector { index: 0, .. }),
+            "{err}"
+        );
         let err = operation_bundle(&GroupingView {
             name: " ",
             ..view(&f, &[])
@@ -478,6 +506,9 @@ mod tests {
             ..view(&f, &[])
         })
         .unwrap_err();
-        assert!(matches!(err, GroupingError::Place { index: 0, .. }), "{err}");
+        assert!(
+            matches!(err, GroupingError::Place { index: 0, .. }),
+            "{err}"
+        );
     }
 }

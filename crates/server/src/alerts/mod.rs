@@ -1,7 +1,9 @@
 //! Watches and alerts: standing queries evaluated at ingest.
 //!
-//! A watch is a set of selectors (a case's whole list, up to 10,000) that a
-//! user keeps for themselves or for their agency. It is a decision in the
+//! A watch is a set of selectors (a case's whole list, up to 10,000), or
+//! one other target ([`target`]: a network, a compound, a country and modus
+//! operandi pattern, a free-text pattern), that a user keeps for themselves
+//! or for their agency. It is a decision in the
 //! store's log (`watch.create`, `watch.delete`), so every replica holds
 //! every watch. Each accepted report revision — accepted here, or read from
 //! the store by the tailer — is matched against the watches once, through
@@ -17,6 +19,7 @@
 //! holder's contact; a hidden one raises nothing.
 
 pub(crate) mod stream;
+pub mod target;
 pub mod webhook;
 
 use std::collections::{BTreeSet, HashMap};
@@ -29,6 +32,9 @@ use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use utoipa::ToSchema;
+
+pub use target::Target;
+use target::{Matcher, Place};
 
 /// Alerts a slow subscriber may fall behind by before it is told to
 /// resume from its last event.
@@ -52,8 +58,10 @@ pub struct Watch {
     pub agency: String,
     pub user: String,
     pub scope: Scope,
-    /// Canonical selectors.
+    /// Canonical selectors (none for a watch of another target).
     pub selectors: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
     pub created: DateTime<Utc>,
 }
 
@@ -62,7 +70,10 @@ pub struct Watch {
 pub struct NewWatch {
     pub name: String,
     pub scope: Scope,
+    #[serde(default)]
     pub selectors: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
 }
 
 /// A watch matched a report revision.
@@ -77,6 +88,11 @@ pub struct Alert {
     pub scope: Scope,
     /// The watch's selectors the report names.
     pub matched: Vec<String>,
+    /// What else it matched, in words (`network N-…`), for target watches.
+    pub target: Option<String>,
+    /// Whether the alert may name only the holder of a report its owner
+    /// may not read ([`target`] says which may).
+    pub with_contact: bool,
     pub owner: String,
     pub report_id: String,
     pub tlp: Tlp,
@@ -90,6 +106,16 @@ impl Alert {
     pub fn is_for(&self, member: &crate::access::Member) -> bool {
         member.agency == self.watch_agency
             && (self.scope == Scope::Agency || member.user == self.watch_user)
+    }
+
+    /// What `viewer` may learn of the alerted report: as the access rules
+    /// say, except that a target watch that may not alert with a contact
+    /// hides what it may not read.
+    pub fn sight(&self, viewer: &crate::access::Viewer) -> crate::access::Sight {
+        match crate::access::sight(viewer, self.marked()) {
+            crate::access::Sight::Contact if !self.with_contact => crate::access::Sight::Hidden,
+            sight => sight,
+        }
     }
 
     pub fn marked(&self) -> crate::access::Marked<'_> {
@@ -107,11 +133,16 @@ impl Alert {
 struct Book {
     watches: HashMap<String, Watch>,
     by_selector: HashMap<String, Vec<String>>,
+    /// Watches of other targets, matched one by one.
+    targeted: HashMap<String, Matcher>,
 }
 
 impl Book {
     fn add(&mut self, watch: Watch) {
         self.remove(&watch.id);
+        if let Some(matcher) = watch.target.as_ref().and_then(Matcher::of) {
+            self.targeted.insert(watch.id.clone(), matcher);
+        }
         for s in &watch.selectors {
             self.by_selector
                 .entry(s.clone())
@@ -125,6 +156,7 @@ impl Book {
         let Some(watch) = self.watches.remove(id) else {
             return;
         };
+        self.targeted.remove(id);
         for s in &watch.selectors {
             if let Some(ids) = self.by_selector.get_mut(s) {
                 ids.retain(|w| w != id);
@@ -209,6 +241,7 @@ impl Alerts {
                     user: d.user.clone(),
                     scope: new.scope,
                     selectors: new.selectors,
+                    target: new.target,
                     created: d.at,
                 });
             }
@@ -247,14 +280,41 @@ impl Alerts {
     }
 
     /// The alerts a report revision raises: one per watch naming any of
-    /// its selectors.
-    pub fn matches(&self, r: &StoredReport) -> Vec<Alert> {
+    /// its selectors, or whose other target it matches (`networks` says
+    /// which network the report joined).
+    pub fn matches(&self, r: &StoredReport, networks: &crate::networks::Networks) -> Vec<Alert> {
         let book = self.book.read();
         let mut matched: HashMap<&str, BTreeSet<&str>> = HashMap::new();
         for s in &r.report.selectors {
             if let Some(ids) = book.by_selector.get(s.as_str()) {
                 for id in ids {
                     matched.entry(id.as_str()).or_default().insert(s.as_str());
+                }
+            }
+        }
+        if !book.targeted.is_empty() {
+            let joined = networks
+                .read(|m| {
+                    m.row(&r.agency, &r.report.id)
+                        .and_then(|row| m.network_of(row))
+                })
+                .ok()
+                .flatten();
+            let place = Place {
+                site: Place::site_of(r),
+                in_network: Box::new(|id: &str| {
+                    joined.is_some_and(|n| {
+                        networks
+                            .read(|m| m.network(id).map(|(found, _)| found))
+                            .ok()
+                            .flatten()
+                            == Some(n)
+                    })
+                }),
+            };
+            for (id, matcher) in &book.targeted {
+                if matcher.matches(r, &place) {
+                    matched.entry(id.as_str()).or_default();
                 }
             }
         }
@@ -270,6 +330,8 @@ impl Alerts {
                     watch_user: w.user.clone(),
                     scope: w.scope,
                     matched: selectors.into_iter().map(str::to_owned).collect(),
+                    target: w.target.as_ref().map(Target::describe),
+                    with_contact: w.target.as_ref().is_none_or(Target::alerts_with_contact),
                     owner: r.agency.clone(),
                     report_id: r.report.id.clone(),
                     tlp: r.report.marking.tlp,
@@ -284,9 +346,9 @@ impl Alerts {
     }
 
     /// Matches a newly applied report revision and broadcasts its alerts.
-    pub fn raise(&self, r: &StoredReport) {
+    pub fn raise(&self, r: &StoredReport, networks: &crate::networks::Networks) {
         let started = std::time::Instant::now();
-        let alerts = self.matches(r);
+        let alerts = self.matches(r, networks);
         metrics::histogram!("cordon_watch_match_seconds").record(started.elapsed().as_secs_f64());
         if alerts.is_empty() {
             return;

@@ -24,7 +24,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::Alert;
 use crate::Shared;
-use crate::access::{Member, Sight, Viewer, sight};
+use crate::access::{Member, Sight, Viewer};
 use crate::api::{Api, Query};
 use crate::error::{ApiError, ApiResult};
 
@@ -41,6 +41,10 @@ pub struct Matched {
     pub name: String,
     /// The watch's selectors the report names.
     pub selectors: Vec<String>,
+    /// What else the watch matched, in words (`network N-…`,
+    /// `compound 8965…`, `country KH, romance`, `text /…/`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 /// A report you may read.
@@ -89,10 +93,17 @@ pub(crate) fn event_for(
     member: &Member,
     alerts: &[Alert],
 ) -> Option<(AlertEvent, Option<String>)> {
-    let mine: Vec<&Alert> = alerts.iter().filter(|a| a.is_for(member)).collect();
-    let first = *mine.first()?;
     let viewer = Viewer::Member(member.clone());
-    let (report, held_by) = match sight(&viewer, first.marked()) {
+    // One report: each alert's sight differs only by whether its watch may
+    // alert with a contact.
+    let mine: Vec<(&Alert, Sight)> = alerts
+        .iter()
+        .filter(|a| a.is_for(member))
+        .map(|a| (a, a.sight(&viewer)))
+        .filter(|(_, s)| *s != Sight::Hidden)
+        .collect();
+    let (first, seen) = *mine.first()?;
+    let (report, held_by) = match seen {
         Sight::Hidden => return None,
         Sight::Read => (
             Some(AlertReport {
@@ -121,10 +132,11 @@ pub(crate) fn event_for(
             received: first.received,
             watches: mine
                 .iter()
-                .map(|a| Matched {
+                .map(|(a, _)| Matched {
                     watch: a.watch.clone(),
                     name: a.watch_name.clone(),
                     selectors: a.matched.clone(),
+                    target: a.target.clone(),
                 })
                 .collect(),
             report,
@@ -240,7 +252,7 @@ async fn replay(
         let page = state.store.reports_after(after, PAGE).await?;
         for r in &page {
             after = after.max(r.seq);
-            if let Some(e) = event_for(state, member, &state.alerts.matches(r)) {
+            if let Some(e) = event_for(state, member, &state.alerts.matches(r, &state.networks)) {
                 out.push_back(e);
                 if out.len() >= REPLAY {
                     return Ok(out);

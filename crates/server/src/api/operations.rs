@@ -50,7 +50,10 @@ fn text(value: &str, field: &str, max: usize, required: bool) -> ApiResult<Strin
         return Err(invalid(field, format!("{field} is required")));
     }
     if value.chars().count() > max {
-        return Err(invalid(field, format!("{field} is at most {max} characters")));
+        return Err(invalid(
+            field,
+            format!("{field} is at most {max} characters"),
+        ));
     }
     Ok(value.to_owned())
 }
@@ -313,9 +316,10 @@ async fn marking(
         recipients: recipients.clone(),
         hit_notification: true,
     };
-    checked
-        .check_recipients()
-        .map_err(|(i, why)| invalid(format!("marking.recipients[{i}]"), why))?;
+    checked.check_recipients().map_err(|(i, why)| {
+        let field = format!("marking.recipients[{i}]");
+        invalid(&field, format!("{field}: {why}"))
+    })?;
     check_recipients(state, &recipients, parties).await?;
     let me = format!("{}/{}", actor.agency, actor.user);
     if !recipients.contains(&me) {
@@ -327,7 +331,11 @@ async fn marking(
 }
 
 /// Each RED recipient is a user of a party.
-async fn check_recipients(state: &Shared, recipients: &[String], parties: &[&str]) -> ApiResult<()> {
+async fn check_recipients(
+    state: &Shared,
+    recipients: &[String],
+    parties: &[&str],
+) -> ApiResult<()> {
     for (i, r) in recipients.iter().enumerate() {
         let field = format!("marking.recipients[{i}]");
         let (agency, user) = r.split_once('/').unwrap_or((r.as_str(), ""));
@@ -350,10 +358,16 @@ pub(crate) fn targets(texts: &[String], region: Option<&str>) -> ApiResult<Vec<T
         let field = format!("targets[{i}]");
         let text = text.trim();
         let target = if let Some(hex) = text.strip_prefix("N-") {
-            if hex.len() != 12 || !hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+            if hex.len() != 12
+                || !hex
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+            {
                 return Err(invalid(
                     field,
-                    format!("{text:?} is no network id: a network id is N- and 12 lowercase hex digits"),
+                    format!(
+                        "{text:?} is no network id: a network id is N- and 12 lowercase hex digits"
+                    ),
                 ));
             }
             Target {
@@ -368,7 +382,9 @@ pub(crate) fn targets(texts: &[String], region: Option<&str>) -> ApiResult<Vec<T
             if cordon_analysis::places::site_centre(cell).is_none() {
                 return Err(invalid(
                     field,
-                    format!("{cell:?} is no compound site: a site is an H3 cell of resolution 9, as /api/v1/compounds lists them"),
+                    format!(
+                        "{cell:?} is no compound site: a site is an H3 cell of resolution 9, as /api/v1/compounds lists them"
+                    ),
                 ));
             }
             Target {
@@ -393,15 +409,26 @@ fn state_of(text: &str, allowed: &[OperationState]) -> ApiResult<OperationState>
         .filter(|s| allowed.contains(s))
         .ok_or_else(|| {
             let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
-            invalid("state", format!("state is {}, not {text:?}", names.join(" or ")))
+            invalid(
+                "state",
+                format!("state is {}, not {text:?}", names.join(" or ")),
+            )
         })
 }
 
 fn new_id(prefix: &str, len: usize) -> String {
-    format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..len])
+    format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..len]
+    )
 }
 
-fn decision(kind: &str, subject: &str, actor: &Member, body: impl Serialize) -> ApiResult<NewDecision> {
+fn decision(
+    kind: &str,
+    subject: &str,
+    actor: &Member,
+    body: impl Serialize,
+) -> ApiResult<NewDecision> {
     Ok(NewDecision {
         kind: kind.to_owned(),
         subject: subject.to_owned(),
@@ -549,7 +576,10 @@ pub(crate) async fn create_for(
         (status = 401, description = "No valid token", body = ApiError),
     )
 )]
-pub async fn list_operations(State(state): State<Shared>, api: Api) -> ApiResult<Json<OperationList>> {
+pub async fn list_operations(
+    State(state): State<Shared>,
+    api: Api,
+) -> ApiResult<Json<OperationList>> {
     api.member()?;
     let operations: Vec<OperationSummary> = visible(&state, &api.viewer)
         .into_iter()
@@ -662,7 +692,11 @@ pub(crate) async fn update_for(
     let lifecycle = match &request.state {
         Some(s) => state_of(
             s,
-            &[OperationState::Planned, OperationState::Active, OperationState::Closed],
+            &[
+                OperationState::Planned,
+                OperationState::Active,
+                OperationState::Closed,
+            ],
         )?,
         None => op.state,
     };
@@ -680,7 +714,9 @@ pub(crate) async fn update_for(
             if let Some(r) = gone {
                 return Err(invalid(
                     "participants",
-                    format!("{r}, a reader the RED marking names, would no longer take part; change the marking with the participants"),
+                    format!(
+                        "{r}, a reader the RED marking names, would no longer take part; change the marking with the participants"
+                    ),
                 ));
             }
             op.marking.clone()
@@ -762,7 +798,9 @@ pub async fn add_targets(
     Body(body): Body,
 ) -> ApiResult<Json<OperationAnswer>> {
     let request: TargetsRequest = json_body(&body)?;
-    Ok(Json(add_targets_for(&state, &api.viewer, &id, &request).await?))
+    Ok(Json(
+        add_targets_for(&state, &api.viewer, &id, &request).await?,
+    ))
 }
 
 pub(crate) async fn add_targets_for(
@@ -831,7 +869,9 @@ pub async fn remove_targets(
     Body(body): Body,
 ) -> ApiResult<Json<OperationAnswer>> {
     let request: TargetsRequest = json_body(&body)?;
-    Ok(Json(remove_targets_for(&state, &api.viewer, &id, &request).await?))
+    Ok(Json(
+        remove_targets_for(&state, &api.viewer, &id, &request).await?,
+    ))
 }
 
 pub(crate) async fn remove_targets_for(
@@ -853,7 +893,12 @@ pub(crate) async fn remove_targets_for(
     }
     write(
         state,
-        vec![decision("operation.target.remove", id, &actor, Targets { targets })?],
+        vec![decision(
+            "operation.target.remove",
+            id,
+            &actor,
+            Targets { targets },
+        )?],
     )
     .await?;
     after(state, viewer, id)
@@ -885,12 +930,21 @@ fn due(text: &str) -> ApiResult<Option<NaiveDate>> {
     }
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map(Some)
-        .map_err(|_| invalid("due", format!("due is a date written YYYY-MM-DD, not {text:?}")))
+        .map_err(|_| {
+            invalid(
+                "due",
+                format!("due is a date written YYYY-MM-DD, not {text:?}"),
+            )
+        })
 }
 
 fn task_state(text: &str) -> ApiResult<TaskState> {
-    TaskState::parse(text)
-        .ok_or_else(|| invalid("state", format!("a task's state is open or done, not {text:?}")))
+    TaskState::parse(text).ok_or_else(|| {
+        invalid(
+            "state",
+            format!("a task's state is open or done, not {text:?}"),
+        )
+    })
 }
 
 /// Sets a task: any analyst of a party.
@@ -930,7 +984,10 @@ pub(crate) async fn add_task_for(
 ) -> ApiResult<OperationAnswer> {
     let (actor, op, _writing) = party_change(state, viewer, id).await?;
     if op.tasks.len() >= MAX_TASKS {
-        return Err(invalid("title", format!("an operation holds at most {MAX_TASKS} tasks")));
+        return Err(invalid(
+            "title",
+            format!("an operation holds at most {MAX_TASKS} tasks"),
+        ));
     }
     let task = Task {
         id: new_id("T", 8),
@@ -975,7 +1032,9 @@ pub async fn update_task(
     Body(body): Body,
 ) -> ApiResult<Json<OperationAnswer>> {
     let request: TaskUpdate = json_body(&body)?;
-    Ok(Json(update_task_for(&state, &api.viewer, &id, &task, &request).await?))
+    Ok(Json(
+        update_task_for(&state, &api.viewer, &id, &task, &request).await?,
+    ))
 }
 
 pub(crate) async fn update_task_for(
@@ -1052,7 +1111,11 @@ pub(crate) async fn add_log_for(
 ) -> ApiResult<OperationAnswer> {
     let (actor, _, _writing) = party_change(state, viewer, id).await?;
     let text = text(&request.text, "text", 20_000, true)?;
-    write(state, vec![decision("operation.log", id, &actor, Logged { text })?]).await?;
+    write(
+        state,
+        vec![decision("operation.log", id, &actor, Logged { text })?],
+    )
+    .await?;
     after(state, viewer, id)
 }
 

@@ -1,5 +1,7 @@
 //! Watches: `POST /api/v1/watches` (a case's selectors, any form, up to
-//! 10,000), `GET /api/v1/watches`, `DELETE /api/v1/watches/{id}`. Alerts
+//! 10,000; or one target: a network, a compound, a country and modus
+//! operandi pattern, a text pattern), `GET /api/v1/watches`,
+//! `DELETE /api/v1/watches/{id}`. Alerts
 //! arrive on `GET /api/v1/alerts/stream` ([`crate::alerts::stream`]).
 
 use axum::Json;
@@ -14,7 +16,7 @@ use super::networks::{analyst, decide};
 use super::reports::json_body;
 use super::{Api, Body, required_text};
 use crate::Shared;
-use crate::alerts::{NewWatch, Scope, Watch};
+use crate::alerts::{NewWatch, Scope, Target, Watch};
 use crate::error::{ApiError, ApiResult};
 
 /// Most selectors one watch holds.
@@ -28,7 +30,12 @@ pub struct WatchRequest {
     #[serde(default)]
     pub scope: Option<Scope>,
     /// Selectors in any form: `+855 12-345-678`, `hxxp://bad[.]example`.
+    /// Either selectors or a target, not both.
+    #[serde(default)]
     pub selectors: Vec<String>,
+    /// One other target instead of selectors.
+    #[serde(default)]
+    pub target: Option<Target>,
     /// ISO 3166-1 alpha-2 region for national numbers.
     #[serde(default)]
     pub region: Option<String>,
@@ -64,7 +71,18 @@ pub async fn create(
     let member = analyst(&api.viewer)?.clone();
     let request: WatchRequest = json_body(&body)?;
     let name = required_text(&request.name, "name", 200)?;
-    if request.selectors.is_empty() || request.selectors.len() > MAX_SELECTORS {
+    let target = match request.target {
+        Some(_) if !request.selectors.is_empty() => {
+            return Err(ApiError::bad_request(
+                "a watch has either selectors or a target, not both: keep two watches",
+            )
+            .field("target"));
+        }
+        Some(target) => Some(visible_target(&state, &api.viewer, target.canonical()?)?),
+        None => None,
+    };
+    if target.is_none() && (request.selectors.is_empty() || request.selectors.len() > MAX_SELECTORS)
+    {
         return Err(ApiError::bad_request(format!(
             "a watch holds 1 to {MAX_SELECTORS} selectors, not {}",
             request.selectors.len()
@@ -84,6 +102,7 @@ pub async fn create(
         name,
         scope: request.scope.unwrap_or(Scope::User),
         selectors,
+        target,
     })
     .map_err(ApiError::internal)?;
     decide(
@@ -104,6 +123,33 @@ pub async fn create(
         .watch(&id)
         .ok_or_else(|| ApiError::internal("a watch just kept is not there"))?;
     Ok((StatusCode::CREATED, Json(watch)))
+}
+
+/// A network target must name a network the member may know of, as its
+/// page would (the same 404 as a missing one otherwise); it is kept under
+/// the id it has now, which later merges keep resolving.
+fn visible_target(
+    state: &Shared,
+    viewer: &crate::access::Viewer,
+    target: Target,
+) -> ApiResult<Target> {
+    let Target::Network { network } = &target else {
+        return Ok(target);
+    };
+    let shown = state
+        .networks
+        .read(|m| {
+            crate::networks::view::knows(m, viewer, network)
+                .then(|| m.network(network).map(|(_, id)| id.to_owned()))
+                .flatten()
+        })
+        .map_err(|_| {
+            ApiError::unavailable("networks are loading; retry in a minute").retry_after(30)
+        })?;
+    match shown {
+        Some(id) => Ok(Target::Network { network: id }),
+        None => Err(ApiError::not_found("network").field("target.network")),
+    }
 }
 
 /// Your watches and your agency's.

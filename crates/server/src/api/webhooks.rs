@@ -19,7 +19,7 @@ use crate::access::Member;
 use crate::alerts::Scope;
 use crate::alerts::stream::audit_alert;
 use crate::alerts::webhook::deliver::{self, decision};
-use crate::alerts::webhook::{self, DeadLetter, Dead, NewWebhook, Seq, Webhook};
+use crate::alerts::webhook::{self, Dead, DeadLetter, NewWebhook, Seq, Webhook};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// Most watches one webhook names.
@@ -39,6 +39,11 @@ pub struct WebhookRequest {
     /// watch that alerts the webhook's owner.
     #[serde(default)]
     pub watches: Vec<String>,
+    /// Deliver the alerts of reports after this sequence number (an alert
+    /// id), as `Last-Event-ID` resumes the stream; default: of reports
+    /// accepted from now on.
+    #[serde(default)]
+    pub after: Option<i64>,
 }
 
 /// A webhook just made, with its signing secret: shown this once.
@@ -149,7 +154,10 @@ pub(crate) async fn create_for(
                 Scope::Agency => "of your agency's (scope agency)",
             };
             return Err(invalid(
-                format!("there is no watch '{}' {whose} for this webhook to carry", w.escape_debug()),
+                format!(
+                    "there is no watch '{}' {whose} for this webhook to carry",
+                    w.escape_debug()
+                ),
                 format!("watches[{i}]"),
             ));
         }
@@ -157,13 +165,22 @@ pub(crate) async fn create_for(
     let mut watches = request.watches;
     watches.sort();
     watches.dedup();
-    // Alerts of reports accepted from now on.
-    let from = state
-        .store
-        .list_reports(&ReportFilter::default(), None, 1)
-        .await?
-        .first()
-        .map_or(0, |r| r.seq);
+    let from = match request.after {
+        Some(after) if after < 0 => {
+            return Err(invalid(
+                format!("after is a report sequence number (an alert id), 0 or more, not {after}"),
+                "after",
+            ));
+        }
+        Some(after) => after,
+        // Alerts of reports accepted from now on.
+        None => state
+            .store
+            .list_reports(&ReportFilter::default(), None, 1)
+            .await?
+            .first()
+            .map_or(0, |r| r.seq),
+    };
     let id = format!("H-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
     let body = serde_json::to_value(NewWebhook {
         url,

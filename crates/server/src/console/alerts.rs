@@ -19,6 +19,7 @@ pub async fn page(State(state): State<Shared>, console: Console) -> Result<Marku
     let body = html! {
         h1 { "Alerts" }
         p.lead { "Reports naming a selector you watch, as they are accepted, as far as you may read them." }
+        p { "To have them POSTed to your own systems, keep a " a href="/webhooks" { "webhook" } "." }
         section aria-labelledby="live-title" {
             h2 #live-title { "Arriving now" }
             ol #alert-list aria-live="polite" {}

@@ -35,6 +35,8 @@ fn title(code: ErrorCode) -> &'static str {
         ErrorCode::InvalidReport => "Invalid report",
         ErrorCode::InvalidSelector => "Not a selector",
         ErrorCode::InvalidOperation => "Invalid operation",
+        ErrorCode::InvalidWebhook => "Invalid webhook",
+        ErrorCode::InvalidField => "Invalid field",
         ErrorCode::Unauthenticated => "Not logged in",
         ErrorCode::Forbidden => "Forbidden",
         ErrorCode::NotFound => "Not found",

@@ -52,6 +52,9 @@ pub fn page(title: &str, chrome: Option<&Chrome>, search: &SearchBox, body: Mark
                                 li { a href="/search" { "Search" } }
                                 li { a href="/networks" { "Networks" } }
                                 li { a href="/compounds" { "Compounds" } }
+                                @if c.role != Role::Contributor {
+                                    li { a href="/operations" { "Operations" } }
+                                }
                                 li {
                                     a #alert-badge href="/alerts" data-stream="/alerts/stream" {
                                         "Alerts " span.count aria-live="polite" { "0" }

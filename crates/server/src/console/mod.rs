@@ -21,11 +21,13 @@ pub(crate) mod failure;
 mod layout;
 mod login;
 mod networks;
+mod operations;
 mod report;
 mod search;
 mod selector;
 mod session;
 mod submit;
+mod webhooks;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
@@ -83,6 +85,12 @@ pub fn routes(state: Shared) -> Router {
         .route("/audit", get(audit::page))
         .route("/alerts", get(alerts::page))
         .route("/alerts/stream", get(alerts::stream))
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/webhooks/{id}/delete", post(webhooks::delete))
+        .route(
+            "/webhooks/{id}/dead-letters/{seq}/retry",
+            post(webhooks::retry),
+        )
         .route("/networks", get(networks::list))
         .route("/networks/{id}", get(networks::network))
         .route("/networks/{id}/notices", post(networks::draft_notice))
@@ -93,6 +101,24 @@ pub fn routes(state: Shared) -> Router {
         .route("/notices/{id}", get(networks::notice))
         .route("/notices/{id}/publish", post(networks::publish))
         .route("/notices/{id}/print", get(networks::print))
+        .route(
+            "/operations",
+            get(operations::list).post(operations::create),
+        )
+        .route("/operations/{id}", get(operations::operation))
+        .route("/operations/{id}/targets", post(operations::add_targets))
+        .route(
+            "/operations/{id}/targets/remove",
+            post(operations::remove_target),
+        )
+        .route("/operations/{id}/tasks", post(operations::add_task))
+        .route(
+            "/operations/{id}/tasks/{task}",
+            post(operations::update_task),
+        )
+        .route("/operations/{id}/log", post(operations::add_log))
+        .route("/operations/{id}/update", post(operations::update))
+        .route("/deconflictions", get(operations::deconflictions))
         .route(assets::CSS_PATH, get(assets::css))
         .route(assets::JS_PATH, get(assets::js))
         .with_state(state)

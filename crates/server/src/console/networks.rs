@@ -414,7 +414,7 @@ pub async fn print(
 }
 
 /// A form's fields and its CSRF token.
-fn fields(
+pub(super) fn fields(
     console: &Console,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Result<std::collections::HashMap<String, String>, Failure> {
@@ -428,7 +428,7 @@ fn fields(
     Ok(fields)
 }
 
-fn field(fields: &std::collections::HashMap<String, String>, name: &str) -> String {
+pub(super) fn field(fields: &std::collections::HashMap<String, String>, name: &str) -> String {
     fields.get(name).cloned().unwrap_or_default()
 }
 

@@ -652,3 +652,119 @@ impl Stream {
         }
     }
 }
+
+/// One request a [`Receiver`] took.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// `X-Cordon-Delivery`.
+    pub delivery: String,
+    /// `X-Cordon-Event`.
+    pub event: String,
+    /// `X-Cordon-Signature`.
+    pub signature: String,
+    pub body: String,
+    /// The status it was answered with.
+    pub answered: u16,
+}
+
+#[derive(Debug, Default)]
+struct ReceiverState {
+    got: std::sync::Mutex<Vec<Received>>,
+    /// Statuses to answer first, in order.
+    plan: std::sync::Mutex<std::collections::VecDeque<u16>>,
+    /// The status after the plan (200 unless told).
+    status: std::sync::atomic::AtomicU16,
+}
+
+/// A webhook endpoint on 127.0.0.1:0 (a real HTTP server) that keeps every
+/// request and answers with the statuses it is told.
+#[derive(Debug)]
+pub struct Receiver {
+    /// Where to point a webhook.
+    pub url: String,
+    state: Arc<ReceiverState>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Receiver {
+    pub async fn start() -> Receiver {
+        let state = Arc::new(ReceiverState::default());
+        state.status.store(200, Ordering::SeqCst);
+        let shared = state.clone();
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(
+                move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                    let state = shared.clone();
+                    async move {
+                        let header = |name: &str| {
+                            headers
+                                .get(name)
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or_default()
+                                .to_owned()
+                        };
+                        let planned = state.plan.lock().unwrap().pop_front();
+                        let answered =
+                            planned.unwrap_or_else(|| state.status.load(Ordering::SeqCst));
+                        state.got.lock().unwrap().push(Received {
+                            delivery: header("x-cordon-delivery"),
+                            event: header("x-cordon-event"),
+                            signature: header("x-cordon-signature"),
+                            body: String::from_utf8_lossy(&body).into_owned(),
+                            answered,
+                        });
+                        axum::http::StatusCode::from_u16(answered).unwrap()
+                    }
+                },
+            ),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("the receiver listens");
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Receiver { url, state, task }
+    }
+
+    /// Answers `status` from now on (after any planned ones).
+    pub fn answer(&self, status: u16) {
+        self.state.status.store(status, Ordering::SeqCst);
+    }
+
+    /// Answers these statuses first, in order.
+    pub fn plan(&self, statuses: &[u16]) {
+        self.state.plan.lock().unwrap().extend(statuses);
+    }
+
+    /// Every request taken, in order.
+    pub fn received(&self) -> Vec<Received> {
+        self.state.got.lock().unwrap().clone()
+    }
+
+    /// The requests answered with a 2xx, in order.
+    pub fn delivered(&self) -> Vec<Received> {
+        self.received()
+            .into_iter()
+            .filter(|r| (200..300).contains(&r.answered))
+            .collect()
+    }
+
+    /// Waits (at most `within`) until `n` requests were answered with a
+    /// 2xx; returns them all.
+    pub async fn wait_delivered(&self, n: usize, within: Duration) -> Vec<Received> {
+        eventually(within, &format!("{n} webhook deliveries"), &mut || async {
+            let got = self.delivered();
+            (got.len() >= n).then_some(got)
+        })
+        .await
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

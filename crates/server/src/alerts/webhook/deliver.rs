@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use cordon_store::{Lead, NewDecision, StoredReport};
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
@@ -130,7 +130,7 @@ pub fn render(
     owner: &Member,
     report: &StoredReport,
 ) -> Option<(AlertEvent, Option<String>)> {
-    let alerts = webhook.carries(state.alerts.matches(report));
+    let alerts = webhook.carries(state.alerts.matches(report, &state.networks));
     event_for(state, owner, &alerts)
 }
 
@@ -184,17 +184,14 @@ async fn lead_deliveries(state: &Shared, lead: Box<dyn Lead>) -> bool {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut checked = Instant::now();
     let stopped = loop {
-        tokio::select! {
-            received = live.recv() => {
-                if matches!(received, Ok(_) | Err(RecvError::Lagged(_))) {
-                    for t in tasks.values() {
-                        t.wake.notify_one();
-                    }
-                }
-                continue;
-            }
-            _ = tick.tick() => {}
+        let mut alerted = tokio::select! {
+            received = live.recv() => matches!(received, Ok(_) | Err(RecvError::Lagged(_))),
+            _ = tick.tick() => false,
             _ = stopping.wait_for(|s| *s) => break true,
+        };
+        // Alerts raised meanwhile wake the tasks once.
+        while matches!(live.try_recv(), Ok(_) | Err(TryRecvError::Lagged(_))) {
+            alerted = true;
         }
         if checked.elapsed() >= state.config.webhooks.lead_every {
             checked = Instant::now();
@@ -202,9 +199,10 @@ async fn lead_deliveries(state: &Shared, lead: Box<dyn Lead>) -> bool {
                 break false;
             }
         }
+        // Read before the tasks wake, so that a webhook ended before a
+        // report was accepted gets none of its alerts.
         if let Err(e) = state.webhooks.sync(state.store.as_ref()).await {
             tracing::warn!(error = %e, "cannot read webhooks from the decision log");
-            continue;
         }
         let ids = state.webhooks.ids();
         tasks.retain(|id, t| {
@@ -228,6 +226,11 @@ async fn lead_deliveries(state: &Shared, lead: Box<dyn Lead>) -> bool {
             ));
             tasks.insert(id, Task { handle, wake });
         }
+        if alerted {
+            for t in tasks.values() {
+                t.wake.notify_one();
+            }
+        }
     };
     // Each task ends the POST it is in and writes its cursor.
     let _ = halt.send(true);
@@ -246,9 +249,10 @@ async fn lead_deliveries(state: &Shared, lead: Box<dyn Lead>) -> bool {
 /// Waits `d`; true when halted meanwhile.
 async fn pause(halted: &mut watch::Receiver<bool>, d: Duration) -> bool {
     tokio::select! {
-        () = tokio::time::sleep(d) => *halted.borrow(),
-        _ = halted.wait_for(|h| *h) => true,
+        () = tokio::time::sleep(d) => {}
+        _ = halted.wait_for(|h| *h) => return true,
     }
+    *halted.borrow()
 }
 
 /// What became of one alert.
@@ -296,8 +300,20 @@ async fn deliver_one(
             }
         };
         for r in &page {
+            if state.webhooks.get(&id).is_none() {
+                return; // ended: nothing more is sent, nor kept
+            }
             if let Some((event, touched)) = render(&state, &webhook, &owner, r) {
-                let sent = send(&state, &webhook, &owner, &secret, &event, touched, &mut halted).await;
+                let sent = send(
+                    &state,
+                    &webhook,
+                    &owner,
+                    &secret,
+                    &event,
+                    touched,
+                    &mut halted,
+                )
+                .await;
                 match sent {
                     Sent::Delivered => cursor.delivered = true,
                     Sent::Dead(dead) => {
@@ -335,14 +351,13 @@ async fn deliver_one(
         } else {
             IDLE_POLL
         };
-        tokio::select! {
-            () = wake.notified() => {}
-            () = tokio::time::sleep(wait) => {
-                if cursor.at > cursor.kept && cursor.delivered {
-                    cursor.keep(&state, &id).await;
-                }
-            }
+        let slept = tokio::select! {
+            () = wake.notified() => false,
+            () = tokio::time::sleep(wait) => true,
             _ = halted.wait_for(|h| *h) => break,
+        };
+        if slept && cursor.at > cursor.kept && cursor.delivered {
+            cursor.keep(&state, &id).await;
         }
     }
     if cursor.at > cursor.kept {
@@ -439,7 +454,8 @@ async fn send(
         attempt += 1;
         match post(client, webhook, secret, event.seq, &body).await {
             Ok(_) => {
-                metrics::counter!("cordon_webhook_deliveries_total", "outcome" => "ok").increment(1);
+                metrics::counter!("cordon_webhook_deliveries_total", "outcome" => "ok")
+                    .increment(1);
                 return Sent::Delivered;
             }
             Err(failed) => {

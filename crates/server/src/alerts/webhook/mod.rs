@@ -321,14 +321,17 @@ impl Webhook {
 /// key of `webhook-secret\0` and its id, so that it is never stored and
 /// every replica derives the same one.
 pub fn secret(key: &TokenKey, id: &str) -> String {
-    format!("whsec_{}", hex::encode(key.digest(&format!("webhook-secret\u{0}{id}"))))
+    format!(
+        "whsec_{}",
+        hex::encode(key.digest(&format!("webhook-secret\u{0}{id}")))
+    )
 }
 
 /// The `v1` signature of a body sent at `t` (unix seconds): hex
 /// HMAC-SHA256, keyed with the secret's text, of `t`, `.` and the body.
 pub fn sign(secret: &str, t: i64, body: &[u8]) -> String {
-    let mut mac =
-        <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("hmac takes any key length");
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
+        .expect("hmac takes any key length");
     mac.update(t.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
@@ -349,7 +352,9 @@ const MAX_URL: usize = 2_000;
 pub fn check_url(text: &str) -> Result<String, String> {
     let text = text.trim();
     if text.is_empty() {
-        return Err("url is required: where to POST alerts, such as https://soc.example/cordon".into());
+        return Err(
+            "url is required: where to POST alerts, such as https://soc.example/cordon".into(),
+        );
     }
     if text.chars().count() > MAX_URL {
         return Err(format!("url is at most {MAX_URL} characters"));
@@ -357,10 +362,7 @@ pub fn check_url(text: &str) -> Result<String, String> {
     let url = url::Url::parse(text)
         .map_err(|e| format!("url is not an absolute http or https url: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!(
-            "url must be http or https, not {}",
-            url.scheme()
-        ));
+        return Err(format!("url must be http or https, not {}", url.scheme()));
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err("url names no host".into());
