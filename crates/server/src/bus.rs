@@ -81,6 +81,12 @@ impl BusConfig {
     fn subject(&self) -> String {
         format!("{}.reports", self.stream)
     }
+
+    /// Decisions are announced on plain NATS, not the stream: the log is
+    /// their record, and a lost announcement only waits for the next poll.
+    fn decisions_subject(&self) -> String {
+        format!("{}.decisions", self.stream)
+    }
 }
 
 /// What one announcement says.
@@ -101,10 +107,19 @@ pub enum BusState {
     Joined,
 }
 
+/// What this replica tells the others.
+#[derive(Debug, Clone, Copy)]
+pub enum News {
+    /// A report revision it stored (its sequence number).
+    Report(i64),
+    /// Decisions it appended: read the log now.
+    Decisions,
+}
+
 /// This replica's side of the bus.
 #[derive(Debug)]
 pub struct Bus {
-    outbox: Option<mpsc::UnboundedSender<i64>>,
+    outbox: Option<mpsc::UnboundedSender<News>>,
     state: Arc<AtomicU8>,
 }
 
@@ -118,7 +133,7 @@ impl Bus {
     }
 
     /// A bus for `config` and the queue of announcements [`run`] sends.
-    pub fn new() -> (Bus, mpsc::UnboundedReceiver<i64>) {
+    pub fn new() -> (Bus, mpsc::UnboundedReceiver<News>) {
         let (tx, rx) = mpsc::unbounded_channel();
         let bus = Bus {
             outbox: Some(tx),
@@ -131,7 +146,15 @@ impl Bus {
     /// a lost announcement is found by the other replicas' tailers.
     pub fn announce(&self, seq: i64) {
         if let Some(outbox) = &self.outbox {
-            let _ = outbox.send(seq);
+            let _ = outbox.send(News::Report(seq));
+        }
+    }
+
+    /// Tells the other replicas to read the decision log now rather than
+    /// at their next poll (the decisions themselves stay in the log).
+    pub fn announce_decisions(&self, kept: &[cordon_store::Decision]) {
+        if let (Some(outbox), false) = (&self.outbox, kept.is_empty()) {
+            let _ = outbox.send(News::Decisions);
         }
     }
 
@@ -179,7 +202,7 @@ pub async fn join_now(config: &BusConfig, within: Duration) -> Option<Joined> {
 pub async fn run(
     state: Shared,
     config: BusConfig,
-    outbox: mpsc::UnboundedReceiver<i64>,
+    outbox: mpsc::UnboundedReceiver<News>,
     joined: Option<Joined>,
 ) {
     let (stream, consumer) = match joined {
@@ -193,9 +216,15 @@ pub async fn run(
         replica = %config.replica,
         "joined the replica bus"
     );
+    let listener = tokio::spawn(hear_decisions(
+        state.clone(),
+        stream.client(),
+        config.clone(),
+    ));
     let announcer = tokio::spawn(announce(stream, config.clone(), outbox));
     take_in(&state, &config, consumer).await;
     announcer.abort();
+    listener.abort();
 }
 
 /// Connects, and makes sure of the stream and this replica's consumer.
@@ -267,13 +296,28 @@ async fn try_join(
 async fn announce(
     context: jetstream::Context,
     config: BusConfig,
-    mut outbox: mpsc::UnboundedReceiver<i64>,
+    mut outbox: mpsc::UnboundedReceiver<News>,
 ) {
     let subject = config.subject();
-    let mut seqs = Vec::new();
-    while outbox.recv_many(&mut seqs, BATCH).await > 0 {
-        let mut acks = Vec::with_capacity(seqs.len());
-        for seq in seqs.drain(..) {
+    let mut news = Vec::new();
+    while outbox.recv_many(&mut news, BATCH).await > 0 {
+        let mut acks = Vec::with_capacity(news.len());
+        let mut seqs = Vec::with_capacity(news.len());
+        for n in news.drain(..) {
+            match n {
+                News::Report(seq) => seqs.push(seq),
+                News::Decisions => {
+                    let client = context.client();
+                    if let Err(e) = client
+                        .publish(config.decisions_subject(), config.replica.clone().into())
+                        .await
+                    {
+                        tracing::debug!(error = %e, "cannot announce decisions; other replicas read them at their next poll");
+                    }
+                }
+            }
+        }
+        for seq in seqs {
             let body = serde_json::to_vec(&Announcement {
                 seq,
                 replica: config.replica.clone(),
@@ -303,6 +347,23 @@ async fn announce(
                     tracing::warn!(error = %e, "the bus did not confirm an announcement; other replicas' tailers will find it");
                 }
             }
+        }
+    }
+}
+
+/// Hears other replicas' decision announcements and wakes the reading of
+/// the decision log.
+async fn hear_decisions(state: Shared, client: async_nats::Client, config: BusConfig) {
+    let mut heard = match client.subscribe(config.decisions_subject()).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot hear decision announcements; decisions arrive by polling");
+            return;
+        }
+    };
+    while let Some(m) = heard.next().await {
+        if m.payload.as_ref() != config.replica.as_bytes() {
+            state.alerts.woken.notify_one();
         }
     }
 }

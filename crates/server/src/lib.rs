@@ -125,18 +125,18 @@ impl AppState {
     /// A report revision now in the store, accepted here or read from it:
     /// the hit index, the networks and the watches take it in. A revision
     /// the index had seen raises no alert again.
-    pub fn ingested(&self, report: &cordon_store::StoredReport) {
+    pub fn ingested(&self, report: &cordon_store::StoredReport) -> Option<Arc<Vec<alerts::Alert>>> {
         let new = self.hits.put(report);
         self.networks.put(report);
-        if new {
-            self.alerts.raise(report, &self.networks);
-        }
+        new.then(|| self.alerts.raise(report, &self.networks))
     }
 
     /// A report revision this replica just stored: taken in here, and
     /// announced to the other replicas.
     pub fn accepted(&self, report: &cordon_store::StoredReport) {
-        self.ingested(report);
+        if let Some(alerts) = self.ingested(report) {
+            self.alerts.interests.alerted(&alerts);
+        }
         self.bus.announce(report.seq);
     }
 }

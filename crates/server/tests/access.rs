@@ -89,6 +89,30 @@ impl Viewer {
             Viewer::OwnerContributor | Viewer::RecipientContributor
         )
     }
+
+    /// Whether it reads an operation the owner's analyst leads with the
+    /// recipient agency taking part, RED naming the recipient's analyst
+    /// (the rules of `access::reads_operation`).
+    fn reads_operation(self, tlp: &str) -> bool {
+        match self {
+            Viewer::RecipientNamed => true,
+            Viewer::RecipientOther => tlp != "RED",
+            _ => false,
+        }
+    }
+
+    /// How many overlaps of those operations it is told of: their readers
+    /// as a party, the outsider's analysts as the agency whose hit query
+    /// met them.
+    fn told_of_overlaps(self) -> usize {
+        match self {
+            Viewer::OutsiderAdmin | Viewer::OutsiderAnalyst => TLPS.len(),
+            v => TLPS
+                .iter()
+                .filter(|(tlp, _)| v.reads_operation(tlp))
+                .count(),
+        }
+    }
 }
 
 /// One of the owner's reports.
@@ -422,6 +446,38 @@ async fn every_path_shows_each_viewer_exactly_what_it_may_read(backend: Backend)
             "/api/v1/compounds/899999999999999",
         )
         .await;
+
+    // Operations the owner's analyst leads with the recipient agency, one
+    // per marking, on a shared selector the outsider asked about lately:
+    // the outsider is told of each overlap with the owner's contact, and of
+    // nothing else.
+    world
+        .get_query(
+            Some(&who(O, "analyst")),
+            "/api/v1/hits",
+            &[("selector", SHARED[0].0)],
+        )
+        .await
+        .expect(200);
+    let mut operations: Vec<(&'static str, String, String)> = Vec::new();
+    for (tlp, code) in TLPS {
+        let name = format!("leakop{code}q");
+        let recipients = if tlp == "RED" {
+            vec![who(R, "analyst")]
+        } else {
+            vec![]
+        };
+        let op = world
+            .post_json(
+                Some(&who(A, "analyst")),
+                "/api/v1/operations",
+                &json!({"name": name, "participants": [R], "targets": [SHARED[0].0],
+                        "marking": {"tlp": tlp, "recipients": recipients}}),
+            )
+            .await
+            .expect(201);
+        operations.push((tlp, op["id"].as_str().unwrap().to_owned(), name));
+    }
 
     let mut checked = Checked::default();
     for viewer in VIEWERS {
@@ -868,6 +924,57 @@ async fn every_path_shows_each_viewer_exactly_what_it_may_read(backend: Backend)
             checked.mark(case, viewer, path);
         }
 
+        // ---- webhooks: the same alerts, POSTed to the viewer's endpoint ----
+        let path = "api_webhooks";
+        let mut posted: Vec<String> = Vec::new();
+        let hook = json!({"url": "https://soc.example/cordon", "after": 0});
+        match viewer {
+            Viewer::Public => {
+                world
+                    .post_json(None, "/api/v1/webhooks", &hook)
+                    .await
+                    .expect_error(401, "unauthenticated");
+            }
+            v if v.is_contributor() => {
+                world
+                    .post_json(me, "/api/v1/webhooks", &hook)
+                    .await
+                    .expect_error(403, "forbidden");
+            }
+            _ => {
+                let receiver = common::Receiver::start().await;
+                world
+                    .post_json(
+                        me,
+                        "/api/v1/webhooks",
+                        &json!({"url": receiver.url, "after": 0}),
+                    )
+                    .await
+                    .expect(201);
+                receiver
+                    .wait_delivered(events.len(), Duration::from_secs(20))
+                    .await;
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                posted = receiver.delivered().into_iter().map(|r| r.body).collect();
+                let values = |texts: &[String]| -> Vec<Value> {
+                    texts
+                        .iter()
+                        .map(|t| serde_json::from_str(t).unwrap())
+                        .collect()
+                };
+                assert_eq!(
+                    values(&posted),
+                    values(&events),
+                    "{path} {viewer:?}: the stream's events, once each"
+                );
+            }
+        }
+        let body = posted.join("\n");
+        for case in &cases {
+            assert_no_leak(&body, viewer, case, false, path);
+            checked.mark(case, viewer, path);
+        }
+
         let never = world
             .get_query(me, "/api/v1/hits", &[("selector", NEVER_HELD)])
             .await;
@@ -937,6 +1044,154 @@ async fn every_path_shows_each_viewer_exactly_what_it_may_read(backend: Backend)
             assert_no_leak(&answer.body, viewer, case, false, "api_batch");
             checked.mark(case, viewer, "api_batch");
             checked.mark(case, viewer, "api_batch_unique");
+        }
+
+        // ---- operations: their parties read them; deconfliction tells ----
+        // ---- the outsider whom to call, and nothing of the operation  ----
+        let no_operation = world.get(me, "/api/v1/operations/OP-000000000000").await;
+        let list = world.get(me, "/api/v1/operations").await;
+        let overlaps = world.get(me, "/api/v1/deconflictions").await;
+        if viewer == Viewer::Public {
+            list.expect_error(401, "unauthenticated");
+            overlaps.expect_error(401, "unauthenticated");
+        } else {
+            let listed: BTreeSet<String> = list.expect(200)["operations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["id"].as_str().unwrap().to_owned())
+                .collect();
+            let want: BTreeSet<String> = operations
+                .iter()
+                .filter(|(tlp, _, _)| viewer.reads_operation(tlp))
+                .map(|(_, id, _)| id.clone())
+                .collect();
+            assert_eq!(listed, want, "api_operations {viewer:?}");
+            assert_eq!(list.json()["total"], want.len(), "{viewer:?}");
+            let told = overlaps.expect(200)["deconflictions"]
+                .as_array()
+                .unwrap()
+                .clone();
+            assert_eq!(told.len(), viewer.told_of_overlaps(), "{viewer:?} {told:?}");
+            for d in &told {
+                assert_eq!(d["target"]["value"], SHARED[0].1, "{d}");
+                if viewer.agency() == Some(O) {
+                    assert_eq!(d["yours"]["kind"], "query", "{d}");
+                    assert_eq!(d["other"]["agency"], A, "{d}");
+                    assert_eq!(d["other"]["contact"], contact_of(A).as_str(), "{d}");
+                } else {
+                    let op = d["yours"]["operation"].as_str().unwrap();
+                    assert!(want.contains(op), "{viewer:?} {d}");
+                    assert_eq!(d["other"]["agency"], O, "{d}");
+                    assert_eq!(d["other"]["contact"], contact_of(O).as_str(), "{d}");
+                }
+            }
+        }
+        for (tlp, id, name) in &operations {
+            let reads = viewer.reads_operation(tlp);
+            for (suffix, path) in [("", "api_operation"), ("/stix", "api_operation_stix")] {
+                let answer = world
+                    .get(me, &format!("/api/v1/operations/{id}{suffix}"))
+                    .await;
+                if viewer == Viewer::Public {
+                    answer.expect_error(401, "unauthenticated");
+                } else if reads {
+                    assert_eq!(answer.status, 200, "{path} {viewer:?} {tlp}");
+                    assert!(answer.body.contains(name.as_str()));
+                } else {
+                    assert_eq!(answer.status, 404, "{path} {viewer:?} {tlp}");
+                    assert_eq!(
+                        answer.body, no_operation.body,
+                        "a hidden operation answers like a missing one"
+                    );
+                }
+                if !reads {
+                    assert!(!answer.body.contains(name.as_str()), "{path} {viewer:?}");
+                }
+                for case in &cases {
+                    assert_no_leak(&answer.body, viewer, case, false, path);
+                    checked.mark(case, viewer, path);
+                }
+            }
+            if !reads {
+                for (answer, path) in [(&list, "api_operations"), (&overlaps, "api_deconflictions")]
+                {
+                    assert!(
+                        !answer.body.contains(name.as_str()) && !answer.body.contains(id.as_str()),
+                        "{path} {viewer:?} shows {tlp} operation {id} it may not read:\n{}",
+                        answer.body
+                    );
+                }
+            }
+        }
+        for case in &cases {
+            for (answer, path) in [(&list, "api_operations"), (&overlaps, "api_deconflictions")] {
+                assert_no_leak(&answer.body, viewer, case, false, path);
+                checked.mark(case, viewer, path);
+            }
+        }
+        if console {
+            let session = match me {
+                Some(w) => Some(console_login(&world, &browser, w).await),
+                None => None,
+            };
+            let session = session.as_deref();
+            let missing_page = world
+                .page(&browser, session, "/operations/OP-000000000000")
+                .await;
+            let list_page = world.page(&browser, session, "/operations").await;
+            let told_page = world.page(&browser, session, "/deconflictions").await;
+            if session.is_none() {
+                for page in [&list_page, &told_page, &missing_page] {
+                    assert!((300..400).contains(&page.status), "{}", page.status);
+                }
+            } else {
+                assert_eq!(list_page.status, 200);
+                assert_eq!(told_page.status, 200);
+                assert_eq!(
+                    told_page.body.contains(&contact_of(A)),
+                    viewer.agency() == Some(O),
+                    "console_deconflictions {viewer:?}"
+                );
+            }
+            for (tlp, id, name) in &operations {
+                let reads = viewer.reads_operation(tlp);
+                let page = world
+                    .page(&browser, session, &format!("/operations/{id}"))
+                    .await;
+                match session {
+                    None => assert!((300..400).contains(&page.status)),
+                    Some(_) if reads => {
+                        assert_eq!(page.status, 200, "{viewer:?} {tlp}");
+                        assert!(page.body.contains(&contact_of(O)), "the overlap's contact");
+                    }
+                    Some(_) => {
+                        assert_eq!(page.status, 404, "{viewer:?} {tlp}");
+                        assert_eq!(page.body, missing_page.body);
+                    }
+                }
+                if !reads {
+                    for body in [&page.body, &list_page.body, &told_page.body] {
+                        assert!(
+                            !body.contains(name.as_str()) && !body.contains(id.as_str()),
+                            "console {viewer:?} shows {tlp} operation {id}"
+                        );
+                    }
+                }
+                for case in &cases {
+                    assert_no_leak(&page.body, viewer, case, false, "console_operation");
+                    checked.mark(case, viewer, "console_operation");
+                }
+            }
+            for case in &cases {
+                for (page, path) in [
+                    (&list_page, "console_operations"),
+                    (&told_page, "console_deconflictions"),
+                ] {
+                    assert_no_leak(&page.body, viewer, case, false, path);
+                    checked.mark(case, viewer, path);
+                }
+            }
         }
 
         // ---- console pages ----

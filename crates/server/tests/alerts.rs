@@ -15,6 +15,7 @@ use common::{A, Backend, R, Stream, World, test_config, who};
 on_both_backends!(
     a_watch_alerts_at_ingest_within_the_access_rules,
     target_watches_alert_within_the_access_rules,
+    owners_who_ask_are_told_of_interest_in_red_data,
 );
 
 fn report(id: &str, tlp: &str, hit_notification: bool, selectors: &[&str]) -> Value {
@@ -375,4 +376,118 @@ async fn target_watches_alert_within_the_access_rules(backend: Backend) {
     assert!(got.get("report").is_none(), "{got}");
     assert_eq!(got["held_by"]["agency"], A);
     assert!(!got.to_string().contains("amber-n4-q8x"), "{got}");
+}
+
+/// An owner that asks is told when another agency's hit query or watch
+/// touches its RED data, with whom to contact; the other agency learns
+/// nothing, and an owner that does not ask is told nothing.
+async fn owners_who_ask_are_told_of_interest_in_red_data(backend: Backend) {
+    let Some(world) = World::start(backend, test_config()).await else {
+        return;
+    };
+    let (a, r, o) = (
+        who(A, "analyst"),
+        who(R, "analyst"),
+        who(common::O, "analyst"),
+    );
+    world
+        .send(
+            world
+                .http
+                .put(world.url("/api/v1/interest"))
+                .bearer_auth(world.token(&who(A, "contributor")))
+                .json(&json!({"ask": true})),
+        )
+        .await
+        .expect_error(403, "forbidden");
+    let asked = world
+        .send(
+            world
+                .http
+                .put(world.url("/api/v1/interest"))
+                .bearer_auth(world.token(&a))
+                .json(&json!({"ask": true})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(asked["ask"], true);
+    let phone = "+855 12 909 101";
+    let wallet_mail = "red-owner-k2@example.org";
+    world
+        .submit(&a, &json!([report("red-q1", "RED", false, &[phone])]))
+        .await;
+    world
+        .submit(
+            &who(common::O, "analyst"),
+            &json!([report("o-red", "RED", false, &[phone])]),
+        )
+        .await;
+    let mut owner = Stream::open(&world, &a, None).await;
+    let mut outsider = Stream::open(&world, &o, None).await;
+
+    // R's hit query finds nothing it may see...
+    let hits = world
+        .get_query(Some(&r), "/api/v1/hits", &[("selector", phone)])
+        .await
+        .expect(200);
+    assert_eq!(hits["readable"], json!([]), "{hits}");
+    assert_eq!(hits["held_elsewhere"], json!([]), "{hits}");
+    // ...and A, which asks, is told at once; O, which does not, is not.
+    let (_, told) = owner
+        .next_of("interest", Duration::from_secs(5))
+        .await
+        .expect("the owner is told of the query");
+    assert_eq!(told["how"], "query");
+    assert_eq!(told["by_agency"], R);
+    assert_eq!(told["by_contact"], common::contact_of(R).as_str());
+    assert_eq!(told["selectors"], json!(["phone:+85512909101"]));
+    assert_eq!(told["reports"], json!(["red-q1"]));
+    assert!(
+        outsider
+            .next_of("interest", Duration::from_millis(300))
+            .await
+            .is_none()
+    );
+    // The same query again within the hour is not shown again.
+    world
+        .get_query(Some(&r), "/api/v1/hits", &[("selector", phone)])
+        .await
+        .expect(200);
+    assert!(
+        owner
+            .next_of("interest", Duration::from_millis(300))
+            .await
+            .is_none()
+    );
+
+    // R's watch alerting on a RED report A accepts now.
+    world
+        .post_json(
+            Some(&r),
+            "/api/v1/watches",
+            &json!({"name": "k2", "selectors": [wallet_mail]}),
+        )
+        .await
+        .expect(201);
+    world
+        .submit(&a, &json!([report("red-q2", "RED", false, &[wallet_mail])]))
+        .await;
+    let (_, told) = owner
+        .next_of("interest", Duration::from_secs(5))
+        .await
+        .expect("the owner is told of the watch");
+    assert_eq!(told["how"], "watch");
+    assert_eq!(told["by_agency"], R);
+    assert_eq!(told["reports"], json!(["red-q2"]));
+
+    // Both are kept for the owner to read again; nobody else sees them.
+    let listed = world.get(Some(&a), "/api/v1/interest").await.expect(200);
+    let shown = listed["shown"].as_array().unwrap();
+    assert_eq!(shown.len(), 2, "{listed}");
+    assert_eq!(shown[0]["how"], "watch");
+    assert!(shown[0]["at"].is_string());
+    let theirs = world.get(Some(&r), "/api/v1/interest").await.expect(200);
+    assert_eq!(theirs["ask"], false);
+    assert_eq!(theirs["shown"], json!([]));
+    assert!(!theirs.to_string().contains("red-q"), "{theirs}");
 }

@@ -143,6 +143,16 @@ async fn the_api_survives_schemathesis_as_every_role() {
                 "publish",
                 "create",
                 "delete",
+                "create_webhook",
+                "delete_webhook",
+                "retry_dead_letter",
+                "create_operation",
+                "update_operation",
+                "add_targets",
+                "remove_targets",
+                "add_task",
+                "update_task",
+                "add_log_entry",
             ] {
                 cmd.args(["--exclude-operation-id", decision]);
             }

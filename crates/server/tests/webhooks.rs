@@ -401,7 +401,46 @@ async fn failed_deliveries_are_retried_then_dead_lettered_and_retried_by_hand(ba
         .await
         .expect_error(404, "not_found");
 
-    // Retried by hand while the receiver still fails: it stays.
+    // The console lists it, and retries it with the session's CSRF token
+    // only: while the receiver still fails, it stays.
+    let browser = common::browser();
+    let session = common::console_login(&world, &browser, &r).await;
+    let page = world.page(&browser, Some(&session), "/webhooks").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(&id) && page.body.contains(&receiver.url));
+    let console_retry = format!("/webhooks/{id}/dead-letters/{seq}/retry");
+    assert!(page.body.contains(&console_retry), "{}", page.body);
+    assert!(!page.body.contains(&secret));
+    let csrf = csrf_of(&page.body);
+    let sent = receiver.received().len();
+    let forged = form(
+        &world,
+        &browser,
+        &session,
+        &console_retry,
+        &[("csrf", "forged")],
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(
+        receiver.received().len(),
+        sent,
+        "a refused form sends nothing"
+    );
+    receiver.plan(&[502]);
+    let retried = form(
+        &world,
+        &browser,
+        &session,
+        &console_retry,
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(retried.status, 200, "{}", retried.body);
+    assert!(retried.body.contains("failed again"), "{}", retried.body);
+    let dead = world.get(Some(&r), &dead_path).await.expect(200);
+    assert_eq!(dead["dead_letters"][0]["attempts"], 4, "{dead}");
+    // Through the API as well.
     receiver.plan(&[502]);
     let retry = format!("{dead_path}/{seq}/retry");
     let outcome = world
@@ -411,7 +450,7 @@ async fn failed_deliveries_are_retried_then_dead_lettered_and_retried_by_hand(ba
     assert_eq!(outcome["outcome"], "failed", "{outcome}");
     assert_eq!(outcome["status"], 502);
     let dead = world.get(Some(&r), &dead_path).await.expect(200);
-    assert_eq!(dead["dead_letters"][0]["attempts"], 4, "{dead}");
+    assert_eq!(dead["dead_letters"][0]["attempts"], 5, "{dead}");
     // And again once it answers: delivered, signed, no longer dead.
     let outcome = world
         .post_json(Some(&r), &retry, &json!({}))
@@ -432,6 +471,67 @@ async fn failed_deliveries_are_retried_then_dead_lettered_and_retried_by_hand(ba
         .post_json(Some(&r), &retry, &json!({}))
         .await
         .expect_error(404, "not_found");
+
+    // A webhook made in the console shows its secret once.
+    let made = form(
+        &world,
+        &browser,
+        &session,
+        "/webhooks",
+        &[
+            ("csrf", &csrf),
+            ("url", "https://soc.example/cordon"),
+            ("scope", "agency"),
+        ],
+    )
+    .await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    assert!(made.body.contains("whsec_"), "{}", made.body);
+    let listed = world
+        .get(Some(&who(R, "analyst2")), "/api/v1/webhooks")
+        .await
+        .expect(200);
+    assert_eq!(listed["webhooks"][0]["scope"], "agency", "{listed}");
+    assert_eq!(listed["webhooks"][0]["url"], "https://soc.example/cordon");
+    let bad = form(
+        &world,
+        &browser,
+        &session,
+        "/webhooks",
+        &[("csrf", &csrf), ("url", "ftp://x")],
+    )
+    .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+}
+
+/// The value of a page's first hidden `csrf` field.
+fn csrf_of(page: &str) -> String {
+    let at = page.find(r#"name="csrf" value=""#).expect("a csrf field") + 19;
+    page[at..].split('"').next().unwrap().to_owned()
+}
+
+/// POSTs a console form with the session cookie.
+async fn form(
+    world: &World,
+    browser: &reqwest::Client,
+    session: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> common::Answer {
+    let body: String = fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", common::encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    world
+        .send(
+            browser
+                .post(world.url(path))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("cookie", format!("cordon_session={session}"))
+                .body(body),
+        )
+        .await
 }
 
 async fn delivery_resumes_after_a_restart_without_loss_or_repeat(backend: Backend) {

@@ -18,6 +18,8 @@
 //! report it may read is named; one it may only learn of shows its
 //! holder's contact; a hidden one raises nothing.
 
+pub mod interest;
+pub mod notify;
 pub(crate) mod stream;
 pub mod target;
 pub mod webhook;
@@ -175,6 +177,13 @@ pub struct Alerts {
     /// The newest decision read from the log; held while reading, so that
     /// decisions apply once and in the log's order.
     seen: tokio::sync::Mutex<i64>,
+    /// Set after the first read of the log: decisions read from then on
+    /// are news, and their notifications are sent.
+    live: std::sync::atomic::AtomicBool,
+    /// Another replica announced decisions: read the log now.
+    pub woken: tokio::sync::Notify,
+    pub interests: interest::Interests,
+    pub notifier: notify::Notifier,
 }
 
 impl Default for Alerts {
@@ -183,6 +192,10 @@ impl Default for Alerts {
             book: RwLock::default(),
             sender: broadcast::channel(BACKLOG).0,
             seen: tokio::sync::Mutex::new(0),
+            live: Default::default(),
+            woken: Default::default(),
+            interests: Default::default(),
+            notifier: Default::default(),
         }
     }
 }
@@ -211,15 +224,24 @@ impl Alerts {
                 *seen = d.seq;
             }
             if page.len() < 5_000 {
+                self.live.store(true, std::sync::atomic::Ordering::Release);
                 return Ok(());
             }
         }
     }
 
-    /// Follows the decision log for watches made on other replicas.
+    /// Follows the decision log for watches made on other replicas, and
+    /// writes the interests shown to owners.
     pub async fn follow(state: crate::Shared) {
+        tokio::join!(Self::read_log(state.clone()), interest::run(state));
+    }
+
+    async fn read_log(state: crate::Shared) {
         loop {
-            tokio::time::sleep(state.config.tail_every).await;
+            tokio::select! {
+                () = tokio::time::sleep(state.config.tail_every) => {}
+                () = state.alerts.woken.notified() => {}
+            }
             if let Err(e) = state.alerts.sync(state.store.as_ref()).await {
                 tracing::warn!(error = %e, "cannot read watches from the decision log");
             }
@@ -246,6 +268,16 @@ impl Alerts {
                 });
             }
             "watch.delete" => self.book.write().remove(&d.subject),
+            interest::ASK => self.interests.apply(d),
+            interest::SHOWN if self.live.load(std::sync::atomic::Ordering::Acquire) => {
+                if let Some(shown) = interest::shown(d) {
+                    self.notifier.send(notify::Notification::new(
+                        "interest",
+                        vec![d.subject.clone()],
+                        &shown,
+                    ));
+                }
+            }
             _ => {}
         }
     }
@@ -346,17 +378,20 @@ impl Alerts {
     }
 
     /// Matches a newly applied report revision and broadcasts its alerts.
-    pub fn raise(&self, r: &StoredReport, networks: &crate::networks::Networks) {
+    /// Returns them, for the replica that accepted the report.
+    pub fn raise(&self, r: &StoredReport, networks: &crate::networks::Networks) -> Arc<Vec<Alert>> {
         let started = std::time::Instant::now();
         let alerts = self.matches(r, networks);
         metrics::histogram!("cordon_watch_match_seconds").record(started.elapsed().as_secs_f64());
+        let alerts = Arc::new(alerts);
         if alerts.is_empty() {
-            return;
+            return alerts;
         }
         metrics::counter!("cordon_alerts_raised_total").increment(alerts.len() as u64);
         // No subscriber is no error: alerts are derived again from the
         // store when someone resumes.
-        let _ = self.sender.send(Arc::new(alerts));
+        let _ = self.sender.send(alerts.clone());
+        alerts
     }
 
     /// This replica's alerts as they are raised, a report's at a time.

@@ -219,6 +219,7 @@ pub(crate) async fn open(
     // Subscribed before the replay is read, so that nothing raised while
     // it is read falls between the two.
     let live = state.alerts.subscribe();
+    let notes = state.alerts.notifier.subscribe();
     let replay = match after {
         Some(after) => replay(&state, &member, after).await?,
         None => VecDeque::new(),
@@ -231,6 +232,7 @@ pub(crate) async fn open(
             member,
             replay,
             live,
+            notes,
             last,
             ended: false,
             full,
@@ -270,6 +272,8 @@ struct Pump {
     member: Member,
     replay: VecDeque<(AlertEvent, Option<String>)>,
     live: tokio::sync::broadcast::Receiver<Arc<Vec<Alert>>>,
+    /// Notifications for the member's agency ([`super::notify`]).
+    notes: tokio::sync::broadcast::Receiver<Arc<super::notify::Notification>>,
     /// The newest event id sent.
     last: i64,
     ended: bool,
@@ -297,6 +301,21 @@ impl Pump {
         loop {
             let received = tokio::select! {
                 received = self.live.recv() => received,
+                note = self.notes.recv() => {
+                    match note {
+                        Ok(note) if note.is_for(&self.member) => {
+                            let event = Event::default()
+                                .event(note.kind)
+                                .json_data(&note.data)
+                                .unwrap_or_else(|_| Event::default().comment("a notification did not encode"));
+                            return Some((Ok(event), self));
+                        }
+                        // Missed notifications are kept where each kind
+                        // is read again; the alerts go on.
+                        Ok(_) | Err(RecvError::Lagged(_)) => continue,
+                        Err(RecvError::Closed) => return None,
+                    }
+                }
                 // The server stops: the client resumes on another replica
                 // or after the restart.
                 _ = stopping.wait_for(|s| *s) => return None,

@@ -56,6 +56,10 @@ pub async fn one(
         .record_all(hit_events(&api.viewer, [(selector.as_str(), &touched[..])]))?;
     // Deconfliction tells an operation's agency who asked lately.
     state.operations.queries.record(&api.viewer, [selector.as_str()]);
+    if !touched.is_empty() {
+        let hits = &state.hits;
+        state.alerts.interests.queried(hits, &api.viewer, [selector.as_str()]);
+    }
     Ok(Json(hits))
 }
 
@@ -184,6 +188,12 @@ pub async fn batch(
     state.audit.record_all(events)?;
     let asked = results.iter().filter_map(|i| i.selector.as_deref());
     state.operations.queries.record(&api.viewer, asked);
+    let touching = results
+        .iter()
+        .zip(&touched)
+        .filter(|(_, owners)| !owners.is_empty())
+        .filter_map(|(item, _)| item.selector.as_deref());
+    state.alerts.interests.queried(&state.hits, &api.viewer, touching);
     Ok(Json(BatchAnswer { results, hits }))
 }
 

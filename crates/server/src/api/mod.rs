@@ -5,6 +5,7 @@ pub mod audit;
 pub(crate) mod compounds;
 mod graph;
 pub mod hits;
+mod interest;
 mod me;
 pub(crate) mod networks;
 pub(crate) mod notices;
@@ -63,6 +64,10 @@ pub fn routes(state: Shared) -> Router {
         .route("/api/v1/notices/{id}/publish", post(notices::publish))
         .route("/api/v1/notices/{id}/stix", get(notices::stix))
         .route("/api/v1/watches", post(watches::create).get(watches::list))
+        .route(
+            "/api/v1/interest",
+            get(interest::get).put(interest::put),
+        )
         .route(
             "/api/v1/watches/{id}",
             axum::routing::delete(watches::delete),
@@ -179,6 +184,8 @@ pub async fn not_found() -> ApiError {
         watches::create,
         watches::list,
         watches::delete,
+        interest::get,
+        interest::put,
         crate::alerts::stream::stream,
         webhooks::create_webhook,
         webhooks::list_webhooks,

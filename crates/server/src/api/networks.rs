@@ -43,7 +43,8 @@ pub(crate) fn reason(text: &str) -> ApiResult<String> {
     super::required_text(text, "reason", 4000)
 }
 
-/// Appends decisions to the log, durably, then applies them here.
+/// Appends decisions to the log, durably, then applies them here and
+/// tells the other replicas to read the log.
 /// Anchors of networks not yet kept go first, in the same transaction: a
 /// merge must never reach the log before the anchors it names.
 pub(crate) async fn decide(
@@ -56,6 +57,7 @@ pub(crate) async fn decide(
     match state.store.append_decisions(&batch).await {
         Ok(kept) => {
             state.networks.applied(&kept);
+            state.bus.announce_decisions(&kept);
             Ok(kept.into_iter().skip(anchors).collect())
         }
         Err(e) => {

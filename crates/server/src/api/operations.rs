@@ -280,7 +280,10 @@ async fn participants(state: &Shared, codes: &[String], lead: &str) -> ApiResult
 async fn party_user(state: &Shared, agency: &str, name: &str, field: &str) -> ApiResult<()> {
     cordon_core::agency::check_user_name(name).map_err(|e| invalid(field, e.message))?;
     if state.store.user(agency, name).await?.is_none() {
-        return Err(invalid(field, format!("{agency} has no user {name}")));
+        return Err(invalid(
+            field,
+            format!("there is no user {name} in {agency}"),
+        ));
     }
     Ok(())
 }
@@ -342,7 +345,9 @@ async fn check_recipients(
         if !parties.contains(&agency) {
             return Err(invalid(
                 field,
-                format!("{r} is not of an agency taking part; add {agency} as a participant first"),
+                format!(
+                    "recipient {r} is not of an agency taking part; add {agency} as a participant first"
+                ),
             ));
         }
         party_user(state, agency, user, &field).await?;
@@ -366,7 +371,7 @@ pub(crate) fn targets(texts: &[String], region: Option<&str>) -> ApiResult<Vec<T
                 return Err(invalid(
                     field,
                     format!(
-                        "{text:?} is no network id: a network id is N- and 12 lowercase hex digits"
+                        "no network id {text:?}: a network id is N- and 12 lowercase hex digits"
                     ),
                 ));
             }
@@ -383,7 +388,7 @@ pub(crate) fn targets(texts: &[String], region: Option<&str>) -> ApiResult<Vec<T
                 return Err(invalid(
                     field,
                     format!(
-                        "{cell:?} is no compound site: a site is an H3 cell of resolution 9, as /api/v1/compounds lists them"
+                        "no compound site {cell:?}: a site is an H3 cell of resolution 9, as /api/v1/compounds lists them"
                     ),
                 ));
             }
@@ -715,7 +720,7 @@ pub(crate) async fn update_for(
                 return Err(invalid(
                     "participants",
                     format!(
-                        "{r}, a reader the RED marking names, would no longer take part; change the marking with the participants"
+                        "a reader the RED marking names, {r}, would no longer take part; change the marking with the participants"
                     ),
                 ));
             }
@@ -888,7 +893,7 @@ pub(crate) async fn remove_targets_for(
     if let Some(i) = targets.iter().position(|t| !op.has_target(t)) {
         return Err(invalid(
             format!("targets[{i}]"),
-            format!("{} is not a target of this operation", targets[i].value),
+            format!("not a target of this operation: {}", targets[i].value),
         ));
     }
     write(

@@ -102,6 +102,18 @@ impl Hits {
         self.index.write().put_stored(report)
     }
 
+    /// The RED reports holding a canonical selector: (owner, report id).
+    /// For telling owners who ask about interest in their data, never for
+    /// answering a viewer.
+    pub fn red_reports(&self, selector: &str) -> Vec<(String, String)> {
+        self.index
+            .read()
+            .lookup(selector)
+            .filter(|h| h.tlp == cordon_core::Tlp::Red)
+            .map(|h| (h.agency.to_owned(), h.report_id.to_owned()))
+            .collect()
+    }
+
     pub fn stats(&self) -> index::IndexStats {
         self.index.read().stats()
     }

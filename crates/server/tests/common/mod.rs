@@ -623,6 +623,16 @@ impl Stream {
 
     /// The next `alert` event (id, data), or None within `wait`.
     pub async fn next(&mut self, wait: std::time::Duration) -> Option<(String, serde_json::Value)> {
+        self.next_of("alert", wait).await
+    }
+
+    /// The next event of type `kind` (its id, empty when it has none, and
+    /// data), or None within `wait`; events of other types are passed over.
+    pub async fn next_of(
+        &mut self,
+        kind: &str,
+        wait: std::time::Duration,
+    ) -> Option<(String, serde_json::Value)> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             while let Some(end) = self.buffer.find("\n\n") {
@@ -637,11 +647,9 @@ impl Stream {
                         data.push_str(v.trim_start());
                     }
                 }
-                if event.as_deref() == Some("alert") {
-                    return Some((
-                        id.expect("an alert has an id"),
-                        serde_json::from_str(&data).unwrap(),
-                    ));
+                if event.as_deref() == Some(kind) {
+                    assert!(kind != "alert" || id.is_some(), "an alert has an id");
+                    return Some((id.unwrap_or_default(), serde_json::from_str(&data).unwrap()));
                 }
             }
             let chunk = tokio::time::timeout_at(deadline, self.response.chunk())

@@ -150,7 +150,11 @@ pub fn decision(kind: &str, webhook: &str, body: serde_json::Value) -> NewDecisi
 pub async fn run(state: Shared) {
     let mut stopping = state.stopping.clone();
     loop {
-        match state.store.try_lead(ROLE).await {
+        let asked = tokio::select! {
+            asked = state.store.try_lead(ROLE) => asked,
+            _ = stopping.wait_for(|s| *s) => return,
+        };
+        match asked {
             Ok(Some(lead)) => {
                 tracing::info!("this replica delivers the webhooks");
                 if lead_deliveries(&state, lead).await {
@@ -195,7 +199,12 @@ async fn lead_deliveries(state: &Shared, lead: Box<dyn Lead>) -> bool {
         }
         if checked.elapsed() >= state.config.webhooks.lead_every {
             checked = Instant::now();
-            if !lead.holds().await {
+            // A database that does not answer holds no lead either.
+            let every = state.config.webhooks.lead_every.max(Duration::from_secs(1));
+            if !tokio::time::timeout(every, lead.holds())
+                .await
+                .unwrap_or(false)
+            {
                 break false;
             }
         }
