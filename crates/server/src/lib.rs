@@ -65,6 +65,9 @@ pub struct Config {
     /// The NATS JetStream bus shared with other replicas; `None` runs this
     /// replica alone (others' reports then arrive by polling the store).
     pub bus: Option<bus::BusConfig>,
+    /// How often an orange notice is pushed again to the agencies that
+    /// have not acknowledged it.
+    pub orange_remind_every: Duration,
     /// How webhooks are delivered: attempts, waits, timeouts.
     pub webhooks: alerts::webhook::Delivery,
 }
@@ -82,6 +85,7 @@ impl Default for Config {
             tail_every: Duration::from_secs(1),
             recompute_every: Duration::from_secs(600),
             bus: None,
+            orange_remind_every: Duration::from_secs(15 * 60),
             webhooks: alerts::webhook::Delivery::default(),
         }
     }

@@ -16,6 +16,7 @@ on_both_backends!(
     a_watch_alerts_at_ingest_within_the_access_rules,
     target_watches_alert_within_the_access_rules,
     owners_who_ask_are_told_of_interest_in_red_data,
+    orange_notices_are_pushed_acknowledged_and_tracked,
 );
 
 fn report(id: &str, tlp: &str, hit_notification: bool, selectors: &[&str]) -> Value {
@@ -490,4 +491,220 @@ async fn owners_who_ask_are_told_of_interest_in_red_data(backend: Backend) {
     assert_eq!(theirs["ask"], false);
     assert_eq!(theirs["shown"], json!([]));
     assert!(!theirs.to_string().contains("red-q"), "{theirs}");
+}
+
+/// An orange notice reaches at once the agencies its marking shares it
+/// with, and no other; each acknowledges it once; the issuer tracks who
+/// has not, and they are reminded until they do.
+async fn orange_notices_are_pushed_acknowledged_and_tracked(backend: Backend) {
+    let config = cordon_server::Config {
+        orange_remind_every: Duration::from_millis(300),
+        ..test_config()
+    };
+    let Some(world) = World::start(backend, config).await else {
+        return;
+    };
+    let (a, r, o) = (
+        who(A, "analyst"),
+        who(R, "analyst"),
+        who(common::O, "analyst"),
+    );
+    let notice = |tlp: &str, recipients: Value| {
+        json!({
+            "title": "transfer of victims tonight", "threat": "victim_transfer",
+            "text": "a group of 40 is moved to the border crossing q7x at 22:00",
+            "tlp": tlp, "recipients": recipients, "selectors": ["+855 12 000 111"],
+        })
+    };
+    // Bad notices are refused, naming the field; nothing is issued.
+    for (body, status, code, field) in [
+        (
+            notice("AMBER", json!(["XX-NOPE"])),
+            422,
+            "invalid_field",
+            "recipients[0]",
+        ),
+        (
+            notice("GREEN", json!([R])),
+            422,
+            "invalid_field",
+            "recipients",
+        ),
+        (
+            notice("RED", json!([R])),
+            422,
+            "invalid_field",
+            "recipients[0]",
+        ),
+        (
+            notice("AMBER", json!([])),
+            422,
+            "invalid_field",
+            "recipients",
+        ),
+        (
+            json!({"title": "x", "threat": "other", "text": "y", "tlp": "GREEN", "selectors": ["not a selector"]}),
+            422,
+            "invalid_selector",
+            "selectors[0]",
+        ),
+        (
+            json!({"title": " ", "threat": "other", "text": "y", "tlp": "GREEN"}),
+            400,
+            "invalid_request",
+            "title",
+        ),
+    ] {
+        let bad = world
+            .post_json(Some(&a), "/api/v1/orange-notices", &body)
+            .await
+            .expect_error(status, code);
+        assert_eq!(bad["field"], field, "{bad}");
+    }
+    world
+        .post_json(
+            Some(&who(A, "contributor")),
+            "/api/v1/orange-notices",
+            &notice("AMBER", json!([R])),
+        )
+        .await
+        .expect_error(403, "forbidden");
+    assert_eq!(
+        world
+            .get(Some(&a), "/api/v1/orange-notices")
+            .await
+            .expect(200)["notices"],
+        json!([])
+    );
+
+    let mut issuer = Stream::open(&world, &a, None).await;
+    let mut reached = Stream::open(&world, &r, None).await;
+    let mut outsider = Stream::open(&world, &o, None).await;
+    let issued = world
+        .post_json(
+            Some(&a),
+            "/api/v1/orange-notices",
+            &notice("AMBER", json!([R])),
+        )
+        .await
+        .expect(201);
+    let id = issued["id"].as_str().unwrap().to_owned();
+    assert_eq!(issued["tracking"]["audience"], json!([R]));
+    assert_eq!(issued["tracking"]["outstanding"], json!([R]));
+    let (_, pushed) = reached
+        .next_of("orange_notice", Duration::from_secs(5))
+        .await
+        .expect("the notice is pushed to R");
+    assert_eq!(pushed["id"], id.as_str());
+    assert_eq!(pushed["reminder"], false);
+    assert!(
+        outsider
+            .next_of("orange_notice", Duration::from_millis(400))
+            .await
+            .is_none()
+    );
+    // R reads it (no tracking of others); O may not know of it.
+    let seen = world
+        .get(Some(&r), &format!("/api/v1/orange-notices/{id}"))
+        .await
+        .expect(200);
+    assert!(seen.get("tracking").is_none(), "{seen}");
+    assert!(seen.get("acknowledged").is_none(), "{seen}");
+    world
+        .get(Some(&o), &format!("/api/v1/orange-notices/{id}"))
+        .await
+        .expect_error(404, "not_found");
+    let theirs = world
+        .get(Some(&o), "/api/v1/orange-notices")
+        .await
+        .expect(200);
+    assert!(!theirs.to_string().contains("q7x"), "{theirs}");
+
+    // R acknowledges: A is told, and nobody is outstanding.
+    let acked = world
+        .post_json(
+            Some(&r),
+            &format!("/api/v1/orange-notices/{id}/ack"),
+            &json!({}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(acked["acknowledged"]["agency"], R);
+    let (_, told) = issuer
+        .next_of("orange_ack", Duration::from_secs(5))
+        .await
+        .expect("the issuer is told of the acknowledgement");
+    assert_eq!(told["ack"]["agency"], R);
+    assert_eq!(told["outstanding"], json!([]));
+    world
+        .post_json(
+            Some(&r),
+            &format!("/api/v1/orange-notices/{id}/ack"),
+            &json!({}),
+        )
+        .await
+        .expect(200);
+    world
+        .post_json(
+            Some(&a),
+            &format!("/api/v1/orange-notices/{id}/ack"),
+            &json!({}),
+        )
+        .await
+        .expect_error(409, "conflict");
+    let tracked = world
+        .get(Some(&a), &format!("/api/v1/orange-notices/{id}"))
+        .await
+        .expect(200);
+    assert_eq!(
+        tracked["tracking"]["acks"].as_array().unwrap().len(),
+        1,
+        "{tracked}"
+    );
+    assert_eq!(tracked["tracking"]["outstanding"], json!([]));
+
+    // A GREEN notice reaches every agency; those that do not acknowledge
+    // are reminded, those that did are not.
+    let green = world
+        .post_json(
+            Some(&a),
+            "/api/v1/orange-notices",
+            &json!({"title": "new compound", "threat": "new_compound", "text": "seen", "tlp": "GREEN"}),
+        )
+        .await
+        .expect(201);
+    let green_id = green["id"].as_str().unwrap();
+    assert_eq!(green["tracking"]["outstanding"], json!([R, common::O]));
+    world
+        .post_json(
+            Some(&r),
+            &format!("/api/v1/orange-notices/{green_id}/ack"),
+            &json!({}),
+        )
+        .await
+        .expect(200);
+    let (_, first) = outsider
+        .next_of("orange_notice", Duration::from_secs(5))
+        .await
+        .expect("O is told");
+    assert_eq!(first["id"], green_id);
+    let (_, again) = outsider
+        .next_of("orange_notice", Duration::from_secs(5))
+        .await
+        .expect("O is reminded");
+    assert_eq!(again["id"], green_id);
+    assert_eq!(again["reminder"], true);
+    // R got its push of the GREEN notice, and no reminder of it (earlier
+    // reminders of the AMBER one, before R acknowledged it, may come first).
+    let mut greens = Vec::new();
+    while let Some((_, e)) = reached
+        .next_of("orange_notice", Duration::from_millis(800))
+        .await
+    {
+        if e["id"] == green_id {
+            greens.push(e);
+        }
+    }
+    assert_eq!(greens.len(), 1, "{greens:?}");
+    assert_eq!(greens[0]["reminder"], false);
 }

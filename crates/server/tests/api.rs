@@ -1432,6 +1432,11 @@ async fn health_metrics_openapi_and_unknown_routes(backend: Backend) {
         ("/api/v1/watches", "post"),
         ("/api/v1/watches/{id}", "delete"),
         ("/api/v1/alerts/stream", "get"),
+        ("/api/v1/webhooks", "get"),
+        ("/api/v1/webhooks", "post"),
+        ("/api/v1/webhooks/{id}", "delete"),
+        ("/api/v1/webhooks/{id}/dead-letters", "get"),
+        ("/api/v1/webhooks/{id}/dead-letters/{seq}/retry", "post"),
         ("/api/v1/audit", "get"),
     ];
     let paths = doc["paths"].as_object().unwrap();

@@ -20,6 +20,7 @@
 
 pub mod interest;
 pub mod notify;
+pub mod orange;
 pub(crate) mod stream;
 pub mod target;
 pub mod webhook;
@@ -183,6 +184,7 @@ pub struct Alerts {
     /// Another replica announced decisions: read the log now.
     pub woken: tokio::sync::Notify,
     pub interests: interest::Interests,
+    pub orange: orange::OrangeNotices,
     pub notifier: notify::Notifier,
 }
 
@@ -195,6 +197,7 @@ impl Default for Alerts {
             live: Default::default(),
             woken: Default::default(),
             interests: Default::default(),
+            orange: Default::default(),
             notifier: Default::default(),
         }
     }
@@ -242,6 +245,10 @@ impl Alerts {
                 () = tokio::time::sleep(state.config.tail_every) => {}
                 () = state.alerts.woken.notified() => {}
             }
+            state
+                .alerts
+                .orange
+                .remind(state.config.orange_remind_every, &state.alerts.notifier);
             if let Err(e) = state.alerts.sync(state.store.as_ref()).await {
                 tracing::warn!(error = %e, "cannot read watches from the decision log");
             }
@@ -269,6 +276,11 @@ impl Alerts {
             }
             "watch.delete" => self.book.write().remove(&d.subject),
             interest::ASK => self.interests.apply(d),
+            orange::ISSUE | orange::ACK => self.orange.apply(
+                d,
+                self.live.load(std::sync::atomic::Ordering::Acquire),
+                &self.notifier,
+            ),
             interest::SHOWN if self.live.load(std::sync::atomic::Ordering::Acquire) => {
                 if let Some(shown) = interest::shown(d) {
                     self.notifier.send(notify::Notification::new(

@@ -17,13 +17,16 @@ use crate::access::Member;
 /// Notifications a slow subscriber may fall behind by.
 const BACKLOG: usize = 4_096;
 
-/// One notification, for every member of some agencies.
+/// One notification, for the members of some agencies.
 #[derive(Debug, Clone)]
 pub struct Notification {
     /// The SSE event type.
     pub kind: &'static str,
     /// The agencies whose members receive it.
     pub agencies: Vec<String>,
+    /// When it carries marked content: only members who may read it, as
+    /// [`crate::access::sight`] decides, receive it.
+    pub marked: Option<(String, cordon_core::Marking)>,
     pub data: serde_json::Value,
 }
 
@@ -32,12 +35,25 @@ impl Notification {
         Notification {
             kind,
             agencies,
+            marked: None,
             data: serde_json::to_value(data).unwrap_or_default(),
         }
     }
 
+    /// Only for those of its agencies' members who may read content of
+    /// `owner` marked `marking`.
+    pub fn marked(mut self, owner: &str, marking: &cordon_core::Marking) -> Notification {
+        self.marked = Some((owner.to_owned(), marking.clone()));
+        self
+    }
+
     pub fn is_for(&self, member: &Member) -> bool {
         self.agencies.iter().any(|a| *a == member.agency)
+            && self.marked.as_ref().is_none_or(|(owner, marking)| {
+                let viewer = crate::access::Viewer::Member(member.clone());
+                crate::access::sight(&viewer, crate::access::Marked::of_marking(owner, marking))
+                    == crate::access::Sight::Read
+            })
     }
 }
 

@@ -216,6 +216,19 @@ pub(crate) async fn open(
         ),
         None => after_query,
     };
+    // Reports the hit index loads at start raise no alert (it cannot tell
+    // them from old ones); the replay must read past all of them, so it
+    // waits for the load. A replica just restarted answers once loaded.
+    let loading = tokio::time::Instant::now();
+    while !state.hits.is_ready() {
+        if loading.elapsed() > Duration::from_secs(30) {
+            return Err(ApiError::unavailable(
+                "alerts resume once the hit index has loaded; retry in a few seconds",
+            )
+            .retry_after(5));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     // Subscribed before the replay is read, so that nothing raised while
     // it is read falls between the two.
     let live = state.alerts.subscribe();

@@ -7,6 +7,7 @@ mod graph;
 pub mod hits;
 mod interest;
 mod me;
+pub(crate) mod orange;
 pub(crate) mod networks;
 pub(crate) mod notices;
 pub(crate) mod operations;
@@ -64,6 +65,12 @@ pub fn routes(state: Shared) -> Router {
         .route("/api/v1/notices/{id}/publish", post(notices::publish))
         .route("/api/v1/notices/{id}/stix", get(notices::stix))
         .route("/api/v1/watches", post(watches::create).get(watches::list))
+        .route(
+            "/api/v1/orange-notices",
+            post(orange::issue).get(orange::list),
+        )
+        .route("/api/v1/orange-notices/{id}", get(orange::read))
+        .route("/api/v1/orange-notices/{id}/ack", post(orange::ack))
         .route(
             "/api/v1/interest",
             get(interest::get).put(interest::put),
@@ -186,6 +193,10 @@ pub async fn not_found() -> ApiError {
         watches::delete,
         interest::get,
         interest::put,
+        orange::issue,
+        orange::list,
+        orange::read,
+        orange::ack,
         crate::alerts::stream::stream,
         webhooks::create_webhook,
         webhooks::list_webhooks,

@@ -78,19 +78,18 @@ pub struct OperationAnswer {
     pub overlaps: Vec<DeconflictionView>,
 }
 
-/// An operation and its overlaps as `viewer` (who reads it) sees them;
-/// reading another agency's operation is audited.
-pub(crate) fn answer(state: &Shared, viewer: &Viewer, op: Operation) -> ApiResult<OperationAnswer> {
+/// An operation and its overlaps as `viewer` (who reads it) sees them.
+pub(crate) fn answer(state: &Shared, viewer: &Viewer, op: Operation) -> OperationAnswer {
     let overlaps = state.operations.read(|book| {
         deconflict::visible(book, viewer, &state.directory)
             .into_iter()
             .filter(|d| d.yours.operation.as_deref() == Some(op.id.as_str()))
             .collect()
     });
-    Ok(OperationAnswer {
+    OperationAnswer {
         operation: op,
         overlaps,
-    })
+    }
 }
 
 /// Audits a read of an operation by another agency than its lead.
@@ -470,7 +469,7 @@ fn after(state: &Shared, viewer: &Viewer, id: &str) -> ApiResult<OperationAnswer
     if !reads_operation(viewer, op.marked()) {
         return Err(ApiError::not_found("operation"));
     }
-    answer(state, viewer, op)
+    Ok(answer(state, viewer, op))
 }
 
 /// Starts an operation led by your agency. Targets that other agencies'
@@ -633,7 +632,7 @@ pub async fn read_operation(
     api.member()?;
     let op = readable(&state, &api.viewer, &id)?;
     audit_read(&state, &api.viewer, &op)?;
-    Ok(Json(answer(&state, &api.viewer, op)?))
+    Ok(Json(answer(&state, &api.viewer, op)))
 }
 
 /// Changes an operation's name, summary, state, participants or marking:

@@ -394,7 +394,7 @@ pub async fn operation(
     let op = readable(&state, &viewer, &id).map_err(|e| console.fail(e))?;
     audit_read(&state, &viewer, &op).map_err(|e| console.fail(e))?;
     let title = op.name.clone();
-    let a = answer(&state, &viewer, op).map_err(|e| console.fail(e))?;
+    let a = answer(&state, &viewer, op);
     Ok(page(&console, &title, operation_body(&console, &a)))
 }
 
