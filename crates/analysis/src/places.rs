@@ -51,7 +51,10 @@ mod tests {
         assert_eq!(a, b);
         let (lat, lon) = site_centre(&a.to_string()).unwrap();
         assert_eq!(site(lat, lon), Some(a));
-        assert_eq!(site_centre(&a.parent(Resolution::Eight).unwrap().to_string()), None);
+        assert_eq!(
+            site_centre(&a.parent(Resolution::Eight).unwrap().to_string()),
+            None
+        );
         assert_eq!(site_centre("not a cell"), None);
         assert_ne!(a, far);
         assert_eq!(site_key(16.6087, 98.5212).unwrap(), format!("site:{a}"));

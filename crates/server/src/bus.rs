@@ -216,15 +216,24 @@ pub async fn run(
         replica = %config.replica,
         "joined the replica bus"
     );
-    let listener = tokio::spawn(hear_decisions(
+    // Aborted with this task (when the server stops), so that none of
+    // them outlives it holding the state.
+    let _listener = Child(tokio::spawn(hear_decisions(
         state.clone(),
         stream.client(),
         config.clone(),
-    ));
-    let announcer = tokio::spawn(announce(stream, config.clone(), outbox));
+    )));
+    let _announcer = Child(tokio::spawn(announce(stream, config.clone(), outbox)));
     take_in(&state, &config, consumer).await;
-    announcer.abort();
-    listener.abort();
+}
+
+/// A task that ends when its handle is dropped.
+struct Child(tokio::task::JoinHandle<()>);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Connects, and makes sure of the stream and this replica's consumer.

@@ -21,9 +21,6 @@ pub enum ErrorCode {
     InvalidReport,
     /// 422: a selector could not be normalised.
     InvalidSelector,
-    /// 422: an operation, or a change to one, failed validation; `field`
-    /// says where. Nothing was changed.
-    InvalidOperation,
     /// 422: a webhook's url or watches are not acceptable; `field` says
     /// which. Nothing was changed.
     InvalidWebhook,
@@ -57,7 +54,6 @@ impl ErrorCode {
             ErrorCode::InvalidRequest => "invalid_request",
             ErrorCode::InvalidReport => "invalid_report",
             ErrorCode::InvalidSelector => "invalid_selector",
-            ErrorCode::InvalidOperation => "invalid_operation",
             ErrorCode::InvalidWebhook => "invalid_webhook",
             ErrorCode::InvalidField => "invalid_field",
             ErrorCode::Unauthenticated => "unauthenticated",
@@ -75,7 +71,7 @@ impl ErrorCode {
     pub fn status(self) -> StatusCode {
         match self {
             ErrorCode::InvalidRequest => StatusCode::BAD_REQUEST,
-            ErrorCode::InvalidReport | ErrorCode::InvalidSelector | ErrorCode::InvalidOperation => {
+            ErrorCode::InvalidReport | ErrorCode::InvalidSelector => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ErrorCode::InvalidWebhook | ErrorCode::InvalidField => StatusCode::UNPROCESSABLE_ENTITY,
@@ -226,7 +222,6 @@ mod tests {
             (ErrorCode::InvalidRequest, 400, "invalid_request"),
             (ErrorCode::InvalidReport, 422, "invalid_report"),
             (ErrorCode::InvalidSelector, 422, "invalid_selector"),
-            (ErrorCode::InvalidOperation, 422, "invalid_operation"),
             (ErrorCode::InvalidWebhook, 422, "invalid_webhook"),
             (ErrorCode::Unauthenticated, 401, "unauthenticated"),
             (ErrorCode::Forbidden, 403, "forbidden"),

@@ -34,6 +34,31 @@ window.addEventListener("load", function () {
     // the stream closes first (the next page opens its own).
     document.addEventListener("submit", function () { source.close(); });
     window.addEventListener("pagehide", function () { source.close(); });
+    // An orange notice (or a reminder of one) is shown above the page at
+    // once, linking to where it is acknowledged.
+    source.addEventListener("orange_notice", function (message) {
+      var notice = JSON.parse(message.data);
+      var banner = document.createElement("div");
+      banner.className = "orange-banner";
+      banner.setAttribute("role", "alert");
+      var link = document.createElement("a");
+      link.href = "/orange-notices/" + encodeURIComponent(notice.id);
+      link.textContent = (notice.reminder ? "Reminder — orange notice from " : "Orange notice from ") +
+        notice.agency + ": " + notice.title;
+      banner.appendChild(link);
+      var main = document.getElementById("main");
+      (main || document.body).insertBefore(banner, (main || document.body).firstChild);
+    });
+    // Another agency's query or watch touched your RED data.
+    source.addEventListener("interest", function (message) {
+      var interest = JSON.parse(message.data);
+      if (list) {
+        var item = document.createElement("li");
+        item.textContent = "interest in your RED data: " + interest.by_agency + " (" + interest.how +
+          ") touched " + interest.reports.join(", ") + "; contact " + interest.by_contact;
+        list.insertBefore(item, list.firstChild);
+      }
+    });
     source.addEventListener("alert", function (message) {
       var alert = JSON.parse(message.data);
       count.textContent = String(Number(count.textContent) + 1);

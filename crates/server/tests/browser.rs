@@ -816,6 +816,53 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
     check_layout(&client, "the alerts page").await;
     snap(&client, "17-alert-live").await;
 
+    // A issues an orange notice to B: it appears at once above B's page,
+    // and B acknowledges it from the notice's page.
+    let issued = http
+        .post(format!("{base}/api/v1/orange-notices"))
+        .bearer_auth(&token_a)
+        .json(&serde_json::json!({
+            "title": "transfer of victims tonight", "threat": "victim_transfer",
+            "text": "a group is moved to the border at 22:00", "tlp": "AMBER", "recipients": [B],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(issued.status(), 201);
+    let banner = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(".orange-banner a"))
+        .await
+        .expect("the orange notice appears live");
+    assert_eq!(
+        banner.text().await.unwrap(),
+        format!("Orange notice from {A}: transfer of victims tonight")
+    );
+    snap(&client, "18-orange-live").await;
+    banner.click().await.unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("orange-ack"))
+        .await
+        .expect("the notice page offers to acknowledge")
+        .click()
+        .await
+        .unwrap();
+    let status = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("orange-status"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(status.starts_with("acknowledged by"), "{status}");
+    check_layout(&client, "an orange notice").await;
+    snap(&client, "19-orange-acknowledged").await;
+
     client.close().await.unwrap();
     server.stop().await.unwrap();
     drop(driver);

@@ -30,6 +30,28 @@ fn compound_cell() -> String {
         .to_string()
 }
 
+/// A network of three GREEN reports of A located at the compound, which
+/// every member agency's analysts know of; its id.
+async fn network(world: &World) -> String {
+    let reports: Vec<Value> = (0..3)
+        .map(|i| {
+            json!({"id": format!("net-{i}"), "kind": "compound_intel", "country": "GB",
+                   "marking": {"tlp": "GREEN"}, "narrative": format!("network report {i}"),
+                   "selectors": ["telegram:@netboss_zq", "+855 12 777 666"],
+                   "location": {"lat": 16.6087, "lon": 98.5212}})
+        })
+        .collect();
+    world
+        .submit(&who(A, "analyst"), &Value::Array(reports))
+        .await;
+    let list = world
+        .get(Some(&who(A, "analyst")), "/api/v1/networks")
+        .await
+        .expect(200);
+    assert_eq!(list["total"], 1, "{list}");
+    list["networks"][0]["id"].as_str().unwrap().to_owned()
+}
+
 async fn patch(world: &World, who: &str, path: &str, body: &Value) -> Answer {
     world
         .send(
@@ -79,6 +101,17 @@ async fn an_operation_lives_with_its_parties(backend: Backend) {
     let a = who(A, "analyst");
     let r = who(R, "analyst");
     let cell = compound_cell();
+    let net = network(&world).await;
+    // A network target is one its adder may know of.
+    let unknown = world
+        .post_json(
+            Some(&a),
+            "/api/v1/operations",
+            &json!({"name": "x", "targets": ["+855 12 345 678", "N-000000000000"]}),
+        )
+        .await
+        .expect_error(404, "not_found");
+    assert_eq!(unknown["field"], "targets[1]");
     let op = create(
         &world,
         &a,
@@ -86,7 +119,7 @@ async fn an_operation_lives_with_its_parties(backend: Backend) {
             "name": "Operation Riverbank",
             "summary": "the compound by the river",
             "participants": [R],
-            "targets": ["+855 12 345 678", "N-0a1b2c3d4e5f", format!("site:{cell}"), "+855 12-345-678"],
+            "targets": ["+855 12 345 678", net, format!("site:{}", cell.to_uppercase()), "+855 12-345-678"],
             "marking": {"tlp": "AMBER"},
         }),
     )
@@ -100,7 +133,7 @@ async fn an_operation_lives_with_its_parties(backend: Backend) {
     assert_eq!(op["created_by"], a.as_str());
     assert_eq!(
         target_values(&op),
-        ["phone:+85512345678", "N-0a1b2c3d4e5f", cell.as_str()]
+        ["phone:+85512345678", net.as_str(), cell.as_str()]
     );
     assert_eq!(op["targets"][2]["kind"], "compound");
     assert_eq!(op["overlaps"], json!([]));
@@ -187,11 +220,11 @@ async fn an_operation_lives_with_its_parties(backend: Backend) {
         .post_json(
             Some(&a),
             &format!("{path}/targets/remove"),
-            &json!({"targets": ["N-0a1b2c3d4e5f"]}),
+            &json!({"targets": [net]}),
         )
         .await
         .expect(200);
-    assert!(!target_values(&removed).contains(&"N-0a1b2c3d4e5f".to_owned()));
+    assert!(!target_values(&removed).contains(&net));
 
     for viewer in [&a, &r, &who(R, "admin")] {
         let list = world
@@ -199,7 +232,7 @@ async fn an_operation_lives_with_its_parties(backend: Backend) {
             .await
             .expect(200);
         assert_eq!(list["total"], 1, "{viewer} {list}");
-        assert_eq!(listed(&list), [id.clone()]);
+        assert_eq!(listed(&list), std::slice::from_ref(&id));
         assert_eq!(list["operations"][0]["targets"], 3);
         assert_eq!(list["operations"][0]["open_tasks"], 0);
     }
@@ -626,6 +659,48 @@ async fn deconfliction_tells_both_sides_whom_to_call_and_nothing_more(backend: B
         .expect(200);
     assert_eq!(later["overlaps"].as_array().unwrap().len(), 4, "{later}");
     assert_eq!(overlaps_of(&world, &o).await.0.len(), 3);
+    // Watches of a compound and of a network meet them as targets.
+    let cell = compound_cell();
+    let net = network(&world).await;
+    for (name, scope, target) in [
+        (
+            "Compoundwatch Obsidianr",
+            "agency",
+            json!({"kind": "compound", "site": cell}),
+        ),
+        (
+            "Networkwatch Obsidians",
+            "user",
+            json!({"kind": "network", "network": net}),
+        ),
+    ] {
+        world
+            .post_json(
+                Some(&o),
+                "/api/v1/watches",
+                &json!({"name": name, "scope": scope, "target": target}),
+            )
+            .await
+            .expect(201);
+    }
+    let placed = world
+        .post_json(
+            Some(&a),
+            &format!("{path}/targets"),
+            &json!({"targets": [format!("site:{cell}"), net]}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(placed["overlaps"].as_array().unwrap().len(), 6, "{placed}");
+    for secret in ["Obsidianr", "Obsidians"] {
+        assert!(!placed.to_string().contains(secret), "{placed}");
+    }
+    let (told, body) = overlaps_of(&world, &o).await;
+    assert_eq!(told.len(), 5, "{body}");
+    assert_eq!(overlap_on(&told, &cell)[0]["yours"]["kind"], "watch");
+    assert_eq!(overlap_on(&told, &net)[0]["yours"]["user"], "analyst");
+    // The network watch is O's analyst's own: its colleagues are not told.
+    assert_eq!(overlaps_of(&world, &who(O, "admin")).await.0.len(), 4);
 
     // The console shows each side the overlap and the other's contact.
     let browser = common::browser();
@@ -679,15 +754,15 @@ async fn bad_input_is_refused_naming_the_field_and_changes_nothing(backend: Back
                "targets": ["+855 12 345 678", "good@example.com"]})
     };
     let cases: Vec<(Value, &str, &str)> = vec![
-        (json!({"name": "  "}), "invalid_operation", "name"),
+        (json!({"name": "  "}), "invalid_field", "name"),
         (
             json!({"participants": [R, "TH-DSI"]}),
-            "invalid_operation",
+            "invalid_field",
             "participants[1]",
         ),
         (
             json!({"participants": ["nca"]}),
-            "invalid_operation",
+            "invalid_field",
             "participants[0]",
         ),
         (
@@ -695,42 +770,38 @@ async fn bad_input_is_refused_naming_the_field_and_changes_nothing(backend: Back
             "invalid_selector",
             "targets[1]",
         ),
-        (
-            json!({"targets": ["N-xyz"]}),
-            "invalid_operation",
-            "targets[0]",
-        ),
+        (json!({"targets": ["N-xyz"]}), "invalid_field", "targets[0]"),
         (
             json!({"targets": ["site:8a2a1072b59ffff"]}),
-            "invalid_operation",
+            "invalid_field",
             "targets[0]",
         ),
         (
             json!({"marking": {"tlp": "PINK"}}),
-            "invalid_operation",
+            "invalid_field",
             "marking.tlp",
         ),
         (
             json!({"marking": {"tlp": "AMBER", "recipients": [R]}}),
-            "invalid_operation",
+            "invalid_field",
             "marking.recipients",
         ),
         (
             json!({"marking": {"tlp": "RED", "recipients": [R]}}),
-            "invalid_operation",
+            "invalid_field",
             "marking.recipients[0]",
         ),
         (
             json!({"marking": {"tlp": "RED", "recipients": [format!("{O}/analyst")]}}),
-            "invalid_operation",
+            "invalid_field",
             "marking.recipients[0]",
         ),
         (
             json!({"marking": {"tlp": "RED", "recipients": [format!("{R}/nobody")]}}),
-            "invalid_operation",
+            "invalid_field",
             "marking.recipients[0]",
         ),
-        (json!({"state": "closed"}), "invalid_operation", "state"),
+        (json!({"state": "closed"}), "invalid_field", "state"),
     ];
     for (change, code, field) in cases {
         let mut body = good();
@@ -904,6 +975,7 @@ async fn an_operation_exports_as_a_stix_grouping(backend: Backend) {
     let a = who(A, "analyst");
     let r = who(R, "analyst");
     let cell = compound_cell();
+    let net = network(&world).await;
     let op = create(
         &world,
         &a,
@@ -912,7 +984,7 @@ async fn an_operation_exports_as_a_stix_grouping(backend: Backend) {
             "summary": "the compound by the river",
             "participants": [R],
             "targets": ["+855 12 345 678", "recruit.hr@example.com", "trx:TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7",
-                        "N-0a1b2c3d4e5f", format!("site:{cell}")],
+                        net, format!("site:{cell}")],
             "marking": {"tlp": "RED", "recipients": [format!("{R}/analyst")]},
             "state": "active",
         }),

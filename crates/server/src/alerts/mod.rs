@@ -302,6 +302,17 @@ impl Alerts {
         ids.filter_map(|id| book.watches.get(id)).cloned().collect()
     }
 
+    /// The watches of another target (a network, a compound) that
+    /// `wanted` picks, for deconfliction.
+    pub fn watching_target(&self, wanted: impl Fn(&Target) -> bool) -> Vec<Watch> {
+        let book = self.book.read();
+        let watches = book.targeted.keys().filter_map(|id| book.watches.get(id));
+        watches
+            .filter(|w| w.target.as_ref().is_some_and(&wanted))
+            .cloned()
+            .collect()
+    }
+
     /// A watch by id.
     pub fn watch(&self, id: &str) -> Option<Watch> {
         self.book.read().watches.get(id).cloned()

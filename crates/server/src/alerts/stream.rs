@@ -364,12 +364,11 @@ impl Pump {
     /// (the client resumes from its last event), as reads are refused
     /// rather than served unaudited.
     fn send(&mut self, e: AlertEvent, touched: Option<String>) -> Event {
-        if let Some(owner) = touched {
-            if audit_alert(&self.state, &self.member, &e, &owner).is_err() {
-                self.ended = true;
-                return Event::default()
-                    .comment("the audit log is busy; resume from the last event id");
-            }
+        if let Some(owner) = touched
+            && audit_alert(&self.state, &self.member, &e, &owner).is_err()
+        {
+            self.ended = true;
+            return Event::default().comment("the audit log is busy; resume from the last event id");
         }
         self.last = self.last.max(e.seq);
         metrics::counter!("cordon_alerts_delivered_total").increment(1);

@@ -55,10 +55,16 @@ pub async fn one(
         .audit
         .record_all(hit_events(&api.viewer, [(selector.as_str(), &touched[..])]))?;
     // Deconfliction tells an operation's agency who asked lately.
-    state.operations.queries.record(&api.viewer, [selector.as_str()]);
+    state
+        .operations
+        .queries
+        .record(&api.viewer, [selector.as_str()]);
     if !touched.is_empty() {
         let hits = &state.hits;
-        state.alerts.interests.queried(hits, &api.viewer, [selector.as_str()]);
+        state
+            .alerts
+            .interests
+            .queried(hits, &api.viewer, [selector.as_str()]);
     }
     Ok(Json(hits))
 }
@@ -193,7 +199,10 @@ pub async fn batch(
         .zip(&touched)
         .filter(|(_, owners)| !owners.is_empty())
         .filter_map(|(item, _)| item.selector.as_deref());
-    state.alerts.interests.queried(&state.hits, &api.viewer, touching);
+    state
+        .alerts
+        .interests
+        .queried(&state.hits, &api.viewer, touching);
     Ok(Json(BatchAnswer { results, hits }))
 }
 

@@ -72,11 +72,21 @@ pub async fn put(
     api: Api,
     Body(body): Body,
 ) -> ApiResult<Json<InterestAnswer>> {
-    let member = analyst(&api.viewer)?.clone();
     let request: InterestRequest = json_body(&body)?;
+    put_for(&state, &api.viewer, request.ask).await.map(Json)
+}
+
+/// Asks or stops asking, for the API and the console alike.
+pub(crate) async fn put_for(
+    state: &Shared,
+    viewer: &crate::access::Viewer,
+    ask: bool,
+) -> ApiResult<InterestAnswer> {
+    let member = analyst(viewer)?.clone();
+    let request = InterestRequest { ask };
     if state.alerts.interests.asks(&member.agency) != request.ask {
         decide(
-            &state,
+            state,
             vec![NewDecision {
                 kind: interest::ASK.to_owned(),
                 subject: member.agency.clone(),
@@ -89,10 +99,10 @@ pub async fn put(
         .await?;
         state.alerts.sync(state.store.as_ref()).await?;
     }
-    Ok(Json(answer(&state, &member.agency).await?))
+    answer(state, &member.agency).await
 }
 
-async fn answer(state: &Shared, agency: &str) -> ApiResult<InterestAnswer> {
+pub(crate) async fn answer(state: &Shared, agency: &str) -> ApiResult<InterestAnswer> {
     let about = state.store.decisions_about(agency).await?;
     let shown = about
         .iter()

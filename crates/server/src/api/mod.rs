@@ -5,14 +5,14 @@ pub mod audit;
 pub(crate) mod compounds;
 mod graph;
 pub mod hits;
-mod interest;
+pub(crate) mod interest;
 mod me;
-pub(crate) mod orange;
 pub(crate) mod networks;
 pub(crate) mod notices;
 pub(crate) mod operations;
+pub(crate) mod orange;
 pub mod reports;
-mod watches;
+pub(crate) mod watches;
 pub(crate) mod webhooks;
 
 use std::net::SocketAddr;
@@ -71,10 +71,7 @@ pub fn routes(state: Shared) -> Router {
         )
         .route("/api/v1/orange-notices/{id}", get(orange::read))
         .route("/api/v1/orange-notices/{id}/ack", post(orange::ack))
-        .route(
-            "/api/v1/interest",
-            get(interest::get).put(interest::put),
-        )
+        .route("/api/v1/interest", get(interest::get).put(interest::put))
         .route(
             "/api/v1/watches/{id}",
             axum::routing::delete(watches::delete),
@@ -117,9 +114,18 @@ pub fn routes(state: Shared) -> Router {
             "/api/v1/operations/{id}/tasks/{task}",
             axum::routing::patch(operations::update_task),
         )
-        .route("/api/v1/operations/{id}/log", post(operations::add_log_entry))
-        .route("/api/v1/operations/{id}/stix", get(operations::operation_stix))
-        .route("/api/v1/deconflictions", get(operations::list_deconflictions))
+        .route(
+            "/api/v1/operations/{id}/log",
+            post(operations::add_log_entry),
+        )
+        .route(
+            "/api/v1/operations/{id}/stix",
+            get(operations::operation_stix),
+        )
+        .route(
+            "/api/v1/deconflictions",
+            get(operations::list_deconflictions),
+        )
         .route("/api/v1/audit", get(audit::owner_log))
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

@@ -40,7 +40,7 @@ const MAX_TASKS: usize = 1_000;
 
 /// A field that fails validation: 422 naming it.
 fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApiError {
-    ApiError::new(ErrorCode::InvalidOperation, message).field(field)
+    ApiError::new(ErrorCode::InvalidField, message).field(field)
 }
 
 /// A text field, trimmed; required ones may not be empty.
@@ -354,8 +354,14 @@ async fn check_recipients(
     Ok(())
 }
 
-/// The targets as typed, made canonical, each once, in order.
-pub(crate) fn targets(texts: &[String], region: Option<&str>) -> ApiResult<Vec<Target>> {
+/// The targets as typed, made canonical, each once, in order. With
+/// `seen_by`, a network is one that viewer may know of (404 otherwise,
+/// like a missing one), by its current id.
+pub(crate) fn targets(
+    texts: &[String],
+    region: Option<&str>,
+    seen_by: Option<(&Shared, &Viewer)>,
+) -> ApiResult<Vec<Target>> {
     let region = parse_region(region)?;
     let mut out: Vec<Target> = Vec::with_capacity(texts.len());
     for (i, text) in texts.iter().enumerate() {
@@ -374,16 +380,21 @@ pub(crate) fn targets(texts: &[String], region: Option<&str>) -> ApiResult<Vec<T
                     ),
                 ));
             }
+            let value = match seen_by {
+                Some((state, viewer)) => known_network(state, viewer, text)?
+                    .ok_or_else(|| ApiError::not_found("network").field(&field))?,
+                None => text.to_owned(),
+            };
             Target {
                 kind: TargetKind::Network,
-                value: text.to_owned(),
+                value,
             }
         } else if let Some(cell) = text
             .strip_prefix("site:")
             .or_else(|| text.strip_prefix("compound:"))
         {
-            let cell = cell.trim();
-            if cordon_analysis::places::site_centre(cell).is_none() {
+            let cell = cell.trim().to_ascii_lowercase();
+            if cordon_analysis::places::site_centre(&cell).is_none() {
                 return Err(invalid(
                     field,
                     format!(
@@ -393,7 +404,7 @@ pub(crate) fn targets(texts: &[String], region: Option<&str>) -> ApiResult<Vec<T
             }
             Target {
                 kind: TargetKind::Compound,
-                value: cell.to_owned(),
+                value: cell,
             }
         } else {
             Target {
@@ -406,6 +417,19 @@ pub(crate) fn targets(texts: &[String], region: Option<&str>) -> ApiResult<Vec<T
         }
     }
     Ok(out)
+}
+
+/// The current id of a network the viewer may know of (one merged away
+/// answers by the id it was merged into).
+fn known_network(state: &Shared, viewer: &Viewer, id: &str) -> ApiResult<Option<String>> {
+    state
+        .networks
+        .read(|m| {
+            crate::networks::view::knows(m, viewer, id)
+                .then(|| m.network(id).map(|(_, current)| current.to_owned()))
+                .flatten()
+        })
+        .map_err(super::networks::loading)
 }
 
 fn state_of(text: &str, allowed: &[OperationState]) -> ApiResult<OperationState> {
@@ -486,8 +510,9 @@ fn after(state: &Shared, viewer: &Viewer, id: &str) -> ApiResult<OperationAnswer
         (status = 400, description = "Bad request", body = ApiError),
         (status = 401, description = "No valid token", body = ApiError),
         (status = 403, description = "Contributors take no part in operations", body = ApiError),
+        (status = 404, description = "A network target you may not know of (`field` names it)", body = ApiError),
         (status = 422, description = "A field that is not valid (`field` names it); nothing was changed", body = ApiError),
-        (status = 503, description = "The database is not answering; retry", body = ApiError),
+        (status = 503, description = "The networks are loading, or the database is not answering; retry", body = ApiError),
     )
 )]
 pub async fn create_operation(
@@ -516,7 +541,11 @@ pub(crate) async fn create_for(
             format!("an operation holds at most {MAX_TARGETS} targets"),
         ));
     }
-    let targets = targets(&request.targets, request.region.as_deref())?;
+    let targets = targets(
+        &request.targets,
+        request.region.as_deref(),
+        Some((state, viewer)),
+    )?;
     let lifecycle = match &request.state {
         None => OperationState::Planned,
         Some(s) => state_of(s, &[OperationState::Planned, OperationState::Active])?,
@@ -789,10 +818,10 @@ async fn party_change<'a>(
         (status = 400, description = "Bad request", body = ApiError),
         (status = 401, description = "No valid token", body = ApiError),
         (status = 403, description = "Contributors take no part in operations", body = ApiError),
-        (status = 404, description = "No operation you may read", body = ApiError),
+        (status = 404, description = "No operation you may read, or a network target you may not know of (`field` names it)", body = ApiError),
         (status = 409, description = "The operation is closed", body = ApiError),
         (status = 422, description = "A target that is not one (`field` names it); nothing was changed", body = ApiError),
-        (status = 503, description = "The database is not answering; retry", body = ApiError),
+        (status = 503, description = "The networks are loading, or the database is not answering; retry", body = ApiError),
     )
 )]
 pub async fn add_targets(
@@ -817,7 +846,11 @@ pub(crate) async fn add_targets_for(
     if request.targets.is_empty() {
         return Err(invalid("targets", "name one target at least"));
     }
-    let targets = targets(&request.targets, request.region.as_deref())?;
+    let targets = targets(
+        &request.targets,
+        request.region.as_deref(),
+        Some((state, viewer)),
+    )?;
     if !op.state.is_open() {
         return Err(ApiError::new(
             ErrorCode::Conflict,
@@ -888,7 +921,7 @@ pub(crate) async fn remove_targets_for(
     if request.targets.is_empty() {
         return Err(invalid("targets", "name one target at least"));
     }
-    let targets = targets(&request.targets, request.region.as_deref())?;
+    let targets = targets(&request.targets, request.region.as_deref(), None)?;
     if let Some(i) = targets.iter().position(|t| !op.has_target(t)) {
         return Err(invalid(
             format!("targets[{i}]"),

@@ -74,8 +74,18 @@ pub async fn issue(
     api: Api,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<OrangeNotice>)> {
-    let member = analyst(&api.viewer)?.clone();
     let request: IssueRequest = json_body(&body)?;
+    let notice = issue_for(&state, &api.viewer, request).await?;
+    Ok((StatusCode::CREATED, Json(notice)))
+}
+
+/// Issues a notice, for the API and the console alike.
+pub(crate) async fn issue_for(
+    state: &Shared,
+    viewer: &crate::access::Viewer,
+    request: IssueRequest,
+) -> ApiResult<OrangeNotice> {
+    let member = analyst(viewer)?.clone();
     let title = required_text(&request.title, "title", 200)?;
     let text = required_text(&request.text, "text", 8000)?;
     if request.selectors.len() > MAX_SELECTORS {
@@ -107,7 +117,7 @@ pub async fn issue(
             Some(cell)
         }
     };
-    let audience = audience(&state, &member, request.tlp, &request.recipients).await?;
+    let audience = audience(state, &member, request.tlp, &request.recipients).await?;
     let id = format!("O-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
     let issued = Issued {
         title,
@@ -124,7 +134,7 @@ pub async fn issue(
         audience,
     };
     decide(
-        &state,
+        state,
         vec![NewDecision {
             kind: orange::ISSUE.to_owned(),
             subject: id.clone(),
@@ -136,12 +146,11 @@ pub async fn issue(
     )
     .await?;
     state.alerts.sync(state.store.as_ref()).await?;
-    let notice = state
+    state
         .alerts
         .orange
         .get(&member, &id)
-        .ok_or_else(|| ApiError::internal("a notice just issued is not there"))?;
-    Ok((StatusCode::CREATED, Json(notice)))
+        .ok_or_else(|| ApiError::internal("a notice just issued is not there"))
 }
 
 /// The agencies a notice reaches, from its marking: every other member

@@ -68,8 +68,18 @@ pub async fn create(
     api: Api,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Watch>)> {
-    let member = analyst(&api.viewer)?.clone();
     let request: WatchRequest = json_body(&body)?;
+    let watch = create_for(&state, &api.viewer, request).await?;
+    Ok((StatusCode::CREATED, Json(watch)))
+}
+
+/// Keeps a watch, for the API and the console alike.
+pub(crate) async fn create_for(
+    state: &Shared,
+    viewer: &crate::access::Viewer,
+    request: WatchRequest,
+) -> ApiResult<Watch> {
+    let member = analyst(viewer)?.clone();
     let name = required_text(&request.name, "name", 200)?;
     let target = match request.target {
         Some(_) if !request.selectors.is_empty() => {
@@ -78,7 +88,7 @@ pub async fn create(
             )
             .field("target"));
         }
-        Some(target) => Some(visible_target(&state, &api.viewer, target.canonical()?)?),
+        Some(target) => Some(visible_target(state, viewer, target.canonical()?)?),
         None => None,
     };
     if target.is_none() && (request.selectors.is_empty() || request.selectors.len() > MAX_SELECTORS)
@@ -106,7 +116,7 @@ pub async fn create(
     })
     .map_err(ApiError::internal)?;
     decide(
-        &state,
+        state,
         vec![NewDecision {
             kind: "watch.create".to_owned(),
             subject: id.clone(),
@@ -118,11 +128,10 @@ pub async fn create(
     )
     .await?;
     state.alerts.sync(state.store.as_ref()).await?;
-    let watch = state
+    state
         .alerts
         .watch(&id)
-        .ok_or_else(|| ApiError::internal("a watch just kept is not there"))?;
-    Ok((StatusCode::CREATED, Json(watch)))
+        .ok_or_else(|| ApiError::internal("a watch just kept is not there"))
 }
 
 /// A network target must name a network the member may know of, as its

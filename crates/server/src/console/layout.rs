@@ -54,6 +54,7 @@ pub fn page(title: &str, chrome: Option<&Chrome>, search: &SearchBox, body: Mark
                                 li { a href="/compounds" { "Compounds" } }
                                 @if c.role != Role::Contributor {
                                     li { a href="/operations" { "Operations" } }
+                                    li { a href="/orange-notices" { "Orange notices" } }
                                 }
                                 li {
                                     a #alert-badge href="/alerts" data-stream="/alerts/stream" {

@@ -22,6 +22,7 @@ mod layout;
 mod login;
 mod networks;
 mod operations;
+mod orange;
 mod report;
 mod search;
 mod selector;
@@ -85,6 +86,8 @@ pub fn routes(state: Shared) -> Router {
         .route("/audit", get(audit::page))
         .route("/alerts", get(alerts::page))
         .route("/alerts/stream", get(alerts::stream))
+        .route("/alerts/watches", post(alerts::keep))
+        .route("/alerts/interest", post(alerts::interest))
         .route("/webhooks", get(webhooks::list).post(webhooks::create))
         .route("/webhooks/{id}/delete", post(webhooks::delete))
         .route(
@@ -119,6 +122,9 @@ pub fn routes(state: Shared) -> Router {
         .route("/operations/{id}/log", post(operations::add_log))
         .route("/operations/{id}/update", post(operations::update))
         .route("/deconflictions", get(operations::deconflictions))
+        .route("/orange-notices", get(orange::list).post(orange::issue))
+        .route("/orange-notices/{id}", get(orange::notice))
+        .route("/orange-notices/{id}/ack", post(orange::ack))
         .route(assets::CSS_PATH, get(assets::css))
         .route(assets::JS_PATH, get(assets::js))
         .with_state(state)

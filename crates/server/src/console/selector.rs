@@ -48,7 +48,10 @@ pub async fn page(
         .audit
         .record_all(hit_events(&viewer, [(selector.as_str(), &touched[..])]))
         .map_err(|e| console.fail(e))?;
-    state.operations.queries.record(&viewer, [selector.as_str()]);
+    state
+        .operations
+        .queries
+        .record(&viewer, [selector.as_str()]);
 
     let kind = kind_label(selector.kind());
     let body = html! {

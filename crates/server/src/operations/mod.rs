@@ -35,7 +35,7 @@ use parking_lot::RwLock;
 
 use self::book::Book;
 use self::model::{Operation, Overlap, Side, SideKind, Target, TargetKind};
-use crate::alerts::Scope;
+use crate::alerts::{Scope, Target as WatchTarget};
 
 /// Every operation and overlap, and the recent hit queries.
 #[derive(Debug, Default)]
@@ -105,10 +105,16 @@ impl Operations {
     ) -> Vec<Overlap> {
         let now = Utc::now();
         let others = |target: &Target| -> Vec<Side> {
-            if target.kind != TargetKind::Selector {
-                return Vec::new();
-            }
-            let watches = alerts.watching(&target.value).into_iter().map(|w| Side {
+            let watches = match target.kind {
+                TargetKind::Selector => alerts.watching(&target.value),
+                TargetKind::Network => alerts.watching_target(
+                    |t| matches!(t, WatchTarget::Network { network } if *network == target.value),
+                ),
+                TargetKind::Compound => alerts.watching_target(
+                    |t| matches!(t, WatchTarget::Compound { site } if *site == target.value),
+                ),
+            };
+            let watches = watches.into_iter().map(|w| Side {
                 kind: SideKind::Watch,
                 contact: String::new(),
                 operation: None,
@@ -117,19 +123,20 @@ impl Operations {
                 asked: None,
                 agency: w.agency,
             });
-            let queries = self
-                .queries
-                .askers(&target.value, now)
-                .into_iter()
-                .map(|q| Side {
-                    kind: SideKind::Query,
-                    agency: q.agency,
-                    contact: String::new(),
-                    operation: None,
-                    watch: None,
-                    user: Some(q.user),
-                    asked: Some(q.at),
-                });
+            // Hit queries ask about selectors only.
+            let asked = match target.kind {
+                TargetKind::Selector => self.queries.askers(&target.value, now),
+                _ => Vec::new(),
+            };
+            let queries = asked.into_iter().map(|q| Side {
+                kind: SideKind::Query,
+                agency: q.agency,
+                contact: String::new(),
+                operation: None,
+                watch: None,
+                user: Some(q.user),
+                asked: Some(q.at),
+            });
             watches.chain(queries).collect()
         };
         self.read(|book| deconflict::overlaps(book, op, targets, &others, directory))
