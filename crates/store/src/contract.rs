@@ -3557,7 +3557,14 @@ pub async fn a_role_is_led_by_one_holder_at_a_time<F: Fixture>(fx: &mut F) {
     let again = lead_within(&first, "webhooks").await;
     assert!(again.holds().await);
 
-    for bad in ["", "Webhooks", "web hooks", "a/b", "x\0y", "r".repeat(65).as_str()] {
+    for bad in [
+        "",
+        "Webhooks",
+        "web hooks",
+        "a/b",
+        "x\0y",
+        "r".repeat(65).as_str(),
+    ] {
         assert!(
             matches!(first.try_lead(bad).await, Err(StoreError::Invalid(_))),
             "role {bad:?} is refused"

@@ -48,7 +48,7 @@ impl Notification {
     }
 
     pub fn is_for(&self, member: &Member) -> bool {
-        self.agencies.iter().any(|a| *a == member.agency)
+        self.agencies.contains(&member.agency)
             && self.marked.as_ref().is_none_or(|(owner, marking)| {
                 let viewer = crate::access::Viewer::Member(member.clone());
                 crate::access::sight(&viewer, crate::access::Marked::of_marking(owner, marking))

@@ -368,7 +368,8 @@ impl Pump {
             && audit_alert(&self.state, &self.member, &e, &owner).is_err()
         {
             self.ended = true;
-            return Event::default().comment("the audit log is busy; resume from the last event id");
+            return Event::default()
+                .comment("the audit log is busy; resume from the last event id");
         }
         self.last = self.last.max(e.seq);
         metrics::counter!("cordon_alerts_delivered_total").increment(1);
