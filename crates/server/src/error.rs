@@ -21,9 +21,6 @@ pub enum ErrorCode {
     InvalidReport,
     /// 422: a selector could not be normalised.
     InvalidSelector,
-    /// 422: a webhook's url or watches are not acceptable; `field` says
-    /// which. Nothing was changed.
-    InvalidWebhook,
     /// 422: a field of a request (a watch's target, say) is not
     /// acceptable; `field` says which. Nothing was changed.
     InvalidField,
@@ -54,7 +51,6 @@ impl ErrorCode {
             ErrorCode::InvalidRequest => "invalid_request",
             ErrorCode::InvalidReport => "invalid_report",
             ErrorCode::InvalidSelector => "invalid_selector",
-            ErrorCode::InvalidWebhook => "invalid_webhook",
             ErrorCode::InvalidField => "invalid_field",
             ErrorCode::Unauthenticated => "unauthenticated",
             ErrorCode::Forbidden => "forbidden",
@@ -74,7 +70,7 @@ impl ErrorCode {
             ErrorCode::InvalidReport | ErrorCode::InvalidSelector => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            ErrorCode::InvalidWebhook | ErrorCode::InvalidField => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidField => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
@@ -222,7 +218,6 @@ mod tests {
             (ErrorCode::InvalidRequest, 400, "invalid_request"),
             (ErrorCode::InvalidReport, 422, "invalid_report"),
             (ErrorCode::InvalidSelector, 422, "invalid_selector"),
-            (ErrorCode::InvalidWebhook, 422, "invalid_webhook"),
             (ErrorCode::Unauthenticated, 401, "unauthenticated"),
             (ErrorCode::Forbidden, 403, "forbidden"),
             (ErrorCode::NotFound, 404, "not_found"),

@@ -924,6 +924,55 @@ async fn every_path_shows_each_viewer_exactly_what_it_may_read(backend: Backend)
             checked.mark(case, viewer, path);
         }
 
+        // ---- alerts of a text watch: readable reports only, never a contact ----
+        let path = "api_alerts_text";
+        let mut events: Vec<String> = Vec::new();
+        if viewer != Viewer::Public && !viewer.is_contributor() {
+            world
+                .post_json(
+                    me,
+                    "/api/v1/watches",
+                    &json!({"name": "leak text", "target": {"kind": "text", "pattern": COMMON_WORD}}),
+                )
+                .await
+                .expect(201);
+            let mut stream = common::Stream::open(&world, me.unwrap(), Some("0")).await;
+            while let Some((_, data)) = stream.next(Duration::from_millis(700)).await {
+                events.push(data.to_string());
+            }
+            let named: BTreeSet<String> = events
+                .iter()
+                .filter_map(|e| {
+                    let v: Value = serde_json::from_str(e).unwrap();
+                    let text = v["watches"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|w| w["target"] == format!("text /{COMMON_WORD}/"));
+                    text.then(|| v["report"]["report_id"].as_str().map(str::to_owned))
+                        .flatten()
+                })
+                .collect();
+            assert_eq!(named, readable_cases, "{path} {viewer:?}");
+            for e in &events {
+                let v: Value = serde_json::from_str(e).unwrap();
+                let text_only = v["watches"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|w| w["target"] == format!("text /{COMMON_WORD}/"));
+                assert!(
+                    !(text_only && v.get("held_by").is_some()),
+                    "{path} {viewer:?}: {e}"
+                );
+            }
+        }
+        let body = events.join("\n");
+        for case in &cases {
+            assert_no_leak(&body, viewer, case, false, path);
+            checked.mark(case, viewer, path);
+        }
+
         // ---- webhooks: the same alerts, POSTed to the viewer's endpoint ----
         let path = "api_webhooks";
         let mut posted: Vec<String> = Vec::new();

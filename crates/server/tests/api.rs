@@ -1438,6 +1438,23 @@ async fn health_metrics_openapi_and_unknown_routes(backend: Backend) {
         ("/api/v1/webhooks/{id}/dead-letters", "get"),
         ("/api/v1/webhooks/{id}/dead-letters/{seq}/retry", "post"),
         ("/api/v1/audit", "get"),
+        ("/api/v1/interest", "get"),
+        ("/api/v1/interest", "put"),
+        ("/api/v1/orange-notices", "get"),
+        ("/api/v1/orange-notices", "post"),
+        ("/api/v1/orange-notices/{id}", "get"),
+        ("/api/v1/orange-notices/{id}/ack", "post"),
+        ("/api/v1/operations", "get"),
+        ("/api/v1/operations", "post"),
+        ("/api/v1/operations/{id}", "get"),
+        ("/api/v1/operations/{id}", "patch"),
+        ("/api/v1/operations/{id}/targets", "post"),
+        ("/api/v1/operations/{id}/targets/remove", "post"),
+        ("/api/v1/operations/{id}/tasks", "post"),
+        ("/api/v1/operations/{id}/tasks/{task}", "patch"),
+        ("/api/v1/operations/{id}/log", "post"),
+        ("/api/v1/operations/{id}/stix", "get"),
+        ("/api/v1/deconflictions", "get"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let mut documented: Vec<(String, String)> = paths

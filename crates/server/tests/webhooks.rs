@@ -285,7 +285,7 @@ async fn bad_webhooks_are_refused_naming_the_field_and_change_nothing(backend: B
         let error = world
             .post_json(Some(&r), "/api/v1/webhooks", &request)
             .await
-            .expect_error(422, "invalid_webhook");
+            .expect_error(422, "invalid_field");
         assert_eq!(error["field"], field, "{request}: {error}");
     }
     // Another analyst's watch is not this analyst's to carry; an agency
@@ -297,7 +297,7 @@ async fn bad_webhooks_are_refused_naming_the_field_and_change_nothing(backend: B
             &json!({"url": "https://soc.example/", "watches": [watch_id]}),
         )
         .await
-        .expect_error(422, "invalid_webhook");
+        .expect_error(422, "invalid_field");
     world
         .post_json(
             Some(&r),
@@ -305,7 +305,7 @@ async fn bad_webhooks_are_refused_naming_the_field_and_change_nothing(backend: B
             &json!({"url": "https://soc.example/", "scope": "agency", "watches": [watch_id]}),
         )
         .await
-        .expect_error(422, "invalid_webhook");
+        .expect_error(422, "invalid_field");
     for request in [
         json!({"url": "https://soc.example/", "colour": "blue"}),
         json!({"scope": "user"}),

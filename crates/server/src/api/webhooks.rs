@@ -91,7 +91,7 @@ pub struct RetryOutcome {
 }
 
 fn invalid(message: impl Into<String>, field: impl Into<String>) -> ApiError {
-    ApiError::new(ErrorCode::InvalidWebhook, message).field(field)
+    ApiError::new(ErrorCode::InvalidField, message).field(field)
 }
 
 /// Sends your alerts to your system: every report accepted from now on

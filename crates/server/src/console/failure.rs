@@ -34,7 +34,6 @@ fn title(code: ErrorCode) -> &'static str {
         ErrorCode::InvalidRequest => "Bad request",
         ErrorCode::InvalidReport => "Invalid report",
         ErrorCode::InvalidSelector => "Not a selector",
-        ErrorCode::InvalidWebhook => "Invalid webhook",
         ErrorCode::InvalidField => "Invalid field",
         ErrorCode::Unauthenticated => "Not logged in",
         ErrorCode::Forbidden => "Forbidden",
