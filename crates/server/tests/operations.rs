@@ -10,6 +10,7 @@
 mod common;
 
 use std::process::Command;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -19,6 +20,7 @@ on_both_backends!(
     an_operation_lives_with_its_parties,
     an_operation_is_invisible_to_everyone_else,
     deconfliction_tells_both_sides_whom_to_call_and_nothing_more,
+    a_later_watch_or_query_on_a_target_is_deconflicted_too,
     bad_input_is_refused_naming_the_field_and_changes_nothing,
     an_operation_exports_as_a_stix_grouping,
 );
@@ -482,6 +484,77 @@ fn overlap_on<'a>(overlaps: &'a [Value], target: &str) -> Vec<&'a Value> {
         .iter()
         .filter(|d| d["target"]["value"] == target)
         .collect()
+}
+
+/// The other end: a watch kept, or a hit query asked, on a target of
+/// another agency's open operation tells both sides too, once.
+async fn a_later_watch_or_query_on_a_target_is_deconflicted_too(backend: Backend) {
+    let Some(world) = World::start(backend, test_config()).await else {
+        return;
+    };
+    let (a, r, o) = (who(A, "analyst"), who(R, "analyst"), who(O, "analyst"));
+    let ours = create(
+        &world,
+        &a,
+        json!({"name": "Operation Basaltsecret", "summary": "basalt words",
+               "targets": ["+855 12 444 555", "boss.later.zq@example.com"], "state": "active"}),
+    )
+    .await;
+    let ours_id = id_of(&ours);
+    assert_eq!(ours["overlaps"], json!([]));
+    // R keeps a watch on one target: both are told at once.
+    world
+        .post_json(
+            Some(&r),
+            "/api/v1/watches",
+            &json!({"name": "later watch", "selectors": ["boss.later.zq@example.com"]}),
+        )
+        .await
+        .expect(201);
+    let (theirs, body) = overlaps_of(&world, &r).await;
+    let d = overlap_on(&theirs, "email:boss.later.zq@example.com");
+    assert_eq!(d.len(), 1, "{body}");
+    assert_eq!(d[0]["yours"]["kind"], "watch");
+    assert_eq!(d[0]["other"]["kind"], "operation");
+    assert_eq!(d[0]["other"]["agency"], A);
+    assert_eq!(d[0]["other"]["contact"], contact_of(A).as_str());
+    assert!(
+        !body.contains("Basaltsecret") && !body.contains(&ours_id),
+        "{body}"
+    );
+    let (mine, body) = overlaps_of(&world, &a).await;
+    let d = overlap_on(&mine, "email:boss.later.zq@example.com");
+    assert_eq!(d.len(), 1, "{body}");
+    assert_eq!(d[0]["yours"]["operation"], ours_id.as_str());
+    assert_eq!(d[0]["other"]["kind"], "watch");
+    assert_eq!(d[0]["other"]["agency"], R);
+    // O asks of the other target, twice: told once, off the query's path.
+    for _ in 0..2 {
+        world
+            .get_query(Some(&o), "/api/v1/hits", &[("selector", "+855 12 444 555")])
+            .await
+            .expect(200);
+    }
+    let told = common::eventually(Duration::from_secs(5), "the query's overlap", &mut || {
+        let world = &world;
+        let o = &o;
+        async move {
+            let (theirs, _) = overlaps_of(world, o).await;
+            let d: Vec<Value> = overlap_on(&theirs, "phone:+85512444555")
+                .into_iter()
+                .cloned()
+                .collect();
+            (!d.is_empty()).then_some(d)
+        }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (theirs, body) = overlaps_of(&world, &o).await;
+    assert_eq!(overlap_on(&theirs, "phone:+85512444555").len(), 1, "{body}");
+    assert_eq!(told[0]["yours"]["kind"], "query");
+    assert_eq!(told[0]["other"]["agency"], A);
+    let (mine, body) = overlaps_of(&world, &a).await;
+    assert_eq!(overlap_on(&mine, "phone:+85512444555").len(), 1, "{body}");
 }
 
 async fn deconfliction_tells_both_sides_whom_to_call_and_nothing_more(backend: Backend) {

@@ -51,21 +51,9 @@ pub async fn one(
         .hits
         .answer(&api.viewer, selector.as_str(), &state.directory)
         .map_err(not_ready)?;
-    state
-        .audit
-        .record_all(hit_events(&api.viewer, [(selector.as_str(), &touched[..])]))?;
-    // Deconfliction tells an operation's agency who asked lately.
-    state
-        .operations
-        .queries
-        .record(&api.viewer, [selector.as_str()]);
-    if !touched.is_empty() {
-        let hits = &state.hits;
-        state
-            .alerts
-            .interests
-            .queried(hits, &api.viewer, [selector.as_str()]);
-    }
+    let asked = [(selector.as_str(), &touched[..])];
+    state.audit.record_all(hit_events(&api.viewer, asked))?;
+    asked_of(&state, &api.viewer, &asked);
     Ok(Json(hits))
 }
 
@@ -184,26 +172,36 @@ pub async fn batch(
         .iter()
         .filter(|i| !i.readable.is_empty() || !i.held_elsewhere.is_empty())
         .count() as u64;
-    let events = hit_events(
-        &api.viewer,
-        results
-            .iter()
-            .zip(&touched)
-            .filter_map(|(item, owners)| Some((item.selector.as_deref()?, &owners[..]))),
-    );
-    state.audit.record_all(events)?;
-    let asked = results.iter().filter_map(|i| i.selector.as_deref());
-    state.operations.queries.record(&api.viewer, asked);
-    let touching = results
+    let asked: Vec<(&str, &[String])> = results
         .iter()
         .zip(&touched)
+        .filter_map(|(item, owners)| Some((item.selector.as_deref()?, &owners[..])))
+        .collect();
+    state
+        .audit
+        .record_all(hit_events(&api.viewer, asked.iter().copied()))?;
+    asked_of(&state, &api.viewer, &asked);
+    Ok(Json(BatchAnswer { results, hits }))
+}
+
+/// What else a hit query answered (audited already) sets going, with
+/// each canonical selector asked and the owners it touched: it is kept
+/// for deconfliction, told to the operations holding it
+/// ([`super::operations::tell_met_by_query`]), and shown to owners who
+/// asked to know of interest in their RED data
+/// ([`crate::alerts::interest`]).
+pub(crate) fn asked_of(state: &Shared, viewer: &Viewer, asked: &[(&str, &[String])]) {
+    let selectors = || asked.iter().map(|(s, _)| *s);
+    state.operations.queries.record(viewer, selectors());
+    super::operations::tell_met_by_query(state, viewer, selectors());
+    let touching = asked
+        .iter()
         .filter(|(_, owners)| !owners.is_empty())
-        .filter_map(|(item, _)| item.selector.as_deref());
+        .map(|(s, _)| *s);
     state
         .alerts
         .interests
-        .queried(&state.hits, &api.viewer, touching);
-    Ok(Json(BatchAnswer { results, hits }))
+        .queried(&state.hits, viewer, touching);
 }
 
 /// Answers one slice of a batch, in order, with the owners each touched.

@@ -27,8 +27,8 @@ use crate::access::{Member, Viewer, reads_operation};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::operations::deconflict::{self, DeconflictionView};
 use crate::operations::model::{
-    Created, Logged, Operation, OperationMarking, OperationState, Overlap, Target, TargetKind,
-    Targets, Task, TaskState, Updated,
+    Created, Logged, Operation, OperationMarking, OperationState, Overlap, Side, SideKind, Target,
+    TargetKind, Targets, Task, TaskState, Updated,
 };
 
 /// Most targets one operation holds.
@@ -473,6 +473,68 @@ fn told(overlaps: Vec<Overlap>, actor: &Member) -> ApiResult<Vec<NewDecision>> {
         .into_iter()
         .map(|o| decision("deconfliction", &new_id("D", 12), actor, o))
         .collect()
+}
+
+/// Tells the overlaps a watch kept or a hit query answered now (`side`)
+/// makes over `targets` with other agencies' open operations: one
+/// `deconfliction` decision each, as when targets enter an operation.
+pub(crate) async fn tell_met(
+    state: &Shared,
+    actor: &Member,
+    targets: &[Target],
+    side: Side,
+) -> ApiResult<()> {
+    if targets.is_empty() {
+        return Ok(());
+    }
+    let _writing = state.operations.writing.lock().await;
+    let met = state.operations.met_by(targets, &side, &state.directory);
+    if met.is_empty() {
+        return Ok(());
+    }
+    write(state, told(met, actor)?).await
+}
+
+/// Tells, off the request path, the overlaps a hit query answered now
+/// makes with other agencies' open operations holding its selectors.
+pub(crate) fn tell_met_by_query<'s>(
+    state: &Shared,
+    viewer: &Viewer,
+    selectors: impl IntoIterator<Item = &'s str>,
+) {
+    let Some(member) = viewer.member() else {
+        return;
+    };
+    let targets: Vec<Target> = selectors
+        .into_iter()
+        .map(|s| Target {
+            kind: TargetKind::Selector,
+            value: s.to_owned(),
+        })
+        .filter(|t| {
+            state
+                .operations
+                .read(|book| book.holding(t).next().is_some())
+        })
+        .collect();
+    if targets.is_empty() {
+        return;
+    }
+    let side = Side {
+        kind: SideKind::Query,
+        agency: member.agency.clone(),
+        contact: String::new(),
+        operation: None,
+        watch: None,
+        user: Some(member.user.clone()),
+        asked: Some(chrono::Utc::now()),
+    };
+    let (state, member) = (state.clone(), member.clone());
+    tokio::spawn(async move {
+        if let Err(e) = tell_met(&state, &member, &targets, side).await {
+            tracing::warn!(error = %e.message, "cannot write the deconfliction a hit query found; the next query finds it again");
+        }
+    });
 }
 
 /// Writes decisions in one append and folds them in before answering.

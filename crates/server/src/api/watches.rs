@@ -120,18 +120,65 @@ pub(crate) async fn create_for(
         vec![NewDecision {
             kind: "watch.create".to_owned(),
             subject: id.clone(),
-            agency: member.agency,
-            user: member.user,
+            agency: member.agency.clone(),
+            user: member.user.clone(),
             reason: String::new(),
             body,
         }],
     )
     .await?;
     state.alerts.sync(state.store.as_ref()).await?;
-    state
+    let watch = state
         .alerts
         .watch(&id)
-        .ok_or_else(|| ApiError::internal("a watch just kept is not there"))
+        .ok_or_else(|| ApiError::internal("a watch just kept is not there"))?;
+    tell_operations(state, &member, &watch).await?;
+    Ok(watch)
+}
+
+/// A watch on a target of another agency's open operation: both are told
+/// at once, as when the target enters the operation
+/// ([`crate::operations::deconflict`]).
+async fn tell_operations(
+    state: &Shared,
+    member: &crate::access::Member,
+    watch: &Watch,
+) -> ApiResult<()> {
+    use crate::operations::model::{Side, SideKind, Target as OpTarget, TargetKind};
+    let mut targets: Vec<OpTarget> = watch
+        .selectors
+        .iter()
+        .map(|s| OpTarget {
+            kind: TargetKind::Selector,
+            value: s.clone(),
+        })
+        .collect();
+    match &watch.target {
+        Some(Target::Network { network }) => targets.push(OpTarget {
+            kind: TargetKind::Network,
+            value: network.clone(),
+        }),
+        Some(Target::Compound { site }) => targets.push(OpTarget {
+            kind: TargetKind::Compound,
+            value: site.clone(),
+        }),
+        _ => {}
+    }
+    targets.retain(|t| {
+        state
+            .operations
+            .read(|book| book.holding(t).next().is_some())
+    });
+    let side = Side {
+        kind: SideKind::Watch,
+        agency: watch.agency.clone(),
+        contact: String::new(),
+        operation: None,
+        watch: Some(watch.id.clone()),
+        user: (watch.scope == Scope::User).then(|| watch.user.clone()),
+        asked: None,
+    };
+    super::operations::tell_met(state, member, &targets, side).await
 }
 
 /// A network target must name a network the member may know of, as its

@@ -16,7 +16,7 @@ use super::layout::{self, SearchBox, tlp_badge, when};
 use super::session::Console;
 use super::{report_href, selector_href};
 use crate::Shared;
-use crate::api::hits::hit_events;
+use crate::api::hits::{asked_of, hit_events};
 use crate::error::{ApiError, ErrorCode};
 use crate::hits::canonical;
 
@@ -44,14 +44,12 @@ pub async fn page(
         .hits
         .answer(&viewer, selector.as_str(), &state.directory)
         .map_err(|_| console.fail(ApiError::unavailable(NOT_READY)))?;
+    let asked = [(selector.as_str(), &touched[..])];
     state
         .audit
-        .record_all(hit_events(&viewer, [(selector.as_str(), &touched[..])]))
+        .record_all(hit_events(&viewer, asked))
         .map_err(|e| console.fail(e))?;
-    state
-        .operations
-        .queries
-        .record(&viewer, [selector.as_str()]);
+    asked_of(&state, &viewer, &asked);
 
     let kind = kind_label(selector.kind());
     let body = html! {

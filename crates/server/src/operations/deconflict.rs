@@ -76,6 +76,37 @@ pub fn overlaps(
     out
 }
 
+/// The overlaps not yet told that a watch kept or a hit query answered
+/// now (`side`, its contact filled in here) makes on `target` with open
+/// operations of other agencies: the same overlaps, from the other end,
+/// as when a target enters an operation that is watched or was asked of.
+pub fn met_by(book: &Book, target: &Target, side: &Side, directory: &Directory) -> Vec<Overlap> {
+    let contact = |agency: &str| directory.contact(agency).1;
+    let side = Side {
+        contact: contact(&side.agency),
+        ..side.clone()
+    };
+    book.holding(target)
+        .filter(|op| op.state.is_open() && !op.is_party(&side.agency))
+        .map(|op| Overlap {
+            target: target.clone(),
+            sides: [
+                Side {
+                    kind: SideKind::Operation,
+                    agency: op.lead.clone(),
+                    contact: contact(&op.lead),
+                    operation: Some(op.id.clone()),
+                    watch: None,
+                    user: None,
+                    asked: None,
+                },
+                side.clone(),
+            ],
+        })
+        .filter(|o| !book.told(o))
+        .collect()
+}
+
 /// Your side of an overlap.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct YourSide {

@@ -22,7 +22,9 @@
 //! other agencies' open operations, watches ([`crate::alerts`]) and hit
 //! queries of the last 30 days ([`queries`]); each overlap is one
 //! `deconfliction` decision, written in the same append as the targets,
-//! that tells both sides at once.
+//! that tells both sides at once. A watch kept or a hit query answered
+//! later on a target of an open operation is the same overlap from the
+//! other end ([`deconflict::met_by`]).
 
 pub mod book;
 pub mod deconflict;
@@ -92,6 +94,27 @@ impl Operations {
     /// Reads the book.
     pub fn read<R>(&self, f: impl FnOnce(&Book) -> R) -> R {
         f(&self.book.read())
+    }
+
+    /// The overlaps not yet told that a new watch or hit query (`side`)
+    /// makes with other agencies' open operations, over `targets`.
+    pub fn met_by(
+        &self,
+        targets: &[Target],
+        side: &Side,
+        directory: &crate::directory::Directory,
+    ) -> Vec<Overlap> {
+        self.read(|book| {
+            let mut out: Vec<Overlap> = Vec::new();
+            for target in targets {
+                for o in deconflict::met_by(book, target, side, directory) {
+                    if !out.iter().any(|k| k.key() == o.key()) {
+                        out.push(o);
+                    }
+                }
+            }
+            out
+        })
     }
 
     /// The overlaps not yet told that `targets`, now in `op`, make with
