@@ -980,3 +980,68 @@ async fn contributors_see_their_agencys_figures_and_no_audit() {
     );
     site.stop().await;
 }
+
+/// The alerts page keeps watches of any target through the API's checks,
+/// and sets whether the agency is told of interest in its RED data; each
+/// form needs the session's CSRF token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_alerts_page_keeps_watches_and_sets_interest() {
+    let site = Site::start().await;
+    let browser = site.login("KH-NCB/analyst").await;
+    let csrf = browser.csrf().await;
+    let page = browser.get("/alerts").await.expect(StatusCode::OK);
+    assert!(page.body.contains("Tell us"), "{}", page.body);
+    let kept = browser
+        .post(
+            "/alerts/watches",
+            &[
+                ("csrf", &csrf),
+                ("name", "kokko words"),
+                ("scope", "agency"),
+                ("kind", "text"),
+                ("what", "shwe\\s+kokko"),
+            ],
+        )
+        .await
+        .expect(StatusCode::OK);
+    assert!(kept.body.contains("text /shwe\\s+kokko/"), "{}", kept.body);
+    let bad = browser
+        .post(
+            "/alerts/watches",
+            &[
+                ("csrf", &csrf),
+                ("name", "bad"),
+                ("kind", "pattern"),
+                ("what", "XQ romance"),
+            ],
+        )
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("not an ISO 3166-1 country code"),
+        "{}",
+        bad.body
+    );
+    browser
+        .post(
+            "/alerts/watches",
+            &[("csrf", "forged"), ("name", "x"), ("what", "a@example.com")],
+        )
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    let page = browser.get("/alerts").await.expect(StatusCode::OK);
+    assert_eq!(
+        page.body.matches("<li><strong>").count(),
+        1,
+        "{}",
+        page.body
+    );
+
+    browser
+        .post("/alerts/interest", &[("csrf", &csrf), ("ask", "true")])
+        .await
+        .expect(StatusCode::SEE_OTHER);
+    let page = browser.get("/alerts").await.expect(StatusCode::OK);
+    assert!(page.body.contains("Stop telling us"), "{}", page.body);
+    site.stop().await;
+}

@@ -153,6 +153,10 @@ async fn the_api_survives_schemathesis_as_every_role() {
                 "add_task",
                 "update_task",
                 "add_log_entry",
+                "get_interest",
+                "set_interest",
+                "issue_orange_notice",
+                "ack_orange_notice",
             ] {
                 cmd.args(["--exclude-operation-id", decision]);
             }

@@ -37,6 +37,7 @@ pub struct InterestAnswer {
 
 /// Whether your agency asks, and the interests shown to it.
 #[utoipa::path(
+    operation_id = "get_interest",
     get,
     path = "/api/v1/interest",
     tag = "alerts",
@@ -55,6 +56,7 @@ pub async fn get(State(state): State<Shared>, api: Api) -> ApiResult<Json<Intere
 /// Asks to be told of others' interest in your agency's RED data, or
 /// stops asking.
 #[utoipa::path(
+    operation_id = "set_interest",
     put,
     path = "/api/v1/interest",
     tag = "alerts",

@@ -56,6 +56,7 @@ fn invalid(message: impl Into<String>, field: impl Into<String>) -> ApiError {
 /// Issues an orange notice: every agency it reaches is told at once and
 /// asked to acknowledge it.
 #[utoipa::path(
+    operation_id = "issue_orange_notice",
     post,
     path = "/api/v1/orange-notices",
     tag = "notices",
@@ -228,6 +229,7 @@ async fn audience(
 /// The orange notices you may read, newest first; your agency's with who
 /// has acknowledged them.
 #[utoipa::path(
+    operation_id = "list_orange_notices",
     get,
     path = "/api/v1/orange-notices",
     tag = "notices",
@@ -246,6 +248,7 @@ pub async fn list(State(state): State<Shared>, api: Api) -> ApiResult<Json<Orang
 
 /// One orange notice.
 #[utoipa::path(
+    operation_id = "read_orange_notice",
     get,
     path = "/api/v1/orange-notices/{id}",
     tag = "notices",
@@ -285,6 +288,7 @@ pub(crate) fn readable(state: &Shared, member: &Member, id: &str) -> ApiResult<O
 
 /// Acknowledges a notice for your agency (once; again changes nothing).
 #[utoipa::path(
+    operation_id = "ack_orange_notice",
     post,
     path = "/api/v1/orange-notices/{id}/ack",
     tag = "notices",
