@@ -1474,6 +1474,16 @@ async fn health_metrics_openapi_and_unknown_routes(backend: Backend) {
         .collect();
     want.sort();
     assert_eq!(documented, want);
+    // Clients generate one function per operation id: each is unique.
+    let mut ids: Vec<&str> = paths
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|op| op.get("operationId").and_then(Value::as_str))
+        .collect();
+    let all = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), all, "operation ids repeat: {ids:?}");
     for (path, item) in paths {
         for (method, op) in item.as_object().unwrap() {
             let responses = op["responses"].as_object().unwrap();

@@ -25,6 +25,7 @@ pub struct CompoundList {
 /// Compounds: sites that two reports or more you may read locate, with
 /// the networks operating there and their latest status.
 #[utoipa::path(
+    operation_id = "list_compounds",
     get,
     path = "/api/v1/compounds",
     tag = "networks",
@@ -51,6 +52,7 @@ pub async fn list(State(state): State<Shared>, api: Api) -> ApiResult<Json<Compo
 
 /// One compound: its readable reports, networks and status history.
 #[utoipa::path(
+    operation_id = "read_compound",
     get,
     path = "/api/v1/compounds/{site}",
     tag = "networks",

@@ -101,6 +101,7 @@ pub struct NetworkList {
 
 /// The networks you may read a report of, most readable reports first.
 #[utoipa::path(
+    operation_id = "list_networks",
     get,
     path = "/api/v1/networks",
     tag = "networks",
@@ -150,6 +151,7 @@ pub enum NetworkAnswer {
 
 /// A network by id (an id merged into another answers with that one).
 #[utoipa::path(
+    operation_id = "read_network",
     get,
     path = "/api/v1/networks/{id}",
     tag = "networks",

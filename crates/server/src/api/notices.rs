@@ -152,6 +152,7 @@ pub(crate) async fn draft_for(
 
 /// The notices you may read: published ones, and your agency's drafts.
 #[utoipa::path(
+    operation_id = "list_notices",
     get,
     path = "/api/v1/notices",
     tag = "notices",
@@ -181,6 +182,7 @@ pub(crate) fn visible(state: &Shared, viewer: &Viewer) -> Vec<Notice> {
 
 /// A notice.
 #[utoipa::path(
+    operation_id = "read_notice",
     get,
     path = "/api/v1/notices/{id}",
     tag = "notices",

@@ -380,6 +380,7 @@ fn line_error(e: LineError) -> ApiError {
 /// One report, its newest revision, if you may read it. A report you may
 /// not read answers exactly like one that does not exist.
 #[utoipa::path(
+    operation_id = "read_report",
     get,
     path = "/api/v1/reports/{agency}/{id}",
     tag = "reports",
@@ -466,6 +467,7 @@ pub struct ReportPage {
 
 /// Lists and searches the reports you may read, newest first.
 #[utoipa::path(
+    operation_id = "list_reports",
     get,
     path = "/api/v1/reports",
     tag = "reports",

@@ -210,6 +210,7 @@ fn visible_target(
 
 /// Your watches and your agency's.
 #[utoipa::path(
+    operation_id = "list_watches",
     get,
     path = "/api/v1/watches",
     tag = "alerts",
