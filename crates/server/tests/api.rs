@@ -1044,6 +1044,18 @@ impl Store for GatedStore {
     async fn try_lead(&self, role: &str) -> Result<Option<Box<dyn Lead>>> {
         self.inner.try_lead(role).await
     }
+    async fn put_money(
+        &self,
+        agency: &str,
+        marking: &cordon_core::Marking,
+        records: &[cordon_store::NewMoney],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<PutOutcome>> {
+        self.inner.put_money(agency, marking, records, at).await
+    }
+    async fn money_after(&self, after: i64, limit: u32) -> Result<Vec<cordon_store::StoredMoney>> {
+        self.inner.money_after(after, limit).await
+    }
 }
 
 async fn the_hit_index_fails_closed_until_loaded(backend: Backend) {

@@ -47,6 +47,7 @@
 use cordon_store::check;
 mod decisions;
 mod lead;
+mod money;
 mod stix;
 mod submit;
 mod writer;
@@ -964,6 +965,34 @@ impl Store for PostgresStore {
 
     async fn decisions_after(&self, after: i64, limit: u32) -> Result<Vec<Decision>> {
         decisions::after(&self.pool, after, limit).await
+    }
+
+    async fn put_money(
+        &self,
+        agency: &str,
+        marking: &cordon_core::Marking,
+        records: &[cordon_store::NewMoney],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<cordon_store::PutOutcome>> {
+        check::money(records)?;
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.writer
+            .send(Job::Money {
+                agency: agency.to_owned(),
+                marking: marking.clone(),
+                records: records.to_vec(),
+                at,
+                reply,
+            })
+            .await?;
+        writer::answer(rx).await
+    }
+
+    async fn money_after(&self, after: i64, limit: u32) -> Result<Vec<cordon_store::StoredMoney>> {
+        money::after(&self.pool, after, limit).await
     }
 
     async fn decisions_about(&self, subject: &str) -> Result<Vec<Decision>> {

@@ -14,7 +14,9 @@
 //! commit.
 
 use chrono::{DateTime, Utc};
-use cordon_store::{AuditEvent, AuditRecord, Decision, NewStixObject, StoreError, Submitted};
+use cordon_store::{
+    AuditEvent, AuditRecord, Decision, NewMoney, NewStixObject, PutOutcome, StoreError, Submitted,
+};
 use sqlx::PgConnection;
 use sqlx::postgres::PgPool;
 use tokio::sync::{mpsc, oneshot};
@@ -49,6 +51,13 @@ pub(crate) enum Job {
         rows: Vec<DecisionRow>,
         reply: Reply<Vec<Decision>>,
     },
+    Money {
+        agency: String,
+        marking: cordon_core::Marking,
+        records: Vec<NewMoney>,
+        at: DateTime<Utc>,
+        reply: Reply<Vec<PutOutcome>>,
+    },
 }
 
 impl Job {
@@ -57,6 +66,7 @@ impl Job {
             Job::Submit { rows, kept, .. } => (rows.len() + kept.len()).max(1),
             Job::Audit { events, .. } => events.len().max(1),
             Job::Decisions { rows, .. } => rows.len().max(1),
+            Job::Money { records, .. } => records.len().max(1),
         }
     }
 }
@@ -66,6 +76,7 @@ enum Done {
     Submit(Submitted, Reply<Submitted>),
     Audit(Vec<AuditRecord>, Reply<Vec<AuditRecord>>),
     Decisions(Vec<Decision>, Reply<Vec<Decision>>),
+    Money(Vec<PutOutcome>, Reply<Vec<PutOutcome>>),
 }
 
 impl Done {
@@ -82,6 +93,9 @@ impl Done {
                 let _ = reply.send(committed.map(|()| v).map_err(failed));
             }
             Done::Decisions(v, reply) => {
+                let _ = reply.send(committed.map(|()| v).map_err(failed));
+            }
+            Done::Money(v, reply) => {
                 let _ = reply.send(committed.map(|()| v).map_err(failed));
             }
         }
@@ -193,6 +207,9 @@ async fn write_group(
     if group.iter().any(|j| matches!(j, Job::Decisions { .. })) {
         setup.push("LOCK TABLE decisions IN EXCLUSIVE MODE");
     }
+    if group.iter().any(|j| matches!(j, Job::Money { .. })) {
+        setup.push("LOCK TABLE money IN EXCLUSIVE MODE");
+    }
     for statement in setup {
         if let Err(e) = exec(&mut tx, statement).await {
             fail_all(group, &e);
@@ -229,6 +246,19 @@ async fn write_group(
             },
             Job::Decisions { rows, reply } => match crate::decisions::append(&mut tx, rows).await {
                 Ok(v) => Ok(Done::Decisions(v, reply)),
+                Err(e) => {
+                    let _ = reply.send(Err(e));
+                    Err(())
+                }
+            },
+            Job::Money {
+                agency,
+                marking,
+                records,
+                at,
+                reply,
+            } => match crate::money::put(&mut tx, &agency, &marking, &records, at).await {
+                Ok(v) => Ok(Done::Money(v, reply)),
                 Err(e) => {
                     let _ = reply.send(Err(e));
                     Err(())
@@ -279,6 +309,9 @@ fn fail_all(jobs: impl IntoIterator<Item = Job>, e: &StoreError) {
                 let _ = reply.send(Err(err()));
             }
             Job::Decisions { reply, .. } => {
+                let _ = reply.send(Err(err()));
+            }
+            Job::Money { reply, .. } => {
                 let _ = reply.send(Err(err()));
             }
         }

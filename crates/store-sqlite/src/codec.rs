@@ -143,6 +143,29 @@ pub(crate) fn stored_stix(row: &Row<'_>) -> Result<StoredStixObject, StoreError>
     })
 }
 
+/// A money row, from `seq, agency, kind, key, accepted, tlp, recipients,
+/// hit_notification, body`.
+pub(crate) fn stored_money(row: &Row<'_>) -> Result<cordon_store::StoredMoney, StoreError> {
+    let kind: String = row.get(2).map_err(backend)?;
+    let accepted: String = row.get(4).map_err(backend)?;
+    let tlp: String = row.get(5).map_err(backend)?;
+    let recipients: String = row.get(6).map_err(backend)?;
+    Ok(cordon_store::StoredMoney {
+        seq: row.get(0).map_err(backend)?,
+        agency: row.get(1).map_err(backend)?,
+        kind: cordon_store::MoneyKind::parse(&kind)
+            .ok_or_else(|| StoreError::Backend(format!("stored money kind '{kind}' is unknown")))?,
+        key: row.get(3).map_err(backend)?,
+        marking: Marking {
+            tlp: parse_tlp(&tlp)?,
+            recipients: parse_recipients(&recipients)?,
+            hit_notification: row.get(7).map_err(backend)?,
+        },
+        accepted: parse_time(&accepted)?,
+        body: row.get(8).map_err(backend)?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -594,6 +594,28 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn put_money(
+        &self,
+        agency: &str,
+        marking: &cordon_core::Marking,
+        records: &[cordon_store::NewMoney],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<cordon_store::PutOutcome>> {
+        check::money(records)?;
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (owner, marking, records) = (agency.to_owned(), marking.clone(), records.to_vec());
+        self.write(records.len(), move |ctx| {
+            write::put_money(ctx, &owner, &marking, &records, at)
+        })
+        .await
+    }
+
+    async fn money_after(&self, after: i64, limit: u32) -> Result<Vec<cordon_store::StoredMoney>> {
+        self.read(move |c| read::money_after(c, after, limit)).await
+    }
+
     async fn decisions_after(&self, after: i64, limit: u32) -> Result<Vec<Decision>> {
         self.read(move |c| read::decisions_after(c, after, limit))
             .await

@@ -49,6 +49,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, Option<Step>)] = &[
         include_str!("../migrations/0005_decisions.sql"),
         None,
     ),
+    (
+        6,
+        "0006_money.sql",
+        include_str!("../migrations/0006_money.sql"),
+        None,
+    ),
 ];
 
 /// Indexes the terms of every current revision stored before the terms

@@ -619,6 +619,20 @@ pub(crate) fn decisions_about(
     collect(conn, &sql, [subject], decision)
 }
 
+pub(crate) fn money_after(
+    conn: &Connection,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<cordon_store::StoredMoney>, StoreError> {
+    collect(
+        conn,
+        "SELECT seq, agency, kind, key, accepted, tlp, recipients, hit_notification, body
+         FROM money WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        params![after, limit],
+        crate::codec::stored_money,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -139,6 +139,9 @@ macro_rules! store_contract_suite {
             concurrent_decisions_are_all_kept_in_one_order
             a_reopened_store_keeps_its_decisions
             a_role_is_led_by_one_holder_at_a_time
+            money_is_kept_once_and_revised_by_a_change
+            a_money_batch_is_all_or_nothing
+            money_survives_a_reopen
         );
     };
     (@cases ($fixture:expr) $($case:ident)*) => {
@@ -3570,4 +3573,204 @@ pub async fn a_role_is_led_by_one_holder_at_a_time<F: Fixture>(fx: &mut F) {
             "role {bad:?} is refused"
         );
     }
+}
+
+// ---- money ----
+
+fn money(kind: crate::MoneyKind, key: &str, body: serde_json::Value) -> crate::NewMoney {
+    crate::NewMoney {
+        kind,
+        key: key.to_owned(),
+        body: body.to_string(),
+    }
+}
+
+async fn all_money<S: Store>(store: &S, page: u32) -> Vec<crate::StoredMoney> {
+    let (mut out, mut after) = (Vec::new(), 0);
+    loop {
+        let got = store.money_after(after, page).await.unwrap();
+        assert!(got.len() <= page as usize, "a page holds at most `limit`");
+        let Some(last) = got.last() else {
+            return out;
+        };
+        after = last.seq;
+        out.extend(got);
+    }
+}
+
+pub async fn money_is_kept_once_and_revised_by_a_change<F: Fixture>(fx: &mut F) {
+    use crate::MoneyKind::{Conversion, Flow, Tag};
+    let store = fx.open().await;
+    with_agencies(&store, &["KH-NCB", "GB-NCA"]).await;
+    let amber = Marking {
+        tlp: Tlp::Amber,
+        recipients: vec!["GB-NCA".into()],
+        hit_notification: true,
+    };
+    let at = Utc::now();
+    let batch = [
+        money(
+            Flow,
+            "0xab:1",
+            serde_json::json!({"id": "0xab:1", "asset": "USDT@tron"}),
+        ),
+        money(
+            Tag,
+            "trx:TX|exchange",
+            serde_json::json!({"category": "exchange"}),
+        ),
+        money(
+            Conversion,
+            "0xab:1>0xcd:0",
+            serde_json::json!({"kind": "swap"}),
+        ),
+    ];
+    let first = store.put_money("KH-NCB", &amber, &batch, at).await.unwrap();
+    let seqs: Vec<i64> = first
+        .iter()
+        .map(|o| match o {
+            PutOutcome::Added { seq } => *seq,
+            other => panic!("new records are added: {other:?}"),
+        })
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "in the batch's order");
+    // The same again: unchanged, nothing written.
+    let again = store.put_money("KH-NCB", &amber, &batch, at).await.unwrap();
+    assert_eq!(
+        again,
+        seqs.iter()
+            .map(|&seq| PutOutcome::Unchanged { seq })
+            .collect::<Vec<_>>()
+    );
+    // Another agency's record under the same key is its own.
+    let theirs = store
+        .put_money("GB-NCA", &Marking::default(), &batch[..1], at)
+        .await
+        .unwrap();
+    assert!(matches!(theirs[0], PutOutcome::Added { .. }));
+    // A changed body, or the same body under another marking, is a new
+    // revision; within one batch the second of a key compares with the first.
+    let changed = [
+        money(
+            Flow,
+            "0xab:1",
+            serde_json::json!({"id": "0xab:1", "asset": "USDT@ethereum"}),
+        ),
+        money(
+            Flow,
+            "0xab:1",
+            serde_json::json!({"id": "0xab:1", "asset": "USDT@ethereum"}),
+        ),
+    ];
+    let revised = store
+        .put_money("KH-NCB", &amber, &changed, at)
+        .await
+        .unwrap();
+    let PutOutcome::Added { seq: revision } = revised[0] else {
+        panic!("a change is a new revision: {revised:?}")
+    };
+    assert_eq!(revised[1], PutOutcome::Unchanged { seq: revision });
+    let green = Marking {
+        tlp: Tlp::Green,
+        recipients: vec![],
+        hit_notification: true,
+    };
+    let remarked = store
+        .put_money("KH-NCB", &green, &changed[..1], at)
+        .await
+        .unwrap();
+    assert!(matches!(remarked[0], PutOutcome::Added { .. }));
+
+    let kept = all_money(&store, 2).await;
+    assert_eq!(
+        kept.len(),
+        6,
+        "three, theirs, a revision, a re-marking: {kept:?}"
+    );
+    assert!(kept.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert_eq!(kept[0].agency, "KH-NCB");
+    assert_eq!(kept[0].kind, Flow);
+    assert_eq!(kept[0].key, "0xab:1");
+    assert_eq!(kept[0].marking, amber);
+    assert_eq!(kept[0].accepted, at.trunc_subsecs(6));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&kept[1].body).unwrap(),
+        serde_json::json!({"category": "exchange"})
+    );
+    assert_eq!(kept[3].agency, "GB-NCA");
+    assert_eq!(kept[5].marking, green);
+    assert_eq!(
+        store.money_after(kept[4].seq, 10).await.unwrap(),
+        kept[5..].to_vec(),
+        "a poll after the last seen finds the new"
+    );
+}
+
+pub async fn a_money_batch_is_all_or_nothing<F: Fixture>(fx: &mut F) {
+    use crate::MoneyKind::Flow;
+    let store = fx.open().await;
+    with_agencies(&store, &["KH-NCB"]).await;
+    let at = Utc::now();
+    let good = money(Flow, "tx-1", serde_json::json!({"id": "tx-1"}));
+    for (bad, says) in [
+        (money(Flow, "", serde_json::json!({})), "money[1].key"),
+        (money(Flow, "a\0b", serde_json::json!({})), "money[1].key"),
+        (
+            crate::NewMoney {
+                kind: Flow,
+                key: "tx-2".into(),
+                body: "[1]".into(),
+            },
+            "money[1].body",
+        ),
+    ] {
+        let err = store
+            .put_money("KH-NCB", &Marking::default(), &[good.clone(), bad], at)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Invalid(m) if m.contains(says)),
+            "{err:?} names {says}"
+        );
+    }
+    let err = store
+        .put_money("XX-NONE", &Marking::default(), &[good.clone()], at)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+    assert!(
+        store.money_after(0, 10).await.unwrap().is_empty(),
+        "nothing was kept"
+    );
+    assert!(
+        store
+            .put_money("KH-NCB", &Marking::default(), &[], at)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn money_survives_a_reopen<F: Fixture>(fx: &mut F) {
+    use crate::MoneyKind::Tag;
+    let store = fx.open().await;
+    with_agencies(&store, &["KH-NCB"]).await;
+    let at = Utc::now();
+    store
+        .put_money(
+            "KH-NCB",
+            &Marking::default(),
+            &[money(
+                Tag,
+                "btc:1x|mule",
+                serde_json::json!({"category": "mule"}),
+            )],
+            at,
+        )
+        .await
+        .unwrap();
+    let before = all_money(&store, 10).await;
+    drop(store);
+    let store = fx.open().await;
+    assert_eq!(all_money(&store, 10).await, before);
 }

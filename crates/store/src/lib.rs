@@ -257,6 +257,27 @@ pub trait Store: Send + Sync + 'static {
     /// notice's history).
     async fn decisions_about(&self, subject: &str) -> Result<Vec<Decision>>;
 
+    // ---- money (crates/finance) ----
+    //
+    // Flows, conversions and attribution tags an agency imported, each
+    // under the agency's marking, append-only like reports: a record put
+    // again with the same body and marking changes nothing; with another,
+    // it is a new revision, and the newest revision of a key is current.
+
+    /// Keeps an agency's money records under one marking, durably and in
+    /// one transaction: all or nothing, one outcome per record in order.
+    /// The agency must exist.
+    async fn put_money(
+        &self,
+        agency: &str,
+        marking: &cordon_core::Marking,
+        records: &[NewMoney],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<PutOutcome>>;
+    /// Money records after sequence number `after`, in order, at most
+    /// `limit`: how the server loads and follows them.
+    async fn money_after(&self, after: i64, limit: u32) -> Result<Vec<StoredMoney>>;
+
     // ---- leadership ----
     //
     // Work that one replica of many must do alone (webhook deliveries).

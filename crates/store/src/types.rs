@@ -303,3 +303,55 @@ impl Decision {
         }
     }
 }
+
+/// What a money record is: one of crates/finance's flows, conversions
+/// between assets, or attribution tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MoneyKind {
+    Flow,
+    Conversion,
+    Tag,
+}
+
+impl MoneyKind {
+    pub const ALL: [MoneyKind; 3] = [MoneyKind::Flow, MoneyKind::Conversion, MoneyKind::Tag];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MoneyKind::Flow => "flow",
+            MoneyKind::Conversion => "conversion",
+            MoneyKind::Tag => "tag",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<MoneyKind> {
+        MoneyKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// A money record to keep: its kind, its key (unique per agency and
+/// kind: a flow's id, a tag's address and label) and its JSON text, whose
+/// shape is crates/finance's business.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewMoney {
+    pub kind: MoneyKind,
+    pub key: String,
+    pub body: String,
+}
+
+/// A kept money record: the newest revision of its (agency, kind, key) is
+/// the current one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredMoney {
+    /// Global sequence of kept money records, ascending by insertion.
+    pub seq: i64,
+    /// The owner: the agency that imported it.
+    pub agency: String,
+    pub kind: MoneyKind,
+    pub key: String,
+    pub marking: Marking,
+    /// When it was kept: the time given to `put_money`, to the microsecond.
+    pub accepted: DateTime<Utc>,
+    pub body: String,
+}
