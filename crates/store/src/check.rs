@@ -288,6 +288,39 @@ pub fn stix_filter(filter: &StixFilter) -> Result<(), StoreError> {
     )
 }
 
+/// Longest money record key: a transaction hash with a log index, or a
+/// tag's address and label.
+const MAX_MONEY_KEY: usize = 512;
+/// Largest money record body: a UTXO transaction of thousands of legs
+/// (a CoinJoin) fits.
+const MAX_MONEY_BODY: usize = 4 << 20;
+
+/// A batch of money records: keys of 1 to 512 characters, bodies of JSON
+/// objects up to 4 MiB, no NUL; the error names the record's index in the
+/// batch (from 0), as `money[3].key`.
+pub fn money(records: &[crate::NewMoney]) -> Result<(), StoreError> {
+    for (i, r) in records.iter().enumerate() {
+        let keys = r.key.chars().count();
+        if keys == 0 || keys > MAX_MONEY_KEY {
+            return Err(invalid(format!(
+                "money[{i}].key must be 1 to {MAX_MONEY_KEY} characters; it has {keys}"
+            )));
+        }
+        no_nul(&format!("money[{i}].key"), &r.key)?;
+        if r.body.len() > MAX_MONEY_BODY {
+            return Err(invalid(format!(
+                "money[{i}].body is larger than {} MiB",
+                MAX_MONEY_BODY >> 20
+            )));
+        }
+        no_nul(&format!("money[{i}].body"), &r.body)?;
+        if !r.body.trim_start().starts_with('{') {
+            return Err(invalid(format!("money[{i}].body must be a JSON object")));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -420,37 +453,4 @@ mod tests {
         };
         assert_eq!(o.kind(), "x-acme-widget");
     }
-}
-
-/// Longest money record key: a transaction hash with a log index, or a
-/// tag's address and label.
-const MAX_MONEY_KEY: usize = 512;
-/// Largest money record body: a UTXO transaction of thousands of legs
-/// (a CoinJoin) fits.
-const MAX_MONEY_BODY: usize = 4 << 20;
-
-/// A batch of money records: keys of 1 to 512 characters, bodies of JSON
-/// objects up to 4 MiB, no NUL; the error names the record's index in the
-/// batch (from 0), as `money[3].key`.
-pub fn money(records: &[crate::NewMoney]) -> Result<(), StoreError> {
-    for (i, r) in records.iter().enumerate() {
-        let keys = r.key.chars().count();
-        if keys == 0 || keys > MAX_MONEY_KEY {
-            return Err(invalid(format!(
-                "money[{i}].key must be 1 to {MAX_MONEY_KEY} characters; it has {keys}"
-            )));
-        }
-        no_nul(&format!("money[{i}].key"), &r.key)?;
-        if r.body.len() > MAX_MONEY_BODY {
-            return Err(invalid(format!(
-                "money[{i}].body is larger than {} MiB",
-                MAX_MONEY_BODY >> 20
-            )));
-        }
-        no_nul(&format!("money[{i}].body"), &r.body)?;
-        if !r.body.trim_start().starts_with('{') {
-            return Err(invalid(format!("money[{i}].body must be a JSON object")));
-        }
-    }
-    Ok(())
 }

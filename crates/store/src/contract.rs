@@ -3734,7 +3734,12 @@ pub async fn a_money_batch_is_all_or_nothing<F: Fixture>(fx: &mut F) {
         );
     }
     let err = store
-        .put_money("XX-NONE", &Marking::default(), &[good.clone()], at)
+        .put_money(
+            "XX-NONE",
+            &Marking::default(),
+            std::slice::from_ref(&good),
+            at,
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
