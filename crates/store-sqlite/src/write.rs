@@ -800,6 +800,83 @@ pub(crate) fn delete_stix_objects(
     Ok(deleted as u64)
 }
 
+/// Keeps an agency's money records; see `Store::put_money`. A record is a
+/// new row unless the newest row of its (agency, kind, key) holds the
+/// same body and marking.
+pub(crate) fn put_money(
+    ctx: &mut WriteCtx<'_>,
+    agency: &str,
+    marking: &cordon_core::Marking,
+    records: &[cordon_store::NewMoney],
+    at: DateTime<Utc>,
+) -> Result<Vec<PutOutcome>, StoreError> {
+    let conn = ctx.conn;
+    let known = conn
+        .prepare_cached("SELECT 1 FROM agencies WHERE code = ?1")
+        .and_then(|mut s| s.exists([agency]))
+        .map_err(backend)?;
+    if !known {
+        return Err(StoreError::NotFound(format!(
+            "agency '{agency}' does not exist; create it first"
+        )));
+    }
+    let accepted = time_text(at);
+    let tlp = marking.tlp.as_str();
+    let recipients = serde_json::to_string(&marking.recipients)
+        .map_err(|e| StoreError::Invalid(format!("money recipients: {e}")))?;
+    let mut newest = conn
+        .prepare_cached(
+            "SELECT seq, body = ?4 AND tlp = ?5 AND recipients = ?6 AND hit_notification = ?7
+             FROM money WHERE agency = ?1 AND kind = ?2 AND key = ?3
+             ORDER BY seq DESC LIMIT 1",
+        )
+        .map_err(backend)?;
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT INTO money (agency, kind, key, accepted, tlp, recipients, hit_notification, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .map_err(backend)?;
+    let mut outcomes = Vec::with_capacity(records.len());
+    for r in records {
+        let kept: Option<(i64, bool)> = newest
+            .query_row(
+                params![
+                    agency,
+                    r.kind.as_str(),
+                    r.key,
+                    r.body,
+                    tlp,
+                    recipients,
+                    marking.hit_notification
+                ],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .map_err(backend)?;
+        if let Some((seq, true)) = kept {
+            outcomes.push(PutOutcome::Unchanged { seq });
+            continue;
+        }
+        insert
+            .execute(params![
+                agency,
+                r.kind.as_str(),
+                r.key,
+                accepted,
+                tlp,
+                recipients,
+                marking.hit_notification,
+                r.body
+            ])
+            .map_err(backend)?;
+        outcomes.push(PutOutcome::Added {
+            seq: conn.last_insert_rowid(),
+        });
+    }
+    Ok(outcomes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -885,81 +962,4 @@ mod tests {
             );
         }
     }
-}
-
-/// Keeps an agency's money records; see `Store::put_money`. A record is a
-/// new row unless the newest row of its (agency, kind, key) holds the
-/// same body and marking.
-pub(crate) fn put_money(
-    ctx: &mut WriteCtx<'_>,
-    agency: &str,
-    marking: &cordon_core::Marking,
-    records: &[cordon_store::NewMoney],
-    at: DateTime<Utc>,
-) -> Result<Vec<PutOutcome>, StoreError> {
-    let conn = ctx.conn;
-    let known = conn
-        .prepare_cached("SELECT 1 FROM agencies WHERE code = ?1")
-        .and_then(|mut s| s.exists([agency]))
-        .map_err(backend)?;
-    if !known {
-        return Err(StoreError::NotFound(format!(
-            "agency '{agency}' does not exist; create it first"
-        )));
-    }
-    let accepted = time_text(at);
-    let tlp = marking.tlp.as_str();
-    let recipients = serde_json::to_string(&marking.recipients)
-        .map_err(|e| StoreError::Invalid(format!("money recipients: {e}")))?;
-    let mut newest = conn
-        .prepare_cached(
-            "SELECT seq, body = ?4 AND tlp = ?5 AND recipients = ?6 AND hit_notification = ?7
-             FROM money WHERE agency = ?1 AND kind = ?2 AND key = ?3
-             ORDER BY seq DESC LIMIT 1",
-        )
-        .map_err(backend)?;
-    let mut insert = conn
-        .prepare_cached(
-            "INSERT INTO money (agency, kind, key, accepted, tlp, recipients, hit_notification, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )
-        .map_err(backend)?;
-    let mut outcomes = Vec::with_capacity(records.len());
-    for r in records {
-        let kept: Option<(i64, bool)> = newest
-            .query_row(
-                params![
-                    agency,
-                    r.kind.as_str(),
-                    r.key,
-                    r.body,
-                    tlp,
-                    recipients,
-                    marking.hit_notification
-                ],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()
-            .map_err(backend)?;
-        if let Some((seq, true)) = kept {
-            outcomes.push(PutOutcome::Unchanged { seq });
-            continue;
-        }
-        insert
-            .execute(params![
-                agency,
-                r.kind.as_str(),
-                r.key,
-                accepted,
-                tlp,
-                recipients,
-                marking.hit_notification,
-                r.body
-            ])
-            .map_err(backend)?;
-        outcomes.push(PutOutcome::Added {
-            seq: conn.last_insert_rowid(),
-        });
-    }
-    Ok(outcomes)
 }
