@@ -372,7 +372,7 @@ async fn hear_decisions(state: Shared, client: async_nats::Client, config: BusCo
     };
     while let Some(m) = heard.next().await {
         if m.payload.as_ref() != config.replica.as_bytes() {
-            state.alerts.woken.notify_one();
+            state.decisions_heard.send_modify(|n| *n += 1);
         }
     }
 }

@@ -103,6 +103,9 @@ pub struct AppState {
     pub operations: operations::Operations,
     pub directory: directory::Directory,
     pub bus: bus::Bus,
+    /// Bumped when another replica announces decisions: the log followers
+    /// wait on it beside their poll ([`AppState::next_round`]).
+    pub decisions_heard: watch::Sender<u64>,
     pub audit: audit::AuditSink,
     /// Status resources of TAXII POSTs.
     pub taxii_statuses: taxii::Statuses,
@@ -133,6 +136,46 @@ impl AppState {
         let new = self.hits.put(report);
         self.networks.put(report);
         new.then(|| self.alerts.raise(report, &self.networks))
+    }
+
+    /// The state of a server that has not loaded anything yet.
+    pub(crate) fn new(
+        store: Arc<dyn Store>,
+        key: TokenKey,
+        config: Config,
+        audit: audit::AuditSink,
+        bus: bus::Bus,
+        stopping: watch::Receiver<bool>,
+    ) -> anyhow::Result<AppState> {
+        Ok(AppState {
+            stopping,
+            auth: auth::Authenticator::new(key),
+            sessions: auth::Sessions::default(),
+            hits: hits::Hits::default(),
+            networks: networks::Networks::default(),
+            alerts: alerts::Alerts::default(),
+            webhooks: alerts::webhook::Webhooks::new(&config.webhooks)
+                .map_err(|e| anyhow::anyhow!("webhook deliveries cannot start: {e}"))?,
+            operations: operations::Operations::default(),
+            directory: directory::Directory::default(),
+            bus,
+            decisions_heard: watch::channel(0).0,
+            audit,
+            taxii_statuses: taxii::Statuses::default(),
+            limiter: limits::Limiter::new(config.rate_per_second, config.rate_burst),
+            config,
+            started: Instant::now(),
+            store,
+        })
+    }
+
+    /// Waits for the next round of following the store: the poll
+    /// interval, or sooner when another replica announced decisions.
+    pub async fn next_round(&self, heard: &mut watch::Receiver<u64>) {
+        tokio::select! {
+            () = tokio::time::sleep(self.config.tail_every) => {}
+            _ = heard.changed() => {}
+        }
     }
 
     /// A report revision this replica just stored: taken in here, and
@@ -241,25 +284,14 @@ pub async fn start(
             (bus::Bus::alone(), None)
         }
     };
-    let state = Arc::new(AppState {
-        stopping: stopped.clone(),
-        auth: auth::Authenticator::new(key),
-        sessions: auth::Sessions::default(),
-        hits: hits::Hits::default(),
-        networks: networks::Networks::default(),
-        alerts: alerts::Alerts::default(),
-        webhooks: alerts::webhook::Webhooks::new(&config.webhooks)
-            .map_err(|e| anyhow::anyhow!("webhook deliveries cannot start: {e}"))?,
-        operations: operations::Operations::default(),
-        directory: directory::Directory::default(),
-        bus,
-        audit,
-        taxii_statuses: taxii::Statuses::default(),
-        limiter: limits::Limiter::new(config.rate_per_second, config.rate_burst),
-        config,
-        started: Instant::now(),
+    let state = Arc::new(AppState::new(
         store,
-    });
+        key,
+        config,
+        audit,
+        bus,
+        stopped.clone(),
+    )?);
     state.directory.refresh(state.store.as_ref()).await?;
     // Watches hold before the first report is accepted.
     state.alerts.sync(state.store.as_ref()).await?;

@@ -74,13 +74,23 @@ async fn replicas_share_alerts_over_the_bus_across_a_restart() {
 
     let r = who(R, "analyst");
     let phone = "+855 12 777 001";
-    b.post_json(
+    // The watch is kept on A: B learns of it because A announces its
+    // decisions on the bus (B polls the log only hourly here).
+    a.post_json(
         Some(&r),
         "/api/v1/watches",
         &json!({"name": "across replicas", "selectors": [phone]}),
     )
     .await
     .expect(201);
+    common::eventually(Duration::from_secs(5), "b knows a's watch", &mut || {
+        let (b, r) = (&b, &r);
+        async move {
+            let listed = b.get(Some(r), "/api/v1/watches").await.expect(200);
+            (listed["watches"].as_array().map(Vec::len) == Some(1)).then_some(())
+        }
+    })
+    .await;
 
     // Live: accepted by A, alerted on B.
     let mut seen = BTreeMap::new();

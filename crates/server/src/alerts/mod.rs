@@ -181,8 +181,6 @@ pub struct Alerts {
     /// Set after the first read of the log: decisions read from then on
     /// are news, and their notifications are sent.
     live: std::sync::atomic::AtomicBool,
-    /// Another replica announced decisions: read the log now.
-    pub woken: tokio::sync::Notify,
     pub interests: interest::Interests,
     pub orange: orange::OrangeNotices,
     pub notifier: notify::Notifier,
@@ -195,7 +193,6 @@ impl Default for Alerts {
             sender: broadcast::channel(BACKLOG).0,
             seen: tokio::sync::Mutex::new(0),
             live: Default::default(),
-            woken: Default::default(),
             interests: Default::default(),
             orange: Default::default(),
             notifier: Default::default(),
@@ -240,11 +237,9 @@ impl Alerts {
     }
 
     async fn read_log(state: crate::Shared) {
+        let mut heard = state.decisions_heard.subscribe();
         loop {
-            tokio::select! {
-                () = tokio::time::sleep(state.config.tail_every) => {}
-                () = state.alerts.woken.notified() => {}
-            }
+            state.next_round(&mut heard).await;
             state
                 .alerts
                 .orange

@@ -152,14 +152,13 @@ pub fn kind_label(kind: SelectorKind) -> &'static str {
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
-    use std::time::Instant;
 
     use axum::http::{StatusCode, header};
 
     use super::*;
     use crate::access::{Member, Role};
-    use crate::auth::{Authenticator, Caller, Sessions, TokenKey};
-    use crate::{AppState, Config, audit, directory, hits, limits};
+    use crate::auth::{Caller, TokenKey};
+    use crate::{AppState, Config, audit};
 
     /// Until the index has loaded, the page says so (503, retry) rather
     /// than "no hit", and records no hit query.
@@ -170,24 +169,21 @@ mod tests {
         let store: Arc<dyn cordon_store::Store> =
             Arc::new(cordon_store_sqlite::SqliteStore::open(&url).unwrap());
         let (audit, writer) = audit::AuditSink::start(store.clone());
-        let state = Arc::new(AppState {
-            store: store.clone(),
-            auth: Authenticator::new(TokenKey::from_bytes([1; 32])),
-            sessions: Sessions::default(),
-            hits: hits::Hits::default(),
-            networks: crate::networks::Networks::default(),
-            alerts: crate::alerts::Alerts::default(),
-            webhooks: crate::alerts::webhook::Webhooks::new(&Default::default()).unwrap(),
-            operations: crate::operations::Operations::default(),
-            directory: directory::Directory::default(),
-            bus: crate::bus::Bus::alone(),
-            audit,
-            taxii_statuses: crate::taxii::Statuses::default(),
-            limiter: limits::Limiter::new(0, 0),
-            stopping: tokio::sync::watch::channel(false).1,
-            config: Config::default(),
-            started: Instant::now(),
-        });
+        let config = Config {
+            rate_per_second: 0,
+            ..Config::default()
+        };
+        let state = Arc::new(
+            AppState::new(
+                store.clone(),
+                TokenKey::from_bytes([1; 32]),
+                config,
+                audit,
+                crate::bus::Bus::alone(),
+                tokio::sync::watch::channel(false).1,
+            )
+            .unwrap(),
+        );
         let (id, session) = state.sessions.open(
             Caller {
                 member: Member {

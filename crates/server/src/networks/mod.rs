@@ -195,8 +195,9 @@ pub async fn run(state: Shared) {
         "networks ready"
     );
     let mut last_compute = Instant::now();
+    let mut heard = state.decisions_heard.subscribe();
     loop {
-        tokio::time::sleep(state.config.tail_every).await;
+        state.next_round(&mut heard).await;
         keep_anchors(&state).await;
         follow_decisions(&state).await;
         let grown = networks

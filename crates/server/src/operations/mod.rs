@@ -80,9 +80,10 @@ impl Operations {
     /// writer to finish).
     pub async fn follow(state: crate::Shared) {
         let mut stopping = state.stopping.clone();
+        let mut heard = state.decisions_heard.subscribe();
         loop {
             tokio::select! {
-                _ = tokio::time::sleep(state.config.tail_every) => {}
+                () = state.next_round(&mut heard) => {}
                 _ = stopping.wait_for(|s| *s) => return,
             }
             if let Err(e) = state.operations.sync(state.store.as_ref()).await {
