@@ -11,4 +11,11 @@
 //! The crate is pure: no IO beyond parsing what it is given.
 
 pub mod asset;
+pub mod cluster;
 pub mod flow;
+pub mod graph;
+pub mod mules;
+pub mod import;
+pub mod services;
+pub mod tags;
+pub mod trace;

@@ -27,11 +27,13 @@
 mod codec;
 mod data;
 mod dice;
+mod money;
 mod output;
 mod report;
 mod selector;
 mod world;
 
+pub use money::MoneySummary;
 pub use report::LIAISON;
 
 use std::collections::BTreeMap;
@@ -131,6 +133,8 @@ pub struct Summary {
     /// Shared infrastructure selectors (exchange deposit addresses,
     /// bulletproof hosting, job boards and groups, laundering services).
     pub shared_selectors: u64,
+    /// The money world: flows, payments, mules, values.
+    pub money: MoneySummary,
 }
 
 /// Why generation failed.

@@ -17,6 +17,7 @@ use serde_json::json;
 
 use crate::data::Tables;
 use crate::dice::Dice;
+use crate::money::{self, Paid};
 use crate::report::{self, rfc3339};
 use crate::world::World;
 use crate::{SimError, Summary};
@@ -39,6 +40,7 @@ struct ChunkOut {
     tlps: BTreeMap<&'static str, u64>,
     unattributed: u64,
     selectors_listed: u64,
+    paid: Vec<Paid>,
 }
 
 #[derive(Serialize)]
@@ -62,7 +64,8 @@ fn chunk(world: &World, index: u64) -> ChunkOut {
         ..ChunkOut::default()
     };
     for i in first..last {
-        let g = report::generate(world, i, &mut dice);
+        let mut g = report::generate(world, i, &mut dice);
+        out.paid.extend(g.paid.take());
         serde_json::to_writer(&mut out.reports, &g.submission)
             .expect("writing to memory cannot fail");
         out.reports.push(b'\n');
@@ -100,6 +103,21 @@ fn chunk(world: &World, index: u64) -> ChunkOut {
         *out.tlps.entry(tlp).or_default() += 1;
         out.unattributed += u64::from(g.network.is_none());
         out.selectors_listed += g.submission.selectors.len() as u64;
+    }
+    out
+}
+
+/// What the victims of the world's fraud reports paid, in report order,
+/// as `write` collects it (without writing anything).
+#[cfg(test)]
+pub fn paid(world: &World) -> Vec<Paid> {
+    let mut out = Vec::new();
+    for index in 0..world.total_reports.div_ceil(CHUNK) {
+        let mut dice = Dice::new(world.seed, index + 1);
+        let first = index * CHUNK;
+        for i in first..(first + CHUNK).min(world.total_reports) {
+            out.extend(report::generate(world, i, &mut dice).paid);
+        }
     }
     out
 }
@@ -149,6 +167,7 @@ pub fn write(
     let mut summary = Summary::default();
     let mut first_report = true;
     let mut first_fresh = true;
+    let mut paid: Vec<Paid> = Vec::new();
 
     let next = AtomicU64::new(0);
     let result: Result<(), SimError> = std::thread::scope(|scope| {
@@ -203,6 +222,7 @@ pub fn write(
                 for &e in &out.used {
                     used[e as usize] += 1;
                 }
+                paid.extend(out.paid);
                 summary.reports += out.lines.len() as u64;
                 summary.unattributed_reports += out.unattributed;
                 summary.selectors_listed += out.selectors_listed;
@@ -266,6 +286,7 @@ pub fn write(
     summary.distinct_selectors =
         used.iter().filter(|&&n| n > 0).count() as u64 + summary.fresh_selectors;
     summary.shared_selectors = world.shared.len() as u64;
+    summary.money = money::generate(world, paid, out_dir, threads)?;
 
     truth
         .write_all(b"\n],\n\"summary\": ")

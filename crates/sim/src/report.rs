@@ -12,6 +12,7 @@ use cordon_core::report::{Location, Loss, ReportSubmission, SelectorInput};
 use crate::codec;
 use crate::data::Tables;
 use crate::dice::Dice;
+use crate::money::{Coin, Paid, PaidTo};
 use crate::selector::{Platform, Sel};
 use crate::world::{self, Role, Trafficked, World};
 
@@ -37,6 +38,9 @@ pub struct Generated {
     /// World entries the report used.
     pub used: Vec<u32>,
     pub fresh: Vec<Fresh>,
+    /// What the victim of a network's fraud paid, and where: the money
+    /// world makes these payments (see `money`).
+    pub paid: Option<Paid>,
 }
 
 /// The time of report `index` of `total`: volume grows over the period, as
@@ -188,6 +192,7 @@ fn fraud(world: &World, index: u64, dice: &mut Dice, t: i64, network: Option<u16
     // and the listed account tell one story.
     let mut persona_name: Option<String> = None;
     let mut crypto = true;
+    let mut paid_to: Option<PaidTo> = None;
 
     match network {
         Some(n) => {
@@ -288,6 +293,7 @@ fn fraud(world: &World, index: u64, dice: &mut Dice, t: i64, network: Option<u16
                     _ => "payment:btc",
                 };
                 mo.push(tag.to_owned());
+                let mut deposits = Vec::with_capacity(5);
                 for _ in 0..dice.between(2, 5) {
                     let sel = match chain {
                         0..=6 => Sel::Trx(codec::tron_address(&dice.bytes())),
@@ -297,11 +303,24 @@ fn fraud(world: &World, index: u64, dice: &mut Dice, t: i64, network: Option<u16
                     if d.garble.is_none() && dice.chance(150) {
                         d.garble = Some(sel.clone());
                     }
+                    deposits.push(sel.canonical());
                     d.fresh(dice, sel, Role::DepositAddress, network);
                 }
+                let mut wallet = None;
                 if dice.chance(250) {
-                    d.entry(rotate(&p.wallets, net.start, t, dice), dice);
+                    let w = rotate(&p.wallets, net.start, t, dice);
+                    wallet = Some(w);
+                    d.entry(w, dice);
                 }
+                paid_to = Some(PaidTo::Crypto {
+                    coin: match chain {
+                        0..=6 => Coin::UsdtTron,
+                        7 | 8 => Coin::UsdtEth,
+                        _ => Coin::Btc,
+                    },
+                    deposits,
+                    wallet,
+                });
                 if !p.exchange.is_empty() && dice.chance(60) {
                     d.entry(*dice.pick(&p.exchange), dice);
                 }
@@ -321,6 +340,7 @@ fn fraud(world: &World, index: u64, dice: &mut Dice, t: i64, network: Option<u16
                     d.garble = Some(world.entries[mule as usize].sel.clone());
                 }
                 d.entry(mule, dice);
+                paid_to = Some(PaidTo::Bank { account: mule });
             }
             if dice.chance(120) {
                 mo.push("crime:money_laundering".to_owned());
@@ -385,12 +405,19 @@ fn fraud(world: &World, index: u64, dice: &mut Dice, t: i64, network: Option<u16
     }
     mo.push(format!("channel:{channel}"));
 
-    let amount = loss_amount(dice, scam);
     let currency = if crypto {
         "USDT".to_owned()
     } else {
         c.currency.clone()
     };
+    // Losses are drawn in dollars and stated in the currency paid.
+    let (usd_cents, whole) = loss_cents(dice, scam);
+    let cents = if crypto {
+        usd_cents
+    } else {
+        crate::money::local_cents(usd_cents, &currency, whole)
+    };
+    let amount = crate::money::cents_text(cents, whole);
     let lang = c.lang.as_str();
     let templates = &tables.narratives.fraud_complaint[scam];
     let (lang, list) = match templates.get(lang) {
@@ -430,7 +457,16 @@ fn fraud(world: &World, index: u64, dice: &mut Dice, t: i64, network: Option<u16
     }];
     let grading = *dice.pick(&["C3", "B3", "F6", "C2", "B2", "F3"]);
     let tlp = pick_tlp(dice, [6, 30, 54, 6, 4]);
-    finish(
+    let paid = network.zip(paid_to).map(|(n, to)| Paid {
+        report: String::new(),
+        network: n,
+        time: t,
+        country: country as u16,
+        currency: currency.clone(),
+        cents,
+        to,
+    });
+    let mut g = finish(
         world,
         dice,
         d,
@@ -449,7 +485,12 @@ fn fraud(world: &World, index: u64, dice: &mut Dice, t: i64, network: Option<u16
             network,
             worker: None,
         },
-    )
+    );
+    g.paid = paid.map(|mut p| {
+        p.report = g.submission.id.clone().unwrap_or_default();
+        p
+    });
+    g
 }
 
 fn advert(world: &World, index: u64, dice: &mut Dice, t: i64, n: u16) -> Generated {
@@ -1028,6 +1069,7 @@ fn finish(world: &World, dice: &mut Dice, mut d: Draft<'_>, f: Finish<'_>) -> Ge
         selectors: d.truth,
         used: d.used,
         fresh: d.fresh,
+        paid: None,
     }
 }
 
@@ -1188,7 +1230,7 @@ fn brand(host: &str) -> String {
 
 /// Countries whose account numbers are long enough for report-time serials
 /// to stay clear of the world's (see `world::account`).
-fn wide_accounts(c: &crate::data::Country) -> bool {
+pub(crate) fn wide_accounts(c: &crate::data::Country) -> bool {
     match &c.iban {
         Some(pattern) => crate::selector::bban_segments(pattern)
             .last()
@@ -1197,7 +1239,8 @@ fn wide_accounts(c: &crate::data::Country) -> bool {
     }
 }
 
-fn loss_amount(dice: &mut Dice, scam: &str) -> String {
+/// A loss in dollar cents, and whether it is a whole amount.
+fn loss_cents(dice: &mut Dice, scam: &str) -> (u64, bool) {
     let bases: &[u64] = match scam {
         "investment" | "recovery" => &[1_000, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000],
         "romance" | "impersonation" => &[500, 2_000, 5_000, 15_000, 40_000],
@@ -1207,9 +1250,9 @@ fn loss_amount(dice: &mut Dice, scam: &str) -> String {
     let base = *dice.pick(bases);
     let amount = base + dice.below(base);
     if dice.chance(300) {
-        format!("{amount}.{:02}", dice.below(100))
+        (amount * 100 + dice.below(100), false)
     } else {
-        amount.to_string()
+        (amount * 100, true)
     }
 }
 
