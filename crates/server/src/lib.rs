@@ -19,6 +19,7 @@ pub mod error;
 pub mod export;
 pub mod hits;
 mod limits;
+pub mod money;
 pub mod networks;
 mod observe;
 pub mod operations;
@@ -101,6 +102,7 @@ pub struct AppState {
     pub alerts: alerts::Alerts,
     pub webhooks: alerts::webhook::Webhooks,
     pub operations: operations::Operations,
+    pub money: money::Money,
     pub directory: directory::Directory,
     pub bus: bus::Bus,
     /// Bumped when another replica announces decisions: the log followers
@@ -157,6 +159,7 @@ impl AppState {
             webhooks: alerts::webhook::Webhooks::new(&config.webhooks)
                 .map_err(|e| anyhow::anyhow!("webhook deliveries cannot start: {e}"))?,
             operations: operations::Operations::default(),
+            money: money::Money::default(),
             directory: directory::Directory::default(),
             bus,
             decisions_heard: watch::channel(0).0,
@@ -302,6 +305,8 @@ pub async fn start(
     // server stops.
     state.operations.sync(state.store.as_ref()).await?;
     tokio::spawn(operations::Operations::follow(state.clone()));
+    state.money.sync(state.store.as_ref()).await?;
+    tokio::spawn(money::Money::follow(state.clone()));
     let bus = match (state.config.bus.clone(), outbox) {
         (Some(config), Some((outbox, joined))) => Some(tokio::spawn(bus::run(
             state.clone(),

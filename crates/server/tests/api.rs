@@ -1467,6 +1467,9 @@ async fn health_metrics_openapi_and_unknown_routes(backend: Backend) {
         ("/api/v1/operations/{id}/log", "post"),
         ("/api/v1/operations/{id}/stix", "get"),
         ("/api/v1/deconflictions", "get"),
+        ("/api/v1/money/flows", "post"),
+        ("/api/v1/money/conversions", "post"),
+        ("/api/v1/money/tags", "post"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let mut documented: Vec<(String, String)> = paths

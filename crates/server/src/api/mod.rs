@@ -6,6 +6,8 @@ pub(crate) mod compounds;
 mod graph;
 pub mod hits;
 pub(crate) mod interest;
+pub(crate) mod marking;
+mod money;
 mod me;
 pub(crate) mod networks;
 pub(crate) mod notices;
@@ -65,6 +67,9 @@ pub fn routes(state: Shared) -> Router {
         .route("/api/v1/notices/{id}/publish", post(notices::publish))
         .route("/api/v1/notices/{id}/stix", get(notices::stix))
         .route("/api/v1/watches", post(watches::create).get(watches::list))
+        .route("/api/v1/money/flows", post(money::flows))
+        .route("/api/v1/money/conversions", post(money::conversions))
+        .route("/api/v1/money/tags", post(money::tags))
         .route(
             "/api/v1/orange-notices",
             post(orange::issue).get(orange::list),
@@ -199,6 +204,9 @@ pub async fn not_found() -> ApiError {
         watches::delete,
         interest::get,
         interest::put,
+        money::flows,
+        money::conversions,
+        money::tags,
         orange::issue,
         orange::list,
         orange::read,

@@ -163,7 +163,7 @@ async fn audience(
     tlp: Tlp,
     recipients: &[String],
 ) -> ApiResult<Vec<String>> {
-    let mut refreshed = false;
+    let mut check = super::marking::Recipients::default();
     let mut agencies = Vec::new();
     for (i, recipient) in recipients.iter().enumerate() {
         let field = format!("recipients[{i}]");
@@ -172,30 +172,14 @@ async fn audience(
             Some((a, u)) => (a, Some(u)),
             None => (recipient, None),
         };
-        if state.directory.get(agency).is_none() && !refreshed {
-            state.directory.refresh(state.store.as_ref()).await?;
-            refreshed = true;
+        if let Some(problem) = check.problem(state, recipient).await? {
+            return Err(invalid(problem, field));
         }
-        if state.directory.get(agency).is_none() {
+        if user.is_none() && tlp == Tlp::Red {
             return Err(invalid(
-                format!("recipient {recipient:?} names no member agency; check the code"),
+                format!("a RED notice names people (AGENCY/user), not {recipient:?}"),
                 field,
             ));
-        }
-        match user {
-            Some(user) if state.store.user(agency, user).await?.is_none() => {
-                return Err(invalid(
-                    format!("recipient {recipient:?}: {agency} has no user {user:?}"),
-                    field,
-                ));
-            }
-            None if tlp == Tlp::Red => {
-                return Err(invalid(
-                    format!("a RED notice names people (AGENCY/user), not {recipient:?}"),
-                    field,
-                ));
-            }
-            _ => {}
         }
         if agency != member.agency && !agencies.iter().any(|a| a == agency) {
             agencies.push(agency.to_owned());

@@ -322,38 +322,11 @@ pub(crate) fn invalid_reports(errors: &[LineError], total: usize) -> ApiError {
 /// Recipients must name member agencies, and individuals must be users of
 /// theirs: a misspelt recipient would otherwise grant nobody, silently.
 async fn check_recipients(state: &Shared, reports: &[(u64, Report)]) -> ApiResult<()> {
-    let mut refreshed = false;
-    let mut users_seen = std::collections::HashSet::new();
+    let mut check = super::marking::Recipients::default();
     let mut errors = Vec::new();
     for (line, report) in reports {
         for recipient in &report.marking.recipients {
-            let (agency, user) = match recipient.split_once('/') {
-                Some((a, u)) => (a, Some(u)),
-                None => (recipient.as_str(), None),
-            };
-            if state.directory.get(agency).is_none() && !refreshed {
-                state.directory.refresh(state.store.as_ref()).await?;
-                refreshed = true;
-            }
-            let problem = if state.directory.get(agency).is_none() {
-                Some(format!(
-                    "recipient '{recipient}' names no member agency; check the code"
-                ))
-            } else if let Some(user) = user
-                && !users_seen.contains(recipient)
-            {
-                if state.store.user(agency, user).await?.is_some() {
-                    users_seen.insert(recipient.clone());
-                    None
-                } else {
-                    Some(format!(
-                        "recipient '{recipient}': {agency} has no user '{user}'"
-                    ))
-                }
-            } else {
-                None
-            };
-            if let Some(message) = problem {
+            if let Some(message) = check.problem(state, recipient).await? {
                 errors.push(LineError {
                     line: *line,
                     field: Some("marking.recipients".into()),

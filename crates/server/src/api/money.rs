@@ -1,0 +1,318 @@
+//! Importing money: `POST /api/v1/money/flows` (Cordon JSON lines, or the
+//! CSV exports of block explorers and banks, docs/FLOWS.md),
+//! `POST /api/v1/money/conversions` (JSON lines) and
+//! `POST /api/v1/money/tags` (a GraphSense TagPack, YAML), each kept under
+//! the marking the query names (default AMBER, your agency alone). A file
+//! with any bad line imports nothing; the answer names every bad line and
+//! its field.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::http::header::CONTENT_TYPE;
+use chrono::Utc;
+use cordon_core::{Marking, Tlp};
+use cordon_finance::asset::Network;
+use cordon_finance::import::{self, Rejected, Skipped};
+use cordon_store::{NewMoney, PutOutcome};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{Api, Body, Query};
+use crate::Shared;
+use crate::error::{ApiError, ApiResult, ErrorCode, ItemError};
+use crate::money::records;
+
+/// How an upload is marked, and read.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// `CLEAR`, `GREEN`, `AMBER` (default), `AMBER+STRICT` or `RED`.
+    tlp: Option<String>,
+    /// Comma-separated recipients: agency codes, or `AGENCY/user` for RED.
+    recipients: Option<String>,
+    /// Whether others may learn that you hold an address (default true).
+    hit_notification: Option<bool>,
+    /// The network of a transfer export whose addresses do not say it:
+    /// `ethereum` or `tron`.
+    network: Option<String>,
+}
+
+/// What an import kept.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Imported {
+    /// Lines read, the header and blank lines included.
+    pub lines: u64,
+    /// Records kept as new (or as new revisions).
+    pub added: u64,
+    /// Records already kept with the same content and marking.
+    pub unchanged: u64,
+    /// Lines left out on purpose (a zero-value transfer, a failed
+    /// transaction, a tag on a chain Cordon does not read), with why.
+    pub skipped: Vec<SkippedLine>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SkippedLine {
+    pub line: u64,
+    pub reason: String,
+}
+
+/// The marking an upload asks for, checked: recipients of member agencies
+/// and users, RED for named people.
+async fn marking(state: &Shared, q: &ImportQuery) -> ApiResult<Marking> {
+    let tlp = match q.tlp.as_deref() {
+        None => Tlp::Amber,
+        Some(t) => t.parse::<Tlp>().map_err(|_| {
+            ApiError::bad_request(format!(
+                "tlp {t:?} is not one of CLEAR, GREEN, AMBER, AMBER+STRICT, RED"
+            ))
+            .field("tlp")
+        })?,
+    };
+    let mut marking = Marking {
+        tlp,
+        recipients: q
+            .recipients
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        hit_notification: q.hit_notification.unwrap_or(true),
+    };
+    marking.canonicalize();
+    if let Err((i, message)) = marking.check_recipients() {
+        let recipient = &marking.recipients[i];
+        return Err(ApiError::new(
+            ErrorCode::InvalidField,
+            format!("recipient '{recipient}': {message}"),
+        )
+        .field(format!("recipients[{i}]")));
+    }
+    let mut check = super::marking::Recipients::default();
+    for (i, r) in marking.recipients.iter().enumerate() {
+        if let Some(problem) = check.problem(state, r).await? {
+            return Err(
+                ApiError::new(ErrorCode::InvalidField, problem).field(format!("recipients[{i}]"))
+            );
+        }
+    }
+    Ok(marking)
+}
+
+/// A rejected file as the error body: every bad line and its field.
+fn rejected(r: Rejected) -> ApiError {
+    let first = r.errors.first();
+    let mut error = ApiError::new(
+        ErrorCode::InvalidField,
+        format!(
+            "{} bad line(s) and nothing was imported; first: {}",
+            r.errors.len(),
+            first.map(|e| e.message.as_str()).unwrap_or("unreadable")
+        ),
+    );
+    if let Some(e) = first {
+        error = error.line(e.line);
+        if let Some(f) = &e.field {
+            error = error.field(f.clone());
+        }
+    }
+    error.errors = r
+        .errors
+        .into_iter()
+        .map(|e| ItemError {
+            line: e.line,
+            field: e.field,
+            message: e.message,
+        })
+        .collect();
+    error
+}
+
+/// Keeps records for the member's agency, then reads them back so that
+/// they are in this server's analyses when the request answers.
+async fn keep(
+    state: &Shared,
+    agency: &str,
+    marking: &Marking,
+    lines: u64,
+    records: Vec<NewMoney>,
+    skipped: Vec<Skipped>,
+) -> ApiResult<Imported> {
+    let outcomes = state
+        .store
+        .put_money(agency, marking, &records, Utc::now())
+        .await?;
+    state.money.sync(state.store.as_ref()).await?;
+    let added = outcomes
+        .iter()
+        .filter(|o| matches!(o, PutOutcome::Added { .. }))
+        .count() as u64;
+    metrics::counter!("cordon_money_records_added_total").increment(added);
+    Ok(Imported {
+        lines,
+        added,
+        unchanged: outcomes.len() as u64 - added,
+        skipped: skipped
+            .into_iter()
+            .map(|s| SkippedLine {
+                line: s.line,
+                reason: s.reason,
+            })
+            .collect(),
+    })
+}
+
+fn is_csv(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/csv"))
+}
+
+/// Imports flows: JSON lines (one flow per line), or with
+/// `Content-Type: text/csv` an explorer's or bank's CSV export.
+#[utoipa::path(
+    post,
+    operation_id = "import_flows",
+    path = "/api/v1/money/flows",
+    tag = "money",
+    params(ImportQuery),
+    request_body(content = String, description = "JSON lines of flows, or a CSV export (docs/FLOWS.md)", content_type = "application/x-ndjson"),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "What was kept", body = Imported),
+        (status = 400, description = "A bad query parameter", body = ApiError),
+        (status = 401, description = "No valid token", body = ApiError),
+        (status = 422, description = "Bad lines (`errors` lists each with its line and field); nothing was kept", body = ApiError),
+    )
+)]
+pub async fn flows(
+    State(state): State<Shared>,
+    api: Api,
+    headers: HeaderMap,
+    Query(q): Query<ImportQuery>,
+    Body(body): Body,
+) -> ApiResult<Json<Imported>> {
+    let member = api.member()?.member.clone();
+    let marking = marking(&state, &q).await?;
+    let network = match q.network.as_deref() {
+        None => None,
+        Some("ethereum") => Some(Network::Ethereum),
+        Some("tron") => Some(Network::Tron),
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "network {other:?} is not ethereum or tron"
+            ))
+            .field("network"));
+        }
+    };
+    let read = if is_csv(&headers) {
+        import::csv::flows_from_csv(&body[..], &import::csv::CsvOptions { network })
+    } else {
+        import::jsonl::flows_from_json_lines(&body[..])
+    }
+    .map_err(rejected)?;
+    let records = records::of_flows(&read.items);
+    Ok(Json(
+        keep(
+            &state,
+            &member.agency,
+            &marking,
+            read.lines,
+            records,
+            read.skipped,
+        )
+        .await?,
+    ))
+}
+
+/// Imports conversions between assets (swaps, bridges, exchange deposits),
+/// JSON lines.
+#[utoipa::path(
+    post,
+    operation_id = "import_conversions",
+    path = "/api/v1/money/conversions",
+    tag = "money",
+    params(ImportQuery),
+    request_body(content = String, description = "JSON lines of conversions (docs/FLOWS.md)", content_type = "application/x-ndjson"),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "What was kept", body = Imported),
+        (status = 400, description = "A bad query parameter", body = ApiError),
+        (status = 401, description = "No valid token", body = ApiError),
+        (status = 422, description = "Bad lines (`errors` lists each); nothing was kept", body = ApiError),
+    )
+)]
+pub async fn conversions(
+    State(state): State<Shared>,
+    api: Api,
+    Query(q): Query<ImportQuery>,
+    Body(body): Body,
+) -> ApiResult<Json<Imported>> {
+    let member = api.member()?.member.clone();
+    let marking = marking(&state, &q).await?;
+    let read = import::jsonl::conversions_from_json_lines(&body[..], None).map_err(rejected)?;
+    let records = records::of_conversions(&read.items);
+    Ok(Json(
+        keep(
+            &state,
+            &member.agency,
+            &marking,
+            read.lines,
+            records,
+            read.skipped,
+        )
+        .await?,
+    ))
+}
+
+/// Imports attribution tags: a GraphSense TagPack (YAML).
+#[utoipa::path(
+    post,
+    operation_id = "import_tags",
+    path = "/api/v1/money/tags",
+    tag = "money",
+    params(ImportQuery),
+    request_body(content = String, description = "A GraphSense TagPack (docs/FLOWS.md)", content_type = "application/yaml"),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "What was kept", body = Imported),
+        (status = 400, description = "A bad query parameter", body = ApiError),
+        (status = 401, description = "No valid token", body = ApiError),
+        (status = 422, description = "Bad lines (`errors` lists each); nothing was kept", body = ApiError),
+    )
+)]
+pub async fn tags(
+    State(state): State<Shared>,
+    api: Api,
+    Query(q): Query<ImportQuery>,
+    Body(body): Body,
+) -> ApiResult<Json<Imported>> {
+    let member = api.member()?.member.clone();
+    let marking = marking(&state, &q).await?;
+    let text = std::str::from_utf8(&body).map_err(|e| {
+        ApiError::new(
+            ErrorCode::InvalidField,
+            format!("a tag pack is UTF-8 text: {e}"),
+        )
+        .line(1)
+    })?;
+    let pack = cordon_finance::tags::tagpack::read_tagpack(text).map_err(rejected)?;
+    let lines = text.lines().count() as u64;
+    let records = records::of_tags(&pack.tags);
+    Ok(Json(
+        keep(
+            &state,
+            &member.agency,
+            &marking,
+            lines,
+            records,
+            pack.skipped,
+        )
+        .await?,
+    ))
+}
