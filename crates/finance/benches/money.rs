@@ -50,12 +50,20 @@ fn pick(rng: &mut ChaCha8Rng, n: u64) -> u64 {
 
 fn tron(id: u64, out: &mut String) {
     out.clear();
-    let _ = write!(out, "trx:T{:033x}", id.wrapping_mul(0x9E37_79B9_7F4A_7C15) as u128 * 31 + u128::from(id));
+    let _ = write!(
+        out,
+        "trx:T{:033x}",
+        id.wrapping_mul(0x9E37_79B9_7F4A_7C15) as u128 * 31 + u128::from(id)
+    );
 }
 
 fn btc(id: u64, out: &mut String) {
     out.clear();
-    let _ = write!(out, "btc:bc1q{:038x}", id.wrapping_mul(0xBF58_476D_1CE4_E5B9) as u128 * 17 + u128::from(id));
+    let _ = write!(
+        out,
+        "btc:bc1q{:038x}",
+        id.wrapping_mul(0xBF58_476D_1CE4_E5B9) as u128 * 17 + u128::from(id)
+    );
 }
 
 fn set_legs(legs: &mut Vec<Leg>, n: usize) {
@@ -100,7 +108,14 @@ fn world(flows: usize) -> World {
     for i in 0..flows {
         f.id.clear();
         let h = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let _ = write!(f.id, "{:016x}{:016x}{:016x}{:016x}", h, h.rotate_left(17), !h, i);
+        let _ = write!(
+            f.id,
+            "{:016x}{:016x}{:016x}{:016x}",
+            h,
+            h.rotate_left(17),
+            !h,
+            i
+        );
         f.time = t0 + Duration::seconds(i as i64);
         if i % 2 == 0 {
             f.asset.clone_from(&usdt);
@@ -112,7 +127,8 @@ fn world(flows: usize) -> World {
             if to == from {
                 to = (to + 1) % TRON_ADDRESSES;
             }
-            let amount = Decimal::from_i128_with_scale(1 + (rng.next_u64() % 10_000_000_000) as i128, 6);
+            let amount =
+                Decimal::from_i128_with_scale(1 + (rng.next_u64() % 10_000_000_000) as i128, 6);
             tron(from, &mut f.inputs[0].address);
             tron(to, &mut f.outputs[0].address);
             f.inputs[0].amount = amount;
@@ -165,7 +181,8 @@ fn world(flows: usize) -> World {
     }
     let services = ServiceIndex::from_tags(
         &graph,
-        hubs.iter().map(|(a, n)| (a.as_str(), "exchange", n.as_str())),
+        hubs.iter()
+            .map(|(a, n)| (a.as_str(), "exchange", n.as_str())),
     );
     World {
         graph,
@@ -214,7 +231,10 @@ fn money(c: &mut Criterion) {
         t.freezable.len(),
         peak_rss_mib()
     );
-    for models in [Models::of(&[Model::Haircut, Model::Fifo, Model::Lifo, Model::Tiho]), Models::ALL] {
+    for models in [
+        Models::of(&[Model::Haircut, Model::Fifo, Model::Lifo, Model::Tiho]),
+        Models::ALL,
+    ] {
         let options = TraceOptions {
             models,
             ..TraceOptions::default()
@@ -248,10 +268,18 @@ fn money(c: &mut Criterion) {
     let mut group = c.benchmark_group("money");
     group.sample_size(10);
     group.bench_function("trace haircut 5 hops 1000 seeds", |b| {
-        b.iter(|| black_box(trace(&w.graph, &w.services, &w.seeds, &haircut).expect("seeds resolve")))
+        b.iter(|| {
+            black_box(trace(&w.graph, &w.services, &w.seeds, &haircut).expect("seeds resolve"))
+        })
     });
     group.bench_function("cluster all inputs", |b| {
-        b.iter(|| black_box(Clustering::build(&w.graph, &w.services, &ClusterOptions::default())))
+        b.iter(|| {
+            black_box(Clustering::build(
+                &w.graph,
+                &w.services,
+                &ClusterOptions::default(),
+            ))
+        })
     });
     group.finish();
 }

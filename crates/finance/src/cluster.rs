@@ -232,10 +232,7 @@ impl Scan<'_> {
         if self.round(f, c) {
             return None;
         }
-        let types: Vec<Option<u8>> = inputs
-            .iter()
-            .map(|&a| script_type(g.address(a)))
-            .collect();
+        let types: Vec<Option<u8>> = inputs.iter().map(|&a| script_type(g.address(a))).collect();
         if let Some(&Some(t)) = types.first()
             && types.iter().all(|&x| x == Some(t))
             && script_type(g.address(self.address(c))) != Some(t)
@@ -248,7 +245,11 @@ impl Scan<'_> {
 
 impl Clustering {
     /// Clusters the addresses of `graph`'s UTXO flows.
-    pub fn build(graph: &FlowGraph, services: &ServiceIndex, options: &ClusterOptions) -> Clustering {
+    pub fn build(
+        graph: &FlowGraph,
+        services: &ServiceIndex,
+        options: &ClusterOptions,
+    ) -> Clustering {
         let scan = Scan { g: graph };
         let flows = graph.flow_count() as FlowIx;
         let utxo: Vec<bool> = graph.assets().iter().map(|a| a.network.is_utxo()).collect();
@@ -256,7 +257,14 @@ impl Clustering {
 
         // Peel chains: each step's length to the chain's end (walked from
         // the last flow back) and from its start.
-        let mut peel_in_chain = vec![false; if options.peel_chain { flows as usize } else { 0 }];
+        let mut peel_in_chain = vec![
+            false;
+            if options.peel_chain {
+                flows as usize
+            } else {
+                0
+            }
+        ];
         if options.peel_chain {
             let mut after = vec![0u32; flows as usize];
             let mut next = vec![NONE; flows as usize];
@@ -284,8 +292,7 @@ impl Clustering {
                 }
             }
             for f in 0..flows as usize {
-                peel_in_chain[f] =
-                    after[f] > 0 && before[f] + after[f] - 1 >= options.min_peel_steps;
+                peel_in_chain[f] = after[f] > 0 && before[f] + after[f] > options.min_peel_steps;
             }
         }
 

@@ -210,7 +210,9 @@ impl Ctx<'_> {
             balance = balance.saturating_sub(a);
             let mut left = a;
             while left > 0 {
-                let Some(front) = queue.front_mut() else { break };
+                let Some(front) = queue.front_mut() else {
+                    break;
+                };
                 let take = front.1.min(left);
                 if t - front.0 <= self.o.pass_hours * HOUR {
                     quick += take;
@@ -251,11 +253,12 @@ impl Ctx<'_> {
 
     /// Temporal cycles back to `n`: (path of holdings, flows).
     fn cycles(&self, n: NodeIx) -> Vec<Vec<FlowIx>> {
-        let g = self.g;
         let window = self.o.window_hours * HOUR;
         let mut found = Vec::new();
         let mut path: Vec<FlowIx> = Vec::new();
         let mut nodes: Vec<NodeIx> = vec![n];
+        // A depth-first walk; its state is all in the arguments.
+        #[allow(clippy::too_many_arguments)]
         fn walk(
             c: &Ctx,
             n: NodeIx,
@@ -294,8 +297,17 @@ impl Ctx<'_> {
                 }
             }
         }
-        walk(self, n, n, i64::MIN, i64::MIN, window, &mut path, &mut nodes, &mut found);
-        let _ = g;
+        walk(
+            self,
+            n,
+            n,
+            i64::MIN,
+            i64::MIN,
+            window,
+            &mut path,
+            &mut nodes,
+            &mut found,
+        );
         found
     }
 }
@@ -483,17 +495,32 @@ mod tests {
         let mut flows = Vec::new();
         // Six victims pay M within two days; M forwards each within hours.
         for v in 0..6 {
-            flows.push(eur(&format!("v{v}"), v * 8, &format!("V{v}"), "M", dec!(1000)));
+            flows.push(eur(
+                &format!("v{v}"),
+                v * 8,
+                &format!("V{v}"),
+                "M",
+                dec!(1000),
+            ));
             flows.push(eur(&format!("o{v}"), v * 8 + 3, "M", "BOSS", dec!(990)));
         }
         let s = scores(&flows);
         let m = of(&s, "M").unwrap();
         assert!(has(m, Pattern::FanIn));
         assert!(has(m, Pattern::RapidPassThrough));
-        let pass = m.indicators.iter().find(|i| i.pattern == Pattern::RapidPassThrough).unwrap();
+        let pass = m
+            .indicators
+            .iter()
+            .find(|i| i.pattern == Pattern::RapidPassThrough)
+            .unwrap();
         // 6 × 990 of 6000 within 24 hours: 99 %.
         assert!((pass.score - 0.99).abs() < 1e-9);
-        assert!(pass.explanation.starts_with("passed on 99 % of the 6000 EUR"), "{}", pass.explanation);
+        assert!(
+            pass.explanation
+                .starts_with("passed on 99 % of the 6000 EUR"),
+            "{}",
+            pass.explanation
+        );
         // fan-in 6 ≥ 5: 0.5 + 0.5 × 1/5 = 0.6; combined 1 − (1 − 0.4 × 0.6)(1 − 0.6 × 0.99).
         let expected = 1.0 - (1.0 - 0.4 * 0.6) * (1.0 - 0.6 * 0.99);
         assert!((m.score - expected).abs() < 1e-9, "{}", m.score);
@@ -505,8 +532,20 @@ mod tests {
     fn scatter_gather_and_cycles_are_found() {
         let mut flows = vec![];
         for b in 0..3 {
-            flows.push(eur(&format!("s{b}"), b, "SRC", &format!("B{b}"), dec!(3000)));
-            flows.push(eur(&format!("g{b}"), b + 10, &format!("B{b}"), "DST", dec!(2900)));
+            flows.push(eur(
+                &format!("s{b}"),
+                b,
+                "SRC",
+                &format!("B{b}"),
+                dec!(3000),
+            ));
+            flows.push(eur(
+                &format!("g{b}"),
+                b + 10,
+                &format!("B{b}"),
+                "DST",
+                dec!(2900),
+            ));
         }
         flows.push(eur("c1", 100, "X", "Y", dec!(500)));
         flows.push(eur("c2", 105, "Y", "Z", dec!(490)));
@@ -516,8 +555,15 @@ mod tests {
             assert!(has(of(&s, a).unwrap(), Pattern::ScatterGather), "{a}");
         }
         let x = of(&s, "X").unwrap();
-        let cycle = x.indicators.iter().find(|i| i.pattern == Pattern::Cycle).unwrap();
-        assert_eq!(cycle.explanation, "money went round iban:X → iban:Y → iban:Z → iban:X within 72 hours");
+        let cycle = x
+            .indicators
+            .iter()
+            .find(|i| i.pattern == Pattern::Cycle)
+            .unwrap();
+        assert_eq!(
+            cycle.explanation,
+            "money went round iban:X → iban:Y → iban:Z → iban:X within 72 hours"
+        );
         assert_eq!(cycle.flows, ["c1", "c2", "c3"]);
     }
 }

@@ -53,10 +53,26 @@ impl ServiceTags {
 
 impl Attribution for ServiceTags {
     fn service_of(&self, address: &str) -> Option<ServiceRef<'_>> {
-        self.tags.get(address).map(|(category, name)| ServiceRef {
-            category,
-            name,
-        })
+        self.tags
+            .get(address)
+            .map(|(category, name)| ServiceRef { category, name })
+    }
+}
+
+/// The attribution tags: an address's most confident service tag (mule
+/// and scam deposit tags are not services).
+impl Attribution for crate::tags::Tags {
+    fn service_of(&self, address: &str) -> Option<ServiceRef<'_>> {
+        self.of(address)
+            .filter(|t| t.category.is_service())
+            .fold(None, |best: Option<&crate::tags::Tag>, t| match best {
+                Some(b) if b.confidence >= t.confidence => Some(b),
+                _ => Some(t),
+            })
+            .map(|t| ServiceRef {
+                category: t.category.as_str(),
+                name: &t.label,
+            })
     }
 }
 
@@ -150,5 +166,60 @@ impl ServiceIndex {
 
     pub fn is_empty(&self) -> bool {
         self.services.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::dec;
+
+    use super::*;
+    use crate::flow::{Flow, Leg};
+    use crate::tags::{Category, Tag, Tags};
+
+    #[test]
+    fn attribution_tags_name_the_services() {
+        let leg = |a: &str| Leg {
+            address: a.to_owned(),
+            amount: dec!(5),
+        };
+        let flow = Flow {
+            id: "t".into(),
+            asset: "USDT@tron".parse().unwrap(),
+            time: "2026-03-01T00:00:00Z".parse().unwrap(),
+            inputs: vec![leg("trx:TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7")],
+            outputs: vec![leg("trx:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t")],
+            fee: rust_decimal::Decimal::ZERO,
+        };
+        let g = FlowGraph::build(&[flow], &[]).unwrap();
+        let tags = Tags::new([
+            Tag::new(
+                "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t",
+                "Binance",
+                Category::Exchange,
+                "analyst",
+                80,
+            )
+            .unwrap(),
+            Tag::new(
+                "TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7",
+                "mule 7",
+                Category::Mule,
+                "analyst",
+                90,
+            )
+            .unwrap(),
+        ]);
+        let index = ServiceIndex::new(&g, &tags);
+        let exchange = g
+            .find_address("trx:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t")
+            .unwrap();
+        let mule = g
+            .find_address("trx:TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7")
+            .unwrap();
+        let s = index.service_of(exchange).unwrap();
+        assert_eq!(index.service(s).name, "Binance");
+        assert_eq!(index.service(s).category, "exchange");
+        assert_eq!(index.service_of(mule), None);
     }
 }

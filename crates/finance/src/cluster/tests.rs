@@ -21,7 +21,8 @@ fn btc(id: &str, minute: i64, inputs: &[(&str, Decimal)], outputs: &[(&str, Deci
         time: t + Duration::minutes(minute),
         inputs: legs(inputs),
         outputs: legs(outputs),
-        fee: inputs.iter().map(|l| l.1).sum::<Decimal>() - outputs.iter().map(|l| l.1).sum::<Decimal>(),
+        fee: inputs.iter().map(|l| l.1).sum::<Decimal>()
+            - outputs.iter().map(|l| l.1).sum::<Decimal>(),
     }
 }
 
@@ -38,7 +39,12 @@ fn ix(g: &FlowGraph, a: &str) -> AddressIx {
 
 #[test]
 fn co_spent_inputs_are_one_owner() {
-    let flows = [btc("t1", 0, &[("A", dec!(1)), ("B", dec!(2)), ("A", dec!(0.5))], &[("P", dec!(3.4))])];
+    let flows = [btc(
+        "t1",
+        0,
+        &[("A", dec!(1)), ("B", dec!(2)), ("A", dec!(0.5))],
+        &[("P", dec!(3.4))],
+    )];
     let (g, c) = clusters(&flows, &ServiceTags::new());
     assert!(c.same(ix(&g, "A"), ix(&g, "B")));
     assert!(!c.same(ix(&g, "A"), ix(&g, "P")));
@@ -46,7 +52,10 @@ fn co_spent_inputs_are_one_owner() {
     assert_eq!(c.merges().len(), 1);
     let why = c.explain(ix(&g, "B"), ix(&g, "A")).unwrap();
     assert_eq!(why.len(), 1);
-    assert_eq!((why[0].heuristic, g.flow_id(why[0].flow)), (Heuristic::CoSpend, "t1"));
+    assert_eq!(
+        (why[0].heuristic, g.flow_id(why[0].flow)),
+        (Heuristic::CoSpend, "t1")
+    );
 }
 
 /// A pays P (seen before) a round 0.3; C, new and never paid again, takes
@@ -54,8 +63,18 @@ fn co_spent_inputs_are_one_owner() {
 fn change_world() -> Vec<Flow> {
     vec![
         // A's 1.0 is round: A is not taken for change here.
-        btc("f0", 0, &[("Z", dec!(1.5001))], &[("A", dec!(1)), ("P", dec!(0.5))]),
-        btc("f1", 10, &[("A", dec!(1))], &[("P", dec!(0.3)), ("C", dec!(0.69987))]),
+        btc(
+            "f0",
+            0,
+            &[("Z", dec!(1.5001))],
+            &[("A", dec!(1)), ("P", dec!(0.5))],
+        ),
+        btc(
+            "f1",
+            10,
+            &[("A", dec!(1))],
+            &[("P", dec!(0.3)), ("C", dec!(0.69987))],
+        ),
         btc("f2", 20, &[("C", dec!(0.69987))], &[("W", dec!(0.69977))]),
     ]
 }
@@ -67,7 +86,10 @@ fn one_time_change_joins_the_change_to_its_payer() {
     assert!(!c.same(ix(&g, "A"), ix(&g, "P")));
     assert!(!c.same(ix(&g, "A"), ix(&g, "Z")));
     let why = c.explain(ix(&g, "A"), ix(&g, "C")).unwrap();
-    assert_eq!((why[0].heuristic, g.flow_id(why[0].flow)), (Heuristic::OneTimeChange, "f1"));
+    assert_eq!(
+        (why[0].heuristic, g.flow_id(why[0].flow)),
+        (Heuristic::OneTimeChange, "f1")
+    );
     // W's first output is the only one of its flow: no change rule.
     assert!(!c.same(ix(&g, "C"), ix(&g, "W")));
 }
@@ -91,9 +113,19 @@ fn a_merge_can_be_undone_and_redone() {
 #[test]
 fn two_services_are_never_merged() {
     let flows = [
-        btc("m1", 0, &[("E1", dec!(1)), ("X", dec!(1))], &[("P", dec!(1.9999))]),
+        btc(
+            "m1",
+            0,
+            &[("E1", dec!(1)), ("X", dec!(1))],
+            &[("P", dec!(1.9999))],
+        ),
         // X is now Binance's; co-spending it with Kraken's E2 is refused.
-        btc("m2", 10, &[("X", dec!(1)), ("E2", dec!(1))], &[("Q", dec!(1.9999))]),
+        btc(
+            "m2",
+            10,
+            &[("X", dec!(1)), ("E2", dec!(1))],
+            &[("Q", dec!(1.9999))],
+        ),
     ];
     let mut tags = ServiceTags::new();
     tags.insert("btc:E1", "exchange", "Binance");
@@ -107,8 +139,14 @@ fn two_services_are_never_merged() {
     assert_eq!(refused.len(), 1);
     let (m, a, b) = refused[0];
     assert_eq!(g.flow_id(m.flow), "m2");
-    assert_eq!((s.service(a).name.as_str(), s.service(b).name.as_str()), ("Binance", "Kraken"));
-    assert_eq!(s.service(c.service_of(ix(&g, "X")).unwrap()).name, "Binance");
+    assert_eq!(
+        (s.service(a).name.as_str(), s.service(b).name.as_str()),
+        ("Binance", "Kraken")
+    );
+    assert_eq!(
+        s.service(c.service_of(ix(&g, "X")).unwrap()).name,
+        "Binance"
+    );
     // Without the first merge, X is nobody's and joins Kraken instead.
     assert_eq!(c.undo_flow(0), 1);
     assert!(c.same(ix(&g, "X"), ix(&g, "E2")));
@@ -138,7 +176,10 @@ fn peel(steps: usize) -> Vec<Flow> {
             &format!("p{i}"),
             i as i64,
             &[(&format!("P{i}"), left)],
-            &[(&format!("pay{i}"), dec!(1)), (&format!("P{}", i + 1), next)],
+            &[
+                (&format!("pay{i}"), dec!(1)),
+                (&format!("P{}", i + 1), next),
+            ],
         ));
         left = next;
     }
@@ -153,10 +194,17 @@ fn a_peel_chain_follows_the_larger_output() {
     }
     assert!(!c.same(ix(&g, "P1"), ix(&g, "pay1")));
     let why = c.explain(ix(&g, "P1"), ix(&g, "P4")).unwrap();
-    let steps: Vec<(&str, Heuristic)> = why.iter().map(|m| (g.flow_id(m.flow), m.heuristic)).collect();
+    let steps: Vec<(&str, Heuristic)> = why
+        .iter()
+        .map(|m| (g.flow_id(m.flow), m.heuristic))
+        .collect();
     assert_eq!(
         steps,
-        [("p1", Heuristic::PeelChain), ("p2", Heuristic::PeelChain), ("p3", Heuristic::PeelChain)]
+        [
+            ("p1", Heuristic::PeelChain),
+            ("p2", Heuristic::PeelChain),
+            ("p3", Heuristic::PeelChain)
+        ]
     );
     // Two steps are not a chain (and P3, the last change, is one-time only
     // if nothing else qualifies: pay2 qualifies too).

@@ -142,7 +142,10 @@ mod tests {
         // 10^24 × 10^24 overflows 128 bits; / 10^24 gives it back.
         assert_eq!(mul_div_floor(wei, wei, wei), wei);
         assert_eq!(mul_div_floor(wei, 3 * wei, 4 * wei), wei * 3 / 4);
-        assert_eq!(mul_div_floor(u128::MAX, u128::MAX - 1, u128::MAX), u128::MAX - 1);
+        assert_eq!(
+            mul_div_floor(u128::MAX, u128::MAX - 1, u128::MAX),
+            u128::MAX - 1
+        );
     }
 
     #[test]

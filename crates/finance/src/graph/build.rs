@@ -247,7 +247,8 @@ impl GraphBuilder {
             conversion_to: FxHashMap::default(),
         };
         for (index, c) in self.conversions.into_iter().enumerate() {
-            let resolved = resolve(&graph, &c).map_err(|message| GraphError::Conversion { index, message })?;
+            let resolved =
+                resolve(&graph, &c).map_err(|message| GraphError::Conversion { index, message })?;
             let at = graph.conversions.len() as u32;
             graph.conversion_from.insert(resolved.from, at);
             graph.conversion_to.insert(resolved.to, at);
@@ -306,7 +307,11 @@ fn resolve(graph: &FlowGraph, c: &Conversion) -> Result<GraphConversion, String>
             .ok_or_else(|| {
                 format!(
                     "{address} is not {} flow {flow}",
-                    if outputs { "a receiver of" } else { "a sender of" }
+                    if outputs {
+                        "a receiver of"
+                    } else {
+                        "a sender of"
+                    }
                 )
             })
     };

@@ -37,8 +37,7 @@ use super::report::{amounts, band};
 use super::split::{Packet, split};
 use super::tape::{Tape, push_interval, rescale};
 use super::{
-    AddressAmount, AssetTotals, Crossing, Models, ResolvedSeed, ServiceAmount, Trace,
-    TraceOptions,
+    AddressAmount, AssetTotals, Crossing, Models, ResolvedSeed, ServiceAmount, Trace, TraceOptions,
 };
 use crate::graph::{AssetIx, FlowGraph, FlowIx, LegIx, NodeIx, Units, mul_div_floor};
 use crate::services::ServiceIndex;
@@ -248,10 +247,9 @@ fn map_pieces(tape: &Tape, pieces: &[Piece], due: &mut FxHashMap<u32, Tape>) -> 
             if piece.receipt == UNKNOWN {
                 unknown += e - s;
             } else {
-                due.entry(piece.receipt).or_default().push((
-                    piece.offset + s - lo,
-                    piece.offset + e - lo,
-                ));
+                due.entry(piece.receipt)
+                    .or_default()
+                    .push((piece.offset + s - lo, piece.offset + e - lo));
             }
         }
         at = hi;
@@ -417,7 +415,14 @@ impl<'g> Engine<'g> {
                 // A receipt of a flow the sweep has passed: cannot happen
                 // while every holding with interest has its receipt queued.
                 let lost = p.amounts(g.leg_units(l));
-                add(&mut self.totals.entry(g.flow_asset(g.leg_flow(l))).or_default().unknown, lost);
+                add(
+                    &mut self
+                        .totals
+                        .entry(g.flow_asset(g.leg_flow(l)))
+                        .or_default()
+                        .unknown,
+                    lost,
+                );
             }
         }
         if packets.iter().any(|(_, p)| !p.is_clean()) {
@@ -468,7 +473,10 @@ impl<'g> Engine<'g> {
                     fifo: rescale(&packet.fifo, amount, from_amount),
                     lifo: rescale(&packet.lifo, amount, from_amount),
                 };
-                add(&mut self.totals.entry(asset).or_default().converted_out, taint);
+                add(
+                    &mut self.totals.entry(asset).or_default().converted_out,
+                    taint,
+                );
                 let from_asset = g.flow_asset(from_flow);
                 add(
                     &mut self.totals.entry(from_asset).or_default().converted_in,
@@ -539,7 +547,10 @@ pub(super) fn trace(
     let seed_leg = |e: &mut Engine, leg: LegIx, amount: Units| {
         let p = Packet::full(amount, models);
         let asset = g.flow_asset(g.leg_flow(leg));
-        add(&mut e.totals.entry(asset).or_default().seeded, p.amounts(amount));
+        add(
+            &mut e.totals.entry(asset).or_default().seeded,
+            p.amounts(amount),
+        );
         let record = e.records.entry(g.leg_node(leg)).or_default();
         record.service = services.service_of(g.node_address(g.leg_node(leg)));
         match e.due.get_mut(&leg) {
@@ -650,9 +661,7 @@ fn report(g: &FlowGraph, services: &ServiceIndex, e: &Engine, options: &TraceOpt
             }
         })
         .collect();
-    service_list.sort_by(|a, b| {
-        (b.band.central, &a.service).cmp(&(a.band.central, &b.service))
-    });
+    service_list.sort_by(|a, b| (b.band.central, &a.service).cmp(&(a.band.central, &b.service)));
     let crossings = e
         .crossed
         .iter()
@@ -679,6 +688,7 @@ fn report(g: &FlowGraph, services: &ServiceIndex, e: &Engine, options: &TraceOpt
         addresses,
         freezable: Vec::new(),
         crossings,
+        steps: Vec::new(),
         unordered_conversions: Vec::new(),
     }
 }

@@ -388,13 +388,14 @@ impl<'g> Engine<'g> {
                     add(&mut acc, p.amounts(*a));
                     acc
                 });
-                let t_out: [Units; 5] = packets
-                    .iter()
-                    .zip(outs.iter())
-                    .fold([0; 5], |mut acc, (p, a)| {
-                        add(&mut acc, p.amounts(*a));
-                        acc
-                    });
+                let t_out: [Units; 5] =
+                    packets
+                        .iter()
+                        .zip(outs.iter())
+                        .fold([0; 5], |mut acc, (p, a)| {
+                            add(&mut acc, p.amounts(*a));
+                            acc
+                        });
                 let mut fee = [0; 5];
                 // Poison is not conserved (every output wholly tainted).
                 for m in 1..5 {
@@ -430,8 +431,8 @@ impl<'g> Engine<'g> {
                 self.deliver(f, l, packet, out_hop, parent);
             }
         }
-        for i in 0..senders.len() {
-            self.schedule(senders[i]);
+        for &hi in senders.iter() {
+            self.schedule(hi);
         }
     }
 
@@ -506,7 +507,10 @@ impl<'g> Engine<'g> {
             add(&mut hit.received, taint);
             hit.hop = hit.hop.min(hop);
             hit.receipts.push((input, l, packet.weight()));
-            add(&mut self.out.totals.entry(asset).or_default().services, taint);
+            add(
+                &mut self.out.totals.entry(asset).or_default().services,
+                taint,
+            );
             return;
         }
         let hi = self.holding(node);

@@ -254,7 +254,10 @@ fn resolve(g: &FlowGraph, seeds: &[Seed]) -> Result<Vec<ResolvedSeed>, TraceErro
                 let since = since.map_or(i64::MIN, |t| t.timestamp_micros());
                 let before = out.len();
                 for &node in g.address_nodes(a) {
-                    if asset.as_ref().is_none_or(|x| g.asset(g.node_asset(node)) == x) {
+                    if asset
+                        .as_ref()
+                        .is_none_or(|x| g.asset(g.node_asset(node)) == x)
+                    {
                         out.push(ResolvedSeed::Node { node, since });
                     }
                 }
@@ -277,13 +280,8 @@ pub fn trace(
     let resolved = resolve(graph, seeds)?;
     Ok(match options.direction {
         Direction::Forward => {
-            let sweep = forward::sweep(
-                graph,
-                services,
-                &resolved,
-                options.models,
-                options.max_hops,
-            );
+            let sweep =
+                forward::sweep(graph, services, &resolved, options.models, options.max_hops);
             report::forward(graph, services, &sweep, options)
         }
         Direction::Backward => backward::trace(graph, services, &resolved, options),
@@ -408,8 +406,10 @@ pub struct Freezable {
     pub amount: Decimal,
     pub band: Band,
     pub amounts: ModelAmounts,
-    /// Paths of flows, seed first, that carried the most of the amount.
-    pub evidence: Vec<Vec<Step>>,
+    /// Paths of flows, seed first, that carried the most of the amount:
+    /// each a list of indexes into [`Trace::steps`] (paths share their
+    /// beginnings; [`Trace::path`] spells one out).
+    pub evidence: Vec<Vec<u32>>,
 }
 
 /// A conversion the trace crossed.
@@ -440,6 +440,8 @@ pub struct Trace {
     /// Forward only: what can be frozen, largest first.
     pub freezable: Vec<Freezable>,
     pub crossings: Vec<Crossing>,
+    /// The flows of the evidence paths, each once.
+    pub steps: Vec<Step>,
     /// Conversions reached whose sending flow precedes the receiving one;
     /// the taint stayed with the receiver.
     pub unordered_conversions: Vec<usize>,
@@ -457,6 +459,11 @@ impl Trace {
 
     pub fn address(&self, address: &str) -> Option<&AddressAmount> {
         self.addresses.iter().find(|a| a.address == address)
+    }
+
+    /// An evidence path's steps.
+    pub fn path(&self, path: &[u32]) -> Vec<&Step> {
+        path.iter().map(|&i| &self.steps[i as usize]).collect()
     }
 
     pub fn service(&self, name: &str) -> Option<&ServiceAmount> {

@@ -15,7 +15,12 @@ use crate::asset::Network;
 use crate::graph::{AssetIx, FlowGraph, LegIx, NodeIx, Units};
 use crate::services::ServiceIndex;
 
-pub(super) fn amounts(g: &FlowGraph, asset: AssetIx, u: [Units; 5], models: Models) -> ModelAmounts {
+pub(super) fn amounts(
+    g: &FlowGraph,
+    asset: AssetIx,
+    u: [Units; 5],
+    models: Models,
+) -> ModelAmounts {
     let d = |m: Model| models.contains(m).then(|| g.decimal(asset, u[m as usize]));
     ModelAmounts {
         poison: d(Model::Poison),
@@ -82,13 +87,26 @@ struct Trails<'a> {
     g: &'a FlowGraph,
     sweep: &'a Sweep,
     index: FxHashMap<NodeIx, usize>,
+    /// Each step made once: paths share their beginnings.
+    steps: Vec<Step>,
+    made: FxHashMap<(LegIx, LegIx), u32>,
 }
 
 impl Trails<'_> {
+    fn step(&mut self, input: LegIx, out: LegIx) -> u32 {
+        if let Some(&i) = self.made.get(&(input, out)) {
+            return i;
+        }
+        let i = self.steps.len() as u32;
+        self.steps.push(step(self.g, input, out));
+        self.made.insert((input, out), i);
+        i
+    }
+
     /// The path, seed first, that ends with output `out` of a flow whose
     /// main tainted input was `input`.
-    fn path(&self, input: LegIx, out: LegIx) -> Vec<Step> {
-        let mut steps = vec![step(self.g, input, out)];
+    fn path(&mut self, input: LegIx, out: LegIx) -> Vec<u32> {
+        let mut steps = vec![self.step(input, out)];
         let mut at = input;
         // Each holding's parent was reached earlier, so the walk ends; the
         // bound is a guard.
@@ -97,7 +115,7 @@ impl Trails<'_> {
                 break;
             }
             if let Some(&(before, received)) = self.sweep.via.get(&at) {
-                steps.push(step(self.g, before, received));
+                steps.push(self.step(before, received));
                 at = before;
                 continue;
             }
@@ -108,12 +126,12 @@ impl Trails<'_> {
                 Parent::Source => break,
                 Parent::Seed(l) => {
                     if l != out {
-                        steps.push(step(self.g, LegIx::MAX, l));
+                        steps.push(self.step(LegIx::MAX, l));
                     }
                     break;
                 }
                 Parent::Flow { input, out } => {
-                    steps.push(step(self.g, input, out));
+                    steps.push(self.step(input, out));
                     at = input;
                 }
             }
@@ -145,7 +163,7 @@ pub(super) fn forward(
     options: &TraceOptions,
 ) -> Trace {
     let models = options.models;
-    let trails = Trails {
+    let mut trails = Trails {
         g,
         sweep,
         index: sweep
@@ -154,6 +172,8 @@ pub(super) fn forward(
             .enumerate()
             .map(|(i, h)| (h.node, i))
             .collect(),
+        steps: Vec::new(),
+        made: FxHashMap::default(),
     };
     let mut totals_list: Vec<AssetTotals> = sweep
         .totals
@@ -185,7 +205,7 @@ pub(super) fn forward(
             band: b,
         });
         let mut receipts = hit.receipts.clone();
-        receipts.sort_by(|a, b| b.2.cmp(&a.2));
+        receipts.sort_by_key(|r| std::cmp::Reverse(r.2));
         freezable.push(Freezable {
             holder: s.name.clone(),
             category: s.category.clone(),
@@ -294,6 +314,7 @@ pub(super) fn forward(
         addresses,
         freezable,
         crossings,
+        steps: trails.steps,
         unordered_conversions: sweep.backwards_conversions.clone(),
     }
 }

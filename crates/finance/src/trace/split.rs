@@ -34,12 +34,20 @@ pub(crate) struct Packet {
 impl Packet {
     /// A leg of `amount` units wholly tainted, in every model asked for.
     pub(crate) fn full(amount: Units, models: super::Models) -> Packet {
-        let tape = if amount > 0 { vec![(0, amount)] } else { Vec::new() };
+        let tape = if amount > 0 {
+            vec![(0, amount)]
+        } else {
+            Vec::new()
+        };
         Packet {
             poison: models.poison(),
             haircut: if models.haircut() { amount } else { 0 },
             tiho: if models.tiho() { amount } else { 0 },
-            fifo: if models.fifo() { tape.clone() } else { Vec::new() },
+            fifo: if models.fifo() {
+                tape.clone()
+            } else {
+                Vec::new()
+            },
             lifo: if models.lifo() { tape } else { Vec::new() },
         }
     }
@@ -66,7 +74,8 @@ impl Packet {
 
     /// What to rank inputs by when choosing the one to show as evidence.
     pub(crate) fn weight(&self) -> Units {
-        let a = self.haircut
+        let a = self
+            .haircut
             .max(self.tiho)
             .max(tainted(&self.fifo))
             .max(tainted(&self.lifo));

@@ -33,7 +33,14 @@ fn transfer(asset: &str, id: &str, minute: i64, from: &str, to: &str, amount: De
 }
 
 fn usdt(id: &str, minute: i64, from: &str, to: &str, amount: Decimal) -> Flow {
-    transfer("USDT@tron", id, minute, &format!("trx:{from}"), &format!("trx:{to}"), amount)
+    transfer(
+        "USDT@tron",
+        id,
+        minute,
+        &format!("trx:{from}"),
+        &format!("trx:{to}"),
+        amount,
+    )
 }
 
 /// A bitcoin transaction; the fee is what the outputs leave.
@@ -43,7 +50,8 @@ fn btc(id: &str, minute: i64, inputs: &[(&str, Decimal)], outputs: &[(&str, Deci
             .map(|(a, v)| leg(&format!("btc:{a}"), *v))
             .collect::<Vec<_>>()
     };
-    let fee = inputs.iter().map(|l| l.1).sum::<Decimal>() - outputs.iter().map(|l| l.1).sum::<Decimal>();
+    let fee =
+        inputs.iter().map(|l| l.1).sum::<Decimal>() - outputs.iter().map(|l| l.1).sum::<Decimal>();
     Flow {
         id: id.into(),
         asset: "BTC".parse().unwrap(),
@@ -62,7 +70,13 @@ fn seed(flow: &str, address: &str) -> Seed {
     }
 }
 
-fn amounts(poison: Decimal, haircut: Decimal, fifo: Decimal, lifo: Decimal, tiho: Decimal) -> ModelAmounts {
+fn amounts(
+    poison: Decimal,
+    haircut: Decimal,
+    fifo: Decimal,
+    lifo: Decimal,
+    tiho: Decimal,
+) -> ModelAmounts {
     ModelAmounts {
         poison: Some(poison),
         haircut: Some(haircut),
@@ -100,12 +114,18 @@ fn each_model_takes_its_part_of_a_mixed_balance() {
     //   LIFO    the newest 60, all tainted → 60               (A keeps 50 clean + 40 tainted)
     //   TIHO    min(100, 60) = 60                             (A keeps 40)
     let b = t.address("trx:B").unwrap();
-    assert_eq!(b.amounts, amounts(dec!(60), dec!(40), dec!(10), dec!(60), dec!(60)));
+    assert_eq!(
+        b.amounts,
+        amounts(dec!(60), dec!(40), dec!(10), dec!(60), dec!(60))
+    );
     assert_eq!(b.hop, 1);
     // A then sends its whole balance, 90, to Binance: haircut 60, FIFO 90,
     // LIFO 40, TIHO 40, poison 90.
     let binance = t.service("Binance").unwrap();
-    assert_eq!(binance.amounts, amounts(dec!(90), dec!(60), dec!(90), dec!(40), dec!(40)));
+    assert_eq!(
+        binance.amounts,
+        amounts(dec!(90), dec!(60), dec!(90), dec!(40), dec!(40))
+    );
     assert_eq!(
         binance.band,
         Band {
@@ -117,7 +137,10 @@ fn each_model_takes_its_part_of_a_mixed_balance() {
     assert_eq!(binance.network, Network::Tron);
     // B passes all it holds to E, who keeps it.
     let e = t.address("trx:E").unwrap();
-    assert_eq!(e.amounts, amounts(dec!(60), dec!(40), dec!(10), dec!(60), dec!(60)));
+    assert_eq!(
+        e.amounts,
+        amounts(dec!(60), dec!(40), dec!(10), dec!(60), dec!(60))
+    );
     assert_eq!(e.held, e.amounts);
     assert_eq!(e.hop, 2);
     // Conservation: 100 seeded = at Binance + held at E, in every model.
@@ -134,15 +157,26 @@ fn each_model_takes_its_part_of_a_mixed_balance() {
     // freeze it), with the path that carried it.
     assert_eq!(t.freezable.len(), 2);
     let at_binance = &t.freezable[0];
-    assert_eq!((at_binance.holder.as_str(), at_binance.amount), ("Binance", dec!(60)));
-    let flows: Vec<&str> = at_binance.evidence[0].iter().map(|s| s.flow.as_str()).collect();
+    assert_eq!(
+        (at_binance.holder.as_str(), at_binance.amount),
+        ("Binance", dec!(60))
+    );
+    let flows: Vec<&str> = t
+        .path(&at_binance.evidence[0])
+        .iter()
+        .map(|s| s.flow.as_str())
+        .collect();
     assert_eq!(flows, ["v", "s2"]);
     let at_e = &t.freezable[1];
-    assert_eq!((at_e.holder.as_str(), at_e.category.as_str()), ("Tether", "issuer"));
+    assert_eq!(
+        (at_e.holder.as_str(), at_e.category.as_str()),
+        ("Tether", "issuer")
+    );
     assert_eq!(at_e.amount, dec!(40));
-    let flows: Vec<&str> = at_e.evidence[0].iter().map(|s| s.flow.as_str()).collect();
+    let path = t.path(&at_e.evidence[0]);
+    let flows: Vec<&str> = path.iter().map(|s| s.flow.as_str()).collect();
     assert_eq!(flows, ["v", "s1", "b"]);
-    assert_eq!(at_e.evidence[0][0].from, "trx:X");
+    assert_eq!(path[0].from, "trx:X");
 }
 
 #[test]
@@ -167,9 +201,24 @@ fn a_peel_chain_is_followed_along_its_larger_outputs() {
     // 10 BTC from a victim's payment peeled three times, 0.001 fee each.
     let flows = vec![
         btc("p0", 0, &[("F", dec!(10.001))], &[("P1", dec!(10))]),
-        btc("p1", 10, &[("P1", dec!(10))], &[("pay1", dec!(1)), ("P2", dec!(8.999))]),
-        btc("p2", 20, &[("P2", dec!(8.999))], &[("P3", dec!(6.998)), ("pay2", dec!(2))]),
-        btc("p3", 30, &[("P3", dec!(6.998))], &[("pay3", dec!(0.5)), ("P4", dec!(6.497))]),
+        btc(
+            "p1",
+            10,
+            &[("P1", dec!(10))],
+            &[("pay1", dec!(1)), ("P2", dec!(8.999))],
+        ),
+        btc(
+            "p2",
+            20,
+            &[("P2", dec!(8.999))],
+            &[("P3", dec!(6.998)), ("pay2", dec!(2))],
+        ),
+        btc(
+            "p3",
+            30,
+            &[("P3", dec!(6.998))],
+            &[("pay3", dec!(0.5)), ("P4", dec!(6.497))],
+        ),
     ];
     let g = FlowGraph::build(&flows, &[]).unwrap();
     let mut tags = ServiceTags::new();
@@ -189,7 +238,9 @@ fn a_peel_chain_is_followed_along_its_larger_outputs() {
     assert_eq!(totals.fees.haircut, Some(dec!(0.003)));
     // 3 + 0.5 + 6.497 + 0.003 = 10.
     assert_eq!(
-        totals.at_services.haircut.unwrap() + totals.held.haircut.unwrap() + totals.fees.haircut.unwrap(),
+        totals.at_services.haircut.unwrap()
+            + totals.held.haircut.unwrap()
+            + totals.fees.haircut.unwrap(),
         dec!(10)
     );
     // Only the pay3 and P4 balances are BTC: no issuer, not freezable; the
@@ -205,22 +256,50 @@ fn a_coinjoin_spreads_taint_by_model() {
         btc(
             "cj",
             10,
-            &[("C1", dec!(1)), ("C2", dec!(1)), ("T", dec!(1)), ("C3", dec!(1))],
-            &[("O1", dec!(0.99)), ("O2", dec!(0.99)), ("O3", dec!(0.99)), ("O4", dec!(0.99))],
+            &[
+                ("C1", dec!(1)),
+                ("C2", dec!(1)),
+                ("T", dec!(1)),
+                ("C3", dec!(1)),
+            ],
+            &[
+                ("O1", dec!(0.99)),
+                ("O2", dec!(0.99)),
+                ("O3", dec!(0.99)),
+                ("O4", dec!(0.99)),
+            ],
         ),
     ];
     let g = FlowGraph::build(&flows, &[]).unwrap();
-    let t = trace(&g, &ServiceIndex::none(), &[seed("s", "btc:T")], &TraceOptions::default()).unwrap();
+    let t = trace(
+        &g,
+        &ServiceIndex::none(),
+        &[seed("s", "btc:T")],
+        &TraceOptions::default(),
+    )
+    .unwrap();
     let got = |a: &str| t.address(a).unwrap().amounts.clone();
     // haircut: 1 × 0.99 / 4 = 0.2475 each (fee 1 − 4 × 0.2475 = 0.01).
     // FIFO/LIFO: inputs end to end, T on [2, 3); O3 is [1.98, 2.97) → 0.97,
     //   O4 is [2.97, 3.96) → 0.03.
     // TIHO: the outputs tie, so in output order: O1 0.99, O2 the last 0.01.
     // poison: every output, 0.99.
-    assert_eq!(got("btc:O1"), amounts(dec!(0.99), dec!(0.2475), dec!(0), dec!(0), dec!(0.99)));
-    assert_eq!(got("btc:O2"), amounts(dec!(0.99), dec!(0.2475), dec!(0), dec!(0), dec!(0.01)));
-    assert_eq!(got("btc:O3"), amounts(dec!(0.99), dec!(0.2475), dec!(0.97), dec!(0.97), dec!(0)));
-    assert_eq!(got("btc:O4"), amounts(dec!(0.99), dec!(0.2475), dec!(0.03), dec!(0.03), dec!(0)));
+    assert_eq!(
+        got("btc:O1"),
+        amounts(dec!(0.99), dec!(0.2475), dec!(0), dec!(0), dec!(0.99))
+    );
+    assert_eq!(
+        got("btc:O2"),
+        amounts(dec!(0.99), dec!(0.2475), dec!(0), dec!(0), dec!(0.01))
+    );
+    assert_eq!(
+        got("btc:O3"),
+        amounts(dec!(0.99), dec!(0.2475), dec!(0.97), dec!(0.97), dec!(0))
+    );
+    assert_eq!(
+        got("btc:O4"),
+        amounts(dec!(0.99), dec!(0.2475), dec!(0.03), dec!(0.03), dec!(0))
+    );
     let totals = t.totals_of(&"BTC".parse().unwrap()).unwrap();
     assert_eq!(totals.fees.haircut, Some(dec!(0.01)));
     assert_eq!(totals.fees.fifo, Some(dec!(0)));
@@ -230,7 +309,14 @@ fn a_coinjoin_spreads_taint_by_model() {
 fn money_crosses_from_bank_to_crypto_only_where_a_conversion_says() {
     let flows = vec![
         transfer("EUR@bank", "v", 0, "iban:VICTIM", "iban:MULE", dec!(1000)),
-        transfer("EUR@bank", "dep", 60, "iban:MULE", "iban:EXCHANGE", dec!(1000)),
+        transfer(
+            "EUR@bank",
+            "dep",
+            60,
+            "iban:MULE",
+            "iban:EXCHANGE",
+            dec!(1000),
+        ),
         // The exchange's hot wallet pays out 1080 USDT (1.08 a euro).
         usdt("wd", 120, "HOT", "W", dec!(1080)),
         usdt("w2", 180, "W", "Z", dec!(1080)),
@@ -270,20 +356,34 @@ fn money_crosses_from_bank_to_crypto_only_where_a_conversion_says() {
     assert_eq!(usd.converted_in.haircut, Some(dec!(1080)));
     // Z's USDT is freezable by Tether; the path crosses the exchange.
     let z_freeze = t.freezable.iter().find(|f| f.address == "trx:Z").unwrap();
-    let flows: Vec<&str> = z_freeze.evidence[0].iter().map(|s| s.flow.as_str()).collect();
+    let flows: Vec<&str> = t
+        .path(&z_freeze.evidence[0])
+        .iter()
+        .map(|s| s.flow.as_str())
+        .collect();
     assert_eq!(flows, ["v", "dep", "wd", "w2"]);
     // Without the conversion, the trace stops at the exchange's account.
     let g = FlowGraph::build(&flows_without_conversion(), &[]).unwrap();
     let s = ServiceIndex::new(&g, &tags);
     let t = trace(&g, &s, &[seed("v", "iban:MULE")], &TraceOptions::default()).unwrap();
-    assert_eq!(t.service("Coinone").unwrap().amounts.haircut, Some(dec!(1000)));
+    assert_eq!(
+        t.service("Coinone").unwrap().amounts.haircut,
+        Some(dec!(1000))
+    );
     assert!(t.address("trx:Z").is_none());
 }
 
 fn flows_without_conversion() -> Vec<Flow> {
     vec![
         transfer("EUR@bank", "v", 0, "iban:VICTIM", "iban:MULE", dec!(1000)),
-        transfer("EUR@bank", "dep", 60, "iban:MULE", "iban:EXCHANGE", dec!(1000)),
+        transfer(
+            "EUR@bank",
+            "dep",
+            60,
+            "iban:MULE",
+            "iban:EXCHANGE",
+            dec!(1000),
+        ),
         usdt("wd", 120, "HOT", "W", dec!(1080)),
     ]
 }
@@ -299,10 +399,16 @@ fn a_seeded_wallet_taints_everything_it_sends() {
     let t = trace(&g, &s, &seeds, &TraceOptions::default()).unwrap();
     // Only s2 (minute 30) is from minute 25 on: 90 to Binance in every model.
     let d = dec!(90);
-    assert_eq!(t.service("Binance").unwrap().amounts, amounts(d, d, d, d, d));
+    assert_eq!(
+        t.service("Binance").unwrap().amounts,
+        amounts(d, d, d, d, d)
+    );
     assert!(t.address("trx:B").is_none());
     assert_eq!(
-        t.totals_of(&"USDT@tron".parse().unwrap()).unwrap().seeded.haircut,
+        t.totals_of(&"USDT@tron".parse().unwrap())
+            .unwrap()
+            .seeded
+            .haircut,
         Some(d)
     );
 }
@@ -326,13 +432,22 @@ fn backward_finds_where_a_receipt_came_from() {
     //   TIHO: the largest receipt first: 60 of v's 100
     //   poison: every earlier receipt, whole: 100 and 50
     let b = t.address("trx:B").unwrap();
-    assert_eq!(b.amounts, amounts(dec!(60), dec!(60), dec!(60), dec!(60), dec!(60)));
+    assert_eq!(
+        b.amounts,
+        amounts(dec!(60), dec!(60), dec!(60), dec!(60), dec!(60))
+    );
     assert_eq!(b.hop, 1);
     let x = t.address("trx:X").unwrap();
-    assert_eq!(x.amounts, amounts(dec!(100), dec!(40), dec!(10), dec!(60), dec!(60)));
+    assert_eq!(
+        x.amounts,
+        amounts(dec!(100), dec!(40), dec!(10), dec!(60), dec!(60))
+    );
     assert_eq!(x.hop, 3);
     let kraken = t.service("Kraken").unwrap();
-    assert_eq!(kraken.amounts, amounts(dec!(50), dec!(20), dec!(50), dec!(0), dec!(0)));
+    assert_eq!(
+        kraken.amounts,
+        amounts(dec!(50), dec!(20), dec!(50), dec!(0), dec!(0))
+    );
     // X had nothing before the data: what it sent is of unknown origin.
     let totals = t.totals_of(&"USDT@tron".parse().unwrap()).unwrap();
     assert_eq!(totals.at_services.haircut, Some(dec!(20)));
@@ -366,11 +481,23 @@ fn world() -> impl Strategy<Value = (Vec<Flow>, usize)> {
                 flows.push(btc(
                     &format!("f{i}"),
                     i as i64,
-                    &[(&format!("a{from}"), amount), (&format!("a{}", (from + 1) % 6), dec!(3))],
-                    &[(&format!("a{to}"), amount), (&format!("a{}", (to + 2) % 6), dec!(2.5))],
+                    &[
+                        (&format!("a{from}"), amount),
+                        (&format!("a{}", (from + 1) % 6), dec!(3)),
+                    ],
+                    &[
+                        (&format!("a{to}"), amount),
+                        (&format!("a{}", (to + 2) % 6), dec!(2.5)),
+                    ],
                 ));
             } else {
-                flows.push(usdt(&format!("f{i}"), i as i64, &format!("a{from}"), &format!("a{to}"), amount));
+                flows.push(usdt(
+                    &format!("f{i}"),
+                    i as i64,
+                    &format!("a{from}"),
+                    &format!("a{to}"),
+                    amount,
+                ));
             }
         }
         let n = flows.len();
