@@ -5,11 +5,14 @@
 
 mod common;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use common::{A, Answer, Backend, World, test_config, who};
 
-on_both_backends!(money_is_imported_under_a_marking_and_bad_files_keep_nothing);
+on_both_backends!(
+    money_is_imported_under_a_marking_and_bad_files_keep_nothing,
+    a_trace_runs_over_what_the_viewer_may_read,
+);
 
 fn data(name: &str) -> String {
     let path = cordon_testkit::workspace_root()
@@ -153,4 +156,137 @@ async fn money_is_imported_under_a_marking_and_bad_files_keep_nothing(backend: B
         .await
         .expect_error(401, "unauthenticated");
     assert_eq!(kept(&world).await, before, "nothing was kept");
+}
+
+const VICTIM: &str = "trx:TA6Hr6DeuPSZeQZLKi5ycomotgJPF1dh7b";
+const DEPOSIT: &str = "trx:TQQsMKWcpHvG2cKBMMiFFiqRWwtQtYv4jS";
+const MULE: &str = "trx:TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7";
+const EXCHANGE: &str = "trx:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t";
+
+fn transfer(id: &str, time: &str, from: &str, to: &str, amount: &str) -> String {
+    json!({"id": id, "asset": "USDT@tron", "time": time,
+           "inputs": [{"address": from, "amount": amount}],
+           "outputs": [{"address": to, "amount": amount}]})
+    .to_string()
+}
+
+/// A victim's payment to a scam deposit, on to a mule (A's flows, AMBER
+/// to R), then from the mule to an exchange (O's flow, AMBER to no one,
+/// hit notification on). R traces A's flows and learns only that O holds
+/// the onward flow, and whom to call; O traces its own and reaches the
+/// exchange it tagged; a seed in a flow the viewer may not read answers as
+/// one that does not exist.
+async fn a_trace_runs_over_what_the_viewer_may_read(backend: Backend) {
+    let Some(world) = World::start(backend, test_config()).await else {
+        return;
+    };
+    let (a, r, o) = (
+        who(A, "analyst"),
+        who(common::R, "analyst"),
+        who(common::O, "analyst"),
+    );
+    let ours = [
+        transfer("pay-1", "2026-02-01T10:00:00Z", VICTIM, DEPOSIT, "1000"),
+        transfer("move-1", "2026-02-01T11:00:00Z", DEPOSIT, MULE, "1000"),
+    ]
+    .join("\n");
+    upload(
+        &world,
+        &a,
+        &format!("/api/v1/money/flows?tlp=AMBER&recipients={}", common::R),
+        "application/x-ndjson",
+        ours,
+    )
+    .await
+    .expect(200);
+    let theirs = transfer("cash-1", "2026-02-01T12:00:00Z", MULE, EXCHANGE, "1000");
+    upload(
+        &world,
+        &o,
+        "/api/v1/money/flows?tlp=AMBER",
+        "application/x-ndjson",
+        theirs,
+    )
+    .await
+    .expect(200);
+    let pack = format!(
+        "title: exchanges\ncreator: test\nis_public: true\ntags:\n  - address: \"{}\"\n    label: Big Exchange\n    currency: TRX\n    category: exchange\n    confidence: ownership\n    source: test\n",
+        EXCHANGE.trim_start_matches("trx:")
+    );
+    upload(
+        &world,
+        &o,
+        "/api/v1/money/tags?tlp=AMBER",
+        "application/yaml",
+        pack,
+    )
+    .await
+    .expect(200);
+
+    let seed = json!({"seeds": [{"kind": "leg", "flow": "pay-1", "address": DEPOSIT}],
+                      "models": ["haircut", "fifo"]});
+    let traced = world
+        .post_json(Some(&r), "/api/v1/money/trace", &seed)
+        .await
+        .expect(200);
+    let body = traced.to_string();
+    assert_eq!(traced["trace"]["services"], json!([]), "{body}");
+    assert!(
+        traced["trace"]["addresses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["address"] == MULE),
+        "{body}"
+    );
+    assert_eq!(traced["held_elsewhere"][0]["agency"], common::O, "{body}");
+    assert_eq!(traced["held_elsewhere"][0]["addresses"], json!([MULE]));
+    assert_eq!(
+        traced["held_elsewhere"][0]["contact"],
+        common::contact_of(common::O).as_str()
+    );
+    assert!(
+        !body.contains("cash-1") && !body.contains(EXCHANGE),
+        "{body}"
+    );
+
+    // O reads only its own flow and tag: from the mule, all of it reaches
+    // the exchange.
+    let from_mule = world
+        .post_json(
+            Some(&o),
+            "/api/v1/money/trace",
+            &json!({"seeds": [{"kind": "address", "address": MULE}], "models": ["haircut"]}),
+        )
+        .await
+        .expect(200);
+    let services = from_mule["trace"]["services"].as_array().unwrap();
+    assert_eq!(services.len(), 1, "{from_mule}");
+    assert_eq!(services[0]["amounts"]["haircut"], "1000");
+    assert!(!from_mule.to_string().contains("pay-1"), "{from_mule}");
+    // A flow O may not read is, to O, no flow at all.
+    let refused = world
+        .post_json(Some(&o), "/api/v1/money/trace", &seed)
+        .await
+        .expect_error(422, "invalid_field");
+    assert_eq!(refused["field"], "seeds[0]");
+    let unknown = world
+        .post_json(
+            Some(&o),
+            "/api/v1/money/trace",
+            &json!({"seeds": [{"kind": "leg", "flow": "no-such-flow", "address": DEPOSIT}]}),
+        )
+        .await
+        .expect_error(422, "invalid_field");
+    assert_eq!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .replace("pay-1", "no-such-flow"),
+        unknown["message"].as_str().unwrap()
+    );
+    world
+        .post_json(Some(&r), "/api/v1/money/trace", &json!({"seeds": []}))
+        .await
+        .expect_error(400, "invalid_request");
 }

@@ -70,6 +70,7 @@ pub fn routes(state: Shared) -> Router {
         .route("/api/v1/money/flows", post(money::flows))
         .route("/api/v1/money/conversions", post(money::conversions))
         .route("/api/v1/money/tags", post(money::tags))
+        .route("/api/v1/money/trace", post(money::trace))
         .route(
             "/api/v1/orange-notices",
             post(orange::issue).get(orange::list),
@@ -207,6 +208,7 @@ pub async fn not_found() -> ApiError {
         money::flows,
         money::conversions,
         money::tags,
+        money::trace,
         orange::issue,
         orange::list,
         orange::read,

@@ -9,6 +9,7 @@
 //! the holder's contact where the trace stops.
 
 pub mod records;
+pub mod view;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -91,6 +92,7 @@ fn held<T>(seq: i64, agency: String, marking: Marking, item: T) -> Held<T> {
 pub struct Money {
     book: Arc<RwLock<Book>>,
     seen: tokio::sync::Mutex<i64>,
+    views: view::Views,
 }
 
 impl Money {
