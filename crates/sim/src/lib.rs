@@ -1,6 +1,7 @@
 //! Cordon's simulated world: a deterministic generator of criminal networks,
-//! scam compounds, trafficked workers and the reports agencies file about
-//! them, with the ground truth written beside the reports.
+//! scam compounds, trafficked workers, the reports agencies file about them
+//! and the money their victims paid (flows, conversions, tags), with the
+//! ground truth written beside them.
 //!
 //! The same seed and scale give byte-identical output on every platform.
 //!
@@ -16,7 +17,23 @@
 //!                            trafficked status), every report's network and
 //!                            canonical selectors, every selector's networks,
 //!                            and the summary; one array element per line
+//! OUT/flows.jsonl            the money world: one crates/finance `Flow` per
+//!                            line, in time order (victims' payments, their
+//!                            laundering, legitimate traffic)
+//! OUT/conversions.jsonl      swaps, bridges and exchange deposits linking a
+//!                            flow's receiving leg to another's sending leg
+//! OUT/tags.jsonl             crates/finance `Tag`s an investigator would hold:
+//!                            services and some reported scam deposits, never
+//!                            mules
+//! OUT/money_truth.json       where every payment's value went (services by
+//!                            hops, remainder, fees), mules with their
+//!                            patterns, decoys, the networks' wallets
 //! ```
+//!
+//! Reports and flows join on selectors: a fraud report's deposit addresses
+//! and mule account are where the victim paid (for the reports of the
+//! months the money world follows, see `money`), and the networks' wallets
+//! and mule accounts of the world carry the laundering.
 //!
 //! Every listed selector imports cleanly: messy forms (national phone
 //! numbers, defanged URLs, mixed case, grouped IBANs) are valid inputs that

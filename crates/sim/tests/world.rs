@@ -2,7 +2,7 @@
 //! report against cordon-core, agreement of the truth with normalisation,
 //! and the shape the domain asks for.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -382,5 +382,125 @@ fn canonical_selectors_in_the_truth_are_canonical_for_core() {
         let text = s["selector"].as_str().unwrap();
         let parsed = cordon_core::Selector::parse_canonical(text);
         assert!(parsed.is_ok(), "{text}: {:?}", parsed.err());
+    }
+}
+
+#[test]
+fn the_money_files_hold_together_and_join_the_reports() {
+    use cordon_finance::flow::{Conversion, Flow};
+    let dir = small().dir.path();
+    let s = &small().summary.money;
+    let text = fs::read_to_string(dir.join("flows.jsonl")).unwrap();
+    let mut ids = HashSet::new();
+    let mut last = String::new();
+    for (n, line) in text.lines().enumerate() {
+        let flow: Flow =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("flows.jsonl:{}: {e}", n + 1));
+        assert_eq!(flow.check(), Ok(()), "flows.jsonl:{}", n + 1);
+        let time = flow.time.to_rfc3339();
+        assert!(last <= time, "flows.jsonl:{} is out of time order", n + 1);
+        last = time;
+        ids.insert(flow.id);
+    }
+    assert_eq!(ids.len() as u64, s.flows, "flow ids are unique");
+    assert!((10_000..100_000).contains(&s.flows), "{} flows", s.flows);
+    let text = fs::read_to_string(dir.join("conversions.jsonl")).unwrap();
+    for line in text.lines() {
+        let c: Conversion = serde_json::from_str(line).unwrap();
+        assert!(ids.contains(&c.from.flow) && ids.contains(&c.to.flow));
+    }
+    assert_eq!(text.lines().count() as u64, s.conversions);
+    let tags = fs::read_to_string(dir.join("tags.jsonl")).unwrap();
+    assert_eq!(tags.lines().count() as u64, s.tags);
+
+    let money: Value =
+        serde_json::from_slice(&fs::read(dir.join("money_truth.json")).unwrap()).unwrap();
+    assert_eq!(money["summary"]["flows"].as_u64(), Some(s.flows));
+    assert_eq!(
+        truth(small())["summary"]["money"]["flows"].as_u64(),
+        Some(s.flows)
+    );
+    // Reported payments went to what the report lists.
+    let t = truth(small());
+    let report_selectors: HashMap<&str, BTreeSet<&str>> = t["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let sels = r["selectors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap())
+                .collect();
+            (r["id"].as_str().unwrap(), sels)
+        })
+        .collect();
+    let payments = money["payments"].as_array().unwrap();
+    assert_eq!(payments.len() as u64, s.payments);
+    let (mut reported, mut joined) = (0, 0);
+    for p in payments {
+        assert!(ids.contains(p["flow"].as_str().unwrap()));
+        if let Some(r) = p["report"].as_str() {
+            reported += 1;
+            let sels = &report_selectors[r];
+            joined += usize::from(sels.contains(p["to"].as_str().unwrap()));
+        }
+    }
+    assert!(reported > 1_000, "{reported}");
+    // And they add up to the loss it states, in its currency.
+    let mut sums: HashMap<&str, (rust_decimal::Decimal, String)> = HashMap::new();
+    for p in payments {
+        if let Some(r) = p["report"].as_str() {
+            let asset = p["asset"].as_str().unwrap();
+            let symbol = asset.split('@').next().unwrap().to_owned();
+            let amount: rust_decimal::Decimal = p["amount"].as_str().unwrap().parse().unwrap();
+            let e = sums
+                .entry(r)
+                .or_insert((rust_decimal::Decimal::ZERO, symbol));
+            e.0 += amount;
+        }
+    }
+    let mut matched = 0;
+    for (_, r) in reports(small()) {
+        let id = r.id.clone().unwrap();
+        if let Some((sum, symbol)) = sums.get(id.as_str())
+            && r.losses[0].currency == *symbol
+        {
+            let loss: rust_decimal::Decimal = r.losses[0].amount.parse().unwrap();
+            assert_eq!(*sum, loss, "{id}");
+            matched += 1;
+        }
+    }
+    assert!(matched * 10 > sums.len() * 8, "{matched} of {}", sums.len());
+    assert!(
+        joined * 100 >= reported * 95,
+        "{joined} of {reported} join their report"
+    );
+    // Mules and decoys: the truth of mule detection.
+    let mules = money["mules"].as_array().unwrap();
+    let decoys = money["decoys"].as_array().unwrap();
+    assert!(
+        mules.len() > 100 && decoys.len() > 20,
+        "{} {}",
+        mules.len(),
+        decoys.len()
+    );
+    let tags: Vec<cordon_finance::tags::Tag> = tags
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    let tagged: HashSet<&str> = tags
+        .iter()
+        .map(|t| {
+            assert_eq!(t.source, "sim");
+            t.address.as_str()
+        })
+        .collect();
+    for m in mules {
+        assert!(
+            !tagged.contains(m["account"].as_str().unwrap()),
+            "a mule is tagged"
+        );
     }
 }

@@ -122,6 +122,35 @@ pub fn conversions_from_json_lines(
     finish(imported, errors)
 }
 
+/// Reads attribution tags, one JSON object per line (a [`Tag`] as serde
+/// writes it); each is checked and its address made canonical.
+///
+/// [`Tag`]: crate::tags::Tag
+pub fn tags_from_json_lines(input: impl BufRead) -> Result<Imported<crate::tags::Tag>, Rejected> {
+    let (lines, count) = read_lines(input)?;
+    let mut imported = Imported {
+        lines: count,
+        ..Imported::default()
+    };
+    let mut errors = Vec::new();
+    for (line, text) in &lines {
+        let tag = serde_json::from_str::<crate::tags::Tag>(text)
+            .map_err(|e| ("tag".to_owned(), format!("not a tag: {e}")))
+            .and_then(|mut t| {
+                t.address = crate::tags::money_selector(&t.address)
+                    .map_err(|e| (e.field.clone(), e.message.clone()))?;
+                t.check()
+                    .map_err(|e| (e.field.clone(), e.message.clone()))?;
+                Ok(t)
+            });
+        match tag {
+            Ok(t) => imported.items.push(t),
+            Err((field, message)) => errors.push(line_error(*line, Some(&field), message)),
+        }
+    }
+    finish(imported, errors)
+}
+
 /// Numbered non-blank lines, and the count of all lines.
 fn read_lines(input: impl BufRead) -> Result<(Vec<(u64, String)>, u64), Rejected> {
     let mut lines = Vec::new();
@@ -442,5 +471,27 @@ mod tests {
             let _ = flows_from_json_lines(s.as_bytes());
             let _ = conversions_from_json_lines(s.as_bytes(), Some(&[]));
         }
+    }
+}
+
+#[cfg(test)]
+mod tag_lines {
+    use super::*;
+
+    #[test]
+    fn tags_read_one_per_line_and_bad_lines_are_named() {
+        let good = r#"{"address":"TQQsMKWcpHvG2cKBMMiFFiqRWwtQtYv4jS","label":"Big Exchange","category":"exchange","source":"sim","confidence":90}"#;
+        let read = tags_from_json_lines(good.as_bytes()).unwrap();
+        assert_eq!(read.items.len(), 1);
+        assert_eq!(
+            read.items[0].address,
+            "trx:TQQsMKWcpHvG2cKBMMiFFiqRWwtQtYv4jS"
+        );
+        let bad = format!(
+            "{good}\n{{\"address\":\"nowhere\",\"label\":\"x\",\"category\":\"exchange\",\"source\":\"s\",\"confidence\":1}}"
+        );
+        let refused = tags_from_json_lines(bad.as_bytes()).unwrap_err();
+        assert_eq!(refused.errors.len(), 1);
+        assert_eq!(refused.errors[0].line, 2);
     }
 }

@@ -17,7 +17,7 @@ use super::ledger::{RawConversion, Role};
 use super::net::{CYCLE, Level, Lot, MuleMark, Net, SCATTER_GATHER, WalletRole};
 use crate::data::Tables;
 use crate::report::wide_accounts;
-use crate::world::END;
+use crate::world::{END, START};
 
 /// The network's second-level mules and collectors, in order of first use.
 #[derive(Debug, Default)]
@@ -66,7 +66,7 @@ impl Net<'_> {
         let mut batch: Vec<(u32, Coin, i64, usize, u128)> = Vec::new();
         for a in arrivals {
             let same = batch.first().is_some_and(|b| b.0 == a.0 && b.1 == a.1);
-            if !batch.is_empty() && (!same || a.2 - batch[0].2 > 36 * 3_600 || batch.len() >= 8) {
+            if !batch.is_empty() && (!same || a.2 - batch[0].2 > 72 * 3_600 || batch.len() >= 12) {
                 self.mule_batch(std::mem::take(&mut batch), &web);
             }
             batch.push(a);
@@ -161,7 +161,7 @@ impl Net<'_> {
             self.mark(part.addr, Level::Second, 0, part.time);
             let cut = self.dice.between(5, 30);
             let part = self.keep(part, cut);
-            if i == 0 && web.seconds.len() >= 2 && self.dice.chance(120) {
+            if i == 0 && web.seconds.len() >= 2 && self.dice.chance(40) {
                 self.cycle(part, first, web);
                 continue;
             }
@@ -197,8 +197,8 @@ impl Net<'_> {
         let a = part.addr;
         let mut b = self.near(&web.seconds, part.time);
         if b == a {
-            b = web.seconds[(web.seconds.iter().position(|&s| s == a).unwrap_or(0) + 1)
-                % web.seconds.len()];
+            b = web.seconds
+                [(web.seconds.iter().position(|&s| s == a).unwrap_or(0) + 1) % web.seconds.len()];
         }
         let d1 = self.delay(2 * 3_600, 30 * 3_600);
         let Some(l) = self.send(part, b, d1, Role::Launder) else {
@@ -248,9 +248,14 @@ impl Net<'_> {
         }
         let hot = self.book.named(services.list[e].main(Chain::Tron));
         let w = self.wallet(Chain::Tron, WalletRole::ExchangeWithdrawal);
-        let fout = self
-            .book
-            .flow(Coin::UsdtTron, t, Role::Service, &[(hot, usdt)], &[(w, usdt)], 0);
+        let fout = self.book.flow(
+            Coin::UsdtTron,
+            t,
+            Role::Service,
+            &[(hot, usdt)],
+            &[(w, usdt)],
+            0,
+        );
         self.book.conversions.push(RawConversion {
             kind: ConversionKind::Exchange,
             from: (fin, fiat),
@@ -261,8 +266,14 @@ impl Net<'_> {
         if t2 < END {
             let d = *self.dice.pick(&self.style.desks);
             let addr = self.desk_address(d, Chain::Tron);
-            self.book
-                .flow(Coin::UsdtTron, t2, Role::Onward, &[(w, usdt)], &[(addr, usdt)], 0);
+            self.book.flow(
+                Coin::UsdtTron,
+                t2,
+                Role::Onward,
+                &[(w, usdt)],
+                &[(addr, usdt)],
+                0,
+            );
         }
     }
 
@@ -283,7 +294,7 @@ impl Net<'_> {
             let landlord = self.account(country);
             let shop = self.account(country);
             let salary_usd = u128::from(self.dice.between(600, 2_500)) * MICRO;
-            let start = first - self.delay(30, 180) * 86_400;
+            let start = (first - self.delay(30, 180) * 86_400).max(START);
             for month in 0..self.dice.between(3, 12) as i64 {
                 let payday = start + month * 30 * 86_400;
                 if payday >= END {
@@ -302,8 +313,14 @@ impl Net<'_> {
                     let at = payday + self.delay(86_400, 20 * 86_400);
                     if at < END {
                         let amount = salary * share / 100;
-                        self.book
-                            .flow(coin, at, Role::Background, &[(mule, amount)], &[(to, amount)], 0);
+                        self.book.flow(
+                            coin,
+                            at,
+                            Role::Background,
+                            &[(mule, amount)],
+                            &[(to, amount)],
+                            0,
+                        );
                     }
                 }
             }

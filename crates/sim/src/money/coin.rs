@@ -158,28 +158,38 @@ impl Coin {
     }
 }
 
-/// `a * b / c` rounded down, exact when `a * b` fits in 128 bits; else
-/// through a float, which is as deterministic (IEEE operations are exactly
-/// rounded) and only used where a unit either way does not matter.
+/// `a * b / c` rounded down, exactly: through a 256-bit product when
+/// `a * b` does not fit in 128 bits. The quotient must fit in 128 bits and
+/// `c` in 127 (amounts here stay below 2^96, a decimal's mantissa).
 pub fn mul_div(a: u128, b: u128, c: u128) -> u128 {
-    match a.checked_mul(b) {
-        Some(p) => p / c,
-        None => {
-            let g = gcd(a, c);
-            let (a, c) = (a / g, c / g);
-            match a.checked_mul(b) {
-                Some(p) => p / c,
-                None => (a as f64 * (b as f64 / c as f64)) as u128,
-            }
+    if let Some(p) = a.checked_mul(b) {
+        return p / c;
+    }
+    const LOW: u128 = u64::MAX as u128;
+    let (a1, a0) = (a >> 64, a & LOW);
+    let (b1, b0) = (b >> 64, b & LOW);
+    let (p00, p01, p10, p11) = (a0 * b0, a0 * b1, a1 * b0, a1 * b1);
+    let mid = (p00 >> 64) + (p01 & LOW) + (p10 & LOW);
+    let lo = (p00 & LOW) | (mid << 64);
+    let hi = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
+    debug_assert!(c < 1 << 127);
+    let mut q = 0u128;
+    let mut r = 0u128;
+    let top = 256 - hi.leading_zeros();
+    for i in (0..top).rev() {
+        let bit = if i >= 128 {
+            (hi >> (i - 128)) & 1
+        } else {
+            (lo >> i) & 1
+        };
+        r = (r << 1) | bit;
+        if r >= c {
+            r -= c;
+            debug_assert!(i < 128, "the quotient fits in 128 bits");
+            q |= 1 << i;
         }
     }
-}
-
-fn gcd(mut a: u128, mut b: u128) -> u128 {
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    a.max(1)
+    q
 }
 
 /// Splits `total` into parts proportional to `weights`, exactly: each part
@@ -235,8 +245,8 @@ const ETH: [u64; 13] = [
     2_970_000_000,
 ];
 const TRX: [u64; 13] = [
-    55_000, 63_000, 78_000, 89_000, 108_000, 121_000, 119_000, 156_000, 254_000, 236_000,
-    270_000, 330_000, 280_000,
+    55_000, 63_000, 78_000, 89_000, 108_000, 121_000, 119_000, 156_000, 254_000, 236_000, 270_000,
+    330_000, 280_000,
 ];
 
 /// Micro-dollars per unit of each currency the tables use (2024 levels).
@@ -391,6 +401,14 @@ mod tests {
         let huge = 10u128.pow(27);
         let parts = split_exact(huge, &[huge / 3, huge / 3 * 2]);
         assert_eq!(parts.iter().sum::<u128>(), huge);
+        assert_eq!(parts[0], huge / 3);
+        // Wide products are exact.
+        assert_eq!(mul_div(huge, huge, huge), huge);
+        assert_eq!(mul_div(huge + 7, huge / 3, huge), (huge + 7) / 3);
+        assert_eq!(
+            mul_div(u128::MAX, 3, 7),
+            u128::MAX / 7 * 3 + (u128::MAX % 7) * 3 / 7
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use super::coin::{Chain, Coin, MICRO, split_exact};
 use super::ledger::Role;
 use super::net::{End, Lot, Net, WalletRole};
-use super::victims::rotate;
+use crate::world::END;
 
 /// A payment's value arrived in a collection wallet.
 #[derive(Debug, Clone, Copy)]
@@ -197,7 +197,11 @@ impl Net<'_> {
             .filter(|&e| Chain::of(&self.world.entries[e as usize].canonical) == chain)
             .collect();
         if !pool.is_empty() {
-            let e = rotate(&pool, net.start, t, &mut self.dice);
+            // One wallet per chain at a time, replaced as the period goes.
+            let span = (END - net.start).max(1);
+            let i = ((t - net.start).clamp(0, span) as i128 * pool.len() as i128 / span as i128)
+                as usize;
+            let e = pool[i.min(pool.len() - 1)];
             let text = self.world.entries[e as usize].canonical.clone();
             return self.book.named(&text);
         }
@@ -245,15 +249,26 @@ impl Net<'_> {
             hops: 1,
             time: last,
         };
-        let contributions: Vec<(usize, u128)> = batch.iter().map(|a| (a.payment, a.units)).collect();
-        let depth = self.style.depth;
-        self.route(lot, depth);
+        let contributions: Vec<(usize, u128)> =
+            batch.iter().map(|a| (a.payment, a.units)).collect();
+        // The hop at which the batch's value reaches services, at most:
+        // within five for nearly all, much further for a few.
+        let limit = match self.dice.below(100) {
+            0..=19 => 2,
+            20..=54 => 3,
+            55..=79 => 4,
+            80..=95 => 5,
+            _ => self.dice.between(6, 10) as u8,
+        };
+        self.route(lot, limit);
         self.settle(&contributions);
     }
 
-    /// Moves a lot on, `budget` moves at most before it cashes out.
-    fn route(&mut self, lot: Lot, budget: u8) {
-        if budget == 0 || self.usd(&lot) < 500 * MICRO {
+    /// Moves a lot on; it reaches services by hop `limit`.
+    fn route(&mut self, lot: Lot, limit: u8) {
+        // Moves left before the flow that cashes out.
+        let room = limit.saturating_sub(lot.hops.saturating_add(1));
+        if room == 0 || self.usd(&lot) < 500 * MICRO {
             return self.cash_out_split(lot);
         }
         let table = match lot.coin {
@@ -273,26 +288,29 @@ impl Net<'_> {
             }
             x -= w;
         }
+        if matches!(choice, Move::SplitMerge) && room < 2 {
+            choice = Move::Hop;
+        }
         let chain = lot.coin.chain();
         match choice {
             Move::Hop => {
                 let w = self.wallet(chain, WalletRole::Hop);
                 let delay = self.crypto_delay();
                 if let Some(l) = self.send(lot, w, delay, Role::Launder) {
-                    self.route(l, budget - 1);
+                    self.route(l, limit);
                 }
             }
             Move::Split => {
                 let k = 2 + self.dice.below(3) as usize;
                 for l in self.split(lot, k).into_iter().flatten() {
-                    self.route(l, budget - 1);
+                    self.route(l, limit);
                 }
             }
             Move::SplitMerge => {
                 let k = 3 + self.dice.below(6) as usize;
                 let mut parts = Vec::new();
                 for l in self.split(lot, k).into_iter().flatten() {
-                    if self.dice.chance(500) {
+                    if room >= 3 && self.dice.chance(500) {
                         let w = self.wallet(chain, WalletRole::Hop);
                         let delay = self.crypto_delay();
                         parts.extend(self.send(l, w, delay, Role::Launder));
@@ -303,7 +321,7 @@ impl Net<'_> {
                 let merge = self.wallet(chain, WalletRole::Merge);
                 let delay = self.crypto_delay();
                 if let Some(m) = self.gather(parts, merge, delay, Role::Launder) {
-                    self.route(m, budget.saturating_sub(2));
+                    self.route(m, limit);
                 }
             }
             Move::Swap => {
@@ -313,12 +331,12 @@ impl Net<'_> {
                     Coin::Eth
                 };
                 if let Some(l) = self.swap(lot, to) {
-                    self.route(l, budget - 1);
+                    self.route(l, limit);
                 }
             }
             Move::Bridge => {
                 if let Some(l) = self.bridge(lot) {
-                    self.route(l, budget - 1);
+                    self.route(l, limit);
                 }
             }
             Move::Desk => {
@@ -326,7 +344,7 @@ impl Net<'_> {
                 let addr = self.desk_address(desk, chain);
                 self.cash_out(lot, desk, addr);
             }
-            Move::Peel => self.peel(lot),
+            Move::Peel => self.peel(lot, limit),
             Move::CashOut => self.cash_out_split(lot),
         }
     }
@@ -348,13 +366,14 @@ impl Net<'_> {
     /// A peel chain: each transaction peels a small part off to an
     /// exchange (or a desk, or a wallet that cashes out later) and sends
     /// the change to a new address, again and again.
-    fn peel(&mut self, lot: Lot) {
+    fn peel(&mut self, lot: Lot, limit: u8) {
         let n = self.dice.between(3, 10);
         let mut cur = lot;
         for _ in 0..n {
-            if self.usd(&cur) < 1_000 * MICRO {
+            if self.usd(&cur) < 1_000 * MICRO || cur.hops.saturating_add(1) >= limit {
                 break;
             }
+            let room = limit - cur.hops - 1;
             let pct = u128::from(self.dice.between(4, 20));
             let (dest, svc) = match self.dice.below(100) {
                 0..=74 => {
@@ -365,7 +384,11 @@ impl Net<'_> {
                     let d = *self.dice.pick(&self.style.desks);
                     (self.desk_address(d, Chain::Bitcoin), Some(d))
                 }
-                _ => (self.wallet(Chain::Bitcoin, WalletRole::Hop), None),
+                _ if room >= 2 => (self.wallet(Chain::Bitcoin, WalletRole::Hop), None),
+                _ => {
+                    let e = *self.dice.pick(&self.style.exchanges);
+                    (self.deposit_at(e, Chain::Bitcoin), Some(e))
+                }
             };
             let change = self.wallet(Chain::Bitcoin, WalletRole::Peel);
             let role = if svc.is_some() {
@@ -379,7 +402,7 @@ impl Net<'_> {
                 (Some(peeled), Some(rest)) => {
                     match svc {
                         Some(s) => self.arrive(peeled, s),
-                        None => self.route(peeled, 1),
+                        None => self.route(peeled, limit),
                     }
                     cur = rest;
                 }
@@ -399,7 +422,7 @@ impl Net<'_> {
             lot
         };
         let chain = lot.coin.chain();
-        let n = if self.usd(&lot) < 5_000 * MICRO {
+        let n = if self.usd(&lot) < 20_000 * MICRO {
             1
         } else {
             match self.dice.below(100) {

@@ -99,8 +99,8 @@ pub struct RawTag {
     pub addr: u32,
     pub label: String,
     pub category: &'static str,
-    /// Per-mille.
-    pub confidence: u16,
+    /// From 0 to 100.
+    pub confidence: u8,
 }
 
 /// Everything one generator wrote.
@@ -165,6 +165,12 @@ impl Book {
         a
     }
 
+    /// The index of a named address, if the book has it.
+    #[cfg(test)]
+    pub fn lookup(&self, canonical: &str) -> Option<u32> {
+        self.named.get(canonical).copied()
+    }
+
     /// Appends a flow; amounts in the coin's units.
     pub fn flow(
         &mut self,
@@ -221,7 +227,7 @@ impl Book {
         flow_id(self.seed, flow.key, flow.coin)
     }
 
-    pub fn tag(&mut self, addr: u32, label: &str, category: &'static str, confidence: u16) {
+    pub fn tag(&mut self, addr: u32, label: &str, category: &'static str, confidence: u8) {
         self.tags.push(RawTag {
             addr,
             label: label.to_owned(),

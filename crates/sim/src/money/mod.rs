@@ -9,13 +9,15 @@
 //!   (wallets and bank accounts, among them the world's laundering-service
 //!   accounts), a swap pool on Tron (USDT/TRX) and one on Ethereum
 //!   (USDT/ETH), a Tron–Ethereum bridge and a payment processor.
-//! - **Victims' payments** (`victims`): every fraud report about a network
-//!   that says how the victim paid becomes payments: one into each deposit
-//!   address it lists (USDT on Tron, USDT on Ethereum or BTC), or one to
-//!   three bank transfers to the mule account it names, for the loss it
-//!   states; as many again come from victims who never reported (also in
-//!   ETH), with heavy-tailed amounts. Crypto victims pay from an exchange
-//!   or from a wallet an exchange funded.
+//! - **Victims' payments** (`victims`): each network's money is followed
+//!   over a window of a fifth of its active time ([`window`]). Every fraud
+//!   report about it received then that says how the victim paid becomes
+//!   payments: one into each deposit address it lists (USDT on Tron, USDT
+//!   on Ethereum or BTC), or one to three bank transfers to the mule
+//!   account it names, for the loss it states; half as many again come
+//!   from victims who never reported (also in ETH), with heavy-tailed
+//!   amounts. Crypto victims pay from an exchange or from a wallet an
+//!   exchange funded.
 //! - **Crypto laundering** (`crypto`): deposit addresses swept into the
 //!   network's collection wallets (the world's, which reports name; on
 //!   Bitcoin several deposit addresses co-spent in one transaction), then
@@ -90,7 +92,7 @@ pub use coin::{Coin, cents_text, local_cents};
 
 use crate::SimError;
 use crate::dice::Dice;
-use crate::world::World;
+use crate::world::{self, World};
 use ledger::Book;
 use net::{End, MuleMark, Net, Payment, WalletRole};
 use noise::NoiseOut;
@@ -114,6 +116,24 @@ const SERIALS_PER_UNIT: u64 = 2_500;
 /// Per mille of exchange deposit addresses an investigator has a tag for,
 /// the network's and legitimate customers' alike.
 const DEPOSIT_TAGGED: u32 = 600;
+/// Per mille of each network's active time the money world follows.
+const FOLLOWED: i64 = 200;
+
+/// The months of network `n`'s activity whose money is followed (as an
+/// investigation pulls explorers' exports and bank statements for a
+/// period): the reports received then, and the victims who paid then
+/// without reporting. A fixed share of each network's active time, placed
+/// by a hash, so every network has money and volume follows the scale.
+pub fn window(world: &World, n: u16) -> (i64, i64) {
+    let net = &world.networks[n as usize];
+    let lo = world::START.max(net.start);
+    let span = world::END - lo;
+    let len = span * FOLLOWED / 1000;
+    let offset =
+        ledger::mix(world.seed ^ ledger::mix(u64::from(n) ^ 0xF0110)) % (span - len) as u64;
+    let start = lo + offset as i64;
+    (start, start + len)
+}
 
 /// What a victim told in a fraud report about how they paid.
 #[derive(Debug, Clone)]
@@ -218,8 +238,14 @@ pub fn build(world: &World, paid: Vec<Paid>, threads: usize) -> MoneyWorld {
     let mut tags = Book::new(world.seed, SERVICES_BOOK);
     services.tag(&mut tags);
     let mut by_network: Vec<Vec<Paid>> = vec![Vec::new(); world.networks.len()];
+    let windows: Vec<(i64, i64)> = (0..world.networks.len() as u16)
+        .map(|n| window(world, n))
+        .collect();
     for p in paid {
-        by_network[p.network as usize].push(p);
+        let (from, to) = windows[p.network as usize];
+        if (from..to).contains(&p.time) {
+            by_network[p.network as usize].push(p);
+        }
     }
     let units = noise::units(world.scale, &services);
     let jobs = by_network.len() + units.len();
@@ -276,7 +302,7 @@ fn network(world: &World, services: &Services, n: u16, paid: &[Paid]) -> Network
         g.reported(p);
     }
     let unreported = paid.len() / 2 + g.dice.below(3) as usize;
-    g.unreported(unreported);
+    g.unreported(unreported, window(world, n));
     g.launder_crypto();
     g.launder_bank();
     NetworkMoney {

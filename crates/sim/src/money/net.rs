@@ -120,8 +120,6 @@ pub struct Style {
     pub threshold: u128,
     /// …or this long after its first value arrived.
     pub max_wait: i64,
-    /// Moves before cash-out, at most.
-    pub depth: u8,
     /// Bitcoin goes through peel chains rather than hops.
     pub peel: bool,
     /// What first-level mules keep, per mille.
@@ -292,7 +290,15 @@ impl<'a> Net<'a> {
     /// rate of the day, Ethereum gas for a plain transfer, Tron bandwidth
     /// now and then, a bank's charge on a cross-border transfer. Tokens'
     /// gas is paid in the chain's coin, outside the money followed.
-    pub fn fee(&mut self, coin: Coin, n_in: usize, n_out: usize, from: u32, to: u32, t: i64) -> u128 {
+    pub fn fee(
+        &mut self,
+        coin: Coin,
+        n_in: usize,
+        n_out: usize,
+        from: u32,
+        to: u32,
+        t: i64,
+    ) -> u128 {
         fee(
             &mut self.dice,
             coin,
@@ -397,7 +403,7 @@ impl<'a> Net<'a> {
         } else {
             vec![0]
         };
-        if outs.iter().any(|&u| u == 0) {
+        if outs.contains(&0) {
             self.remain(lot);
             return vec![None; k];
         }
@@ -564,13 +570,14 @@ impl<'a> Net<'a> {
         if open < cap && (open == 0 || self.dice.chance(150)) {
             let text = crypto_address(&mut self.dice, chain);
             let a = self.book.fresh(&text);
-            self.wallets.push((a, WalletRole::ExchangeDeposit, Some(svc)));
+            self.wallets
+                .push((a, WalletRole::ExchangeDeposit, Some(svc)));
             // Investigators hold tags for most exchange deposit addresses
             // (attribution data sets); the same share as for legitimate
             // users' deposit addresses, so a tag says nothing of crime.
             if self.dice.chance(super::DEPOSIT_TAGGED) {
                 let name = self.services.list[svc].name.clone();
-                self.book.tag(a, &name, "exchange", 800);
+                self.book.tag(a, &name, "exchange", 80);
             }
             self.deposits.entry((svc, chain)).or_default().push(a);
             return a;
@@ -705,9 +712,8 @@ impl Style {
         Style {
             exchanges,
             desks,
-            threshold: u128::from(dice.between(15, 150)) * 1_000 * super::coin::MICRO,
-            max_wait: dice.between(2, 10) as i64 * 86_400,
-            depth: 1 + dice.below(4) as u8,
+            threshold: u128::from(dice.between(80, 500)) * 1_000 * super::coin::MICRO,
+            max_wait: dice.between(7, 30) as i64 * 86_400,
             peel: dice.chance(700),
             commission: dice.between(20, 80),
             accounts: 2 + dice.index(5),

@@ -68,9 +68,7 @@ pub fn units(scale: Scale, services: &Services) -> Vec<Unit> {
             }
             out.push(Unit::ExchangeFiat { exchange });
         }
-        for _ in 0..3 {
-            out.push(Unit::PeerToPeer);
-        }
+        out.push(Unit::PeerToPeer);
         out.push(Unit::Processor);
         for _ in 0..2 {
             out.push(Unit::Payroll);
@@ -144,7 +142,10 @@ impl Gen<'_> {
     }
 
     fn fee(&mut self, coin: Coin, n_in: usize, n_out: usize, from: u32, to: u32, t: i64) -> u128 {
-        let (f, o) = (self.book.addr(from).to_owned(), self.book.addr(to).to_owned());
+        let (f, o) = (
+            self.book.addr(from).to_owned(),
+            self.book.addr(to).to_owned(),
+        );
         fee(&mut self.dice, coin, n_in, n_out, &f, &o, t)
     }
 
@@ -166,15 +167,22 @@ impl Gen<'_> {
                 fee,
             )
         } else {
-            self.book
-                .flow(coin, t, Role::Background, &[(from, amount)], &[(to, amount)], fee)
+            self.book.flow(
+                coin,
+                t,
+                Role::Background,
+                &[(from, amount)],
+                &[(to, amount)],
+                fee,
+            )
         };
         Some(f)
     }
 
     /// A sum of a few dollars to a few thousand, in `coin` at `t`.
     fn amount(&mut self, coin: Coin, t: i64, lo: u64, hi: u64) -> u128 {
-        let usd = u128::from(self.dice.between(lo, hi)) * MICRO + u128::from(self.dice.below(100)) * 10_000;
+        let usd = u128::from(self.dice.between(lo, hi)) * MICRO
+            + u128::from(self.dice.below(100)) * 10_000;
         coin.units_for_usd(usd, t).max(1)
     }
 
@@ -186,7 +194,7 @@ impl Gen<'_> {
         self.decoys.push((hot, Decoy::HotWallet));
         let name = self.services.list[exchange].name.clone();
         let mut btc_sweeps: Vec<(i64, u32, u128)> = Vec::new();
-        for _ in 0..40 {
+        for _ in 0..15 {
             let coin = match chain {
                 Chain::Tron if self.dice.chance(850) => Coin::UsdtTron,
                 Chain::Tron => Coin::Trx,
@@ -197,7 +205,7 @@ impl Gen<'_> {
             let user = self.wallet(chain);
             let deposit = self.wallet(chain);
             if self.dice.chance(super::DEPOSIT_TAGGED) {
-                self.book.tag(deposit, &name, "exchange", 800);
+                self.book.tag(deposit, &name, "exchange", 80);
             }
             for _ in 0..1 + self.dice.below(4) {
                 let t = self.time();
@@ -280,9 +288,14 @@ impl Gen<'_> {
                 continue;
             };
             let out = Coin::UsdtTron.convert(amount, Coin::Trx, t, 3);
-            let fout = self
-                .book
-                .flow(Coin::Trx, t, Role::Background, &[(pool, out)], &[(p, out)], 0);
+            let fout = self.book.flow(
+                Coin::Trx,
+                t,
+                Role::Background,
+                &[(pool, out)],
+                &[(p, out)],
+                0,
+            );
             self.book.conversions.push(RawConversion {
                 kind: ConversionKind::Swap,
                 from: (fin, pool),
@@ -337,7 +350,7 @@ impl Gen<'_> {
             self.decoys.push((checkout, Decoy::PaymentProcessor));
             let merchants: Vec<u32> = (0..4).map(|_| self.wallet(chain)).collect();
             let mut week: Vec<(i64, u128)> = Vec::new();
-            for _ in 0..60 {
+            for _ in 0..25 {
                 let customer = self.wallet(chain);
                 for _ in 0..1 + self.dice.below(3) {
                     let t = self.time();
@@ -370,7 +383,7 @@ impl Gen<'_> {
         for &l in &landlords {
             self.decoys.push((l, Decoy::Landlord));
         }
-        let staff = self.dice.between(10, 60) as usize;
+        let staff = self.dice.between(10, 40) as usize;
         let mut employees = Vec::with_capacity(staff);
         for _ in 0..staff {
             let a = self.account(country);
@@ -386,7 +399,7 @@ impl Gen<'_> {
             };
             employees.push((a, pay, rent, home));
         }
-        let months = self.dice.between(12, 36) as i64;
+        let months = self.dice.between(12, 24) as i64;
         let start = START + self.dice.below(((END - START) / 2) as u64) as i64;
         for m in 0..months {
             let month = start + m * 30 * 86_400;
@@ -394,7 +407,10 @@ impl Gen<'_> {
             if payday >= END {
                 break;
             }
-            let wages: u128 = employees.iter().map(|e| coin.units_for_usd(e.1, payday)).sum();
+            let wages: u128 = employees
+                .iter()
+                .map(|e| coin.units_for_usd(e.1, payday))
+                .sum();
             for _ in 0..3 + self.dice.below(5) {
                 let client = *self.dice.pick(&clients);
                 let t = month + self.delay(0, 20 * 86_400);
@@ -430,7 +446,7 @@ impl Gen<'_> {
         let customers: Vec<u32> = (0..self.dice.between(30, 120))
             .map(|_| self.account(country))
             .collect();
-        let months = self.dice.between(6, 30) as i64;
+        let months = self.dice.between(6, 24) as i64;
         let start = START + self.dice.below(((END - START) / 2) as u64) as i64;
         let mut takings: Vec<(i64, u128)> = Vec::new();
         for m in 0..months {
@@ -438,10 +454,7 @@ impl Gen<'_> {
             for _ in 0..self.dice.between(10, 40) {
                 let t = month + self.delay(0, 30 * 86_400);
                 let c = *self.dice.pick(&customers);
-                let amount = coin.units_for_usd(
-                    u128::from(self.dice.between(10, 300)) * MICRO,
-                    t,
-                );
+                let amount = coin.units_for_usd(u128::from(self.dice.between(10, 300)) * MICRO, t);
                 if self.pay(coin, t, c, shop, amount.max(100)).is_some() {
                     takings.push((t / (7 * 86_400), amount.max(100)));
                 }
@@ -466,7 +479,7 @@ impl Gen<'_> {
             let a = self.book.named(a);
             self.decoys.push((a, Decoy::ExchangeFiat));
         }
-        for _ in 0..30 {
+        for _ in 0..12 {
             let country = self.country();
             let coin = Coin::fiat_of_country(country);
             let bank = self.account(country);
@@ -501,7 +514,7 @@ impl Gen<'_> {
             if self.dice.chance(500) {
                 let deposit = self.wallet(Chain::Tron);
                 if self.dice.chance(super::DEPOSIT_TAGGED) {
-                    self.book.tag(deposit, &name, "exchange", 800);
+                    self.book.tag(deposit, &name, "exchange", 80);
                 }
                 let t = self.time();
                 let usdt = self.amount(Coin::UsdtTron, t, 100, 10_000);

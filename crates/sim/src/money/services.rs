@@ -203,7 +203,9 @@ impl Services {
         // accounts are some exchange's and some desk's.
         for (i, &e) in world.exchange.iter().enumerate() {
             let s = exchanges[i % exchanges.len()];
-            list[s].known.push(world.entries[e as usize].canonical.clone());
+            list[s]
+                .known
+                .push(world.entries[e as usize].canonical.clone());
         }
         let laundering = world
             .shared
@@ -211,7 +213,9 @@ impl Services {
             .filter(|&&e| world.entries[e as usize].role == Role::LaunderingService);
         for (i, &e) in laundering.enumerate() {
             let s = otc[i % otc.len()];
-            list[s].known.push(world.entries[e as usize].canonical.clone());
+            list[s]
+                .known
+                .push(world.entries[e as usize].canonical.clone());
         }
         let account_countries = (0..t.countries.len())
             .filter(|&c| wide_accounts(&t.countries[c]))
@@ -238,9 +242,9 @@ impl Services {
     pub fn tag(&self, book: &mut Book) {
         for s in &self.list {
             let confidence = match s.kind {
-                Kind::Exchange | Kind::Dex | Kind::Bridge => 1000,
-                Kind::PaymentProcessor => 900,
-                Kind::OtcDesk => 700,
+                Kind::Exchange | Kind::Dex | Kind::Bridge => 100,
+                Kind::PaymentProcessor => 90,
+                Kind::OtcDesk => 70,
             };
             for addr in s.own.iter().flatten() {
                 let a = book.named(addr);
@@ -248,7 +252,7 @@ impl Services {
             }
             for addr in &s.known {
                 let a = book.named(addr);
-                book.tag(a, &s.name, s.kind.category(), confidence.min(800));
+                book.tag(a, &s.name, s.kind.category(), confidence.min(80));
             }
         }
     }

@@ -31,7 +31,8 @@ impl Net<'_> {
                 // databases by now: an investigator holds those tags.
                 for &d in &deposits {
                     if self.dice.chance(150) {
-                        self.book.tag(d, "reported scam deposit", "scam_deposit", 500);
+                        self.book
+                            .tag(d, "reported scam deposit", "scam_deposit", 50);
                     }
                 }
                 let wallet = wallet.map(|e| {
@@ -39,14 +40,7 @@ impl Net<'_> {
                     self.book.named(&text)
                 });
                 let usd = u128::from(paid.cents) * super::coin::fx(&paid.currency) / 100;
-                self.crypto_victim(
-                    Some(&paid.report),
-                    *coin,
-                    &deposits,
-                    usd,
-                    paid.time,
-                    wallet,
-                );
+                self.crypto_victim(Some(&paid.report), *coin, &deposits, usd, paid.time, wallet);
             }
             PaidTo::Bank { account } => {
                 let text = self.world.entries[*account as usize].canonical.clone();
@@ -66,12 +60,11 @@ impl Net<'_> {
         }
     }
 
-    /// Victims who never reported: as many as half the reported ones.
-    pub fn unreported(&mut self, count: usize) {
+    /// Victims who never reported, paying within `window`.
+    pub fn unreported(&mut self, count: usize, window: (i64, i64)) {
         let net = self.network();
-        let lo = START.max(net.start);
         for _ in 0..count {
-            let t = lo + ((END - lo) as f64 * self.dice.unit().sqrt()) as i64;
+            let t = window.0 + self.dice.below((window.1 - window.0) as u64) as i64;
             let country = net.targets[net.target_table.draw(&mut self.dice)];
             let usd = loss_usd(&mut self.dice);
             let k = 1 + self.dice.below(4) as usize;
@@ -109,7 +102,8 @@ impl Net<'_> {
     /// or the last payment): over one to twelve weeks, never before the
     /// network or the period began.
     fn schedule(&mut self, k: usize, until: i64) -> Vec<i64> {
-        let lo = START.max(self.network().start);
+        // Room before for an exchange to fund a victim's wallet.
+        let lo = (START + 4 * 86_400).max(self.network().start);
         let last = (until - self.delay(3_600, 3 * 86_400)).clamp(lo, END - 1);
         let span = self.delay(7, 84) * 86_400;
         let first = (last - span).max(lo);
@@ -178,15 +172,21 @@ impl Net<'_> {
                     } else {
                         (vec![(to, amount)], balance - amount)
                     };
-                    let f = self
-                        .book
-                        .flow(coin, t, Role::Payment, &[(source, balance)], &outputs, fee);
+                    let f =
+                        self.book
+                            .flow(coin, t, Role::Payment, &[(source, balance)], &outputs, fee);
                     balance = if change >= 1_000 { change } else { 0 };
                     f
                 } else {
                     balance = balance.saturating_sub(amount + fee);
-                    self.book
-                        .flow(coin, t, Role::Payment, &[(source, amount)], &[(to, amount)], fee)
+                    self.book.flow(
+                        coin,
+                        t,
+                        Role::Payment,
+                        &[(source, amount)],
+                        &[(to, amount)],
+                        fee,
+                    )
                 }
             } else {
                 self.pay_from_hot(coin, hot, to, amount, t, Role::Payment)
@@ -208,7 +208,15 @@ impl Net<'_> {
 
     /// An exchange's withdrawal from its hot wallet: on Bitcoin, with the
     /// rest of the spent output back to the hot wallet.
-    fn pay_from_hot(&mut self, coin: Coin, hot: u32, to: u32, amount: u128, t: i64, role: Role) -> u32 {
+    fn pay_from_hot(
+        &mut self,
+        coin: Coin,
+        hot: u32,
+        to: u32,
+        amount: u128,
+        t: i64,
+        role: Role,
+    ) -> u32 {
         let fee = self.fee(coin, 1, 2, hot, to, t);
         if coin.is_utxo() {
             let change = u128::from(self.dice.between(10_000_000, 2_000_000_000));
@@ -250,9 +258,14 @@ impl Net<'_> {
                 continue;
             }
             let fee = self.fee(coin, 1, 1, victim, to, t);
-            let flow = self
-                .book
-                .flow(coin, t, Role::Payment, &[(victim, amount)], &[(to, amount)], fee);
+            let flow = self.book.flow(
+                coin,
+                t,
+                Role::Payment,
+                &[(victim, amount)],
+                &[(to, amount)],
+                fee,
+            );
             self.payments.push(Payment {
                 flow,
                 report: report.map(str::to_owned),

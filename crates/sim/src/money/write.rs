@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
-use serde::Serialize;
+use cordon_finance::tags::{Category, Tag};
 
 use super::{MoneySummary, MoneyWorld};
 use crate::SimError;
@@ -118,12 +118,17 @@ pub fn write(money: &MoneyWorld, out_dir: &Path, threads: usize) -> Result<Money
     }
     out.flush().map_err(io_err(&path))?;
 
-    let mut tags: Vec<(&str, &str, &str, u16)> = books
+    let mut tags: Vec<(&str, &str, &str, u8)> = books
         .iter()
         .flat_map(|book| {
-            book.tags
-                .iter()
-                .map(|t| (book.addr(t.addr), t.label.as_str(), t.category, t.confidence))
+            book.tags.iter().map(|t| {
+                (
+                    book.addr(t.addr),
+                    t.label.as_str(),
+                    t.category,
+                    t.confidence,
+                )
+            })
         })
         .collect();
     tags.sort_unstable();
@@ -131,29 +136,14 @@ pub fn write(money: &MoneyWorld, out_dir: &Path, threads: usize) -> Result<Money
     summary.tags = tags.len() as u64;
     let path = out_dir.join("tags.jsonl");
     let mut out = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_err(&path))?);
-    for (address, label, category, per_mille) in tags {
-        let tag = TagLine {
-            address,
-            label,
-            category,
-            source: "sim",
-            confidence: f64::from(per_mille) / 1000.0,
-        };
+    for (address, label, category, confidence) in tags {
+        let category: Category = serde_json::from_value(category.into())
+            .expect("the simulator's categories are crates/finance's");
+        let tag = Tag::new(address, label, category, "sim", confidence)
+            .expect("the simulator's tags are valid");
         serde_json::to_writer(&mut out, &tag).map_err(|e| io_err(&path)(e.into()))?;
         out.write_all(b"\n").map_err(io_err(&path))?;
     }
     out.flush().map_err(io_err(&path))?;
     Ok(summary)
-}
-
-/// One line of `tags.jsonl`.
-#[derive(Serialize)]
-struct TagLine<'a> {
-    address: &'a str,
-    label: &'a str,
-    /// exchange, otc_desk, bridge, payment_processor, scam_deposit, other.
-    category: &'a str,
-    source: &'a str,
-    /// 0 to 1.
-    confidence: f64,
 }
