@@ -8,6 +8,7 @@ mod analyze;
 mod audit;
 mod demo;
 mod export;
+mod flows;
 mod import;
 mod normalize;
 mod progress;
@@ -15,6 +16,7 @@ mod serve;
 mod sim;
 mod store;
 mod token;
+mod trace;
 mod world;
 
 use std::process::ExitCode;
@@ -65,6 +67,11 @@ enum Command {
     /// Find communities in an edge list (the method that groups reports
     /// into networks), to compare with other graph tools.
     Analyze(analyze::Args),
+    /// Import money: flows, conversions and attribution tags.
+    Flows(flows::Args),
+    /// Trace money from a payment, a wallet or an account, as one agency
+    /// may see it.
+    Trace(trace::Args),
 }
 
 fn main() -> ExitCode {
@@ -98,6 +105,8 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Audit(args) => block_on(audit::run(&args)),
         Command::Analyze(args) => analyze::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Flows(args) => block_on(flows::run(&args)),
+        Command::Trace(args) => block_on(trace::run(&args)),
     }
 }
 

@@ -3,11 +3,12 @@
 
 pub mod audit;
 pub(crate) mod compounds;
+mod freeze;
 mod graph;
 pub mod hits;
 pub(crate) mod interest;
 pub(crate) mod marking;
-mod money;
+pub(crate) mod money;
 mod me;
 pub(crate) mod networks;
 pub(crate) mod notices;
@@ -71,6 +72,7 @@ pub fn routes(state: Shared) -> Router {
         .route("/api/v1/money/conversions", post(money::conversions))
         .route("/api/v1/money/tags", post(money::tags))
         .route("/api/v1/money/trace", post(money::trace))
+        .route("/api/v1/money/freeze", post(freeze::freeze))
         .route(
             "/api/v1/orange-notices",
             post(orange::issue).get(orange::list),
@@ -209,6 +211,7 @@ pub async fn not_found() -> ApiError {
         money::conversions,
         money::tags,
         money::trace,
+        freeze::freeze,
         orange::issue,
         orange::list,
         orange::read,
@@ -245,6 +248,7 @@ pub async fn not_found() -> ApiError {
         (name = "hits", description = "Hit / no-hit: who holds a selector"),
         (name = "graph", description = "The report–selector graph around a selector, as far as you may read it"),
         (name = "audit", description = "Who read or hit your agency's data"),
+        (name = "money", description = "Flows, conversions and tags of money; traces over what you may read, and freeze packages"),
         (name = "operations", description = "Joint operations of agencies, and deconfliction with other agencies' work"),
         (name = "identity", description = "Who you are"),
     )

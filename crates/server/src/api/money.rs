@@ -22,6 +22,7 @@ use super::{Api, Body, Query};
 use crate::Shared;
 use crate::error::{ApiError, ApiResult, ErrorCode, ItemError};
 use crate::money::records;
+use crate::money::trace::{TraceAnswer, TraceRequest};
 
 /// How an upload is marked, and read.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -317,51 +318,6 @@ pub async fn tags(
     ))
 }
 
-/// A trace asked for.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TraceRequest {
-    /// Where to start: `{"kind": "leg", "flow": "…", "address": "trx:…"}`
-    /// (a victim's payment), or `{"kind": "address", "address": "…"}` (a
-    /// wallet or an account).
-    #[schema(value_type = Vec<Object>)]
-    pub seeds: Vec<cordon_finance::trace::Seed>,
-    /// `forward` (default: where the money went) or `backward`.
-    #[serde(default)]
-    #[schema(value_type = Option<String>)]
-    pub direction: Option<cordon_finance::trace::Direction>,
-    /// Models to run (default all): `poison`, `haircut`, `fifo`, `lifo`,
-    /// `tiho`.
-    #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>)]
-    pub models: Option<Vec<cordon_finance::trace::Model>>,
-    /// Hops to follow, 1 to 10 (default 5).
-    #[serde(default)]
-    pub max_hops: Option<u8>,
-}
-
-/// Who holds flows onward from where a trace stopped, that you may only
-/// learn of.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct HeldElsewhere {
-    pub agency: String,
-    pub country: String,
-    pub contact: String,
-    /// The reached addresses their flows move money from.
-    pub addresses: Vec<String>,
-}
-
-/// A trace over the money you may read.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TraceAnswer {
-    #[schema(value_type = Object)]
-    pub trace: cordon_finance::trace::Trace,
-    pub held_elsewhere: Vec<HeldElsewhere>,
-}
-
-/// Most seeds of one trace.
-const MAX_SEEDS: usize = 1_000;
-
 /// Traces money from seeds over the flows, conversions and tags you may
 /// read, with every model side by side: amounts reaching each service with
 /// a confidence band, the freezable balances with the flows that carried
@@ -390,102 +346,25 @@ pub async fn trace(
     Ok(Json(trace_for(&state, &api.viewer, &request).await?))
 }
 
-/// A trace for the API and the console alike.
+/// A trace for the API and the console alike: run, then audited for the
+/// owners whose flows carried the traced money.
 pub(crate) async fn trace_for(
     state: &Shared,
     viewer: &crate::access::Viewer,
     request: &TraceRequest,
 ) -> ApiResult<TraceAnswer> {
-    if request.seeds.is_empty() || request.seeds.len() > MAX_SEEDS {
-        return Err(ApiError::bad_request(format!(
-            "a trace starts from 1 to {MAX_SEEDS} seeds, not {}",
-            request.seeds.len()
-        ))
-        .field("seeds"));
-    }
-    let max_hops = request.max_hops.unwrap_or(5);
-    if !(1..=10).contains(&max_hops) {
-        return Err(ApiError::bad_request("max_hops is 1 to 10").field("max_hops"));
-    }
-    let options = cordon_finance::trace::TraceOptions {
-        direction: request.direction.unwrap_or_default(),
-        models: request.models.as_deref().filter(|m| !m.is_empty()).map_or(
-            cordon_finance::trace::Models::ALL,
-            cordon_finance::trace::Models::of,
-        ),
-        max_hops,
-        ..Default::default()
-    };
-    let (money, viewer2) = (state.clone(), viewer.clone());
-    let readable = tokio::task::spawn_blocking(move || money.money.readable(&viewer2))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
-    let seeds = request.seeds.clone();
-    let traced = {
-        let readable = readable.clone();
-        tokio::task::spawn_blocking(move || {
-            cordon_finance::trace::trace(&readable.graph, &readable.services, &seeds, &options)
-        })
-        .await
-        .map_err(ApiError::internal)?
-    };
-    // A seed that names nothing readable answers the same as one that
-    // names nothing at all.
-    let trace = traced.map_err(|e| {
-        let seed = match &e {
-            cordon_finance::trace::TraceError::UnknownFlow { seed, .. }
-            | cordon_finance::trace::TraceError::NotInFlow { seed, .. }
-            | cordon_finance::trace::TraceError::UnknownAddress { seed, .. }
-            | cordon_finance::trace::TraceError::Amount { seed, .. } => *seed,
-        };
-        ApiError::new(
-            ErrorCode::InvalidField,
-            format!("{e}, among the flows you may read"),
-        )
-        .field(format!("seeds[{seed}]"))
-    })?;
-    let reached: std::collections::BTreeSet<&str> =
-        trace.addresses.iter().map(|a| a.address.as_str()).collect();
-    let held_elsewhere = state
-        .money
-        .held_elsewhere(viewer, &reached)
-        .into_iter()
-        .map(|(agency, addresses)| {
-            let (country, contact) = state.directory.contact(&agency);
-            HeldElsewhere {
-                agency,
-                country,
-                contact,
-                addresses: addresses.into_iter().collect(),
-            }
-        })
-        .collect();
-    // The owners whose flows carried the traced money learn who traced.
-    let own = viewer.member().map(|m| m.agency.as_str());
-    let touched: std::collections::BTreeSet<&str> = trace
-        .steps
-        .iter()
-        .filter_map(|s| readable.owners.get(&s.flow).map(String::as_str))
-        .filter(|o| Some(*o) != own)
-        .collect();
-    let subject = request
-        .seeds
-        .iter()
-        .map(|s| match s {
-            cordon_finance::trace::Seed::Leg { flow, address, .. } => format!("{flow}/{address}"),
-            cordon_finance::trace::Seed::Address { address, .. } => address.clone(),
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
+    let (money, viewer2, request2) = (state.clone(), viewer.clone(), request.clone());
+    let (answer, touched) = tokio::task::spawn_blocking(move || {
+        crate::money::trace::run(&money.money, &money.directory, &viewer2, &request2)
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    let subject = crate::money::trace::subject(request);
     state.audit.record_all(
         touched
-            .into_iter()
+            .iter()
             .map(|owner| crate::audit::event(viewer, "money_trace", Some(owner), &subject))
             .collect(),
     )?;
-    Ok(TraceAnswer {
-        trace,
-        held_elsewhere,
-    })
+    Ok(answer)
 }

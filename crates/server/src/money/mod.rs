@@ -8,7 +8,9 @@
 //! not read reaches it through a result. What it may only learn of shows as
 //! the holder's contact where the trace stops.
 
+pub mod freeze;
 pub mod records;
+pub mod trace;
 pub mod view;
 
 use std::collections::HashMap;

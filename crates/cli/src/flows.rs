@@ -1,0 +1,268 @@
+//! `cordon flows import`: money into a store for one agency, under one
+//! marking — flows (Cordon JSON lines, or an explorer's or bank's CSV
+//! export), conversions (JSON lines), attribution tags (JSON lines or a
+//! GraphSense TagPack), or a simulated world's folder (its `flows.jsonl`,
+//! `conversions.jsonl` and `tags.jsonl`). Each file is checked whole
+//! before any of it is written: a file with a bad line writes nothing and
+//! every bad line is reported with its number and field.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+use cordon_core::{Marking, Tlp};
+use cordon_finance::asset::Network;
+use cordon_finance::import::{self, Rejected};
+use cordon_server::money::records;
+use cordon_store::{NewMoney, PutOutcome, Store};
+
+/// Records written per store transaction.
+const BATCH: usize = 10_000;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Import flows, conversions or tags (see docs/FLOWS.md).
+    Import(ImportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    #[arg(long, env = "CORDON_DB", default_value = crate::store::DEFAULT_DB)]
+    pub db: String,
+    /// The agency the money belongs to.
+    #[arg(long)]
+    pub agency: String,
+    /// The marking of everything imported: CLEAR, GREEN, AMBER,
+    /// AMBER+STRICT or RED.
+    #[arg(long, default_value = "AMBER")]
+    pub tlp: String,
+    /// Recipients, comma-separated: agency codes, or AGENCY/user for RED.
+    #[arg(long, default_value = "")]
+    pub recipients: String,
+    /// Others may not learn that you hold an address.
+    #[arg(long)]
+    pub no_hit_notification: bool,
+    /// What the files hold, when their names do not say it.
+    #[arg(long, value_enum)]
+    pub kind: Option<Kind>,
+    /// The network of a transfer export whose addresses do not say it.
+    #[arg(long, value_enum)]
+    pub network: Option<NetworkArg>,
+    /// Files, or a simulated world's folder.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    Flows,
+    Conversions,
+    Tags,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum NetworkArg {
+    Ethereum,
+    Tron,
+}
+
+pub async fn run(args: &Args) -> anyhow::Result<()> {
+    match &args.command {
+        Command::Import(a) => import(a).await,
+    }
+}
+
+fn marking(a: &ImportArgs) -> anyhow::Result<Marking> {
+    let tlp: Tlp = a.tlp.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "--tlp {:?} is not CLEAR, GREEN, AMBER, AMBER+STRICT or RED",
+            a.tlp
+        )
+    })?;
+    let mut marking = Marking {
+        tlp,
+        recipients: a
+            .recipients
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        hit_notification: !a.no_hit_notification,
+    };
+    marking.canonicalize();
+    if let Err((i, message)) = marking.check_recipients() {
+        bail!("--recipients: '{}': {message}", marking.recipients[i]);
+    }
+    Ok(marking)
+}
+
+/// The files to read and what each holds: a world's folder gives its three
+/// files; otherwise `--kind`, else the file's name.
+fn plan(a: &ImportArgs) -> anyhow::Result<Vec<(PathBuf, Kind)>> {
+    let mut out = Vec::new();
+    for path in &a.paths {
+        if path.is_dir() {
+            for (name, kind) in [
+                ("flows.jsonl", Kind::Flows),
+                ("conversions.jsonl", Kind::Conversions),
+                ("tags.jsonl", Kind::Tags),
+            ] {
+                let file = path.join(name);
+                if file.exists() {
+                    out.push((file, kind));
+                }
+            }
+            if out.is_empty() {
+                bail!(
+                    "{} holds no flows.jsonl, conversions.jsonl or tags.jsonl",
+                    path.display()
+                );
+            }
+            continue;
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        let kind = a.kind.unwrap_or(if name.contains("conversion") {
+            Kind::Conversions
+        } else if name.contains("tag") || name.ends_with(".yaml") || name.ends_with(".yml") {
+            Kind::Tags
+        } else {
+            Kind::Flows
+        });
+        out.push((path.clone(), kind));
+    }
+    Ok(out)
+}
+
+fn report(path: &Path, r: Rejected) -> anyhow::Error {
+    let mut text = format!(
+        "{}: {} bad line(s), nothing imported from it",
+        path.display(),
+        r.errors.len()
+    );
+    for e in r.errors.iter().take(50) {
+        text.push_str(&format!("\n  line {e}"));
+    }
+    if r.errors.len() > 50 {
+        text.push_str(&format!("\n  … and {} more", r.errors.len() - 50));
+    }
+    anyhow::anyhow!(text)
+}
+
+/// Reads one file into records, or every bad line.
+fn read(
+    path: &Path,
+    kind: Kind,
+    network: Option<Network>,
+) -> anyhow::Result<(Vec<NewMoney>, usize)> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let is_csv = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let is_yaml = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+    Ok(match kind {
+        Kind::Flows => {
+            let read = if is_csv {
+                import::csv::flows_from_csv(&bytes[..], &import::csv::CsvOptions { network })
+            } else {
+                import::jsonl::flows_from_json_lines(&bytes[..])
+            }
+            .map_err(|r| report(path, r))?;
+            (records::of_flows(&read.items), read.skipped.len())
+        }
+        Kind::Conversions => {
+            let read = import::jsonl::conversions_from_json_lines(&bytes[..], None)
+                .map_err(|r| report(path, r))?;
+            (records::of_conversions(&read.items), read.skipped.len())
+        }
+        Kind::Tags if is_yaml => {
+            let text = std::str::from_utf8(&bytes)
+                .with_context(|| format!("{} is not UTF-8 text", path.display()))?;
+            let pack =
+                cordon_finance::tags::tagpack::read_tagpack(text).map_err(|r| report(path, r))?;
+            (records::of_tags(&pack.tags), pack.skipped.len())
+        }
+        Kind::Tags => {
+            let read =
+                import::jsonl::tags_from_json_lines(&bytes[..]).map_err(|r| report(path, r))?;
+            (records::of_tags(&read.items), read.skipped.len())
+        }
+    })
+}
+
+async fn import(a: &ImportArgs) -> anyhow::Result<()> {
+    let marking = marking(a)?;
+    let network = a.network.map(|n| match n {
+        NetworkArg::Ethereum => Network::Ethereum,
+        NetworkArg::Tron => Network::Tron,
+    });
+    let plan = plan(a)?;
+    // Every file is read and checked before anything is written.
+    let mut read = Vec::with_capacity(plan.len());
+    for (path, kind) in &plan {
+        let (records, skipped) = read_blocking(path.clone(), *kind, network).await?;
+        read.push((path, records, skipped));
+    }
+    let store = crate::store::open(&a.db).await?;
+    if store.agency(&a.agency).await?.is_none() {
+        bail!(
+            "agency {} does not exist; create it with `cordon agency add`",
+            a.agency
+        );
+    }
+    for r in &marking.recipients {
+        let agency = r.split_once('/').map_or(r.as_str(), |(ag, _)| ag);
+        if store.agency(agency).await?.is_none() {
+            bail!("--recipients: '{r}' names no member agency");
+        }
+    }
+    for (path, records, skipped) in read {
+        let (added, unchanged) = put(store.as_ref(), &a.agency, &marking, &records).await?;
+        println!(
+            "{}: {added} added, {unchanged} unchanged, {skipped} skipped",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+async fn read_blocking(
+    path: PathBuf,
+    kind: Kind,
+    network: Option<Network>,
+) -> anyhow::Result<(Vec<NewMoney>, usize)> {
+    tokio::task::spawn_blocking(move || read(&path, kind, network)).await?
+}
+
+async fn put(
+    store: &dyn Store,
+    agency: &str,
+    marking: &Marking,
+    records: &[NewMoney],
+) -> anyhow::Result<(u64, u64)> {
+    let bar = crate::progress::bar(records.len() as u64, "money records");
+    let (mut added, mut unchanged) = (0, 0);
+    let at = Utc::now();
+    for chunk in records.chunks(BATCH) {
+        for outcome in store.put_money(agency, marking, chunk, at).await? {
+            match outcome {
+                PutOutcome::Added { .. } => added += 1,
+                PutOutcome::Unchanged { .. } => unchanged += 1,
+            }
+        }
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    Ok((added, unchanged))
+}
