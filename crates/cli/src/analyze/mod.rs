@@ -11,6 +11,8 @@
 //!   as shared infrastructure.
 //! - `--db URL --agency CODE`: the networks, compounds and purple notices
 //!   of a store as that agency may see them, as one JSON document.
+//! - `--money DIR`: traces a simulated world's victims' payments and finds
+//!   its mules, scored against its money truth ([`money`]).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -25,6 +27,7 @@ use serde::Serialize;
 
 use crate::progress;
 
+mod money;
 mod store;
 mod world;
 
@@ -32,12 +35,16 @@ mod world;
 pub struct Args {
     /// The edge list: `src,dst` or `src,dst,weight` per line (a first line
     /// naming those columns is a header; `#` starts a comment).
-    #[arg(long, value_name = "FILE.csv", required_unless_present_any = ["world", "db"])]
+    #[arg(long, value_name = "FILE.csv", required_unless_present_any = ["world", "db", "money"])]
     edges: Option<PathBuf>,
     /// A simulated world's folder (`cordon sim`): group its reports into
     /// networks and score them against its truth.json.
     #[arg(long, value_name = "DIR", conflicts_with = "edges")]
     world: Option<PathBuf>,
+    /// A simulated world's folder: trace every victim's payment and look
+    /// for mules, scored against its money_truth.json.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["edges", "world", "db"])]
+    money: Option<PathBuf>,
     /// A store (sqlite://PATH or postgres://…): its networks, compounds and
     /// notices as `--agency` may see them, as one JSON document.
     #[arg(long, value_name = "URL", conflicts_with_all = ["edges", "world"], requires = "agency")]
@@ -89,6 +96,9 @@ struct Summary {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
+    if let Some(world) = &args.money {
+        return money::score(world);
+    }
     if let (Some(db), Some(agency)) = (&args.db, &args.agency) {
         anyhow::ensure!(args.limit >= 1, "--limit is at least 1");
         return crate::block_on(store::report(

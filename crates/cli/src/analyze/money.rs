@@ -1,0 +1,257 @@
+//! `cordon analyze --money DIR`: the money analysis scored against a
+//! simulated world's money truth (`money_truth.json`).
+//!
+//! - Tracing: every victim's payment is traced forward on its own, haircut
+//!   model, 5 hops, over the world's flows, conversions and tags; for each
+//!   payment, the value the truth says reached each cash-out service
+//!   within 5 hops is compared with the value traced to that service (by
+//!   its name): the figure is the share of the truth's value traced to the
+//!   right service, `Σ min(traced, truth) / Σ truth`.
+//! - Mules: accounts flagged by mule detection against the truth's mule
+//!   accounts (precision, recall), the truth's legitimate look-alikes
+//!   (payroll, merchants…) included in the world to be told apart.
+//!
+//! Prints one JSON document.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Context;
+use cordon_finance::graph::FlowGraph;
+use cordon_finance::import::jsonl;
+use cordon_finance::mules::{self, MuleOptions};
+use cordon_finance::services::ServiceIndex;
+use cordon_finance::tags::Tags;
+use cordon_finance::trace::{self, Direction, Model, Models, Seed, TraceOptions};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// Hops within which the figure counts value.
+const HOPS: u8 = 5;
+/// A mule score at or above this flags the account.
+const FLAGGED: f64 = 0.5;
+
+#[derive(Deserialize)]
+struct Truth {
+    services: Vec<Service>,
+    payments: Vec<Payment>,
+    mules: Vec<Mule>,
+    decoys: Vec<Decoy>,
+}
+
+#[derive(Deserialize)]
+struct Service {
+    id: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct Payment {
+    flow: String,
+    to: String,
+    amount: Decimal,
+    usd: Decimal,
+    reached: Vec<Reached>,
+}
+
+#[derive(Deserialize)]
+struct Reached {
+    service: String,
+    hops: u8,
+    value: Decimal,
+}
+
+#[derive(Deserialize)]
+struct Mule {
+    account: String,
+}
+
+#[derive(Deserialize)]
+struct Decoy {
+    address: String,
+}
+
+#[derive(Serialize)]
+struct Score {
+    flows: usize,
+    payments: usize,
+    /// Payments whose seed the trace refused (none is expected).
+    untraced: usize,
+    /// Value (US dollars) the truth says reached cash-out services within
+    /// 5 hops.
+    truth_value: Decimal,
+    /// Of it, the value traced to the right service.
+    traced_right: Decimal,
+    /// The figure: traced_right / truth_value.
+    traced_share: f64,
+    /// Value traced to a service the truth does not name for the payment.
+    traced_wrong: Decimal,
+    /// Where the wrong value went, by service.
+    wrong_by_service: BTreeMap<String, Decimal>,
+    /// Where the missed value should have gone, by service.
+    missed_by_service: BTreeMap<String, Decimal>,
+    mules: MuleScore,
+    seconds: BTreeMap<&'static str, f64>,
+}
+
+#[derive(Serialize)]
+struct MuleScore {
+    truth: usize,
+    flagged: usize,
+    right: usize,
+    precision: f64,
+    recall: f64,
+    /// Legitimate look-alikes flagged.
+    decoys_flagged: usize,
+    threshold: f64,
+}
+
+fn lines<T>(
+    path: &Path,
+    read: impl FnOnce(BufReader<File>) -> Result<T, cordon_finance::import::Rejected>,
+) -> anyhow::Result<T> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    read(BufReader::new(file)).map_err(|r| anyhow::anyhow!("{}: {r}", path.display()))
+}
+
+pub fn score(world: &Path) -> anyhow::Result<()> {
+    let mut seconds = BTreeMap::new();
+    let started = Instant::now();
+    let flows = lines(&world.join("flows.jsonl"), jsonl::flows_from_json_lines)?.items;
+    let conversions = lines(&world.join("conversions.jsonl"), |r| {
+        jsonl::conversions_from_json_lines(r, None)
+    })?
+    .items;
+    let tags = lines(&world.join("tags.jsonl"), jsonl::tags_from_json_lines)?.items;
+    let truth: Truth = serde_json::from_reader(BufReader::new(
+        File::open(world.join("money_truth.json"))
+            .with_context(|| format!("{} holds no money_truth.json", world.display()))?,
+    ))
+    .context("money_truth.json does not parse")?;
+    seconds.insert("read", started.elapsed().as_secs_f64());
+
+    let started = Instant::now();
+    let graph = FlowGraph::build(&flows, &conversions).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let services = ServiceIndex::new(&graph, &Tags::new(tags));
+    seconds.insert("graph", started.elapsed().as_secs_f64());
+
+    let started = Instant::now();
+    let name_of: HashMap<&str, &str> = truth
+        .services
+        .iter()
+        .map(|s| (s.id.as_str(), s.name.as_str()))
+        .collect();
+    let options = TraceOptions {
+        direction: Direction::Forward,
+        models: Models::only(Model::Haircut),
+        max_hops: HOPS,
+        ..Default::default()
+    };
+    // In US dollars, so that payments in every asset weigh by their worth.
+    let (mut truth_value, mut right, mut wrong) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+    let mut untraced = 0;
+    let mut wrong_by: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut missed_by: BTreeMap<String, Decimal> = BTreeMap::new();
+    let bar = crate::progress::bar(truth.payments.len() as u64, "tracing payments");
+    for p in &truth.payments {
+        bar.inc(1);
+        let usd = if p.amount.is_zero() {
+            Decimal::ZERO
+        } else {
+            p.usd / p.amount
+        };
+        let mut expected: HashMap<&str, Decimal> = HashMap::new();
+        for r in p.reached.iter().filter(|r| r.hops <= HOPS) {
+            let name = name_of.get(r.service.as_str()).copied().unwrap_or("");
+            *expected.entry(name).or_default() += r.value * usd;
+            truth_value += r.value * usd;
+        }
+        let seed = Seed::Leg {
+            flow: p.flow.clone(),
+            address: p.to.clone(),
+            amount: None,
+        };
+        let Ok(traced) = trace::trace(&graph, &services, &[seed], &options) else {
+            untraced += 1;
+            continue;
+        };
+        let mut got: HashMap<&str, Decimal> = HashMap::new();
+        for s in &traced.services {
+            *got.entry(s.service.as_str()).or_default() +=
+                s.amounts.haircut.unwrap_or_default() * usd;
+        }
+        for (name, want) in &expected {
+            let value = got.get(name).copied().unwrap_or_default();
+            *missed_by.entry((*name).to_owned()).or_default() += (*want - value).max(Decimal::ZERO);
+        }
+        for (name, value) in got {
+            let over = match expected.get(name) {
+                Some(want) => {
+                    right += value.min(*want);
+                    (value - *want).max(Decimal::ZERO)
+                }
+                None => value,
+            };
+            wrong += over;
+            *wrong_by.entry(name.to_owned()).or_default() += over;
+        }
+    }
+    bar.finish_and_clear();
+    seconds.insert("trace", started.elapsed().as_secs_f64());
+
+    let started = Instant::now();
+    let flagged: HashSet<String> = mules::detect(&graph, &services, &MuleOptions::default())
+        .into_iter()
+        .filter(|m| m.score >= FLAGGED)
+        .map(|m| m.address)
+        .collect();
+    let mules_truth: HashSet<&str> = truth.mules.iter().map(|m| m.account.as_str()).collect();
+    let decoys: HashSet<&str> = truth.decoys.iter().map(|d| d.address.as_str()).collect();
+    let hit = flagged
+        .iter()
+        .filter(|a| mules_truth.contains(a.as_str()))
+        .count();
+    seconds.insert("mules", started.elapsed().as_secs_f64());
+
+    let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    let share = if truth_value.is_zero() {
+        0.0
+    } else {
+        (right / truth_value).try_into().unwrap_or(0.0)
+    };
+    let score = Score {
+        flows: flows.len(),
+        payments: truth.payments.len(),
+        untraced,
+        truth_value: truth_value.round_dp(2),
+        traced_right: right.round_dp(2),
+        traced_share: share,
+        traced_wrong: wrong.round_dp(2),
+        wrong_by_service: wrong_by
+            .into_iter()
+            .map(|(k, v)| (k, v.round_dp(2)))
+            .collect(),
+        missed_by_service: missed_by
+            .into_iter()
+            .map(|(k, v)| (k, v.round_dp(2)))
+            .collect(),
+        mules: MuleScore {
+            truth: mules_truth.len(),
+            flagged: flagged.len(),
+            right: hit,
+            precision: ratio(hit, flagged.len()),
+            recall: ratio(hit, mules_truth.len()),
+            decoys_flagged: flagged
+                .iter()
+                .filter(|a| decoys.contains(a.as_str()))
+                .count(),
+            threshold: FLAGGED,
+        },
+        seconds,
+    };
+    println!("{}", serde_json::to_string_pretty(&score)?);
+    Ok(())
+}
