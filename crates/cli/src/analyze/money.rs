@@ -52,6 +52,7 @@ struct Service {
 struct Payment {
     flow: String,
     to: String,
+    asset: cordon_finance::asset::Asset,
     amount: Decimal,
     usd: Decimal,
     reached: Vec<Reached>,
@@ -151,6 +152,7 @@ pub fn score(world: &Path) -> anyhow::Result<()> {
         ..Default::default()
     };
     // In US dollars, so that payments in every asset weigh by their worth.
+    let rates = dollar_rates(&truth.payments, &flows, &conversions);
     let (mut truth_value, mut right, mut wrong) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
     let mut untraced = 0;
     let mut wrong_by: BTreeMap<String, Decimal> = BTreeMap::new();
@@ -180,8 +182,9 @@ pub fn score(world: &Path) -> anyhow::Result<()> {
         };
         let mut got: HashMap<&str, Decimal> = HashMap::new();
         for s in &traced.services {
+            let rate = rates.get(&s.asset).copied().unwrap_or(usd);
             *got.entry(s.service.as_str()).or_default() +=
-                s.amounts.haircut.unwrap_or_default() * usd;
+                s.amounts.haircut.unwrap_or_default() * rate;
         }
         for (name, want) in &expected {
             let value = got.get(name).copied().unwrap_or_default();
@@ -254,4 +257,63 @@ pub fn score(world: &Path) -> anyhow::Result<()> {
     };
     println!("{}", serde_json::to_string_pretty(&score)?);
     Ok(())
+}
+
+/// US dollars per unit of each asset: from the payments (the truth gives
+/// each one's dollar value), then across the recorded conversions for
+/// assets no victim paid in (TRX after a swap), so that value traced in a
+/// swapped asset is weighed at its own worth.
+fn dollar_rates(
+    payments: &[Payment],
+    flows: &[cordon_finance::flow::Flow],
+    conversions: &[cordon_finance::flow::Conversion],
+) -> HashMap<cordon_finance::asset::Asset, Decimal> {
+    use cordon_finance::asset::Asset;
+    let mut sums: HashMap<Asset, (Decimal, Decimal)> = HashMap::new();
+    for p in payments {
+        let e = sums.entry(p.asset.clone()).or_default();
+        e.0 += p.usd;
+        e.1 += p.amount;
+    }
+    let mut rates: HashMap<Asset, Decimal> = sums
+        .into_iter()
+        .filter(|(_, (_, amount))| !amount.is_zero())
+        .map(|(a, (usd, amount))| (a, usd / amount))
+        .collect();
+    let by_id: HashMap<&str, &cordon_finance::flow::Flow> =
+        flows.iter().map(|f| (f.id.as_str(), f)).collect();
+    let mut learned: HashMap<Asset, (Decimal, Decimal)> = HashMap::new();
+    for c in conversions {
+        let (Some(from), Some(to)) = (
+            by_id.get(c.from.flow.as_str()),
+            by_id.get(c.to.flow.as_str()),
+        ) else {
+            continue;
+        };
+        let got: Decimal = from
+            .outputs
+            .iter()
+            .filter(|l| l.address == c.from.address)
+            .map(|l| l.amount)
+            .sum();
+        let sent: Decimal = to
+            .inputs
+            .iter()
+            .filter(|l| l.address == c.to.address)
+            .map(|l| l.amount)
+            .sum();
+        if let (Some(rate), false) = (rates.get(&from.asset), rates.contains_key(&to.asset))
+            && !sent.is_zero()
+        {
+            let e = learned.entry(to.asset.clone()).or_default();
+            e.0 += got * rate;
+            e.1 += sent;
+        }
+    }
+    for (asset, (usd, amount)) in learned {
+        if !amount.is_zero() {
+            rates.insert(asset, usd / amount);
+        }
+    }
+    rates
 }
