@@ -291,3 +291,31 @@ fn a_world_is_grouped_and_scored_against_its_truth() {
     );
     assert!(e.contains("agency 'XX-NONE' is not registered"), "{e}");
 }
+
+/// The money of a simulated world is traced and its mules looked for, and
+/// scored against its money truth: every payment traces, and the figures
+/// hold at the measured level (docs/BENCHMARKS.md, issue 7), to catch a
+/// regression; the issue's targets are higher.
+#[test]
+fn a_worlds_money_is_traced_and_scored_against_its_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    common::ok(
+        &["sim", "--seed", "7", "--scale", "small", "--out", "world"],
+        dir.path(),
+    );
+    let out = common::cordon(&["analyze", "--money", "world"], dir.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["untraced"], 0, "{s}");
+    assert!(s["payments"].as_u64().unwrap() > 1_000, "{s}");
+    let share = s["traced_share"].as_f64().unwrap();
+    assert!(share >= 0.8, "traced share {share}: {s}");
+    let m = &s["mules"];
+    assert_eq!(m["decoys_flagged"], 0, "{m}");
+    assert!(m["recall"].as_f64().unwrap() >= 0.5, "{m}");
+    common::fails(&["analyze", "--money", "no-such-world"], dir.path());
+}
