@@ -221,6 +221,83 @@ impl Case {
     fn label(&self) -> String {
         format!("{} hit_notification={}", self.tlp, self.hit_notification)
     }
+
+    /// The case's money: a victim's payment into a deposit and on to a
+    /// mule (which still holds it: Tether can freeze it), under the
+    /// case's marking; a CLEAR flow feeds the victim's wallet, so that a
+    /// trace from it reaches the case's flows or stops where they begin.
+    fn money(&self, n: usize) -> CaseMoney {
+        let tag = self.id.trim_start_matches("leakid-").trim_end_matches('q');
+        let address = |base: u64| format!("eth:0x{:040x}", base + n as u64);
+        CaseMoney {
+            feed: format!("leakfeed-{tag}q"),
+            pay: format!("leakpay-{tag}q"),
+            moved: format!("leakmove-{tag}q"),
+            source: address(0xf000),
+            victim: address(0xa000),
+            deposit: address(0xd000),
+            mule: address(0xe000),
+        }
+    }
+
+    /// The marking of an import, as query parameters.
+    fn marking_query(&self) -> String {
+        let recipients = match self.tlp {
+            "AMBER" | "AMBER+STRICT" => R.to_owned(),
+            "RED" => who(R, "analyst"),
+            _ => String::new(),
+        };
+        format!(
+            "tlp={}&recipients={}&hit_notification={}",
+            encode(self.tlp),
+            encode(&recipients),
+            self.hit_notification
+        )
+    }
+}
+
+/// One case's flows and addresses.
+#[derive(Debug, Clone)]
+struct CaseMoney {
+    /// CLEAR: source → victim.
+    feed: String,
+    /// The case's marking: victim → deposit.
+    pay: String,
+    /// The case's marking: deposit → mule.
+    moved: String,
+    source: String,
+    victim: String,
+    deposit: String,
+    mule: String,
+}
+
+fn flow_line(id: &str, time: &str, from: &str, to: &str) -> String {
+    json!({"id": id, "asset": "USDT@ethereum", "time": time,
+           "inputs": [{"address": from, "amount": "5"}],
+           "outputs": [{"address": to, "amount": "5"}]})
+    .to_string()
+}
+
+/// Asserts that `body` holds nothing of a case's money the viewer may
+/// not read: not its flows past the CLEAR feed, not the mule, and, where
+/// the viewer may not even learn of it, not its owner.
+#[track_caller]
+fn assert_no_money_leak(body: &str, viewer: Viewer, case: &Case, money: &CaseMoney, path: &str) {
+    let sight = case.sight(viewer);
+    if sight == Sight::Read {
+        return;
+    }
+    let ctx = || format!("{path}, {viewer:?}, {}", case.label());
+    for secret in [&money.moved, &money.mule] {
+        assert!(
+            !body.contains(secret.as_str()),
+            "{secret} leaked: {}\n{body}",
+            ctx()
+        );
+    }
+    if sight == Sight::Hidden && viewer.agency() != Some(A) {
+        assert!(!body.contains(A), "owner leaked: {}\n{body}", ctx());
+    }
 }
 
 /// The (marking, hit notification, viewer, path) combinations checked.
@@ -479,6 +556,40 @@ async fn every_path_shows_each_viewer_exactly_what_it_may_read(backend: Backend)
             .expect(201);
         operations.push((tlp, op["id"].as_str().unwrap().to_owned(), name));
     }
+
+    // Each case's money, imported by the owner under the case's marking,
+    // fed by CLEAR flows.
+    let money: Vec<CaseMoney> = cases.iter().enumerate().map(|(n, c)| c.money(n)).collect();
+    for (case, m) in cases.iter().zip(&money) {
+        let lines = [
+            flow_line(&m.pay, "2026-01-10T01:00:00Z", &m.victim, &m.deposit),
+            flow_line(&m.moved, "2026-01-10T02:00:00Z", &m.deposit, &m.mule),
+        ]
+        .join("\n");
+        world
+            .post_raw(
+                Some(&who(A, "contributor")),
+                &format!("/api/v1/money/flows?{}", case.marking_query()),
+                "application/x-ndjson",
+                lines,
+            )
+            .await
+            .expect(200);
+    }
+    let feeds = money
+        .iter()
+        .map(|m| flow_line(&m.feed, "2026-01-10T00:00:00Z", &m.source, &m.victim))
+        .collect::<Vec<_>>()
+        .join("\n");
+    world
+        .post_raw(
+            Some(&who(A, "contributor")),
+            "/api/v1/money/flows?tlp=CLEAR",
+            "application/x-ndjson",
+            feeds,
+        )
+        .await
+        .expect(200);
 
     let mut checked = Checked::default();
     for viewer in VIEWERS {
@@ -1245,6 +1356,127 @@ async fn every_path_shows_each_viewer_exactly_what_it_may_read(backend: Backend)
             }
         }
 
+        // ---- money: a trace from the CLEAR feed reaches the case's flows,
+        // ---- or names their holder, or stops; a trace or a freeze package
+        // ---- from the case's payment, or the very 422 of a missing flow
+        let leg =
+            |flow: &str, address: &str| json!({"kind": "leg", "flow": flow, "address": address});
+        let missing_trace = world
+            .post_json(
+                me,
+                "/api/v1/money/trace",
+                &json!({"seeds": [leg("leakflow-nothingq", &money[0].deposit)]}),
+            )
+            .await;
+        let missing_freeze = world
+            .post_json(
+                me,
+                "/api/v1/money/freeze",
+                &json!({"seeds": [leg("leakflow-nothingq", &money[0].deposit)], "targets": [money[0].mule]}),
+            )
+            .await;
+        for (case, m) in cases.iter().zip(&money) {
+            let sight = case.sight(viewer);
+            let fed = world
+                .post_json(
+                    me,
+                    "/api/v1/money/trace",
+                    &json!({"seeds": [leg(&m.feed, &m.victim)], "models": ["haircut"]}),
+                )
+                .await;
+            if viewer == Viewer::Public {
+                fed.expect_error(401, "unauthenticated");
+            } else {
+                let body = fed.expect(200);
+                let held = &body["held_elsewhere"];
+                match sight {
+                    Sight::Read => {
+                        assert!(
+                            fed.body.contains(&m.moved),
+                            "{viewer:?} {}: {}",
+                            case.label(),
+                            fed.body
+                        );
+                        assert_eq!(held, &json!([]), "{viewer:?} {}", case.label());
+                    }
+                    Sight::Contact => {
+                        assert_eq!(
+                            held.as_array().unwrap().len(),
+                            1,
+                            "{viewer:?} {}: {held}",
+                            case.label()
+                        );
+                        assert_eq!(held[0]["agency"], A);
+                        assert_eq!(held[0]["contact"], contact_of(A));
+                        assert_eq!(held[0]["addresses"], json!([m.victim]));
+                    }
+                    Sight::Hidden => assert_eq!(held, &json!([]), "{viewer:?} {}", case.label()),
+                }
+            }
+            assert_no_money_leak(&fed.body, viewer, case, m, "api_money_trace_fed");
+            checked.mark(case, viewer, "api_money_trace_fed");
+
+            let traced = world
+                .post_json(
+                    me,
+                    "/api/v1/money/trace",
+                    &json!({"seeds": [leg(&m.pay, &m.deposit)]}),
+                )
+                .await;
+            let freeze = world
+                .post_json(
+                    me,
+                    "/api/v1/money/freeze",
+                    &json!({"seeds": [leg(&m.pay, &m.deposit)], "targets": [m.mule]}),
+                )
+                .await;
+            match (viewer, sight) {
+                (Viewer::Public, _) => {
+                    traced.expect_error(401, "unauthenticated");
+                    freeze.expect_error(401, "unauthenticated");
+                }
+                (_, Sight::Read) => {
+                    traced.expect(200);
+                    assert!(traced.body.contains(&m.moved), "{}", traced.body);
+                    if viewer.is_contributor() {
+                        freeze.expect_error(403, "forbidden");
+                    } else {
+                        let package = freeze.expect(200);
+                        assert_eq!(
+                            package["evidence"]["targets"][0]["address"],
+                            m.mule.as_str()
+                        );
+                        assert!(freeze.body.contains(&m.moved), "{}", freeze.body);
+                    }
+                }
+                (_, _) => {
+                    for (answer, missing) in [(&traced, &missing_trace), (&freeze, &missing_freeze)]
+                    {
+                        if viewer.is_contributor() && std::ptr::eq(answer, &freeze) {
+                            answer.expect_error(403, "forbidden");
+                            continue;
+                        }
+                        assert_eq!(
+                            answer.status,
+                            422,
+                            "{viewer:?} {}: {}",
+                            case.label(),
+                            answer.body
+                        );
+                        assert_eq!(
+                            blank(&answer.body, &[&m.pay, &m.deposit]),
+                            blank(&missing.body, &["leakflow-nothingq", &money[0].deposit]),
+                            "an unreadable flow answers as a missing one"
+                        );
+                    }
+                }
+            }
+            assert_no_money_leak(&traced.body, viewer, case, m, "api_money_trace");
+            assert_no_money_leak(&freeze.body, viewer, case, m, "api_money_freeze");
+            checked.mark(case, viewer, "api_money_trace");
+            checked.mark(case, viewer, "api_money_freeze");
+        }
+
         // ---- console pages ----
         if console {
             let session = match me {
@@ -1471,6 +1703,57 @@ async fn every_path_shows_each_viewer_exactly_what_it_may_read(backend: Backend)
                 assert_no_leak(&audit.body, viewer, case, true, "console_audit");
                 assert!(!audit.body.contains(&case.unique_canonical));
                 checked.mark(case, viewer, "console_audit");
+            }
+            // The money page: the trace from the CLEAR feed as the API
+            // gave it, and from the case's payment the page of a missing
+            // flow.
+            let money_page = |flow: &str, address: &str| {
+                format!("/money?flow={}&address={}", encode(flow), encode(address))
+            };
+            let missing = world
+                .page(
+                    &browser,
+                    session,
+                    &money_page("leakflow-nothingq", &money[0].deposit),
+                )
+                .await;
+            for (case, m) in cases.iter().zip(&money) {
+                let fed = world
+                    .page(&browser, session, &money_page(&m.feed, &m.victim))
+                    .await;
+                let paid = world
+                    .page(&browser, session, &money_page(&m.pay, &m.deposit))
+                    .await;
+                match (session, case.sight(viewer)) {
+                    (None, _) => {
+                        for page in [&fed, &paid] {
+                            assert!((300..400).contains(&page.status), "{}", page.status);
+                        }
+                    }
+                    (Some(_), sight) => {
+                        assert_eq!(fed.status, 200, "{}", fed.body);
+                        assert_eq!(
+                            fed.body.contains(r#"id="held-elsewhere""#),
+                            sight == Sight::Contact,
+                            "{viewer:?} {}",
+                            case.label()
+                        );
+                        if sight == Sight::Read {
+                            assert_eq!(paid.status, 200, "{}", paid.body);
+                            assert!(paid.body.contains(&m.moved));
+                        } else {
+                            assert_eq!(paid.status, 422, "{}", paid.body);
+                            assert_eq!(
+                                blank(&paid.body, &[&m.pay, &m.deposit]),
+                                blank(&missing.body, &["leakflow-nothingq", &money[0].deposit]),
+                                "the console's page of an unreadable flow is that of a missing one"
+                            );
+                        }
+                    }
+                }
+                assert_no_money_leak(&fed.body, viewer, case, m, "console_money");
+                assert_no_money_leak(&paid.body, viewer, case, m, "console_money");
+                checked.mark(case, viewer, "console_money");
             }
         }
     }

@@ -2,8 +2,9 @@
 //! analyst of the owning agency types a phone number in a messy form into
 //! the search box and reads the report behind it; an analyst of another
 //! agency types the same number and learns only who holds it and whom to
-//! ask. Screenshots of every step go to `target/browser-screenshots/` for
-//! review.
+//! ask; later steps walk the networks, notices, alerts, orange notices,
+//! and a money trace ending in a freeze package. Screenshots of every
+//! step go to `target/browser-screenshots/` for review.
 //!
 //! Skipped (loudly) without chromedriver and Chromium outside CI; under CI
 //! they must be there (`cordon_testkit::chromedriver`).
@@ -48,6 +49,14 @@ const SUBMITTED: &str = "Job advert promising typing work in Bangkok, interview 
 const SUBMITTED_PHONE: &str = "+66 81 234 5678";
 
 const WAIT: Duration = Duration::from_secs(15);
+
+/// The money world of the tracing step: a victim's wallet, a scam's
+/// deposit address, two mules and an exchange (Tron addresses).
+const VICTIM: &str = "trx:TA6Hr6DeuPSZeQZLKi5ycomotgJPF1dh7b";
+const DEPOSIT: &str = "trx:TQQsMKWcpHvG2cKBMMiFFiqRWwtQtYv4jS";
+const MULE: &str = "trx:TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7";
+const MULE2: &str = "trx:TWnDbYKttVG4Uwb7gm1T6QvvmwkyYhtrhL";
+const EXCHANGE: &str = "trx:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t";
 
 fn contact_of(agency: &str) -> String {
     format!("liaison desk of {agency}, +44 20 7946 0000")
@@ -732,7 +741,10 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
     client
         .wait()
         .at_most(WAIT)
-        .for_element(Locator::Css("#notice .meta"))
+        // The published page, not the draft the click left.
+        .for_element(Locator::XPath(
+            "//*[@id='notice']//p[contains(@class, 'meta')][not(contains(., 'draft'))]",
+        ))
         .await
         .unwrap();
     let page = client.source().await.unwrap();
@@ -853,7 +865,10 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
     let status = client
         .wait()
         .at_most(WAIT)
-        .for_element(Locator::Id("orange-status"))
+        // The acknowledged page, not the one the click left.
+        .for_element(Locator::XPath(
+            "//*[@id='orange-status'][starts-with(normalize-space(.), 'acknowledged by')]",
+        ))
         .await
         .unwrap()
         .text()
@@ -862,6 +877,179 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
     assert!(status.starts_with("acknowledged by"), "{status}");
     check_layout(&client, "an orange notice").await;
     snap(&client, "19-orange-acknowledged").await;
+
+    // Follow the money: A imports a small money world through the API
+    // (a victim's payment to a scam deposit, split to two mules, one
+    // cashing out at a tagged exchange) and a victim's report, traces
+    // the payment in the console and makes a freeze package.
+    let flows = [
+        ("pay-1", "2026-02-01T10:00:00Z", VICTIM, DEPOSIT, "1000"),
+        ("move-1", "2026-02-01T11:00:00Z", DEPOSIT, MULE, "600"),
+        ("move-2", "2026-02-01T11:30:00Z", DEPOSIT, MULE2, "400"),
+        ("cash-1", "2026-02-01T12:00:00Z", MULE, EXCHANGE, "600"),
+    ]
+    .map(|(id, time, from, to, amount)| {
+        serde_json::json!({"id": id, "asset": "USDT@tron", "time": time,
+                           "inputs": [{"address": from, "amount": amount}],
+                           "outputs": [{"address": to, "amount": amount}]})
+        .to_string()
+    })
+    .join("\n");
+    let pack = format!(
+        "title: exchanges\ncreator: test\nis_public: true\ntags:\n  - address: \"{}\"\n    label: Big Exchange\n    currency: TRX\n    category: exchange\n    confidence: ownership\n    source: test\n",
+        EXCHANGE.trim_start_matches("trx:")
+    );
+    for (path, content_type, body) in [
+        ("/api/v1/money/flows", "application/x-ndjson", flows),
+        ("/api/v1/money/tags?tlp=GREEN", "application/yaml", pack),
+    ] {
+        let imported = http
+            .post(format!("{base}{path}"))
+            .bearer_auth(&token_a)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(imported.status(), 200, "{path}");
+    }
+    let complaint = http
+        .post(format!("{base}/api/v1/reports"))
+        .bearer_auth(&token_a)
+        .json(&serde_json::json!({
+            "id": "victim-1", "kind": "fraud_complaint", "country": "GB",
+            "marking": {"tlp": "GREEN"}, "narrative": "paid a trading platform in tether",
+            "selectors": [VICTIM],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(complaint.status(), 200);
+    client
+        .find(Locator::Css("form[action='/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("token"))
+        .await
+        .unwrap();
+    log_in(&client, &base, &token_a, true).await;
+    client
+        .find(Locator::Css("nav a[href='/money']"))
+        .await
+        .expect("the Money link")
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("m-address"))
+        .await
+        .expect("the trace form")
+        .send_keys(DEPOSIT)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("m-flow"))
+        .await
+        .unwrap()
+        .send_keys("pay-1")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#trace-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("trace-sankey"))
+        .await
+        .expect("the trace's drawing");
+    let bars = client
+        .find_all(Locator::Css("#trace-sankey rect.node"))
+        .await
+        .unwrap();
+    // The victim, the deposit, the two mules and the exchange.
+    assert_eq!(bars.len(), 5, "the bars of the drawing");
+    let bands = client
+        .find_all(Locator::Css("#trace-sankey path.link"))
+        .await
+        .unwrap();
+    assert_eq!(bands.len(), 4, "the flows of the drawing");
+    let rows = client
+        .find_all(Locator::Css("#freezable tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2, "the exchange and the mule holding tether");
+    let services = client
+        .find(Locator::Css("#services tbody tr"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        services.contains("Big Exchange") && services.contains("600"),
+        "{services}"
+    );
+    check_layout(&client, "the money trace").await;
+    // The drawing and the tables, below the form.
+    client
+        .execute(
+            "document.getElementById('flow-title').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    snap(&client, "20-money-trace").await;
+    client
+        .find(Locator::Css(&format!(
+            "#freezable input[name=target][value='{EXCHANGE}']"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("make-freeze"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let hash = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("evidence-hash"))
+        .await
+        .expect("the freeze package")
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{hash}"
+    );
+    let package = client.source().await.unwrap();
+    assert!(
+        package.contains("Big Exchange")
+            && package.contains("cash-1")
+            && package.contains("victim-1"),
+        "{package}"
+    );
+    check_layout(&client, "the freeze package").await;
+    snap(&client, "21-freeze-package").await;
 
     client.close().await.unwrap();
     server.stop().await.unwrap();

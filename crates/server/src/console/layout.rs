@@ -53,6 +53,7 @@ pub fn page(title: &str, chrome: Option<&Chrome>, search: &SearchBox, body: Mark
                                 li { a href="/networks" { "Networks" } }
                                 li { a href="/compounds" { "Compounds" } }
                                 @if c.role != Role::Contributor {
+                                    li { a href="/money" { "Money" } }
                                     li { a href="/operations" { "Operations" } }
                                     li { a href="/orange-notices" { "Orange notices" } }
                                 }

@@ -20,10 +20,12 @@ mod drawing;
 pub(crate) mod failure;
 mod layout;
 mod login;
+mod money;
 mod networks;
 mod operations;
 mod orange;
 mod report;
+mod sankey;
 mod search;
 mod selector;
 mod session;
@@ -122,6 +124,8 @@ pub fn routes(state: Shared) -> Router {
         .route("/operations/{id}/log", post(operations::add_log))
         .route("/operations/{id}/update", post(operations::update))
         .route("/deconflictions", get(operations::deconflictions))
+        .route("/money", get(money::trace))
+        .route("/money/freeze", post(money::freeze))
         .route("/orange-notices", get(orange::list).post(orange::issue))
         .route("/orange-notices/{id}", get(orange::notice))
         .route("/orange-notices/{id}/ack", post(orange::ack))

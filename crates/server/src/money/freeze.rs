@@ -34,9 +34,9 @@ use crate::Shared;
 use crate::access::{Role, Viewer};
 use crate::api::hits::{asked_of, hit_events, not_ready};
 use crate::api::money::trace_for;
-use crate::money::trace::TraceRequest;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::hits::TouchedOwners;
+use crate::money::trace::TraceRequest;
 use crate::money::view::Readable;
 
 /// The layout of a package and the rule of its hash.
@@ -76,7 +76,7 @@ pub struct FreezeRequest {
 
 /// Who asks.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Requester {
+pub struct FreezeRequester {
     pub agency: String,
     pub name: String,
     pub country: String,
@@ -89,12 +89,12 @@ pub struct Requester {
 pub struct FreezePackage {
     /// `cordon.freeze-package/1`: this layout and this rule of the hash.
     pub format: &'static str,
-    pub requested_by: Requester,
+    pub requested_by: FreezeRequester,
     pub created: DateTime<Utc>,
     /// Who is asked to freeze: the targets' holders, each once.
     pub holders: Vec<String>,
     /// What the hash covers.
-    pub evidence: Evidence,
+    pub evidence: FreezeEvidence,
     /// SHA-256 (lowercase hex) of `evidence` in canonical JSON (RFC 8785).
     pub evidence_sha256: String,
 }
@@ -102,21 +102,21 @@ pub struct FreezePackage {
 /// The evidence of a package: the trace's start and model, the balances
 /// with the flows that carried the money there, and the victims' reports.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Evidence {
+pub struct FreezeEvidence {
     /// The model of each target's `amount`.
     pub model: String,
     pub max_hops: u8,
     #[schema(value_type = Vec<Object>)]
     pub seeds: Vec<Seed>,
     /// By address, then asset.
-    pub targets: Vec<Target>,
+    pub targets: Vec<FreezeTarget>,
     /// By agency, then report id.
-    pub reports: Vec<VictimReport>,
+    pub reports: Vec<FreezeReport>,
 }
 
 /// One balance to freeze.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Target {
+pub struct FreezeTarget {
     pub address: String,
     /// Who can freeze it: the service, the token's issuer, or `bank`.
     pub holder: String,
@@ -127,13 +127,13 @@ pub struct Target {
     pub amount: String,
     /// The least, central (haircut's) and most over the value-conserving
     /// models run.
-    pub band: BandText,
+    pub band: FreezeBand,
     /// Paths of flows, seed first, that carried the most of it.
-    pub paths: Vec<Vec<PathStep>>,
+    pub paths: Vec<Vec<FreezeStep>>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct BandText {
+pub struct FreezeBand {
     pub low: String,
     pub central: String,
     pub high: String,
@@ -141,7 +141,7 @@ pub struct BandText {
 
 /// One flow of an evidence path.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PathStep {
+pub struct FreezeStep {
     /// The transaction hash (and log index) or transfer reference.
     pub flow: String,
     pub time: DateTime<Utc>,
@@ -154,7 +154,7 @@ pub struct PathStep {
 
 /// A report naming the victims' side of a seed that the requester may read.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct VictimReport {
+pub struct FreezeReport {
     pub agency: String,
     pub report_id: String,
     pub tlp: Tlp,
@@ -179,16 +179,16 @@ fn text(d: Decimal) -> String {
     d.normalize().to_string()
 }
 
-fn band(b: &Band) -> BandText {
-    BandText {
+fn band(b: &Band) -> FreezeBand {
+    FreezeBand {
         low: text(b.low),
         central: text(b.central),
         high: text(b.high),
     }
 }
 
-fn path_step(s: &Step) -> PathStep {
-    PathStep {
+fn path_step(s: &Step) -> FreezeStep {
+    FreezeStep {
         flow: s.flow.clone(),
         time: s.time,
         from: s.from.clone(),
@@ -198,8 +198,8 @@ fn path_step(s: &Step) -> PathStep {
     }
 }
 
-fn target(trace: &Trace, f: &Freezable, model: Model) -> Target {
-    Target {
+fn target(trace: &Trace, f: &Freezable, model: Model) -> FreezeTarget {
+    FreezeTarget {
         address: f.address.clone(),
         holder: f.holder.clone(),
         category: f.category.clone(),
@@ -301,7 +301,7 @@ pub fn canonical_json(value: &serde_json::Value, out: &mut String) {
 }
 
 /// The hash of a package's evidence (see the module's doc).
-pub fn evidence_sha256(evidence: &Evidence) -> String {
+pub fn evidence_sha256(evidence: &FreezeEvidence) -> String {
     // Serialising plain data does not fail.
     let value = serde_json::to_value(evidence).unwrap_or_default();
     let mut bytes = String::new();
@@ -330,8 +330,7 @@ pub async fn package(
     }
     if request.direction == Some(Direction::Backward) {
         return Err(
-            ApiError::bad_request("a freeze package follows the money forward")
-                .field("direction"),
+            ApiError::bad_request("a freeze package follows the money forward").field("direction"),
         );
     }
     if request.targets.is_empty() || request.targets.len() > MAX_TARGETS {
@@ -366,14 +365,14 @@ pub async fn package(
     .await?;
     let trace = traced.trace;
     let chosen = choose(&trace, &request.targets)?;
-    let targets: Vec<Target> = chosen.iter().map(|f| target(&trace, f, model)).collect();
+    let targets: Vec<FreezeTarget> = chosen.iter().map(|f| target(&trace, f, model)).collect();
 
     let (money, who) = (state.clone(), viewer.clone());
     let readable = tokio::task::spawn_blocking(move || money.money.readable(&who))
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
-    let mut reports: BTreeMap<(String, String), VictimReport> = BTreeMap::new();
+    let mut reports: BTreeMap<(String, String), FreezeReport> = BTreeMap::new();
     let mut asked: Vec<(String, TouchedOwners)> = Vec::new();
     for selector in seed_selectors(&readable, &request.seeds) {
         let (hits, touched) = state
@@ -383,7 +382,7 @@ pub async fn package(
         for hit in hits.readable {
             reports
                 .entry((hit.agency.clone(), hit.report_id.clone()))
-                .or_insert_with(|| VictimReport {
+                .or_insert_with(|| FreezeReport {
                     agency: hit.agency,
                     report_id: hit.report_id,
                     tlp: hit.tlp,
@@ -395,7 +394,7 @@ pub async fn package(
         }
         asked.push((selector, touched));
     }
-    let evidence = Evidence {
+    let evidence = FreezeEvidence {
         model: model_name(model).to_owned(),
         max_hops: trace.max_hops,
         seeds: request.seeds.clone(),
@@ -449,7 +448,7 @@ pub async fn package(
         .collect();
     Ok(FreezePackage {
         format: FORMAT,
-        requested_by: Requester {
+        requested_by: FreezeRequester {
             agency: member.agency.clone(),
             name,
             country,

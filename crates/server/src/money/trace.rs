@@ -39,6 +39,7 @@ pub struct TraceRequest {
 /// Who holds flows onward from where a trace stopped, that you may only
 /// learn of.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = TraceHeldElsewhere)]
 pub struct HeldElsewhere {
     pub agency: String,
     pub country: String,
