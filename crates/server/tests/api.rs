@@ -1471,6 +1471,8 @@ async fn health_metrics_openapi_and_unknown_routes(backend: Backend) {
         ("/api/v1/money/conversions", "post"),
         ("/api/v1/money/tags", "post"),
         ("/api/v1/money/trace", "post"),
+        ("/api/v1/money/mules", "get"),
+        ("/api/v1/money/cluster", "get"),
         ("/api/v1/money/freeze", "post"),
     ];
     let paths = doc["paths"].as_object().unwrap();

@@ -12,6 +12,7 @@ use common::{A, Answer, Backend, World, test_config, who};
 on_both_backends!(
     money_is_imported_under_a_marking_and_bad_files_keep_nothing,
     a_trace_runs_over_what_the_viewer_may_read,
+    mules_and_clusters_are_found_among_readable_flows,
 );
 
 fn data(name: &str) -> String {
@@ -289,4 +290,123 @@ async fn a_trace_runs_over_what_the_viewer_may_read(backend: Backend) {
         .post_json(Some(&r), "/api/v1/money/trace", &json!({"seeds": []}))
         .await
         .expect_error(400, "invalid_request");
+}
+
+fn bank(id: &str, time: &str, from: &str, to: &str, amount: &str) -> String {
+    json!({"id": id, "asset": "USD", "time": time,
+           "inputs": [{"address": from, "amount": amount}],
+           "outputs": [{"address": to, "amount": amount}]})
+    .to_string()
+}
+
+/// Six victims pay one account within hours, which passes it all on at
+/// once: a mule, found by whoever may read the flows and by no one else.
+/// Two wallets spent together in one transaction are one owner's.
+async fn mules_and_clusters_are_found_among_readable_flows(backend: Backend) {
+    let Some(world) = World::start(backend, test_config()).await else {
+        return;
+    };
+    let (a, r, o) = (
+        who(A, "analyst"),
+        who(common::R, "analyst"),
+        who(common::O, "analyst"),
+    );
+    let mule = "bank:KH:ABAAKHPP:000777001";
+    let collector = "bank:KH:ABAAKHPP:000777999";
+    let mut lines: Vec<String> = (1..=6)
+        .map(|i| {
+            bank(
+                &format!("in-{i}"),
+                &format!("2026-03-01T0{i}:00:00Z"),
+                &format!("bank:KH:ABAAKHPP:00010000{i}"),
+                mule,
+                "950.00",
+            )
+        })
+        .collect();
+    lines.push(bank(
+        "out-1",
+        "2026-03-01T08:30:00Z",
+        mule,
+        collector,
+        "5700.00",
+    ));
+    let x = "btc:bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq";
+    let y = "btc:1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2";
+    let z = "btc:1Q6QrJaDC4Jhfyk5HLDDRrCGWFoaqiCCVQ";
+    lines.push(
+        json!({"id": "spend-1", "asset": "BTC", "time": "2026-03-02T10:00:00Z",
+               "inputs": [{"address": x, "amount": "0.5"}, {"address": y, "amount": "0.5"}],
+               "outputs": [{"address": z, "amount": "0.9999"}], "fee": "0.0001"})
+        .to_string(),
+    );
+    upload(
+        &world,
+        &a,
+        &format!("/api/v1/money/flows?tlp=AMBER&recipients={}", common::R),
+        "application/x-ndjson",
+        lines.join("\n"),
+    )
+    .await
+    .expect(200);
+
+    let found = world
+        .get_query(Some(&r), "/api/v1/money/mules", &[("min_score", "0.1")])
+        .await
+        .expect(200);
+    let accounts = found["accounts"].as_array().unwrap();
+    let m = accounts
+        .iter()
+        .find(|x| x["address"] == mule)
+        .unwrap_or_else(|| panic!("the mule is found: {found}"));
+    let patterns: Vec<&str> = m["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["pattern"].as_str().unwrap())
+        .collect();
+    assert!(patterns.contains(&"fan_in"), "{m}");
+    assert!(
+        m["indicators"][0]["explanation"].as_str().unwrap().len() > 10,
+        "{m}"
+    );
+    // The outsider may read none of these flows: it finds nothing.
+    let theirs = world
+        .get_query(Some(&o), "/api/v1/money/mules", &[("min_score", "0.1")])
+        .await
+        .expect(200);
+    assert_eq!(theirs["accounts"], json!([]), "{theirs}");
+    world
+        .get_query(Some(&r), "/api/v1/money/mules", &[("min_score", "2")])
+        .await
+        .expect_error(400, "invalid_request");
+
+    let cluster = world
+        .get_query(Some(&r), "/api/v1/money/cluster", &[("address", x)])
+        .await
+        .expect(200);
+    let members = cluster["members"].as_array().unwrap();
+    assert!(members.iter().any(|m| m == y), "{cluster}");
+    assert!(
+        cluster["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|e| e.as_array().unwrap())
+            .any(|j| j["heuristic"] == "co_spend" && j["flow"] == "spend-1"),
+        "{cluster}"
+    );
+    let hidden = world
+        .get_query(Some(&o), "/api/v1/money/cluster", &[("address", x)])
+        .await
+        .expect_error(422, "invalid_field");
+    assert_eq!(hidden["field"], "address");
+    world
+        .get_query(
+            Some(&r),
+            "/api/v1/money/cluster",
+            &[("address", "not a wallet")],
+        )
+        .await
+        .expect_error(422, "invalid_field");
 }

@@ -72,6 +72,8 @@ pub fn routes(state: Shared) -> Router {
         .route("/api/v1/money/conversions", post(money::conversions))
         .route("/api/v1/money/tags", post(money::tags))
         .route("/api/v1/money/trace", post(money::trace))
+        .route("/api/v1/money/mules", get(money::mules))
+        .route("/api/v1/money/cluster", get(money::cluster))
         .route("/api/v1/money/freeze", post(freeze::freeze))
         .route(
             "/api/v1/orange-notices",
@@ -211,6 +213,8 @@ pub async fn not_found() -> ApiError {
         money::conversions,
         money::tags,
         money::trace,
+        money::mules,
+        money::cluster,
         freeze::freeze,
         orange::issue,
         orange::list,

@@ -368,3 +368,96 @@ pub(crate) async fn trace_for(
     )?;
     Ok(answer)
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MuleQuery {
+    /// The lowest score listed, 0 to 1 (default 0.3).
+    min_score: Option<f64>,
+    /// Wallets too, not only bank accounts (default false).
+    crypto: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MuleList {
+    /// Accounts, most suspect first (at most 1,000), each with the
+    /// patterns that make it suspect, explained, and the flows that show
+    /// them.
+    #[schema(value_type = Vec<Object>)]
+    pub accounts: Vec<cordon_finance::mules::MuleScore>,
+}
+
+/// Accounts whose traffic, among the flows you may read, looks like a
+/// money mule's: fan-in, fan-out, rapid pass-through, scatter-gather,
+/// cycles, scored and explained.
+#[utoipa::path(
+    get,
+    operation_id = "list_mules",
+    path = "/api/v1/money/mules",
+    tag = "money",
+    params(MuleQuery),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "Suspect accounts", body = MuleList),
+        (status = 400, description = "A bad query parameter", body = ApiError),
+        (status = 401, description = "No valid token", body = ApiError),
+    )
+)]
+pub async fn mules(
+    State(state): State<Shared>,
+    api: Api,
+    Query(q): Query<MuleQuery>,
+) -> ApiResult<Json<MuleList>> {
+    api.member()?;
+    let min_score = q.min_score.unwrap_or(0.3);
+    if !(0.0..=1.0).contains(&min_score) {
+        return Err(ApiError::bad_request("min_score is between 0 and 1").field("min_score"));
+    }
+    let (s, viewer) = (state.clone(), api.viewer.clone());
+    let accounts = tokio::task::spawn_blocking(move || {
+        crate::money::patterns::mules(&s.money, &viewer, min_score, q.crypto.unwrap_or(false))
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    Ok(Json(MuleList { accounts }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ClusterQuery {
+    /// A wallet, in any form.
+    address: String,
+}
+
+/// The addresses the owner of a wallet controls, as clustering finds them
+/// among the flows you may read (co-spend, one-time change, peel chains),
+/// each joined by the merges that say so.
+#[utoipa::path(
+    get,
+    operation_id = "read_cluster",
+    path = "/api/v1/money/cluster",
+    tag = "money",
+    params(ClusterQuery),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The cluster", body = crate::money::patterns::Cluster),
+        (status = 401, description = "No valid token", body = ApiError),
+        (status = 422, description = "Not a wallet, or in no flow you may read", body = ApiError),
+    )
+)]
+pub async fn cluster(
+    State(state): State<Shared>,
+    api: Api,
+    Query(q): Query<ClusterQuery>,
+) -> ApiResult<Json<crate::money::patterns::Cluster>> {
+    api.member()?;
+    let address = cordon_finance::tags::money_selector(&q.address)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidField, e.message).field("address"))?;
+    let (s, viewer) = (state.clone(), api.viewer.clone());
+    let found = tokio::task::spawn_blocking(move || {
+        crate::money::patterns::cluster(&s.money, &viewer, &address)
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    Ok(Json(found))
+}

@@ -9,6 +9,7 @@
 //! the holder's contact where the trace stops.
 
 pub mod freeze;
+pub mod patterns;
 pub mod records;
 pub mod trace;
 pub mod view;
