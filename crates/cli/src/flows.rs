@@ -12,8 +12,8 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use cordon_core::{Marking, Tlp};
 use cordon_finance::asset::Network;
-use cordon_finance::import::{self, Rejected};
-use cordon_server::money::records;
+use cordon_finance::import::Rejected;
+use cordon_server::money::records::{self, Upload};
 use cordon_store::{NewMoney, PutOutcome, Store};
 
 /// Records written per store transaction.
@@ -158,47 +158,25 @@ fn report(path: &Path, r: Rejected) -> anyhow::Error {
     anyhow::anyhow!(text)
 }
 
-/// Reads one file into records, or every bad line.
+/// Reads one file into records, or every bad line: the API's own reading
+/// (`cordon_server::money::records::read`), the kind from `--kind` or the
+/// file's name, the format from its extension.
 fn read(
     path: &Path,
     kind: Kind,
     network: Option<Network>,
 ) -> anyhow::Result<(Vec<NewMoney>, usize)> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let is_csv = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    let is_yaml = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
-    Ok(match kind {
-        Kind::Flows => {
-            let read = if is_csv {
-                import::csv::flows_from_csv(&bytes[..], &import::csv::CsvOptions { network })
-            } else {
-                import::jsonl::flows_from_json_lines(&bytes[..])
-            }
-            .map_err(|r| report(path, r))?;
-            (records::of_flows(&read.items), read.skipped.len())
-        }
-        Kind::Conversions => {
-            let read = import::jsonl::conversions_from_json_lines(&bytes[..], None)
-                .map_err(|r| report(path, r))?;
-            (records::of_conversions(&read.items), read.skipped.len())
-        }
-        Kind::Tags if is_yaml => {
-            let text = std::str::from_utf8(&bytes)
-                .with_context(|| format!("{} is not UTF-8 text", path.display()))?;
-            let pack =
-                cordon_finance::tags::tagpack::read_tagpack(text).map_err(|r| report(path, r))?;
-            (records::of_tags(&pack.tags), pack.skipped.len())
-        }
-        Kind::Tags => {
-            let read =
-                import::jsonl::tags_from_json_lines(&bytes[..]).map_err(|r| report(path, r))?;
-            (records::of_tags(&read.items), read.skipped.len())
-        }
-    })
+    let extension = |e: &str| path.extension().is_some_and(|x| x.eq_ignore_ascii_case(e));
+    let upload = match kind {
+        Kind::Flows if extension("csv") => Upload::FlowCsv,
+        Kind::Flows => Upload::FlowLines,
+        Kind::Conversions => Upload::Conversions,
+        Kind::Tags if extension("yaml") || extension("yml") => Upload::TagPack,
+        Kind::Tags => Upload::TagLines,
+    };
+    let read = records::read(upload, &bytes, network).map_err(|r| report(path, r))?;
+    Ok((read.records, read.skipped.len()))
 }
 
 async fn import(a: &ImportArgs) -> anyhow::Result<()> {

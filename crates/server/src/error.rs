@@ -145,6 +145,12 @@ impl ApiError {
         ApiError::new(ErrorCode::InvalidRequest, message)
     }
 
+    /// 422 `invalid_field`: a request field is not acceptable; nothing
+    /// was changed.
+    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::new(ErrorCode::InvalidField, message).field(field)
+    }
+
     pub fn not_found(what: &str) -> Self {
         ApiError::new(
             ErrorCode::NotFound,

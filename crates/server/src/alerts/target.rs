@@ -19,7 +19,7 @@ use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 
 /// Longest free-text pattern.
 const MAX_PATTERN: usize = 500;
@@ -55,36 +55,40 @@ impl Target {
             Target::Network { network } => {
                 let network = network.trim().to_owned();
                 if !network.starts_with("N-") || network.len() > 40 {
-                    return Err(invalid(format!("{network:?} is not a network id (N-…)"))
-                        .field("target.network"));
+                    return Err(ApiError::invalid_field(
+                        "target.network",
+                        format!("{network:?} is not a network id (N-…)"),
+                    ));
                 }
                 Ok(Target::Network { network })
             }
             Target::Compound { site } => {
                 let site = site.trim().to_ascii_lowercase();
                 if places::site_centre(&site).is_none() {
-                    return Err(invalid(format!(
-                        "{site:?} is not a compound site (an H3 cell of resolution 9, as /api/v1/compounds lists them)"
-                    ))
-                    .field("target.site"));
+                    return Err(ApiError::invalid_field(
+                        "target.site",
+                        format!(
+                            "{site:?} is not a compound site (an H3 cell of resolution 9, as /api/v1/compounds lists them)"
+                        ),
+                    ));
                 }
                 Ok(Target::Compound { site })
             }
             Target::Pattern { country, mo } => {
                 let country = cordon_core::country::alpha2(country.trim())
                     .ok_or_else(|| {
-                        invalid(format!("{country:?} is not an ISO 3166-1 country code"))
-                            .field("target.country")
+                        ApiError::invalid_field(
+                            "target.country",
+                            format!("{country:?} is not an ISO 3166-1 country code"),
+                        )
                     })?
                     .to_owned();
                 let taxonomy = cordon_core::mo::Taxonomy::get();
                 let mut tags = Vec::with_capacity(mo.len());
                 for (i, tag) in mo.iter().enumerate() {
-                    tags.push(
-                        taxonomy
-                            .canonical(tag)
-                            .map_err(|e| invalid(e.to_string()).field(format!("target.mo[{i}]")))?,
-                    );
+                    tags.push(taxonomy.canonical(tag).map_err(|e| {
+                        ApiError::invalid_field(format!("target.mo[{i}]"), e.to_string())
+                    })?);
                 }
                 tags.sort();
                 tags.dedup();
@@ -116,24 +120,22 @@ impl Target {
     }
 }
 
-fn invalid(message: impl Into<String>) -> ApiError {
-    ApiError::new(ErrorCode::InvalidField, message)
-}
-
 fn compile(pattern: &str) -> Result<Regex, ApiError> {
     if pattern.is_empty() || pattern.chars().count() > MAX_PATTERN {
-        return Err(
-            invalid(format!("a text pattern has 1 to {MAX_PATTERN} characters"))
-                .field("target.pattern"),
-        );
+        return Err(ApiError::invalid_field(
+            "target.pattern",
+            format!("a text pattern has 1 to {MAX_PATTERN} characters"),
+        ));
     }
     RegexBuilder::new(pattern)
         .case_insensitive(true)
         .size_limit(MAX_COMPILED)
         .build()
         .map_err(|e| {
-            invalid(format!("not a regular expression this server takes: {e}"))
-                .field("target.pattern")
+            ApiError::invalid_field(
+                "target.pattern",
+                format!("not a regular expression this server takes: {e}"),
+            )
         })
 }
 

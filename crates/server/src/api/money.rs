@@ -13,8 +13,8 @@ use axum::http::header::CONTENT_TYPE;
 use chrono::Utc;
 use cordon_core::{Marking, Tlp};
 use cordon_finance::asset::Network;
-use cordon_finance::import::{self, Rejected, Skipped};
-use cordon_store::{NewMoney, PutOutcome};
+use cordon_finance::import::Rejected;
+use cordon_store::PutOutcome;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -87,18 +87,15 @@ async fn marking(state: &Shared, q: &ImportQuery) -> ApiResult<Marking> {
     marking.canonicalize();
     if let Err((i, message)) = marking.check_recipients() {
         let recipient = &marking.recipients[i];
-        return Err(ApiError::new(
-            ErrorCode::InvalidField,
+        return Err(ApiError::invalid_field(
+            format!("recipients[{i}]"),
             format!("recipient '{recipient}': {message}"),
-        )
-        .field(format!("recipients[{i}]")));
+        ));
     }
     let mut check = super::marking::Recipients::default();
     for (i, r) in marking.recipients.iter().enumerate() {
         if let Some(problem) = check.problem(state, r).await? {
-            return Err(
-                ApiError::new(ErrorCode::InvalidField, problem).field(format!("recipients[{i}]"))
-            );
+            return Err(ApiError::invalid_field(format!("recipients[{i}]"), problem));
         }
     }
     Ok(marking)
@@ -133,19 +130,21 @@ fn rejected(r: Rejected) -> ApiError {
     error
 }
 
-/// Keeps records for the member's agency, then reads them back so that
-/// they are in this server's analyses when the request answers.
+/// Keeps an upload for the member's agency under the marking the query
+/// asks for, then reads the records back so that they are in this
+/// server's analyses when the request answers.
 async fn keep(
     state: &Shared,
-    agency: &str,
-    marking: &Marking,
-    lines: u64,
-    records: Vec<NewMoney>,
-    skipped: Vec<Skipped>,
-) -> ApiResult<Imported> {
+    api: &Api,
+    q: &ImportQuery,
+    read: Result<records::Read, Rejected>,
+) -> ApiResult<Json<Imported>> {
+    let member = api.member()?.member.clone();
+    let marking = marking(state, q).await?;
+    let read = read.map_err(rejected)?;
     let outcomes = state
         .store
-        .put_money(agency, marking, &records, Utc::now())
+        .put_money(&member.agency, &marking, &read.records, Utc::now())
         .await?;
     state.money.sync(state.store.as_ref()).await?;
     let added = outcomes
@@ -153,18 +152,19 @@ async fn keep(
         .filter(|o| matches!(o, PutOutcome::Added { .. }))
         .count() as u64;
     metrics::counter!("cordon_money_records_added_total").increment(added);
-    Ok(Imported {
-        lines,
+    Ok(Json(Imported {
+        lines: read.lines,
         added,
         unchanged: outcomes.len() as u64 - added,
-        skipped: skipped
+        skipped: read
+            .skipped
             .into_iter()
             .map(|s| SkippedLine {
                 line: s.line,
                 reason: s.reason,
             })
             .collect(),
-    })
+    }))
 }
 
 fn is_csv(headers: &HeaderMap) -> bool {
@@ -198,8 +198,6 @@ pub async fn flows(
     Query(q): Query<ImportQuery>,
     Body(body): Body,
 ) -> ApiResult<Json<Imported>> {
-    let member = api.member()?.member.clone();
-    let marking = marking(&state, &q).await?;
     let network = match q.network.as_deref() {
         None => None,
         Some("ethereum") => Some(Network::Ethereum),
@@ -211,24 +209,12 @@ pub async fn flows(
             .field("network"));
         }
     };
-    let read = if is_csv(&headers) {
-        import::csv::flows_from_csv(&body[..], &import::csv::CsvOptions { network })
+    let upload = if is_csv(&headers) {
+        records::Upload::FlowCsv
     } else {
-        import::jsonl::flows_from_json_lines(&body[..])
-    }
-    .map_err(rejected)?;
-    let records = records::of_flows(&read.items);
-    Ok(Json(
-        keep(
-            &state,
-            &member.agency,
-            &marking,
-            read.lines,
-            records,
-            read.skipped,
-        )
-        .await?,
-    ))
+        records::Upload::FlowLines
+    };
+    keep(&state, &api, &q, records::read(upload, &body, network)).await
 }
 
 /// Imports conversions between assets (swaps, bridges, exchange deposits),
@@ -254,21 +240,8 @@ pub async fn conversions(
     Query(q): Query<ImportQuery>,
     Body(body): Body,
 ) -> ApiResult<Json<Imported>> {
-    let member = api.member()?.member.clone();
-    let marking = marking(&state, &q).await?;
-    let read = import::jsonl::conversions_from_json_lines(&body[..], None).map_err(rejected)?;
-    let records = records::of_conversions(&read.items);
-    Ok(Json(
-        keep(
-            &state,
-            &member.agency,
-            &marking,
-            read.lines,
-            records,
-            read.skipped,
-        )
-        .await?,
-    ))
+    let read = records::read(records::Upload::Conversions, &body, None);
+    keep(&state, &api, &q, read).await
 }
 
 /// Imports attribution tags: a GraphSense TagPack (YAML).
@@ -293,29 +266,8 @@ pub async fn tags(
     Query(q): Query<ImportQuery>,
     Body(body): Body,
 ) -> ApiResult<Json<Imported>> {
-    let member = api.member()?.member.clone();
-    let marking = marking(&state, &q).await?;
-    let text = std::str::from_utf8(&body).map_err(|e| {
-        ApiError::new(
-            ErrorCode::InvalidField,
-            format!("a tag pack is UTF-8 text: {e}"),
-        )
-        .line(1)
-    })?;
-    let pack = cordon_finance::tags::tagpack::read_tagpack(text).map_err(rejected)?;
-    let lines = text.lines().count() as u64;
-    let records = records::of_tags(&pack.tags);
-    Ok(Json(
-        keep(
-            &state,
-            &member.agency,
-            &marking,
-            lines,
-            records,
-            pack.skipped,
-        )
-        .await?,
-    ))
+    let read = records::read(records::Upload::TagPack, &body, None);
+    keep(&state, &api, &q, read).await
 }
 
 /// Traces money from seeds over the flows, conversions and tags you may
@@ -452,7 +404,7 @@ pub async fn cluster(
 ) -> ApiResult<Json<crate::money::patterns::Cluster>> {
     api.member()?;
     let address = cordon_finance::tags::money_selector(&q.address)
-        .map_err(|e| ApiError::new(ErrorCode::InvalidField, e.message).field("address"))?;
+        .map_err(|e| ApiError::invalid_field("address", e.message))?;
     let (s, viewer) = (state.clone(), api.viewer.clone());
     let found = tokio::task::spawn_blocking(move || {
         crate::money::patterns::cluster(&s.money, &viewer, &address)

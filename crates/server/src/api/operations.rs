@@ -39,18 +39,17 @@ const MAX_PARTICIPANTS: usize = 100;
 const MAX_TASKS: usize = 1_000;
 
 /// A field that fails validation: 422 naming it.
-fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApiError {
-    ApiError::new(ErrorCode::InvalidField, message).field(field)
-}
-
 /// A text field, trimmed; required ones may not be empty.
 fn text(value: &str, field: &str, max: usize, required: bool) -> ApiResult<String> {
     let value = value.trim();
     if required && value.is_empty() {
-        return Err(invalid(field, format!("{field} is required")));
+        return Err(ApiError::invalid_field(
+            field,
+            format!("{field} is required"),
+        ));
     }
     if value.chars().count() > max {
-        return Err(invalid(
+        return Err(ApiError::invalid_field(
             field,
             format!("{field} is at most {max} characters"),
         ));
@@ -244,7 +243,7 @@ pub(crate) fn visible(state: &Shared, viewer: &Viewer) -> Vec<Operation> {
 /// sorted, each once.
 async fn participants(state: &Shared, codes: &[String], lead: &str) -> ApiResult<Vec<String>> {
     if codes.len() > MAX_PARTICIPANTS {
-        return Err(invalid(
+        return Err(ApiError::invalid_field(
             "participants",
             format!("an operation has at most {MAX_PARTICIPANTS} participating agencies"),
         ));
@@ -254,14 +253,15 @@ async fn participants(state: &Shared, codes: &[String], lead: &str) -> ApiResult
     for (i, code) in codes.iter().enumerate() {
         let field = format!("participants[{i}]");
         let code = code.trim();
-        cordon_core::agency::check_code(code).map_err(|e| invalid(&field, e.message))?;
+        cordon_core::agency::check_code(code)
+            .map_err(|e| ApiError::invalid_field(&field, e.message))?;
         if state.directory.get(code).is_none() && !refreshed {
             // Another replica may have added it a moment ago.
             state.directory.refresh(state.store.as_ref()).await?;
             refreshed = true;
         }
         if state.directory.get(code).is_none() {
-            return Err(invalid(
+            return Err(ApiError::invalid_field(
                 &field,
                 format!("there is no member agency {code}; participants are member agencies"),
             ));
@@ -277,9 +277,10 @@ async fn participants(state: &Shared, codes: &[String], lead: &str) -> ApiResult
 
 /// A user `name` of a party `agency`, or 422 on `field`.
 async fn party_user(state: &Shared, agency: &str, name: &str, field: &str) -> ApiResult<()> {
-    cordon_core::agency::check_user_name(name).map_err(|e| invalid(field, e.message))?;
+    cordon_core::agency::check_user_name(name)
+        .map_err(|e| ApiError::invalid_field(field, e.message))?;
     if state.store.user(agency, name).await?.is_none() {
-        return Err(invalid(
+        return Err(ApiError::invalid_field(
             field,
             format!("there is no user {name} in {agency}"),
         ));
@@ -298,7 +299,9 @@ async fn marking(
     let tlp: Tlp = request
         .tlp
         .parse()
-        .map_err(|e: cordon_core::marking::TlpError| invalid("marking.tlp", e.to_string()))?;
+        .map_err(|e: cordon_core::marking::TlpError| {
+            ApiError::invalid_field("marking.tlp", e.to_string())
+        })?;
     let mut recipients: Vec<String> = request
         .recipients
         .iter()
@@ -306,7 +309,7 @@ async fn marking(
         .collect();
     if tlp != Tlp::Red {
         if !recipients.is_empty() {
-            return Err(invalid(
+            return Err(ApiError::invalid_field(
                 "marking.recipients",
                 "only a TLP:RED operation names its readers; under other levels its parties read it",
             ));
@@ -320,7 +323,7 @@ async fn marking(
     };
     checked.check_recipients().map_err(|(i, why)| {
         let field = format!("marking.recipients[{i}]");
-        invalid(&field, format!("{field}: {why}"))
+        ApiError::invalid_field(&field, format!("{field}: {why}"))
     })?;
     check_recipients(state, &recipients, parties).await?;
     let me = format!("{}/{}", actor.agency, actor.user);
@@ -342,7 +345,7 @@ async fn check_recipients(
         let field = format!("marking.recipients[{i}]");
         let (agency, user) = r.split_once('/').unwrap_or((r.as_str(), ""));
         if !parties.contains(&agency) {
-            return Err(invalid(
+            return Err(ApiError::invalid_field(
                 field,
                 format!(
                     "recipient {r} is not of an agency taking part; add {agency} as a participant first"
@@ -373,7 +376,7 @@ pub(crate) fn targets(
                     .bytes()
                     .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
             {
-                return Err(invalid(
+                return Err(ApiError::invalid_field(
                     field,
                     format!(
                         "no network id {text:?}: a network id is N- and 12 lowercase hex digits"
@@ -395,7 +398,7 @@ pub(crate) fn targets(
         {
             let cell = cell.trim().to_ascii_lowercase();
             if cordon_analysis::places::site_centre(&cell).is_none() {
-                return Err(invalid(
+                return Err(ApiError::invalid_field(
                     field,
                     format!(
                         "no compound site {cell:?}: a site is an H3 cell of resolution 9, as /api/v1/compounds lists them"
@@ -437,7 +440,7 @@ fn state_of(text: &str, allowed: &[OperationState]) -> ApiResult<OperationState>
         .filter(|s| allowed.contains(s))
         .ok_or_else(|| {
             let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
-            invalid(
+            ApiError::invalid_field(
                 "state",
                 format!("state is {}, not {text:?}", names.join(" or ")),
             )
@@ -598,7 +601,7 @@ pub(crate) async fn create_for(
     let summary = text(&request.summary, "summary", 20_000, false)?;
     let participants = participants(state, &request.participants, &actor.agency).await?;
     if request.targets.len() > MAX_TARGETS {
-        return Err(invalid(
+        return Err(ApiError::invalid_field(
             "targets",
             format!("an operation holds at most {MAX_TARGETS} targets"),
         ));
@@ -807,7 +810,7 @@ pub(crate) async fn update_for(
                 !parties.contains(&agency)
             });
             if let Some(r) = gone {
-                return Err(invalid(
+                return Err(ApiError::invalid_field(
                     "participants",
                     format!(
                         "a reader the RED marking names, {r}, would no longer take part; change the marking with the participants"
@@ -906,7 +909,10 @@ pub(crate) async fn add_targets_for(
 ) -> ApiResult<OperationAnswer> {
     let (actor, op, _writing) = party_change(state, viewer, id).await?;
     if request.targets.is_empty() {
-        return Err(invalid("targets", "name one target at least"));
+        return Err(ApiError::invalid_field(
+            "targets",
+            "name one target at least",
+        ));
     }
     let targets = targets(
         &request.targets,
@@ -921,7 +927,7 @@ pub(crate) async fn add_targets_for(
     }
     let new: Vec<Target> = targets.into_iter().filter(|t| !op.has_target(t)).collect();
     if op.targets.len() + new.len() > MAX_TARGETS {
-        return Err(invalid(
+        return Err(ApiError::invalid_field(
             "targets",
             format!("an operation holds at most {MAX_TARGETS} targets"),
         ));
@@ -981,11 +987,14 @@ pub(crate) async fn remove_targets_for(
 ) -> ApiResult<OperationAnswer> {
     let (actor, op, _writing) = party_change(state, viewer, id).await?;
     if request.targets.is_empty() {
-        return Err(invalid("targets", "name one target at least"));
+        return Err(ApiError::invalid_field(
+            "targets",
+            "name one target at least",
+        ));
     }
     let targets = targets(&request.targets, request.region.as_deref(), None)?;
     if let Some(i) = targets.iter().position(|t| !op.has_target(t)) {
-        return Err(invalid(
+        return Err(ApiError::invalid_field(
             format!("targets[{i}]"),
             format!("not a target of this operation: {}", targets[i].value),
         ));
@@ -1011,7 +1020,7 @@ async fn owner(state: &Shared, op: &Operation, text: &str) -> ApiResult<String> 
         None => (owner, None),
     };
     if !op.is_party(agency) {
-        return Err(invalid(
+        return Err(ApiError::invalid_field(
             "owner",
             format!("a task's owner is an agency taking part or one of its users, not {owner:?}"),
         ));
@@ -1030,7 +1039,7 @@ fn due(text: &str) -> ApiResult<Option<NaiveDate>> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map(Some)
         .map_err(|_| {
-            invalid(
+            ApiError::invalid_field(
                 "due",
                 format!("due is a date written YYYY-MM-DD, not {text:?}"),
             )
@@ -1039,7 +1048,7 @@ fn due(text: &str) -> ApiResult<Option<NaiveDate>> {
 
 fn task_state(text: &str) -> ApiResult<TaskState> {
     TaskState::parse(text).ok_or_else(|| {
-        invalid(
+        ApiError::invalid_field(
             "state",
             format!("a task's state is open or done, not {text:?}"),
         )
@@ -1083,7 +1092,7 @@ pub(crate) async fn add_task_for(
 ) -> ApiResult<OperationAnswer> {
     let (actor, op, _writing) = party_change(state, viewer, id).await?;
     if op.tasks.len() >= MAX_TASKS {
-        return Err(invalid(
+        return Err(ApiError::invalid_field(
             "title",
             format!("an operation holds at most {MAX_TASKS} tasks"),
         ));

@@ -49,10 +49,6 @@ pub struct OrangeList {
     pub notices: Vec<OrangeNotice>,
 }
 
-fn invalid(message: impl Into<String>, field: impl Into<String>) -> ApiError {
-    ApiError::new(ErrorCode::InvalidField, message).field(field)
-}
-
 /// Issues an orange notice: every agency it reaches is told at once and
 /// asked to acknowledge it.
 #[utoipa::path(
@@ -110,9 +106,9 @@ pub(crate) async fn issue_for(
         Some(cell) => {
             let cell = cell.to_ascii_lowercase();
             if cordon_analysis::places::site_centre(&cell).is_none() {
-                return Err(invalid(
-                    format!("{cell:?} is not a compound site (an H3 cell of resolution 9)"),
+                return Err(ApiError::invalid_field(
                     "site",
+                    format!("{cell:?} is not a compound site (an H3 cell of resolution 9)"),
                 ));
             }
             Some(cell)
@@ -173,12 +169,12 @@ async fn audience(
             None => (recipient, None),
         };
         if let Some(problem) = check.problem(state, recipient).await? {
-            return Err(invalid(problem, field));
+            return Err(ApiError::invalid_field(field, problem));
         }
         if user.is_none() && tlp == Tlp::Red {
-            return Err(invalid(
-                format!("a RED notice names people (AGENCY/user), not {recipient:?}"),
+            return Err(ApiError::invalid_field(
                 field,
+                format!("a RED notice names people (AGENCY/user), not {recipient:?}"),
             ));
         }
         if agency != member.agency && !agencies.iter().any(|a| a == agency) {
@@ -187,9 +183,9 @@ async fn audience(
     }
     if matches!(tlp, Tlp::Clear | Tlp::Green) {
         if !recipients.is_empty() {
-            return Err(invalid(
-                "a CLEAR or GREEN notice reaches every member agency: leave recipients empty, or mark it AMBER",
+            return Err(ApiError::invalid_field(
                 "recipients",
+                "a CLEAR or GREEN notice reaches every member agency: leave recipients empty, or mark it AMBER",
             ));
         }
         agencies = state
@@ -201,9 +197,9 @@ async fn audience(
             .collect();
     }
     if agencies.is_empty() {
-        return Err(invalid(
-            "this notice would reach no other agency: name recipients of other agencies",
+        return Err(ApiError::invalid_field(
             "recipients",
+            "this notice would reach no other agency: name recipients of other agencies",
         ));
     }
     agencies.sort();

@@ -20,7 +20,7 @@ use crate::alerts::Scope;
 use crate::alerts::stream::audit_alert;
 use crate::alerts::webhook::deliver::{self, decision};
 use crate::alerts::webhook::{self, Dead, DeadLetter, NewWebhook, Seq, Webhook};
-use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::error::{ApiError, ApiResult};
 
 /// Most watches one webhook names.
 const MAX_WATCHES: usize = 1_000;
@@ -90,10 +90,6 @@ pub struct RetryOutcome {
     pub error: Option<String>,
 }
 
-fn invalid(message: impl Into<String>, field: impl Into<String>) -> ApiError {
-    ApiError::new(ErrorCode::InvalidField, message).field(field)
-}
-
 /// Sends your alerts to your system: every report accepted from now on
 /// that a watch of yours matches is POSTed to `url` as the alert stream's
 /// `AlertEvent`, as far as the access rules let the webhook's owner learn
@@ -129,15 +125,15 @@ pub(crate) async fn create_for(
     member: &Member,
     request: WebhookRequest,
 ) -> ApiResult<CreatedWebhook> {
-    let url = webhook::check_url(&request.url).map_err(|m| invalid(m, "url"))?;
+    let url = webhook::check_url(&request.url).map_err(|m| ApiError::invalid_field("url", m))?;
     let scope = request.scope.unwrap_or(Scope::User);
     if request.watches.len() > MAX_WATCHES {
-        return Err(invalid(
+        return Err(ApiError::invalid_field(
+            "watches",
             format!(
                 "a webhook names at most {MAX_WATCHES} watches, not {}; name none for all of them",
                 request.watches.len()
             ),
-            "watches",
         ));
     }
     let allowed: Vec<String> = state
@@ -153,12 +149,12 @@ pub(crate) async fn create_for(
                 Scope::User => "of yours",
                 Scope::Agency => "of your agency's (scope agency)",
             };
-            return Err(invalid(
+            return Err(ApiError::invalid_field(
+                format!("watches[{i}]"),
                 format!(
                     "there is no watch '{}' {whose} for this webhook to carry",
                     w.escape_debug()
                 ),
-                format!("watches[{i}]"),
             ));
         }
     }
@@ -167,9 +163,9 @@ pub(crate) async fn create_for(
     watches.dedup();
     let from = match request.after {
         Some(after) if after < 0 => {
-            return Err(invalid(
-                format!("after is a report sequence number (an alert id), 0 or more, not {after}"),
+            return Err(ApiError::invalid_field(
                 "after",
+                format!("after is a report sequence number (an alert id), 0 or more, not {after}"),
             ));
         }
         Some(after) => after,

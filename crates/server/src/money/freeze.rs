@@ -34,7 +34,7 @@ use crate::Shared;
 use crate::access::{Role, Viewer};
 use crate::api::hits::{asked_of, hit_events, not_ready};
 use crate::api::money::trace_for;
-use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::error::{ApiError, ApiResult};
 use crate::hits::TouchedOwners;
 use crate::money::trace::TraceRequest;
 use crate::money::view::Readable;
@@ -231,11 +231,10 @@ pub fn choose<'t>(trace: &'t Trace, targets: &[String]) -> ApiResult<Vec<&'t Fre
             }
         }
         if chosen.len() == before && !chosen.iter().any(|c| c.address == address) {
-            return Err(ApiError::new(
-                ErrorCode::InvalidField,
+            return Err(ApiError::invalid_field(
+                format!("targets[{i}]"),
                 format!("{wanted} is not among the freezable balances of this trace"),
-            )
-            .field(format!("targets[{i}]")));
+            ));
         }
     }
     chosen.sort_by(|a, b| (&a.address, &a.asset).cmp(&(&b.address, &b.asset)));

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::Money;
 use crate::access::Viewer;
-use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::error::{ApiError, ApiResult};
 
 /// Accounts listed at most.
 const LISTED: usize = 1_000;
@@ -66,11 +66,10 @@ pub fn cluster(money: &Money, viewer: &Viewer, address: &str) -> ApiResult<Clust
     let readable = money.readable(viewer).map_err(ApiError::internal)?;
     let g = &readable.graph;
     let Some(a) = g.find_address(address) else {
-        return Err(ApiError::new(
-            ErrorCode::InvalidField,
+        return Err(ApiError::invalid_field(
+            "address",
             format!("{address} is in no flow you may read"),
-        )
-        .field("address"));
+        ));
     };
     let clustering = Clustering::build(g, &readable.services, &ClusterOptions::default());
     let members: Vec<_> = clustering.members(a);

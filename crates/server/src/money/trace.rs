@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::Money;
 use crate::access::Viewer;
 use crate::directory::Directory;
-use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::error::{ApiError, ApiResult};
 
 /// A trace asked for.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -103,11 +103,10 @@ pub fn run(
             | cordon_finance::trace::TraceError::UnknownAddress { seed, .. }
             | cordon_finance::trace::TraceError::Amount { seed, .. } => *seed,
         };
-        ApiError::new(
-            ErrorCode::InvalidField,
+        ApiError::invalid_field(
+            format!("seeds[{seed}]"),
             format!("{e}, among the flows you may read"),
         )
-        .field(format!("seeds[{seed}]"))
     })?;
     let reached: BTreeSet<&str> = trace.addresses.iter().map(|a| a.address.as_str()).collect();
     let held_elsewhere = money
