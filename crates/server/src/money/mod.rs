@@ -50,6 +50,11 @@ pub struct Book {
     pub flows: HashMap<(String, String), Held<Flow>>,
     pub conversions: HashMap<(String, String), Held<Conversion>>,
     pub tags: HashMap<(String, String), Held<Tag>>,
+    /// The flows (agency, key) each address sends in, as ever imported: a
+    /// trace asks who moves money onward from the addresses it reached
+    /// without reading every flow. A later revision may have dropped the
+    /// address; readers check the current flow.
+    pub senders: HashMap<String, Vec<(String, String)>>,
     /// Grows with every record taken in: what a cached analysis was built
     /// from.
     pub version: u64,
@@ -60,6 +65,12 @@ impl Book {
         let key = (r.agency.clone(), r.key.clone());
         let parsed = match r.kind {
             MoneyKind::Flow => serde_json::from_str::<Flow>(&r.body).map(|item| {
+                for leg in &item.inputs {
+                    let sends = self.senders.entry(leg.address.clone()).or_default();
+                    if !sends.contains(&key) {
+                        sends.push(key.clone());
+                    }
+                }
                 self.flows
                     .insert(key, held(r.seq, r.agency, r.marking, item));
             }),

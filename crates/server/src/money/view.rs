@@ -78,15 +78,16 @@ impl Money {
     ) -> BTreeMap<String, BTreeSet<String>> {
         self.read(|book| {
             let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-            for held in book.flows.values() {
-                if held.sight(viewer) != Sight::Contact {
-                    continue;
-                }
-                for leg in &held.item.inputs {
-                    if reached.contains(leg.address.as_str()) {
+            for &address in reached {
+                for key in book.senders.get(address).into_iter().flatten() {
+                    let Some(held) = book.flows.get(key) else {
+                        continue;
+                    };
+                    let sends = held.item.inputs.iter().any(|l| l.address == address);
+                    if sends && held.sight(viewer) == Sight::Contact {
                         out.entry(held.agency.clone())
                             .or_default()
-                            .insert(leg.address.clone());
+                            .insert(address.to_owned());
                     }
                 }
             }
