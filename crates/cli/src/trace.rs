@@ -41,6 +41,10 @@ pub struct Args {
     /// Hops to follow, 1 to 10.
     #[arg(long, default_value_t = 5)]
     pub hops: u8,
+    /// Follow money on through an exchange's recorded conversion rather
+    /// than stopping at the exchange.
+    #[arg(long)]
+    pub through_services: bool,
     /// Write the document here rather than to stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -78,6 +82,7 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
         }),
         models: Some(models),
         max_hops: Some(args.hops),
+        through_services: args.through_services,
     };
     let store = crate::store::open(&args.db).await?;
     let viewer =

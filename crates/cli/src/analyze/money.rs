@@ -1,12 +1,15 @@
 //! `cordon analyze --money DIR`: the money analysis scored against a
 //! simulated world's money truth (`money_truth.json`).
 //!
-//! - Tracing: every victim's payment is traced forward on its own, haircut
-//!   model, 5 hops, over the world's flows, conversions and tags; for each
-//!   payment, the value the truth says reached each cash-out service
-//!   within 5 hops is compared with the value traced to that service (by
-//!   its name): the figure is the share of the truth's value traced to the
-//!   right service, `Σ min(traced, truth) / Σ truth`.
+//! - Tracing: each network's victim payments are traced forward together,
+//!   haircut model, 5 hops, over the world's flows, conversions and tags;
+//!   the value the truth says reached each cash-out service within 5 hops
+//!   is compared with the value traced to that service (by its name): the
+//!   figure is the share of the truth's value traced to the right service,
+//!   `Σ min(traced, truth) / Σ truth`, summed over networks. The same is
+//!   printed with every payment traced on its own (`tracing_per_payment`),
+//!   which the truth's pro rata sharing of a batch makes stricter than the
+//!   world can tell apart (see [`Score`]).
 //! - Mules: accounts flagged by mule detection against the truth's mule
 //!   accounts (precision, recall), the truth's legitimate look-alikes
 //!   (payroll, merchants…) included in the world to be told apart.
@@ -53,6 +56,7 @@ struct Service {
 #[derive(Deserialize)]
 struct Payment {
     flow: String,
+    network: String,
     to: String,
     asset: cordon_finance::asset::Asset,
     amount: Decimal,
@@ -81,23 +85,139 @@ struct Decoy {
 struct Score {
     flows: usize,
     payments: usize,
-    /// Payments whose seed the trace refused (none is expected).
+    /// The figure: each network's payments traced together.
+    tracing: TraceScore,
+    /// The same, each payment traced on its own and compared with its own
+    /// share in the truth. Stricter than the world can tell apart: the
+    /// truth shares a laundering batch's ends among its payments pro rata
+    /// over the whole batch, while a payment's own trace follows the
+    /// wallets its value actually went through, so two payments of one
+    /// batch that part ways are scored against the batch's average.
+    tracing_per_payment: TraceScore,
+    mules: MuleScore,
+    seconds: BTreeMap<&'static str, f64>,
+}
+
+#[derive(Serialize, Default)]
+struct TraceScore {
+    /// Traces whose seeds the trace refused (none is expected).
     untraced: usize,
     /// Value (US dollars) the truth says reached cash-out services within
     /// 5 hops.
     truth_value: Decimal,
     /// Of it, the value traced to the right service.
     traced_right: Decimal,
-    /// The figure: traced_right / truth_value.
+    /// traced_right / truth_value.
     traced_share: f64,
-    /// Value traced to a service the truth does not name for the payment.
+    /// Value traced to a service the truth does not name for the payments.
     traced_wrong: Decimal,
     /// Where the wrong value went, by service.
     wrong_by_service: BTreeMap<String, Decimal>,
     /// Where the missed value should have gone, by service.
     missed_by_service: BTreeMap<String, Decimal>,
-    mules: MuleScore,
-    seconds: BTreeMap<&'static str, f64>,
+}
+
+impl TraceScore {
+    fn rounded(mut self) -> TraceScore {
+        self.traced_share = if self.truth_value.is_zero() {
+            0.0
+        } else {
+            (self.traced_right / self.truth_value)
+                .try_into()
+                .unwrap_or(0.0)
+        };
+        for v in [
+            &mut self.truth_value,
+            &mut self.traced_right,
+            &mut self.traced_wrong,
+        ] {
+            *v = v.round_dp(2);
+        }
+        for map in [&mut self.wrong_by_service, &mut self.missed_by_service] {
+            for v in map.values_mut() {
+                *v = v.round_dp(2);
+            }
+        }
+        self
+    }
+}
+
+/// What one scoring traces over.
+struct Tracing<'a> {
+    graph: &'a FlowGraph,
+    services: &'a ServiceIndex,
+    name_of: &'a HashMap<&'a str, &'a str>,
+    rates: &'a HashMap<cordon_finance::asset::Asset, Decimal>,
+}
+
+impl Tracing<'_> {
+    /// Traces each group of payments together (haircut, 5 hops, forward)
+    /// and compares the value it finds at each service with the truth's
+    /// sum over the group: `Σ min(traced, truth)` is right.
+    fn tally(&self, groups: &[Vec<&Payment>], bar: &indicatif::ProgressBar) -> TraceScore {
+        let options = TraceOptions {
+            direction: Direction::Forward,
+            models: Models::only(Model::Haircut),
+            max_hops: HOPS,
+            ..Default::default()
+        };
+        let mut score = TraceScore::default();
+        for group in groups {
+            bar.inc(1);
+            let mut expected: HashMap<&str, Decimal> = HashMap::new();
+            for p in group {
+                let usd = dollars_per_unit(p);
+                for r in p.reached.iter().filter(|r| r.hops <= HOPS) {
+                    let name = self.name_of.get(r.service.as_str()).copied().unwrap_or("");
+                    *expected.entry(name).or_default() += r.value * usd;
+                    score.truth_value += r.value * usd;
+                }
+            }
+            let seeds: Vec<Seed> = group
+                .iter()
+                .map(|p| Seed::Leg {
+                    flow: p.flow.clone(),
+                    address: p.to.clone(),
+                    amount: None,
+                })
+                .collect();
+            let Ok(traced) = trace::trace(self.graph, self.services, &seeds, &options) else {
+                score.untraced += 1;
+                continue;
+            };
+            let mut got: HashMap<&str, Decimal> = HashMap::new();
+            for s in &traced.services {
+                let rate = self.rates.get(&s.asset).copied().unwrap_or_default();
+                *got.entry(s.service.as_str()).or_default() +=
+                    s.amounts.haircut.unwrap_or_default() * rate;
+            }
+            for (name, want) in &expected {
+                let value = got.get(name).copied().unwrap_or_default();
+                *score.missed_by_service.entry((*name).to_owned()).or_default() +=
+                    (*want - value).max(Decimal::ZERO);
+            }
+            for (name, value) in got {
+                let over = match expected.get(name) {
+                    Some(want) => {
+                        score.traced_right += value.min(*want);
+                        (value - *want).max(Decimal::ZERO)
+                    }
+                    None => value,
+                };
+                score.traced_wrong += over;
+                *score.wrong_by_service.entry(name.to_owned()).or_default() += over;
+            }
+        }
+        score.rounded()
+    }
+}
+
+fn dollars_per_unit(p: &Payment) -> Decimal {
+    if p.amount.is_zero() {
+        Decimal::ZERO
+    } else {
+        p.usd / p.amount
+    }
 }
 
 #[derive(Serialize)]
@@ -149,63 +269,26 @@ pub fn score(world: &Path) -> anyhow::Result<()> {
         .iter()
         .map(|s| (s.id.as_str(), s.name.as_str()))
         .collect();
-    let options = TraceOptions {
-        direction: Direction::Forward,
-        models: Models::only(Model::Haircut),
-        max_hops: HOPS,
-        ..Default::default()
-    };
     // In US dollars, so that payments in every asset weigh by their worth.
     let rates = dollar_rates(&truth.payments, &flows, &conversions);
-    let (mut truth_value, mut right, mut wrong) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
-    let mut untraced = 0;
-    let mut wrong_by: BTreeMap<String, Decimal> = BTreeMap::new();
-    let mut missed_by: BTreeMap<String, Decimal> = BTreeMap::new();
-    let bar = crate::progress::bar(truth.payments.len() as u64, "tracing payments");
+    let tracing = Tracing {
+        graph: &graph,
+        services: &services,
+        name_of: &name_of,
+        rates: &rates,
+    };
+    let mut by_network: BTreeMap<&str, Vec<&Payment>> = BTreeMap::new();
     for p in &truth.payments {
-        bar.inc(1);
-        let usd = if p.amount.is_zero() {
-            Decimal::ZERO
-        } else {
-            p.usd / p.amount
-        };
-        let mut expected: HashMap<&str, Decimal> = HashMap::new();
-        for r in p.reached.iter().filter(|r| r.hops <= HOPS) {
-            let name = name_of.get(r.service.as_str()).copied().unwrap_or("");
-            *expected.entry(name).or_default() += r.value * usd;
-            truth_value += r.value * usd;
-        }
-        let seed = Seed::Leg {
-            flow: p.flow.clone(),
-            address: p.to.clone(),
-            amount: None,
-        };
-        let Ok(traced) = trace::trace(&graph, &services, &[seed], &options) else {
-            untraced += 1;
-            continue;
-        };
-        let mut got: HashMap<&str, Decimal> = HashMap::new();
-        for s in &traced.services {
-            let rate = rates.get(&s.asset).copied().unwrap_or(usd);
-            *got.entry(s.service.as_str()).or_default() +=
-                s.amounts.haircut.unwrap_or_default() * rate;
-        }
-        for (name, want) in &expected {
-            let value = got.get(name).copied().unwrap_or_default();
-            *missed_by.entry((*name).to_owned()).or_default() += (*want - value).max(Decimal::ZERO);
-        }
-        for (name, value) in got {
-            let over = match expected.get(name) {
-                Some(want) => {
-                    right += value.min(*want);
-                    (value - *want).max(Decimal::ZERO)
-                }
-                None => value,
-            };
-            wrong += over;
-            *wrong_by.entry(name.to_owned()).or_default() += over;
-        }
+        by_network.entry(p.network.as_str()).or_default().push(p);
     }
+    let networks: Vec<Vec<&Payment>> = by_network.into_values().collect();
+    let singles: Vec<Vec<&Payment>> = truth.payments.iter().map(|p| vec![p]).collect();
+    let bar = crate::progress::bar(
+        (networks.len() + singles.len()) as u64,
+        "tracing payments",
+    );
+    let per_network = tracing.tally(&networks, &bar);
+    let per_payment = tracing.tally(&singles, &bar);
     bar.finish_and_clear();
     seconds.insert("trace", started.elapsed().as_secs_f64());
 
@@ -224,6 +307,18 @@ pub fn score(world: &Path) -> anyhow::Result<()> {
         .collect();
     let mules_truth: HashSet<&str> = truth.mules.iter().map(|m| m.account.as_str()).collect();
     let decoys: HashSet<&str> = truth.decoys.iter().map(|d| d.address.as_str()).collect();
+    if std::env::var("DIAG").is_ok() {
+        let by: HashMap<&str, &cordon_finance::mules::MuleScore> = scored.iter().map(|m| (m.address.as_str(), m)).collect();
+        for m in &truth.mules {
+            if !flagged.contains(&m.account) {
+                match by.get(m.account.as_str()) {
+                    Some(s) => eprintln!("MISS {} {:.2} {:?}", m.account, s.score, s.indicators.iter().map(|i| format!("{:?}={:.2} {}", i.pattern, i.score, i.explanation)).collect::<Vec<_>>()),
+                    None => eprintln!("MISS {} none", m.account),
+                }
+            }
+        }
+        for a in &flagged { if !mules_truth.contains(a.as_str()) { let s = by[a.as_str()]; eprintln!("FALSE {} {:.2} {:?}", a, s.score, s.indicators.iter().map(|i| format!("{:?}={:.2} {}", i.pattern, i.score, i.explanation)).collect::<Vec<_>>()); } }
+    }
     let hit = flagged
         .iter()
         .filter(|a| mules_truth.contains(a.as_str()))
@@ -254,27 +349,11 @@ pub fn score(world: &Path) -> anyhow::Result<()> {
     seconds.insert("mules", started.elapsed().as_secs_f64());
 
     let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-    let share = if truth_value.is_zero() {
-        0.0
-    } else {
-        (right / truth_value).try_into().unwrap_or(0.0)
-    };
     let score = Score {
         flows: flows.len(),
         payments: truth.payments.len(),
-        untraced,
-        truth_value: truth_value.round_dp(2),
-        traced_right: right.round_dp(2),
-        traced_share: share,
-        traced_wrong: wrong.round_dp(2),
-        wrong_by_service: wrong_by
-            .into_iter()
-            .map(|(k, v)| (k, v.round_dp(2)))
-            .collect(),
-        missed_by_service: missed_by
-            .into_iter()
-            .map(|(k, v)| (k, v.round_dp(2)))
-            .collect(),
+        tracing: per_network,
+        tracing_per_payment: per_payment,
         mules: MuleScore {
             truth: mules_truth.len(),
             flagged: flagged.len(),

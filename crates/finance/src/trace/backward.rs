@@ -109,7 +109,10 @@ struct Engine<'g> {
     due: FxHashMap<LegIx, (Packet, u8)>,
     heap: BinaryHeap<FlowIx>,
     totals: FxHashMap<AssetIx, Totals>,
-    crossed: Vec<(usize, [Units; 5])>,
+    /// Conversions reached: number, interest (in the sending asset),
+    /// whether followed.
+    crossed: Vec<(usize, [Units; 5], bool)>,
+    options: &'g TraceOptions,
 }
 
 fn position(g: &FlowGraph, node: NodeIx, leg: LegIx) -> u32 {
@@ -448,6 +451,45 @@ impl<'g> Engine<'g> {
         }
     }
 
+    /// Passes the interest in sending leg `l`, which continues conversion
+    /// `ci`, back to the conversion's receiving leg, at its rate.
+    fn cross_back(&mut self, ci: usize, l: LegIx, packet: &Packet, far_hop: u8) {
+        let g = self.g;
+        let c = &g.conversions()[ci];
+        let (f, from_flow) = (g.leg_flow(l), g.leg_flow(c.from));
+        let (amount, asset) = (g.leg_units(l), g.flow_asset(f));
+        let taint = packet.amounts(amount);
+        let from_amount = g.leg_units(c.from);
+        let scale = |u: Units| mul_div_floor(u, from_amount, amount);
+        let p = Packet {
+            poison: packet.poison,
+            haircut: scale(packet.haircut),
+            tiho: scale(packet.tiho),
+            fifo: rescale(&packet.fifo, amount, from_amount),
+            lifo: rescale(&packet.lifo, amount, from_amount),
+        };
+        add(
+            &mut self.totals.entry(asset).or_default().converted_out,
+            taint,
+        );
+        let from_asset = g.flow_asset(from_flow);
+        add(
+            &mut self.totals.entry(from_asset).or_default().converted_in,
+            p.amounts(from_amount),
+        );
+        self.crossed.push((ci, taint, true));
+        match self.due.get_mut(&c.from) {
+            Some((q, h)) => {
+                q.join(p);
+                *h = (*h).min(far_hop);
+            }
+            None => {
+                self.due.insert(c.from, (p, far_hop));
+            }
+        }
+        self.heap.push(from_flow);
+    }
+
     fn supply(&mut self, f: FlowIx, l: LegIx, packet: Packet, hop: u8, asset: AssetIx) {
         let g = self.g;
         let amount = g.leg_units(l);
@@ -461,38 +503,16 @@ impl<'g> Engine<'g> {
         });
         record.hop = record.hop.min(hop);
         add(&mut record.supplied, taint);
-        if let Some((ci, c)) = g.conversion_to(l) {
-            let from_flow = g.leg_flow(c.from);
-            if from_flow < f {
-                let from_amount = g.leg_units(c.from);
-                let scale = |u: Units| mul_div_floor(u, from_amount, amount);
-                let p = Packet {
-                    poison: packet.poison,
-                    haircut: scale(packet.haircut),
-                    tiho: scale(packet.tiho),
-                    fifo: rescale(&packet.fifo, amount, from_amount),
-                    lifo: rescale(&packet.lifo, amount, from_amount),
-                };
-                add(
-                    &mut self.totals.entry(asset).or_default().converted_out,
-                    taint,
-                );
-                let from_asset = g.flow_asset(from_flow);
-                add(
-                    &mut self.totals.entry(from_asset).or_default().converted_in,
-                    p.amounts(from_amount),
-                );
-                self.crossed.push((ci, taint));
-                match self.due.get_mut(&c.from) {
-                    Some((q, h)) => {
-                        q.join(p);
-                        *h = (*h).min(hop);
-                    }
-                    None => {
-                        self.due.insert(c.from, (p, hop));
-                    }
+        if let Some((ci, c)) = g.conversion_to(l)
+            && g.leg_flow(c.from) < f
+        {
+            if !super::crosses(g, self.services, c, node, self.options) {
+                self.crossed.push((ci, taint, false));
+            } else {
+                match super::hop_across(c, hop, self.max_hops) {
+                    Some(far_hop) => self.cross_back(ci, l, &packet, far_hop),
+                    None => add(&mut self.totals.entry(asset).or_default().beyond, taint),
                 }
-                self.heap.push(from_flow);
                 return;
             }
         }
@@ -543,6 +563,7 @@ pub(super) fn trace(
         heap: BinaryHeap::new(),
         totals: FxHashMap::default(),
         crossed: Vec::new(),
+        options,
     };
     let seed_leg = |e: &mut Engine, leg: LegIx, amount: Units| {
         let p = Packet::full(amount, models);
@@ -665,18 +686,9 @@ fn report(g: &FlowGraph, services: &ServiceIndex, e: &Engine, options: &TraceOpt
     let crossings = e
         .crossed
         .iter()
-        .map(|&(ci, u)| {
-            let conv = &g.conversions()[ci];
-            let (ff, tf) = (g.leg_flow(conv.from), g.leg_flow(conv.to));
-            Crossing {
-                kind: conv.kind,
-                from_flow: g.flow_id(ff).to_owned(),
-                to_flow: g.flow_id(tf).to_owned(),
-                from_asset: g.asset(g.flow_asset(ff)).clone(),
-                to_asset: g.asset(g.flow_asset(tf)).clone(),
-                service: conv.service.clone(),
-                amounts: amounts(g, g.flow_asset(tf), u, models),
-            }
+        .map(|&(ci, u, followed)| {
+            let asset = g.flow_asset(g.leg_flow(g.conversions()[ci].to));
+            Crossing::new(g, ci, asset, u, models, followed)
         })
         .collect();
     Trace {

@@ -37,7 +37,7 @@ use rustc_hash::FxHashMap;
 
 use super::split::{Packet, split};
 use super::tape::{Queue, rescale};
-use super::{Models, ResolvedSeed};
+use super::{Models, ResolvedSeed, TraceOptions, crosses, hop_across};
 use crate::graph::{AssetIx, FlowGraph, FlowIx, LegIx, NodeIx, Units, mul_div_floor};
 use crate::services::{ServiceIndex, ServiceIx};
 
@@ -107,6 +107,7 @@ pub(super) struct ServiceHit {
 pub(super) struct Crossed {
     pub conversion: usize,
     pub amounts: [Units; 5],
+    pub followed: bool,
 }
 
 #[derive(Debug, Default)]
@@ -125,6 +126,7 @@ pub(super) struct Sweep {
 struct Engine<'g> {
     g: &'g FlowGraph,
     services: &'g ServiceIndex,
+    options: &'g TraceOptions,
     models: Models,
     max_hops: u8,
     index: FxHashMap<NodeIx, u32>,
@@ -436,6 +438,50 @@ impl<'g> Engine<'g> {
         }
     }
 
+    /// Passes the taint of leg `l`, which conversion `ci` continues, to the
+    /// conversion's sending leg, at the conversion's rate.
+    fn cross(&mut self, ci: usize, l: LegIx, packet: &Packet, input: LegIx, far_hop: u8) {
+        let g = self.g;
+        let c = &g.conversions()[ci];
+        let (f, to_flow) = (g.leg_flow(l), g.leg_flow(c.to));
+        let (amount, asset) = (g.leg_units(l), g.flow_asset(f));
+        let taint = packet.amounts(amount);
+        let to_amount = g.leg_units(c.to);
+        let scale = |u: Units| mul_div_floor(u, to_amount, amount);
+        let p = Packet {
+            poison: packet.poison,
+            haircut: scale(packet.haircut),
+            tiho: scale(packet.tiho),
+            fifo: rescale(&packet.fifo, amount, to_amount),
+            lifo: rescale(&packet.lifo, amount, to_amount),
+        };
+        let to_asset = g.flow_asset(to_flow);
+        add(
+            &mut self.out.totals.entry(asset).or_default().converted_out,
+            taint,
+        );
+        add(
+            &mut self.out.totals.entry(to_asset).or_default().converted_in,
+            p.amounts(to_amount),
+        );
+        self.out.crossed.push(Crossed {
+            conversion: ci,
+            amounts: taint,
+            followed: true,
+        });
+        self.out.via.insert(c.to, (input, l));
+        match self.injected.get_mut(&c.to) {
+            Some((q, h)) => {
+                q.join(p);
+                *h = (*h).min(far_hop);
+            }
+            None => {
+                self.injected.insert(c.to, (p, far_hop));
+            }
+        }
+        self.heap.push(Reverse(to_flow));
+    }
+
     fn deliver(&mut self, f: FlowIx, l: LegIx, packet: Packet, hop: u8, parent: Parent) {
         let g = self.g;
         let models = self.models;
@@ -446,47 +492,24 @@ impl<'g> Engine<'g> {
             Parent::Flow { input, .. } => input,
             _ => LegIx::MAX,
         };
+        let node = g.leg_node(l);
         if let Some((ci, c)) = g.conversion_from(l) {
-            let to_flow = g.leg_flow(c.to);
-            if to_flow > f {
-                let to_amount = g.leg_units(c.to);
-                let scale = |u: Units| mul_div_floor(u, to_amount, amount);
-                let p = Packet {
-                    poison: packet.poison,
-                    haircut: scale(packet.haircut),
-                    tiho: scale(packet.tiho),
-                    fifo: rescale(&packet.fifo, amount, to_amount),
-                    lifo: rescale(&packet.lifo, amount, to_amount),
-                };
-                let to_asset = g.flow_asset(to_flow);
-                add(
-                    &mut self.out.totals.entry(asset).or_default().converted_out,
-                    taint,
-                );
-                add(
-                    &mut self.out.totals.entry(to_asset).or_default().converted_in,
-                    p.amounts(to_amount),
-                );
+            if g.leg_flow(c.to) <= f {
+                self.out.backwards_conversions.push(ci);
+            } else if !crosses(g, self.services, c, node, self.options) {
                 self.out.crossed.push(Crossed {
                     conversion: ci,
                     amounts: taint,
+                    followed: false,
                 });
-                self.out.via.insert(c.to, (input, l));
-                match self.injected.get_mut(&c.to) {
-                    Some((q, h)) => {
-                        q.join(p);
-                        *h = (*h).min(hop);
-                    }
-                    None => {
-                        self.injected.insert(c.to, (p, hop));
-                    }
+            } else {
+                match hop_across(c, hop, self.max_hops) {
+                    Some(far_hop) => self.cross(ci, l, &packet, input, far_hop),
+                    None => add(&mut self.out.totals.entry(asset).or_default().beyond, taint),
                 }
-                self.heap.push(Reverse(to_flow));
                 return;
             }
-            self.out.backwards_conversions.push(ci);
         }
-        let node = g.leg_node(l);
         if let Some(s) = self.services.service_of(g.node_address(node)) {
             let si = match self.service_index.get(&node) {
                 Some(&i) => i as usize,
@@ -532,14 +555,15 @@ pub(super) fn sweep(
     g: &FlowGraph,
     services: &ServiceIndex,
     seeds: &[ResolvedSeed],
-    models: Models,
-    max_hops: u8,
+    options: &TraceOptions,
 ) -> Sweep {
+    let models = options.models;
     let mut e = Engine {
         g,
         services,
+        options,
         models,
-        max_hops,
+        max_hops: options.max_hops,
         index: FxHashMap::default(),
         service_index: FxHashMap::default(),
         heap: BinaryHeap::new(),

@@ -156,6 +156,15 @@ pub struct TraceOptions {
     pub max_hops: u8,
     /// Evidence paths kept for each freezable balance.
     pub max_paths: usize,
+    /// Follow money on through a tagged service's recorded `exchange`
+    /// conversion (a deposit the exchange paid out in another asset). By
+    /// default a tagged service stops the trace like any other: the value
+    /// is counted as reaching it (the cash-out point, where a freeze or a
+    /// records request goes), and the conversion is listed as not
+    /// followed, for a trace from its far side. Swaps and bridges are
+    /// always crossed: a pool or a bridge cashes nothing out, the value
+    /// stays the sender's.
+    pub through_services: bool,
 }
 
 impl Default for TraceOptions {
@@ -165,6 +174,7 @@ impl Default for TraceOptions {
             models: Models::ALL,
             max_hops: 5,
             max_paths: 3,
+            through_services: false,
         }
     }
 }
@@ -280,8 +290,7 @@ pub fn trace(
     let resolved = resolve(graph, seeds)?;
     Ok(match options.direction {
         Direction::Forward => {
-            let sweep =
-                forward::sweep(graph, services, &resolved, options.models, options.max_hops);
+            let sweep = forward::sweep(graph, services, &resolved, options);
             report::forward(graph, services, &sweep, options)
         }
         Direction::Backward => backward::trace(graph, services, &resolved, options),
@@ -424,6 +433,59 @@ pub struct Crossing {
     pub service: Option<String>,
     /// The taint received at the converting leg, in `from_asset`.
     pub amounts: ModelAmounts,
+    /// False where a tagged service stopped the trace at the conversion
+    /// ([`TraceOptions::through_services`]).
+    pub followed: bool,
+}
+
+impl Crossing {
+    /// Conversion `ci` of `g`, with the taint that reached it in `asset`.
+    fn new(
+        g: &FlowGraph,
+        ci: usize,
+        asset: crate::graph::AssetIx,
+        taint: [Units; 5],
+        models: Models,
+        followed: bool,
+    ) -> Crossing {
+        let conv = &g.conversions()[ci];
+        let (ff, tf) = (g.leg_flow(conv.from), g.leg_flow(conv.to));
+        Crossing {
+            kind: conv.kind,
+            from_flow: g.flow_id(ff).to_owned(),
+            to_flow: g.flow_id(tf).to_owned(),
+            from_asset: g.asset(g.flow_asset(ff)).clone(),
+            to_asset: g.asset(g.flow_asset(tf)).clone(),
+            service: conv.service.clone(),
+            amounts: report::amounts(g, asset, taint, models),
+            followed,
+        }
+    }
+}
+
+/// The hop the far side of conversion `c`, reached at `hop`, continues
+/// from; `None` beyond the limit. A swap or a bridge is one move of the
+/// value, so its two flows (into the pool or bridge and out of it) count
+/// one hop; an exchange's deposit and withdrawal are two.
+fn hop_across(c: &crate::graph::GraphConversion, hop: u8, max_hops: u8) -> Option<u8> {
+    let far = match c.kind {
+        ConversionKind::Exchange => hop,
+        ConversionKind::Swap | ConversionKind::Bridge => hop.saturating_sub(1),
+    };
+    (far < max_hops).then_some(far)
+}
+
+/// Whether the trace goes on through conversion `c`, reached at `node`.
+fn crosses(
+    g: &FlowGraph,
+    services: &ServiceIndex,
+    c: &crate::graph::GraphConversion,
+    node: NodeIx,
+    options: &TraceOptions,
+) -> bool {
+    options.through_services
+        || c.kind != ConversionKind::Exchange
+        || services.service_of(g.node_address(node)).is_none()
 }
 
 /// A trace's results.

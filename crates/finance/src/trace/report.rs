@@ -292,17 +292,8 @@ pub(super) fn forward(
         .crossed
         .iter()
         .map(|c| {
-            let conv = &g.conversions()[c.conversion];
-            let (ff, tf) = (g.leg_flow(conv.from), g.leg_flow(conv.to));
-            Crossing {
-                kind: conv.kind,
-                from_flow: g.flow_id(ff).to_owned(),
-                to_flow: g.flow_id(tf).to_owned(),
-                from_asset: g.asset(g.flow_asset(ff)).clone(),
-                to_asset: g.asset(g.flow_asset(tf)).clone(),
-                service: conv.service.clone(),
-                amounts: amounts(g, g.flow_asset(ff), c.amounts, models),
-            }
+            let asset = g.flow_asset(g.leg_flow(g.conversions()[c.conversion].from));
+            Crossing::new(g, c.conversion, asset, c.amounts, models, c.followed)
         })
         .collect();
     Trace {

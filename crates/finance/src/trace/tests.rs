@@ -305,8 +305,10 @@ fn a_coinjoin_spreads_taint_by_model() {
     assert_eq!(totals.fees.fifo, Some(dec!(0)));
 }
 
-#[test]
-fn money_crosses_from_bank_to_crypto_only_where_a_conversion_says() {
+/// A victim pays a mule 1000 EUR; the mule pays it into an exchange's
+/// client account; the exchange's statement says it paid 1080 USDT out
+/// from its hot wallet to W, and W paid Z.
+fn bank_to_crypto() -> (FlowGraph, ServiceIndex) {
     let flows = vec![
         transfer("EUR@bank", "v", 0, "iban:VICTIM", "iban:MULE", dec!(1000)),
         transfer(
@@ -341,14 +343,58 @@ fn money_crosses_from_bank_to_crypto_only_where_a_conversion_says() {
     tags.insert("iban:EXCHANGE", "exchange", "Coinone");
     tags.insert("trx:HOT", "exchange", "Coinone");
     let s = ServiceIndex::new(&g, &tags);
+    (g, s)
+}
+
+#[test]
+fn a_tagged_exchange_stops_the_trace_and_names_what_it_paid_out() {
+    let (g, s) = bank_to_crypto();
     let t = trace(&g, &s, &[seed("v", "iban:MULE")], &TraceOptions::default()).unwrap();
-    // 1000 EUR tainted → 1000 × 1080 / 1000 = 1080 USDT, to W then Z.
+    // The deposit is the cash-out point: all 1000 EUR reached Coinone.
+    let coinone = t.service("Coinone").unwrap();
+    assert_eq!(coinone.amounts.haircut, Some(dec!(1000)));
+    assert_eq!(coinone.asset, "EUR@bank".parse().unwrap());
+    assert!(t.address("trx:W").is_none());
+    // The conversion is listed, not followed, for a trace from its far side.
+    assert_eq!(t.crossings.len(), 1);
+    let c = &t.crossings[0];
+    assert!(!c.followed);
+    assert_eq!((c.from_flow.as_str(), c.to_flow.as_str()), ("dep", "wd"));
+    assert_eq!(c.amounts.haircut, Some(dec!(1000)));
+    let usd = t.totals_of(&"USDT@tron".parse().unwrap());
+    assert!(usd.is_none(), "{usd:?}");
+    // Backward from Z: the trace stops at the hot wallet, which is Coinone's.
+    let back = TraceOptions {
+        direction: Direction::Backward,
+        ..TraceOptions::default()
+    };
+    let t = trace(&g, &s, &[seed("w2", "trx:Z")], &back).unwrap();
+    assert_eq!(
+        t.service("Coinone").unwrap().amounts.haircut,
+        Some(dec!(1080))
+    );
+    assert!(t.address("iban:MULE").is_none());
+    assert!(!t.crossings[0].followed);
+}
+
+#[test]
+fn money_crosses_from_bank_to_crypto_only_where_a_conversion_says() {
+    let (g, s) = bank_to_crypto();
+    let through = TraceOptions {
+        through_services: true,
+        ..TraceOptions::default()
+    };
+    let t = trace(&g, &s, &[seed("v", "iban:MULE")], &through).unwrap();
+    // 1000 EUR tainted → 1000 × 1080 / 1000 = 1080 USDT, to W then Z;
+    // the deposit (hop 1) and the withdrawal (hop 2) are two moves.
     let z = t.address("trx:Z").unwrap();
     assert_eq!(z.held.haircut, Some(dec!(1080)));
     assert_eq!(z.held.fifo, Some(dec!(1080)));
+    assert_eq!(t.address("trx:W").unwrap().hop, 2);
     assert_eq!(z.hop, 3);
     assert!(t.address("trx:Q").is_none());
     assert_eq!(t.crossings.len(), 1);
+    assert!(t.crossings[0].followed);
     assert_eq!(t.crossings[0].amounts.haircut, Some(dec!(1000)));
     let eur = t.totals_of(&"EUR@bank".parse().unwrap()).unwrap();
     assert_eq!(eur.converted_out.haircut, Some(dec!(1000)));
@@ -362,15 +408,80 @@ fn money_crosses_from_bank_to_crypto_only_where_a_conversion_says() {
         .map(|s| s.flow.as_str())
         .collect();
     assert_eq!(flows, ["v", "dep", "wd", "w2"]);
+    // Backward from Z through the exchange, to the mule and the victim.
+    let back = TraceOptions {
+        direction: Direction::Backward,
+        ..through
+    };
+    let t = trace(&g, &s, &[seed("w2", "trx:Z")], &back).unwrap();
+    assert_eq!(
+        t.address("iban:VICTIM").unwrap().amounts.haircut,
+        Some(dec!(1000))
+    );
     // Without the conversion, the trace stops at the exchange's account.
     let g = FlowGraph::build(&flows_without_conversion(), &[]).unwrap();
+    let mut tags = ServiceTags::new();
+    tags.insert("iban:EXCHANGE", "exchange", "Coinone");
     let s = ServiceIndex::new(&g, &tags);
-    let t = trace(&g, &s, &[seed("v", "iban:MULE")], &TraceOptions::default()).unwrap();
+    let t = trace(&g, &s, &[seed("v", "iban:MULE")], &through).unwrap();
     assert_eq!(
         t.service("Coinone").unwrap().amounts.haircut,
         Some(dec!(1000))
     );
     assert!(t.address("trx:Z").is_none());
+}
+
+#[test]
+fn a_swap_or_a_bridge_counts_one_hop() {
+    // X's USDT is swapped at a tagged pool for TRX, which goes A → B → C
+    // → D → E: with the swap one hop, E is hop 5, inside the limit.
+    let flows = vec![
+        usdt("v", 0, "VICTIM", "X", dec!(100)),
+        usdt("in", 10, "X", "POOL", dec!(100)),
+        transfer("TRX", "out", 11, "trx:POOL", "trx:A", dec!(400)),
+        transfer("TRX", "a", 20, "trx:A", "trx:B", dec!(400)),
+        transfer("TRX", "b", 30, "trx:B", "trx:C", dec!(400)),
+        transfer("TRX", "c", 40, "trx:C", "trx:D", dec!(400)),
+        transfer("TRX", "d", 50, "trx:D", "trx:E", dec!(400)),
+        transfer("TRX", "e", 60, "trx:E", "trx:F", dec!(400)),
+    ];
+    let conversions = vec![Conversion {
+        kind: ConversionKind::Swap,
+        from: LegRef {
+            flow: "in".into(),
+            address: "trx:POOL".into(),
+        },
+        to: LegRef {
+            flow: "out".into(),
+            address: "trx:POOL".into(),
+        },
+        service: None,
+        evidence: "swap event".into(),
+    }];
+    let g = FlowGraph::build(&flows, &conversions).unwrap();
+    let mut tags = ServiceTags::new();
+    tags.insert("trx:POOL", "exchange", "SunSwap");
+    let s = ServiceIndex::new(&g, &tags);
+    let t = trace(&g, &s, &[seed("v", "trx:X")], &TraceOptions::default()).unwrap();
+    // A pool is crossed even when tagged: a swap cashes nothing out.
+    assert!(t.service("SunSwap").is_none());
+    assert!(t.crossings[0].followed);
+    assert_eq!(t.address("trx:A").unwrap().hop, 1);
+    let e = t.address("trx:E").unwrap();
+    assert_eq!(e.hop, 5);
+    assert_eq!(e.amounts.haircut, Some(dec!(400)));
+    // E is at the limit: what it sends on leaves the trace.
+    assert!(t.address("trx:F").is_none());
+    let trx = t.totals_of(&"TRX".parse().unwrap()).unwrap();
+    assert_eq!(trx.beyond_limit.haircut, Some(dec!(400)));
+    // Backward from E, the swap is one hop too: X is 5 hops back.
+    let back = TraceOptions {
+        direction: Direction::Backward,
+        ..TraceOptions::default()
+    };
+    let t = trace(&g, &s, &[seed("d", "trx:E")], &back).unwrap();
+    assert_eq!(t.address("trx:X").unwrap().hop, 5);
+    assert!(t.address("trx:VICTIM").is_none());
 }
 
 fn flows_without_conversion() -> Vec<Flow> {

@@ -34,6 +34,8 @@ struct TraceForm {
     direction: Direction,
     models: Vec<Model>,
     hops: u8,
+    /// Go on through exchanges' recorded conversions.
+    through: bool,
 }
 
 impl Default for TraceForm {
@@ -44,6 +46,7 @@ impl Default for TraceForm {
             direction: Direction::Forward,
             models: Model::ALL.to_vec(),
             hops: 5,
+            through: false,
         }
     }
 }
@@ -71,6 +74,7 @@ impl TraceForm {
                 }
                 "direction" => form.direction = choice(value, "direction")?,
                 "models" => models.push(choice::<Model>(value, "models")?),
+                "through" => form.through = value == "on",
                 "hops" if !value.is_empty() => {
                     form.hops = value.parse().map_err(|_| {
                         ApiError::bad_request("hops is a number from 1 to 10").field("max_hops")
@@ -107,6 +111,7 @@ impl TraceForm {
             direction: Some(self.direction),
             models: Some(self.models.clone()),
             max_hops: Some(self.hops),
+            through_services: self.through,
         }
     }
 
@@ -123,6 +128,9 @@ impl TraceForm {
             href.push_str("&models=");
             href.push_str(model_name(*m));
         }
+        if self.through {
+            href.push_str("&through=on");
+        }
         href
     }
 
@@ -133,6 +141,9 @@ impl TraceForm {
             input type="hidden" name="address" value=(self.address);
             input type="hidden" name="direction" value=(direction_name(self.direction));
             input type="hidden" name="hops" value=(self.hops);
+            @if self.through {
+                input type="hidden" name="through" value="on";
+            }
             @for m in &self.models {
                 input type="hidden" name="models" value=(model_name(*m));
             }
@@ -194,6 +205,13 @@ fn trace_form(form: &TraceForm) -> Markup {
                     p.hint { "Flows to follow from the seed, 1 to 10." }
                     input #m-hops.short type="number" name="hops" value=(form.hops) min="1" max="10" required;
                 }
+                div.field {
+                    label.inline-check {
+                        input #m-through type="checkbox" name="through" value="on" checked[form.through];
+                        " Follow on through exchanges"
+                    }
+                    p.hint { "By default an exchange ends the trace: it is where the money was cashed out. Where its records show the deposit paid out again, this follows that." }
+                }
                 div.field.actions {
                     button type="submit" { "Trace" }
                 }
@@ -253,6 +271,26 @@ fn result(console: &Console, form: &TraceForm, answer: &TraceAnswer) -> Markup {
                                     td.num { (s.amounts.get(*m).map(amount).unwrap_or_default()) }
                                 }
                                 td.num { (amount(s.band.low)) " – " (amount(s.band.high)) }
+                            }
+                        }
+                    }
+                }
+            }
+
+            @let stopped: Vec<_> = trace.crossings.iter().filter(|c| !c.followed).collect();
+            @if !stopped.is_empty() {
+                h2 #paid-out-title { "Paid out again by an exchange" }
+                p { "The trace stopped at these exchanges, whose records show the deposit paid out again in another asset. " 
+                    a #follow-through href=(TraceForm { through: true, ..form.clone() }.href()) { "Follow the money on through them" } "." }
+                table.data #paid-out {
+                    thead { tr { th { "Deposit" } th { "Paid out in" } th { "As" } th.num { "Traced in" } } }
+                    tbody {
+                        @for c in &stopped {
+                            tr {
+                                td { code { (c.from_flow) } " " span.kind { "(" (c.from_asset.to_string()) ")" } }
+                                td { code { (c.to_flow) } }
+                                td { (c.to_asset.to_string()) }
+                                td.num { (amount(central(&c.amounts))) }
                             }
                         }
                     }
@@ -400,6 +438,7 @@ pub async fn freeze(
         direction: Some(trace.direction),
         models: Some(trace.models.clone()),
         max_hops: Some(trace.hops),
+        through_services: trace.through,
         targets: pairs
             .iter()
             .filter(|(n, _)| n == "target")

@@ -64,6 +64,10 @@ pub struct FreezeRequest {
     /// Hops to follow, 1 to 10 (default 5).
     #[serde(default)]
     pub max_hops: Option<u8>,
+    /// Follow money on through exchanges' recorded conversions (default
+    /// false), as in a trace.
+    #[serde(default)]
+    pub through_services: bool,
     /// The addresses of the freezable balances to ask for (every balance
     /// of the trace at that address).
     pub targets: Vec<String>,
@@ -106,6 +110,8 @@ pub struct FreezeEvidence {
     /// The model of each target's `amount`.
     pub model: String,
     pub max_hops: u8,
+    /// Whether the trace went on through exchanges' conversions.
+    pub through_services: bool,
     #[schema(value_type = Vec<Object>)]
     pub seeds: Vec<Seed>,
     /// By address, then asset.
@@ -359,6 +365,7 @@ pub async fn package(
             direction: Some(Direction::Forward),
             models: Some(models),
             max_hops: request.max_hops,
+            through_services: request.through_services,
         },
     )
     .await?;
@@ -396,6 +403,7 @@ pub async fn package(
     let evidence = FreezeEvidence {
         model: model_name(model).to_owned(),
         max_hops: trace.max_hops,
+        through_services: request.through_services,
         seeds: request.seeds.clone(),
         targets,
         reports: reports.into_values().collect(),

@@ -34,6 +34,12 @@ pub struct TraceRequest {
     /// Hops to follow, 1 to 10 (default 5).
     #[serde(default)]
     pub max_hops: Option<u8>,
+    /// Follow money on through an exchange's recorded conversion (its
+    /// deposit paid out in another asset) instead of stopping at the
+    /// exchange (default false: a tagged service ends the trace, and the
+    /// conversion is listed in `crossings` with `followed: false`).
+    #[serde(default)]
+    pub through_services: bool,
 }
 
 /// Who holds flows onward from where a trace stopped, that you may only
@@ -85,6 +91,7 @@ pub fn run(
             cordon_finance::trace::Models::of,
         ),
         max_hops,
+        through_services: request.through_services,
         ..Default::default()
     };
     let readable = money.readable(viewer).map_err(ApiError::internal)?;
