@@ -17,12 +17,20 @@
 //! - **cycle**: money leaves the account and comes back through 1 to
 //!   `max_cycle` − 1 other accounts within `window_hours`, each flow later
 //!   than the one before; score 0.6 for one cycle, 0.8 for more.
+//! - **relay for a suspect**: one receipt of which a share `r` ≥ 0.7 is
+//!   sent on within `pass_hours`, where the sender of the receipt or a
+//!   receiver of the sends scores `link_score` or more on the indicators
+//!   above; score `r`. A mule used once hides its one relay among its
+//!   everyday banking, and one quick pass alone is common (rent paid out
+//!   of a salary): the suspect at the other end is what tells them apart.
+//!   Only the other indicators count for the suspect, so suspicion does
+//!   not spread from account to account.
 //!
 //! An account's score combines its indicators as independent evidence
 //! (noisy-or): `1 − Π (1 − wᵢ sᵢ)`, with weights pass-through 0.6,
-//! scatter-gather 0.6, cycle 0.5, fan-in 0.4, fan-out 0.4: a relay pattern
-//! (pass-through, scatter-gather) says more than many counterparties,
-//! which shops and payroll accounts have too.
+//! scatter-gather 0.6, relay for a suspect 0.6, cycle 0.5, fan-in 0.4,
+//! fan-out 0.4: a relay pattern says more than many counterparties, which
+//! shops and payroll accounts have too.
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
@@ -39,13 +47,14 @@ pub enum Pattern {
     RapidPassThrough,
     ScatterGather,
     Cycle,
+    RelayForSuspect,
 }
 
 impl Pattern {
     /// The weight of the pattern in an account's score.
     pub fn weight(self) -> f64 {
         match self {
-            Pattern::RapidPassThrough | Pattern::ScatterGather => 0.6,
+            Pattern::RapidPassThrough | Pattern::ScatterGather | Pattern::RelayForSuspect => 0.6,
             Pattern::Cycle => 0.5,
             Pattern::FanIn | Pattern::FanOut => 0.4,
         }
@@ -80,6 +89,9 @@ pub struct MuleOptions {
     pub networks: Vec<Network>,
     /// Accounts scoring below are left out.
     pub min_score: f64,
+    /// A counterparty scoring this much makes a quick relay to or from it
+    /// an indicator.
+    pub link_score: f64,
 }
 
 impl Default for MuleOptions {
@@ -92,6 +104,7 @@ impl Default for MuleOptions {
             max_cycle: 4,
             networks: Vec::new(),
             min_score: 0.2,
+            link_score: 0.5,
         }
     }
 }
@@ -251,6 +264,69 @@ impl Ctx<'_> {
         })
     }
 
+    /// Receipts of which 70 % or more was sent on within `pass_hours`:
+    /// (the receipt's flow, the sends' flows, the share sent on).
+    fn quick_relays(&self, n: NodeIx) -> Vec<(FlowIx, Vec<FlowIx>, f64)> {
+        let g = self.g;
+        let events: Vec<(i64, FlowIx, Units, bool)> = g
+            .history(n)
+            .map(|e| {
+                let f = g.leg_flow(e.leg);
+                (g.flow_micros(f), f, g.leg_units(e.leg), e.received)
+            })
+            .collect();
+        let mut out = Vec::new();
+        for (i, &(t, f, amount, received)) in events.iter().enumerate() {
+            if !received || amount == 0 {
+                continue;
+            }
+            let sends: Vec<(FlowIx, Units)> = events[i + 1..]
+                .iter()
+                .take_while(|e| e.0 - t <= self.o.pass_hours * HOUR)
+                .filter(|e| !e.3)
+                .map(|e| (e.1, e.2))
+                .collect();
+            let sent: Units = sends.iter().map(|s| s.1).sum();
+            let r = (sent.min(amount) as f64) / amount as f64;
+            if r >= 0.7 {
+                out.push((f, sends.into_iter().map(|s| s.0).collect(), r));
+            }
+        }
+        out
+    }
+
+    /// A quick relay whose other end is a suspect (see the module's notes).
+    fn relay_for_suspect(&self, n: NodeIx, suspects: &FxHashMap<NodeIx, f64>) -> Option<Indicator> {
+        let g = self.g;
+        let mut best: Option<(f64, FlowIx, Vec<FlowIx>, NodeIx)> = None;
+        for (receipt, sends, r) in self.quick_relays(n) {
+            let ends = self
+                .others(n, receipt, true)
+                .chain(sends.iter().flat_map(|&f| self.others(n, f, false)));
+            let suspect = ends
+                .filter(|m| suspects.get(m).is_some_and(|&s| s >= self.o.link_score))
+                .max_by(|a, b| suspects[a].total_cmp(&suspects[b]));
+            if let Some(m) = suspect
+                && best.as_ref().is_none_or(|b| r > b.0)
+            {
+                best = Some((r, receipt, sends, m));
+            }
+        }
+        let (r, receipt, sends, suspect) = best?;
+        Some(Indicator {
+            pattern: Pattern::RelayForSuspect,
+            score: r,
+            explanation: format!(
+                "passed on {:.0} % of a receipt within {} hours, to or from {}, which scores {:.2} as a mule",
+                r * 100.0,
+                self.o.pass_hours,
+                g.node_name(suspect),
+                suspects[&suspect]
+            ),
+            flows: self.ids(std::iter::once(receipt).chain(sends)),
+        })
+    }
+
     /// Temporal cycles back to `n`: (path of holdings, flows).
     fn cycles(&self, n: NodeIx) -> Vec<Vec<FlowIx>> {
         let window = self.o.window_hours * HOUR;
@@ -359,24 +435,38 @@ pub fn detect(graph: &FlowGraph, services: &ServiceIndex, options: &MuleOptions)
         }
     }
     scatter_gather(&c, &mut found);
+    let suspects: FxHashMap<NodeIx, f64> = found
+        .iter()
+        .map(|(&n, indicators)| (n, combined(indicators)))
+        .collect();
+    for n in 0..nodes {
+        if c.eligible(n)
+            && graph.history(n).len() >= 2
+            && let Some(i) = c.relay_for_suspect(n, &suspects)
+        {
+            found.entry(n).or_default().push(i);
+        }
+    }
     let mut scores: Vec<MuleScore> = found
         .into_iter()
-        .map(|(n, indicators)| {
-            let miss: f64 = indicators
-                .iter()
-                .map(|i| 1.0 - i.pattern.weight() * i.score)
-                .product();
-            MuleScore {
-                address: graph.node_name(n).to_owned(),
-                asset: graph.asset(graph.node_asset(n)).to_string(),
-                score: 1.0 - miss,
-                indicators,
-            }
+        .map(|(n, indicators)| MuleScore {
+            address: graph.node_name(n).to_owned(),
+            asset: graph.asset(graph.node_asset(n)).to_string(),
+            score: combined(&indicators),
+            indicators,
         })
         .filter(|s| s.score >= options.min_score)
         .collect();
     scores.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.address.cmp(&b.address)));
     scores
+}
+
+/// Indicators combined as independent evidence (noisy-or).
+fn combined(indicators: &[Indicator]) -> f64 {
+    1.0 - indicators
+        .iter()
+        .map(|i| 1.0 - i.pattern.weight() * i.score)
+        .product::<f64>()
 }
 
 /// Sources that scatter to several accounts which gather to one destination.
@@ -565,5 +655,51 @@ mod tests {
             "money went round iban:X → iban:Y → iban:Z → iban:X within 72 hours"
         );
         assert_eq!(cycle.flows, ["c1", "c2", "c3"]);
+    }
+
+    #[test]
+    fn a_mule_used_once_is_found_through_the_suspect_it_relays_for() {
+        let mut flows = Vec::new();
+        // M collects from six victims and passes it on fast: a suspect.
+        for v in 0..6 {
+            flows.push(eur(
+                &format!("v{v}"),
+                v * 8,
+                &format!("V{v}"),
+                "M",
+                dec!(1000),
+            ));
+            flows.push(eur(&format!("o{v}"), v * 8 + 3, "M", "ONCE", dec!(990)));
+        }
+        // ONCE has a salary and pays rent and shops; one day it passes on
+        // M's money within hours.
+        for month in 0..4 {
+            let h = month * 720;
+            flows.push(eur(&format!("sal{month}"), h + 100, "EMPLOYER", "ONCE", dec!(3000)));
+            flows.push(eur(&format!("rent{month}"), h + 130, "ONCE", "LANDLORD", dec!(900)));
+        }
+        flows.push(eur("pass", 44, "ONCE", "BOSS", dec!(5900)));
+        // HONEST also pays most of one receipt on the same day, but to and
+        // from accounts nobody suspects.
+        flows.push(eur("h1", 0, "FRIEND", "HONEST", dec!(2000)));
+        flows.push(eur("h2", 5, "HONEST", "GARAGE", dec!(1800)));
+        flows.push(eur("h3", 500, "EMPLOYER", "HONEST", dec!(3000)));
+        let s = scores(&flows);
+        let once = of(&s, "ONCE").unwrap();
+        let relay = once
+            .indicators
+            .iter()
+            .find(|i| i.pattern == Pattern::RelayForSuspect)
+            .unwrap();
+        assert!(
+            relay.explanation.contains("iban:M, which scores"),
+            "{}",
+            relay.explanation
+        );
+        assert!(relay.flows.contains(&"pass".to_owned()), "{:?}", relay.flows);
+        assert!(once.score >= 0.4, "{}", once.score);
+        assert!(of(&s, "HONEST").is_none());
+        // Suspicion does not spread on: BOSS received from ONCE only.
+        assert!(of(&s, "BOSS").is_none_or(|b| !has(b, Pattern::RelayForSuspect)));
     }
 }

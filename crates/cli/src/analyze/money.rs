@@ -35,9 +35,10 @@ use serde::{Deserialize, Serialize};
 /// Hops within which the figure counts value.
 const HOPS: u8 = 5;
 /// A mule score at or above this flags the account: chosen on the world
-/// of seed 7 (`by_threshold` in the output shows the trade-off) and
+/// of seed 7 (`by_threshold` in the output shows the trade-off: 0.3 lets
+/// in legitimate look-alikes with a fan pattern and one quick pass) and
 /// checked on seed 3, where it gives the same precision and recall.
-const FLAGGED: f64 = 0.3;
+const FLAGGED: f64 = 0.4;
 
 #[derive(Deserialize)]
 struct Truth {
@@ -307,18 +308,6 @@ pub fn score(world: &Path) -> anyhow::Result<()> {
         .collect();
     let mules_truth: HashSet<&str> = truth.mules.iter().map(|m| m.account.as_str()).collect();
     let decoys: HashSet<&str> = truth.decoys.iter().map(|d| d.address.as_str()).collect();
-    if std::env::var("DIAG").is_ok() {
-        let by: HashMap<&str, &cordon_finance::mules::MuleScore> = scored.iter().map(|m| (m.address.as_str(), m)).collect();
-        for m in &truth.mules {
-            if !flagged.contains(&m.account) {
-                match by.get(m.account.as_str()) {
-                    Some(s) => eprintln!("MISS {} {:.2} {:?}", m.account, s.score, s.indicators.iter().map(|i| format!("{:?}={:.2} {}", i.pattern, i.score, i.explanation)).collect::<Vec<_>>()),
-                    None => eprintln!("MISS {} none", m.account),
-                }
-            }
-        }
-        for a in &flagged { if !mules_truth.contains(a.as_str()) { let s = by[a.as_str()]; eprintln!("FALSE {} {:.2} {:?}", a, s.score, s.indicators.iter().map(|i| format!("{:?}={:.2} {}", i.pattern, i.score, i.explanation)).collect::<Vec<_>>()); } }
-    }
     let hit = flagged
         .iter()
         .filter(|a| mules_truth.contains(a.as_str()))
