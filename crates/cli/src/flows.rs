@@ -29,6 +29,12 @@ pub struct Args {
 pub enum Command {
     /// Import flows, conversions or tags (see docs/FLOWS.md).
     Import(ImportArgs),
+    /// Accounts whose traffic looks like a money mule's, scored and
+    /// explained, among the flows one agency may read.
+    Mules(crate::patterns::MulesArgs),
+    /// The addresses the owner of a wallet controls, as clustering finds
+    /// them among the flows one agency may read, with each merge's evidence.
+    Cluster(crate::patterns::ClusterArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -75,6 +81,8 @@ pub enum NetworkArg {
 pub async fn run(args: &Args) -> anyhow::Result<()> {
     match &args.command {
         Command::Import(a) => import(a).await,
+        Command::Mules(a) => crate::patterns::mules(a).await,
+        Command::Cluster(a) => crate::patterns::cluster(a).await,
     }
 }
 

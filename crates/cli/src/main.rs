@@ -11,6 +11,7 @@ mod export;
 mod flows;
 mod import;
 mod normalize;
+mod patterns;
 mod progress;
 mod serve;
 mod sim;
@@ -67,7 +68,8 @@ enum Command {
     /// Find communities in an edge list (the method that groups reports
     /// into networks), to compare with other graph tools.
     Analyze(analyze::Args),
-    /// Import money: flows, conversions and attribution tags.
+    /// Money: import flows, conversions and attribution tags; find mule
+    /// accounts and wallet clusters.
     Flows(flows::Args),
     /// Trace money from a payment, a wallet or an account, as one agency
     /// may see it.

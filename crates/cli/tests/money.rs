@@ -1,7 +1,8 @@
-//! `cordon flows import` and `cordon trace` on an SQLite store: flows,
-//! conversions and a TagPack imported under a marking; a file with a bad
-//! line writes nothing and names it; a trace reads only what the agency may
-//! read.
+//! `cordon flows import`, `cordon trace`, `cordon flows mules` and
+//! `cordon flows cluster` on an SQLite store: flows, conversions and a
+//! TagPack imported under a marking; a file with a bad line writes nothing
+//! and names it; traces, mule accounts and clusters read only what the
+//! agency may read.
 
 mod common;
 
@@ -225,6 +226,182 @@ fn money_is_imported_then_traced_as_an_agency_may_read_it() {
     );
     assert!(
         said.contains("seeds[0]") && said.contains("among the flows you may read"),
+        "{said}"
+    );
+}
+
+/// Agencies GB-NCA (owner), KH-NCB (a recipient) and PH-NBI (neither).
+fn three_agencies(db: &str, d: &std::path::Path) {
+    for (code, country) in [("GB-NCA", "GB"), ("KH-NCB", "KH"), ("PH-NBI", "PH")] {
+        ok(
+            &[
+                "agency",
+                "add",
+                "--db",
+                db,
+                "--code",
+                code,
+                "--name",
+                code,
+                "--country",
+                country,
+                "--kind",
+                "ncb",
+                "--contact",
+                "desk@example.org",
+            ],
+            d,
+        );
+    }
+}
+
+#[test]
+fn mule_accounts_and_clusters_are_found_in_what_an_agency_may_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db = format!("sqlite://{}", d.join("cordon.db").display());
+    three_agencies(&db, d);
+    // Six victims pay the mule within two days; it passes each on within
+    // hours to its handler.
+    let victims = [
+        "GB82WEST12345698765432",
+        "FR1420041010050500013M02606",
+        "NL91ABNA0417164300",
+        "ES9121000418450200051332",
+        "IT60X0542811101000000123456",
+        "BE68539007547034",
+    ];
+    let (mule, handler) = ("DE89370400440532013000", "CH9300762011623852957");
+    let mut lines = Vec::new();
+    for (i, v) in victims.iter().enumerate() {
+        let paid = format!("2026-02-0{}T{:02}:00:00Z", 1 + i / 3, (i % 3) * 8);
+        let sent = format!("2026-02-0{}T{:02}:30:00Z", 1 + i / 3, (i % 3) * 8 + 3);
+        lines.push(
+            serde_json::json!({"id": format!("in-{i}"), "asset": "EUR@bank", "time": paid,
+            "inputs": [{"address": format!("iban:{v}"), "amount": "1000"}],
+            "outputs": [{"address": format!("iban:{mule}"), "amount": "1000"}]}),
+        );
+        lines.push(
+            serde_json::json!({"id": format!("out-{i}"), "asset": "EUR@bank", "time": sent,
+            "inputs": [{"address": format!("iban:{mule}"), "amount": "990"}],
+            "outputs": [{"address": format!("iban:{handler}"), "amount": "990"}]}),
+        );
+    }
+    // Two wallets spent together: one owner's.
+    let (a, b) = (
+        "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
+        "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
+    );
+    lines.push(
+        serde_json::json!({"id": "cospend", "asset": "BTC", "time": "2026-02-03T10:00:00Z",
+        "inputs": [{"address": a, "amount": "0.5"}, {"address": b, "amount": "0.3"}],
+        "outputs": [{"address": "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy", "amount": "0.79"}],
+        "fee": "0.01"}),
+    );
+    let file = d.join("mules.jsonl");
+    let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    std::fs::write(&file, text.join("\n") + "\n").unwrap();
+    ok(
+        &[
+            "flows",
+            "import",
+            "--db",
+            &db,
+            "--agency",
+            "GB-NCA",
+            "--tlp",
+            "AMBER",
+            "--recipients",
+            "KH-NCB",
+            &file.display().to_string(),
+        ],
+        d,
+    );
+
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = cordon(args, d);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let found = json(&["flows", "mules", "--db", &db, "--agency", "KH-NCB"]);
+    let accounts = found["accounts"].as_array().unwrap();
+    let m = accounts
+        .iter()
+        .find(|x| x["address"] == format!("iban:{mule}"))
+        .unwrap_or_else(|| panic!("{found}"));
+    let patterns: Vec<&str> = m["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["pattern"].as_str().unwrap())
+        .collect();
+    assert!(patterns.contains(&"fan_in"), "{m}");
+    assert!(patterns.contains(&"rapid_pass_through"), "{m}");
+    assert!(m["score"].as_f64().unwrap() >= 0.4, "{m}");
+    // No victim is a suspect.
+    assert!(
+        accounts
+            .iter()
+            .all(|x| x["address"] != format!("iban:{}", victims[0]))
+    );
+    // An agency that may read none of it finds nothing.
+    let outsider = json(&["flows", "mules", "--db", &db, "--agency", "PH-NBI"]);
+    assert_eq!(outsider["accounts"], serde_json::json!([]), "{outsider}");
+    let said = fails(
+        &[
+            "flows",
+            "mules",
+            "--db",
+            &db,
+            "--agency",
+            "KH-NCB",
+            "--min-score",
+            "2",
+        ],
+        d,
+    );
+    assert!(said.contains("--min-score is between 0 and 1"), "{said}");
+
+    let cluster = json(&[
+        "flows",
+        "cluster",
+        "--db",
+        &db,
+        "--agency",
+        "KH-NCB",
+        "--address",
+        a,
+    ]);
+    let members: Vec<&str> = cluster["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    assert!(members.contains(&format!("btc:{b}").as_str()), "{cluster}");
+    let joined = &cluster["evidence"][0][0];
+    assert_eq!(joined["heuristic"], "co_spend", "{cluster}");
+    assert_eq!(joined["flow"], "cospend", "{cluster}");
+    // To the outsider the wallet is in no flow at all.
+    let said = fails(
+        &[
+            "flows",
+            "cluster",
+            "--db",
+            &db,
+            "--agency",
+            "PH-NBI",
+            "--address",
+            a,
+        ],
+        d,
+    );
+    assert!(
+        said.contains("address") && said.contains("in no flow you may read"),
         "{said}"
     );
 }

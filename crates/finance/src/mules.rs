@@ -675,8 +675,20 @@ mod tests {
         // M's money within hours.
         for month in 0..4 {
             let h = month * 720;
-            flows.push(eur(&format!("sal{month}"), h + 100, "EMPLOYER", "ONCE", dec!(3000)));
-            flows.push(eur(&format!("rent{month}"), h + 130, "ONCE", "LANDLORD", dec!(900)));
+            flows.push(eur(
+                &format!("sal{month}"),
+                h + 100,
+                "EMPLOYER",
+                "ONCE",
+                dec!(3000),
+            ));
+            flows.push(eur(
+                &format!("rent{month}"),
+                h + 130,
+                "ONCE",
+                "LANDLORD",
+                dec!(900),
+            ));
         }
         flows.push(eur("pass", 44, "ONCE", "BOSS", dec!(5900)));
         // HONEST also pays most of one receipt on the same day, but to and
@@ -696,7 +708,11 @@ mod tests {
             "{}",
             relay.explanation
         );
-        assert!(relay.flows.contains(&"pass".to_owned()), "{:?}", relay.flows);
+        assert!(
+            relay.flows.contains(&"pass".to_owned()),
+            "{:?}",
+            relay.flows
+        );
         assert!(once.score >= 0.4, "{}", once.score);
         assert!(of(&s, "HONEST").is_none());
         // Suspicion does not spread on: BOSS received from ONCE only.

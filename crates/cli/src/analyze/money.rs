@@ -194,8 +194,10 @@ impl Tracing<'_> {
             }
             for (name, want) in &expected {
                 let value = got.get(name).copied().unwrap_or_default();
-                *score.missed_by_service.entry((*name).to_owned()).or_default() +=
-                    (*want - value).max(Decimal::ZERO);
+                *score
+                    .missed_by_service
+                    .entry((*name).to_owned())
+                    .or_default() += (*want - value).max(Decimal::ZERO);
             }
             for (name, value) in got {
                 let over = match expected.get(name) {
@@ -284,10 +286,7 @@ pub fn score(world: &Path) -> anyhow::Result<()> {
     }
     let networks: Vec<Vec<&Payment>> = by_network.into_values().collect();
     let singles: Vec<Vec<&Payment>> = truth.payments.iter().map(|p| vec![p]).collect();
-    let bar = crate::progress::bar(
-        (networks.len() + singles.len()) as u64,
-        "tracing payments",
-    );
+    let bar = crate::progress::bar((networks.len() + singles.len()) as u64, "tracing payments");
     let per_network = tracing.tally(&networks, &bar);
     let per_payment = tracing.tally(&singles, &bar);
     bar.finish_and_clear();

@@ -1,0 +1,103 @@
+//! `cordon flows mules` and `cordon flows cluster`: the server's mule
+//! detection and wallet clustering (`cordon_server::money::patterns`) over
+//! the flows one agency (or one of its users) may read in a store, as one
+//! JSON document. Read only, like `cordon trace`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use cordon_server::money::{Money, patterns};
+use serde::Serialize;
+
+/// Whose view, and where the answer goes.
+#[derive(Debug, clap::Args)]
+pub struct View {
+    #[arg(long, env = "CORDON_DB", default_value = crate::store::DEFAULT_DB)]
+    pub db: String,
+    /// The agency whose view is taken.
+    #[arg(long)]
+    pub agency: String,
+    /// One of its users (what that user may read, RED included).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Write the document here rather than to stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MulesArgs {
+    #[command(flatten)]
+    pub view: View,
+    /// Accounts scoring less are left out (0 to 1).
+    #[arg(long, default_value_t = 0.4)]
+    pub min_score: f64,
+    /// Crypto wallets too, not only bank accounts.
+    #[arg(long)]
+    pub crypto: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ClusterArgs {
+    #[command(flatten)]
+    pub view: View,
+    /// The wallet whose owner's other addresses are wanted (any form).
+    #[arg(long)]
+    pub address: String,
+}
+
+/// The money `view` may read, with the viewer.
+async fn open(view: &View) -> anyhow::Result<(Money, cordon_server::access::Viewer)> {
+    let store = crate::store::open(&view.db).await?;
+    let viewer =
+        crate::export::viewer_of(store.as_ref(), &view.agency, view.user.as_deref()).await?;
+    let money = Money::default();
+    money.sync(store.as_ref()).await?;
+    Ok((money, viewer))
+}
+
+fn write(view: &View, answer: &impl Serialize) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(answer)?;
+    match &view.out {
+        Some(path) => std::fs::write(path, text + "\n")
+            .with_context(|| format!("cannot write {}", path.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            if writeln!(out, "{text}").is_err() {
+                bail!("cannot write to stdout");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn failed(e: cordon_server::error::ApiError) -> anyhow::Error {
+    match e.field {
+        Some(field) => anyhow::anyhow!("{field}: {}", e.message),
+        None => anyhow::anyhow!("{}", e.message),
+    }
+}
+
+pub async fn mules(args: &MulesArgs) -> anyhow::Result<()> {
+    if !(0.0..=1.0).contains(&args.min_score) {
+        bail!("--min-score is between 0 and 1, not {}", args.min_score);
+    }
+    let (money, viewer) = open(&args.view).await?;
+    let (min_score, crypto) = (args.min_score, args.crypto);
+    let accounts =
+        tokio::task::spawn_blocking(move || patterns::mules(&money, &viewer, min_score, crypto))
+            .await?
+            .map_err(failed)?;
+    write(&args.view, &serde_json::json!({ "accounts": accounts }))
+}
+
+pub async fn cluster(args: &ClusterArgs) -> anyhow::Result<()> {
+    let address = cordon_finance::tags::money_selector(&args.address)
+        .map_err(|e| anyhow::anyhow!("--address: {}", e.message))?;
+    let (money, viewer) = open(&args.view).await?;
+    let found = tokio::task::spawn_blocking(move || patterns::cluster(&money, &viewer, &address))
+        .await?
+        .map_err(failed)?;
+    write(&args.view, &found)
+}
