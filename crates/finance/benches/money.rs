@@ -7,6 +7,11 @@
 //! inputs in ≤ 10 s; memory recorded (the graph's bytes per flow and the
 //! process's peak resident memory). `MONEY_FLOWS` sets the number of flows.
 //! Run with `cargo bench -p cordon-finance --bench money`.
+//!
+//! For the comparison with GraphSense's clustering (`bench/clustering.sh`):
+//! `MONEY_INPUTS_OUT=FILE` writes each bitcoin transaction's input address
+//! numbers, one transaction a line, and the co-spend heuristic alone is
+//! timed too, which is all GraphSense's clustering does.
 
 use std::fmt::Write;
 use std::hint::black_box;
@@ -264,6 +269,24 @@ fn money(c: &mut Criterion) {
         peak_rss_mib()
     );
     drop(clusters);
+    let co_spend = ClusterOptions {
+        co_spend: true,
+        peel_chain: false,
+        one_time_change: false,
+        ..ClusterOptions::default()
+    };
+    let started = Instant::now();
+    let clusters = Clustering::build(&w.graph, &w.services, &co_spend);
+    println!(
+        "co-spend clustering of {inputs} inputs: {:.3} s; {} merges, {} clusters",
+        started.elapsed().as_secs_f64(),
+        clusters.merges().len(),
+        clusters.cluster_count(),
+    );
+    drop(clusters);
+    if let Ok(path) = std::env::var("MONEY_INPUTS_OUT") {
+        write_inputs(&w.graph, &path);
+    }
 
     let mut group = c.benchmark_group("money");
     group.sample_size(10);
@@ -282,6 +305,29 @@ fn money(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+/// Each UTXO flow's input address numbers, space-separated, a line each.
+fn write_inputs(g: &FlowGraph, path: &str) {
+    use std::io::Write as _;
+    let file = std::fs::File::create(path).expect("MONEY_INPUTS_OUT is writable");
+    let mut out = std::io::BufWriter::new(file);
+    let mut line = String::new();
+    for f in 0..g.flow_count() as u32 {
+        if !g.asset(g.flow_asset(f)).network.is_utxo() {
+            continue;
+        }
+        line.clear();
+        for (i, l) in g.inputs(f).enumerate() {
+            if i > 0 {
+                line.push(' ');
+            }
+            write!(line, "{}", g.node_address(g.leg_node(l))).expect("to a string");
+        }
+        writeln!(out, "{line}").expect("MONEY_INPUTS_OUT is writable");
+    }
+    out.flush().expect("MONEY_INPUTS_OUT is writable");
+    println!("wrote the UTXO inputs to {path}");
 }
 
 criterion_group!(benches, money);
