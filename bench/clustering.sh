@@ -19,7 +19,8 @@ if [ ! -x "$peers/bin/python" ] || ! cmp -s bench/requirements-peers.txt "$peers
   "$peers/bin/pip" install -q -r bench/requirements-peers.txt
   cp bench/requirements-peers.txt "$peers/requirements.txt"
 fi
-inputs="$work/inputs.txt"
+# Absolute: cargo runs the bench in the crate's folder.
+inputs="$PWD/$work/inputs.txt"
 MONEY_INPUTS_OUT="$inputs" cargo bench -q -p cordon-finance --bench money -- --noplot \
   2>&1 | tee "$work/cordon.txt"
 "$peers/bin/python" bench/clustering_peer.py "$inputs" | tee "$work/graphsense.json"
