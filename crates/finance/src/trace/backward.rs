@@ -35,7 +35,7 @@ use rustc_hash::FxHashMap;
 
 use super::report::{amounts, band};
 use super::split::{Packet, split};
-use super::tape::{Tape, push_interval, rescale};
+use super::tape::{Tape, push_interval};
 use super::{
     AddressAmount, AssetTotals, Crossing, Models, ResolvedSeed, ServiceAmount, Trace, TraceOptions,
 };
@@ -460,14 +460,7 @@ impl<'g> Engine<'g> {
         let (amount, asset) = (g.leg_units(l), g.flow_asset(f));
         let taint = packet.amounts(amount);
         let from_amount = g.leg_units(c.from);
-        let scale = |u: Units| mul_div_floor(u, from_amount, amount);
-        let p = Packet {
-            poison: packet.poison,
-            haircut: scale(packet.haircut),
-            tiho: scale(packet.tiho),
-            fifo: rescale(&packet.fifo, amount, from_amount),
-            lifo: rescale(&packet.lifo, amount, from_amount),
-        };
+        let p = packet.rescaled(amount, from_amount);
         add(
             &mut self.totals.entry(asset).or_default().converted_out,
             taint,

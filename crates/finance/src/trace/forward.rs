@@ -36,7 +36,7 @@ use std::collections::BinaryHeap;
 use rustc_hash::FxHashMap;
 
 use super::split::{Packet, split};
-use super::tape::{Queue, rescale};
+use super::tape::Queue;
 use super::{Models, ResolvedSeed, TraceOptions, crosses, hop_across};
 use crate::graph::{AssetIx, FlowGraph, FlowIx, LegIx, NodeIx, Units, mul_div_floor};
 use crate::services::{ServiceIndex, ServiceIx};
@@ -447,14 +447,7 @@ impl<'g> Engine<'g> {
         let (amount, asset) = (g.leg_units(l), g.flow_asset(f));
         let taint = packet.amounts(amount);
         let to_amount = g.leg_units(c.to);
-        let scale = |u: Units| mul_div_floor(u, to_amount, amount);
-        let p = Packet {
-            poison: packet.poison,
-            haircut: scale(packet.haircut),
-            tiho: scale(packet.tiho),
-            fifo: rescale(&packet.fifo, amount, to_amount),
-            lifo: rescale(&packet.lifo, amount, to_amount),
-        };
+        let p = packet.rescaled(amount, to_amount);
         let to_asset = g.flow_asset(to_flow);
         add(
             &mut self.out.totals.entry(asset).or_default().converted_out,

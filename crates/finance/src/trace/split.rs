@@ -18,7 +18,7 @@
 //! What no output gets is the fee's share (plus, for haircut, the units
 //! lost to rounding down): it leaves the trace.
 
-use super::tape::{Tape, slice, tainted};
+use super::tape::{Tape, rescale, slice, tainted};
 use crate::graph::{Units, mul_div_floor};
 
 /// The taint one leg carries, per model.
@@ -32,6 +32,19 @@ pub(crate) struct Packet {
 }
 
 impl Packet {
+    /// The same taint on a leg of `to` units instead of `from`: across a
+    /// conversion, at its rate (rounded down, as everywhere).
+    pub(crate) fn rescaled(&self, from: Units, to: Units) -> Packet {
+        let scale = |u: Units| mul_div_floor(u, to, from);
+        Packet {
+            poison: self.poison,
+            haircut: scale(self.haircut),
+            tiho: scale(self.tiho),
+            fifo: rescale(&self.fifo, from, to),
+            lifo: rescale(&self.lifo, from, to),
+        }
+    }
+
     /// A leg of `amount` units wholly tainted, in every model asked for.
     pub(crate) fn full(amount: Units, models: super::Models) -> Packet {
         let tape = if amount > 0 {
