@@ -1,13 +1,18 @@
 //! `cordon flows mules` and `cordon flows cluster`: the server's mule
 //! detection and wallet clustering (`cordon_server::money::patterns`) over
 //! the flows one agency (or one of its users) may read in a store, as one
-//! JSON document. Read only, like `cordon trace`.
+//! JSON document. Read only, like `cordon trace`: the agencies whose flows
+//! an answer cites find it in their audit log.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use cordon_server::access::Viewer;
 use cordon_server::money::{Money, patterns};
+use cordon_store::Store;
 use serde::Serialize;
 
 /// Whose view, and where the answer goes.
@@ -31,7 +36,7 @@ pub struct MulesArgs {
     #[command(flatten)]
     pub view: View,
     /// Accounts scoring less are left out (0 to 1).
-    #[arg(long, default_value_t = 0.4)]
+    #[arg(long, default_value_t = cordon_finance::mules::FLAGGED)]
     pub min_score: f64,
     /// Crypto wallets too, not only bank accounts.
     #[arg(long)]
@@ -47,14 +52,32 @@ pub struct ClusterArgs {
     pub address: String,
 }
 
-/// The money `view` may read, with the viewer.
-async fn open(view: &View) -> anyhow::Result<(Money, cordon_server::access::Viewer)> {
+/// The store, the money `view` may read, and the viewer.
+async fn open(view: &View) -> anyhow::Result<(Arc<dyn Store>, Money, Viewer)> {
     let store = crate::store::open(&view.db).await?;
     let viewer =
         crate::export::viewer_of(store.as_ref(), &view.agency, view.user.as_deref()).await?;
     let money = Money::default();
     money.sync(store.as_ref()).await?;
-    Ok((money, viewer))
+    Ok((store, money, viewer))
+}
+
+/// The owners of other agencies' flows an answer cites learn of it.
+async fn audit(
+    store: &dyn Store,
+    viewer: &Viewer,
+    action: &str,
+    touched: &BTreeSet<String>,
+    subject: &str,
+) -> anyhow::Result<()> {
+    let events: Vec<_> = touched
+        .iter()
+        .map(|owner| cordon_server::audit::event(viewer, action, Some(owner), subject))
+        .collect();
+    if !events.is_empty() {
+        store.append_audit(&events).await?;
+    }
+    Ok(())
 }
 
 fn write(view: &View, answer: &impl Serialize) -> anyhow::Result<()> {
@@ -83,21 +106,26 @@ pub async fn mules(args: &MulesArgs) -> anyhow::Result<()> {
     if !(0.0..=1.0).contains(&args.min_score) {
         bail!("--min-score is between 0 and 1, not {}", args.min_score);
     }
-    let (money, viewer) = open(&args.view).await?;
-    let (min_score, crypto) = (args.min_score, args.crypto);
-    let accounts =
-        tokio::task::spawn_blocking(move || patterns::mules(&money, &viewer, min_score, crypto))
+    let (store, money, viewer) = open(&args.view).await?;
+    let (min_score, crypto, who) = (args.min_score, args.crypto, viewer.clone());
+    let (accounts, touched) =
+        tokio::task::spawn_blocking(move || patterns::mules(&money, &who, min_score, crypto))
             .await?
             .map_err(failed)?;
+    let subject = format!("mules min_score={min_score} crypto={crypto}");
+    audit(store.as_ref(), &viewer, "money_mules", &touched, &subject).await?;
     write(&args.view, &serde_json::json!({ "accounts": accounts }))
 }
 
 pub async fn cluster(args: &ClusterArgs) -> anyhow::Result<()> {
     let address = cordon_finance::tags::money_selector(&args.address)
         .map_err(|e| anyhow::anyhow!("--address: {}", e.message))?;
-    let (money, viewer) = open(&args.view).await?;
-    let found = tokio::task::spawn_blocking(move || patterns::cluster(&money, &viewer, &address))
-        .await?
-        .map_err(failed)?;
+    let (store, money, viewer) = open(&args.view).await?;
+    let (who, asked) = (viewer.clone(), address.clone());
+    let (found, touched) =
+        tokio::task::spawn_blocking(move || patterns::cluster(&money, &who, &asked))
+            .await?
+            .map_err(failed)?;
+    audit(store.as_ref(), &viewer, "money_cluster", &touched, &address).await?;
     write(&args.view, &found)
 }

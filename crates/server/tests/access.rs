@@ -1475,6 +1475,43 @@ async fn every_path_shows_each_viewer_exactly_what_it_may_read(backend: Backend)
             assert_no_money_leak(&freeze.body, viewer, case, m, "api_money_freeze");
             checked.mark(case, viewer, "api_money_trace");
             checked.mark(case, viewer, "api_money_freeze");
+
+            // Mule accounts at any score and the deposit's cluster: none
+            // of an unreadable case's flows or addresses, and the cluster
+            // of an unreadable deposit answers as an unknown address's.
+            let mules = world
+                .get(me, "/api/v1/money/mules?min_score=0&crypto=true")
+                .await;
+            let cluster = world
+                .get(
+                    me,
+                    &format!("/api/v1/money/cluster?address={}", encode(&m.deposit)),
+                )
+                .await;
+            match (viewer, sight) {
+                (Viewer::Public, _) => {
+                    mules.expect_error(401, "unauthenticated");
+                    cluster.expect_error(401, "unauthenticated");
+                }
+                (_, Sight::Read) => {
+                    mules.expect(200);
+                    let found = cluster.expect(200);
+                    assert_eq!(found["address"], m.deposit.as_str(), "{}", cluster.body);
+                }
+                (_, _) => {
+                    mules.expect(200);
+                    cluster.expect_error(422, "invalid_field");
+                    assert!(
+                        cluster.body.contains("in no flow you may read"),
+                        "{}",
+                        cluster.body
+                    );
+                }
+            }
+            assert_no_money_leak(&mules.body, viewer, case, m, "api_money_mules");
+            assert_no_money_leak(&cluster.body, viewer, case, m, "api_money_cluster");
+            checked.mark(case, viewer, "api_money_mules");
+            checked.mark(case, viewer, "api_money_cluster");
         }
 
         // ---- console pages ----
@@ -1754,6 +1791,36 @@ async fn every_path_shows_each_viewer_exactly_what_it_may_read(backend: Backend)
                 assert_no_money_leak(&fed.body, viewer, case, m, "console_money");
                 assert_no_money_leak(&paid.body, viewer, case, m, "console_money");
                 checked.mark(case, viewer, "console_money");
+
+                let mules = world
+                    .page(&browser, session, "/money/mules?min_score=0&crypto=on")
+                    .await;
+                let cluster = world
+                    .page(
+                        &browser,
+                        session,
+                        &format!("/money/cluster?address={}", encode(&m.deposit)),
+                    )
+                    .await;
+                match (session, case.sight(viewer)) {
+                    (None, _) => {
+                        for page in [&mules, &cluster] {
+                            assert!((300..400).contains(&page.status), "{}", page.status);
+                        }
+                    }
+                    (Some(_), Sight::Read) => {
+                        assert_eq!(mules.status, 200, "{}", mules.body);
+                        assert_eq!(cluster.status, 200, "{}", cluster.body);
+                    }
+                    (Some(_), _) => {
+                        assert_eq!(mules.status, 200, "{}", mules.body);
+                        assert_eq!(cluster.status, 422, "{}", cluster.body);
+                    }
+                }
+                assert_no_money_leak(&mules.body, viewer, case, m, "console_money_mules");
+                assert_no_money_leak(&cluster.body, viewer, case, m, "console_money_cluster");
+                checked.mark(case, viewer, "console_money_mules");
+                checked.mark(case, viewer, "console_money_cluster");
             }
         }
     }

@@ -4,7 +4,8 @@
 //! and a hash of that evidence which is the same for the same evidence
 //! (whoever asks) and changes with it; a target that is not a freezable
 //! balance is refused naming it. The console traces, draws and prints the
-//! same package, and sends its JSON.
+//! same package, and sends its JSON; it lists mule accounts and shows
+//! wallet clusters over the flows the member may read, and no others.
 
 mod common;
 
@@ -16,6 +17,7 @@ use common::{A, Answer, Backend, O, R, World, browser, console_login, test_confi
 on_both_backends!(
     a_freeze_package_carries_the_evidence_and_its_hash,
     the_console_traces_draws_and_prints_a_freeze_package,
+    the_console_lists_mule_accounts_and_wallet_clusters,
 );
 
 const VICTIM: &str = "trx:TA6Hr6DeuPSZeQZLKi5ycomotgJPF1dh7b";
@@ -541,4 +543,227 @@ async fn the_console_traces_draws_and_prints_a_freeze_package(backend: Backend) 
             .status,
         403
     );
+}
+
+fn bank(id: &str, time: &str, from: &str, to: &str, amount: &str) -> String {
+    json!({"id": id, "asset": "USD", "time": time,
+           "inputs": [{"address": from, "amount": amount}],
+           "outputs": [{"address": to, "amount": amount}]})
+    .to_string()
+}
+
+const BANK_MULE: &str = "bank:KH:ABAAKHPP:000777001";
+const WALLET_X: &str = "btc:bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq";
+const WALLET_Y: &str = "btc:1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2";
+const WALLET_Z: &str = "btc:1Q6QrJaDC4Jhfyk5HLDDRrCGWFoaqiCCVQ";
+
+/// Besides the money world, A holds (AMBER to R) six victims paying one
+/// bank account within hours, which passes it all on at once, and one
+/// bitcoin transaction spending two wallets together.
+async fn patterns_world(world: &World) {
+    money_world(world).await;
+    let mut lines: Vec<String> = (1..=6)
+        .map(|i| {
+            bank(
+                &format!("in-{i}"),
+                &format!("2026-03-01T0{i}:00:00Z"),
+                &format!("bank:KH:ABAAKHPP:00010000{i}"),
+                BANK_MULE,
+                "950.00",
+            )
+        })
+        .collect();
+    lines.push(bank(
+        "out-1",
+        "2026-03-01T08:30:00Z",
+        BANK_MULE,
+        "bank:KH:ABAAKHPP:000777999",
+        "5700.00",
+    ));
+    lines.push(
+        json!({"id": "spend-1", "asset": "BTC", "time": "2026-03-02T10:00:00Z",
+               "inputs": [{"address": WALLET_X, "amount": "0.5"}, {"address": WALLET_Y, "amount": "0.5"}],
+               "outputs": [{"address": WALLET_Z, "amount": "0.9999"}], "fee": "0.0001"})
+        .to_string(),
+    );
+    upload(
+        world,
+        &who(A, "analyst"),
+        &format!("/api/v1/money/flows?tlp=AMBER&recipients={R}"),
+        "application/x-ndjson",
+        lines.join("\n"),
+    )
+    .await
+    .expect(200);
+}
+
+async fn the_console_lists_mule_accounts_and_wallet_clusters(backend: Backend) {
+    let Some(world) = World::start(backend, test_config()).await else {
+        return;
+    };
+    patterns_world(&world).await;
+    let client = browser();
+    let r = console_login(&world, &client, &who(R, "analyst")).await;
+    let o = console_login(&world, &client, &who(O, "analyst")).await;
+
+    let money = world.page(&client, Some(&r), "/money").await;
+    assert!(
+        money.body.contains(r#"href="/money/mules""#),
+        "{}",
+        money.body
+    );
+    assert!(money.body.contains(r#"href="/money/cluster""#));
+
+    // R reads A's flows: the mule, its patterns explained, its page linked.
+    let listed = world.page(&client, Some(&r), "/money/mules").await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let page = &listed.body;
+    assert!(page.contains(r#"id="mules-form""#), "{page}");
+    assert!(page.contains(r#"name="min_score" value="0.4""#), "{page}");
+    assert!(page.contains(r#"id="mules""#), "{page}");
+    assert!(
+        page.contains(&format!(
+            r#"href="/selectors/{}""#,
+            common::encode(BANK_MULE)
+        )),
+        "{page}"
+    );
+    assert!(page.contains("<strong>fan-in</strong>"), "{page}");
+    assert!(
+        page.contains("received from 6 different accounts within 72 hours"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<strong>rapid pass-through</strong>"),
+        "{page}"
+    );
+    assert!(page.contains("<td class=\"num\">0.70</td>"), "{page}");
+    assert!(!page.contains("style="), "no inline style");
+    // Bank accounts only, unless wallets are asked for too.
+    assert!(!page.contains(WALLET_X) && !page.contains(MULE2));
+    let with_crypto = world
+        .page(&client, Some(&r), "/money/mules?min_score=0.1&crypto=on")
+        .await;
+    assert_eq!(with_crypto.status, 200, "{}", with_crypto.body);
+    assert!(with_crypto.body.contains(BANK_MULE));
+    assert!(
+        with_crypto
+            .body
+            .contains(r#"name="crypto" value="on" checked"#)
+    );
+    // Above its score, no account.
+    let high = world
+        .page(&client, Some(&r), "/money/mules?min_score=0.9")
+        .await;
+    assert_eq!(high.status, 200, "{}", high.body);
+    assert!(!high.body.contains(BANK_MULE));
+    assert!(
+        high.body.contains(
+            r#"<p class="empty">No account among the flows you may read scores this high."#
+        ),
+        "{}",
+        high.body
+    );
+
+    // O may read none of those flows: no mule, not even its address.
+    let theirs = world
+        .page(&client, Some(&o), "/money/mules?min_score=0.1")
+        .await;
+    assert_eq!(theirs.status, 200, "{}", theirs.body);
+    assert!(!theirs.body.contains(BANK_MULE), "{}", theirs.body);
+    assert!(!theirs.body.contains("received from 6 different accounts"));
+    assert!(theirs.body.contains(r#"class="empty""#));
+
+    // A score that is no number, or out of range: the form again, naming it.
+    for (bad, says) in [
+        (
+            "abc",
+            r#"min_score &quot;abc&quot; is not a number: give one between 0 and 1"#,
+        ),
+        ("2", "min_score is between 0 and 1"),
+    ] {
+        let refused = world
+            .page(&client, Some(&r), &format!("/money/mules?min_score={bad}"))
+            .await;
+        assert_eq!(refused.status, 400, "{}", refused.body);
+        assert!(refused.body.contains(r#"id="mules-form""#));
+        assert!(refused.body.contains(says), "{}", refused.body);
+        assert!(!refused.body.contains(BANK_MULE));
+    }
+
+    // The cluster of a wallet typed without its prefix: the wallet spent
+    // with it, and the transaction that shows it.
+    let empty = world.page(&client, Some(&r), "/money/cluster").await;
+    assert_eq!(empty.status, 200, "{}", empty.body);
+    assert!(empty.body.contains(r#"id="cluster-form""#));
+    assert!(!empty.body.contains(r#"id="cluster-result""#));
+    let bare = WALLET_X.trim_start_matches("btc:");
+    let found = world
+        .page(
+            &client,
+            Some(&r),
+            &format!("/money/cluster?address={}", common::encode(bare)),
+        )
+        .await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    let page = &found.body;
+    assert!(
+        page.contains(&format!(r#"name="address" value="{WALLET_X}""#)),
+        "the address as canonical: {page}"
+    );
+    assert!(page.contains(r#"id="cluster-members""#), "{page}");
+    for member in [WALLET_X, WALLET_Y] {
+        assert!(
+            page.contains(&format!(r#"href="/selectors/{}""#, common::encode(member))),
+            "{member} linked: {page}"
+        );
+    }
+    assert!(
+        page.contains(&format!(
+            "<strong>co-spend</strong> in flow <code>spend-1</code>: <code>{WALLET_X}</code> with <code>{WALLET_Y}</code>"
+        )) || page.contains(&format!(
+            "<strong>co-spend</strong> in flow <code>spend-1</code>: <code>{WALLET_Y}</code> with <code>{WALLET_X}</code>"
+        )),
+        "{page}"
+    );
+    assert!(page.contains("Not tagged as any service"), "{page}");
+
+    // A wallet in no flow R may read, and one O may not read: the form
+    // again, with why.
+    let nowhere = "btc:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa";
+    let unknown = world
+        .page(
+            &client,
+            Some(&r),
+            &format!("/money/cluster?address={}", common::encode(nowhere)),
+        )
+        .await;
+    assert_eq!(unknown.status, 422, "{}", unknown.body);
+    assert!(unknown.body.contains(r#"id="cluster-form""#));
+    assert!(
+        unknown
+            .body
+            .contains(&format!("{nowhere} is in no flow you may read")),
+        "{}",
+        unknown.body
+    );
+    let hidden = world
+        .page(
+            &client,
+            Some(&o),
+            &format!("/money/cluster?address={}", common::encode(WALLET_X)),
+        )
+        .await;
+    assert_eq!(hidden.status, 422, "{}", hidden.body);
+    assert!(
+        hidden
+            .body
+            .contains(&format!("{WALLET_X} is in no flow you may read"))
+    );
+    assert!(!hidden.body.contains(WALLET_Y) && !hidden.body.contains("spend-1"));
+    let not_wallet = world
+        .page(&client, Some(&r), "/money/cluster?address=not%20a%20wallet")
+        .await;
+    assert_eq!(not_wallet.status, 422, "{}", not_wallet.body);
+    assert!(!not_wallet.body.contains(r#"id="cluster-result""#));
 }

@@ -312,19 +312,15 @@ pub(crate) async fn trace_for(
     .await
     .map_err(ApiError::internal)??;
     let subject = crate::money::trace::subject(request);
-    state.audit.record_all(
-        touched
-            .iter()
-            .map(|owner| crate::audit::event(viewer, "money_trace", Some(owner), &subject))
-            .collect(),
-    )?;
+    audit_touched(state, viewer, "money_trace", &touched, &subject)?;
     Ok(answer)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MuleQuery {
-    /// The lowest score listed, 0 to 1 (default 0.3).
+    /// The lowest score listed, 0 to 1 (default 0.4, where precision on the
+    /// simulated worlds is 0.97 or more).
     min_score: Option<f64>,
     /// Wallets too, not only bank accounts (default false).
     crypto: Option<bool>,
@@ -361,17 +357,51 @@ pub async fn mules(
     Query(q): Query<MuleQuery>,
 ) -> ApiResult<Json<MuleList>> {
     api.member()?;
-    let min_score = q.min_score.unwrap_or(0.3);
+    let accounts = mules_for(&state, &api.viewer, q.min_score, q.crypto.unwrap_or(false)).await?;
+    Ok(Json(MuleList { accounts }))
+}
+
+/// The lowest score listed when the query names none.
+pub(crate) const MIN_SCORE: f64 = cordon_finance::mules::FLAGGED;
+
+/// Mule accounts for the API and the console alike: `min_score` checked,
+/// then found off the async threads.
+pub(crate) async fn mules_for(
+    state: &Shared,
+    viewer: &crate::access::Viewer,
+    min_score: Option<f64>,
+    crypto: bool,
+) -> ApiResult<Vec<cordon_finance::mules::MuleScore>> {
+    let min_score = min_score.unwrap_or(MIN_SCORE);
     if !(0.0..=1.0).contains(&min_score) {
         return Err(ApiError::bad_request("min_score is between 0 and 1").field("min_score"));
     }
-    let (s, viewer) = (state.clone(), api.viewer.clone());
-    let accounts = tokio::task::spawn_blocking(move || {
-        crate::money::patterns::mules(&s.money, &viewer, min_score, q.crypto.unwrap_or(false))
+    let (s, who) = (state.clone(), viewer.clone());
+    let (found, touched) = tokio::task::spawn_blocking(move || {
+        crate::money::patterns::mules(&s.money, &who, min_score, crypto)
     })
     .await
     .map_err(ApiError::internal)??;
-    Ok(Json(MuleList { accounts }))
+    let subject = format!("mules min_score={min_score} crypto={crypto}");
+    audit_touched(state, viewer, "money_mules", &touched, &subject)?;
+    Ok(found)
+}
+
+/// The owners of other agencies' flows an answer used learn of it in
+/// their audit log.
+fn audit_touched(
+    state: &Shared,
+    viewer: &crate::access::Viewer,
+    action: &str,
+    touched: &std::collections::BTreeSet<String>,
+    subject: &str,
+) -> ApiResult<()> {
+    state.audit.record_all(
+        touched
+            .iter()
+            .map(|owner| crate::audit::event(viewer, action, Some(owner), subject))
+            .collect(),
+    )
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -403,13 +433,24 @@ pub async fn cluster(
     Query(q): Query<ClusterQuery>,
 ) -> ApiResult<Json<crate::money::patterns::Cluster>> {
     api.member()?;
-    let address = cordon_finance::tags::money_selector(&q.address)
+    Ok(Json(cluster_for(&state, &api.viewer, &q.address).await?))
+}
+
+/// A wallet's cluster for the API and the console alike: the address read
+/// as a wallet in any form, then clustered off the async threads.
+pub(crate) async fn cluster_for(
+    state: &Shared,
+    viewer: &crate::access::Viewer,
+    address: &str,
+) -> ApiResult<crate::money::patterns::Cluster> {
+    let address = cordon_finance::tags::money_selector(address)
         .map_err(|e| ApiError::invalid_field("address", e.message))?;
-    let (s, viewer) = (state.clone(), api.viewer.clone());
-    let found = tokio::task::spawn_blocking(move || {
-        crate::money::patterns::cluster(&s.money, &viewer, &address)
+    let (s, who, asked) = (state.clone(), viewer.clone(), address.clone());
+    let (found, touched) = tokio::task::spawn_blocking(move || {
+        crate::money::patterns::cluster(&s.money, &who, &asked)
     })
     .await
     .map_err(ApiError::internal)??;
-    Ok(Json(found))
+    audit_touched(state, viewer, "money_cluster", &touched, &address)?;
+    Ok(found)
 }

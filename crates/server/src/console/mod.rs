@@ -21,6 +21,7 @@ pub(crate) mod failure;
 mod layout;
 mod login;
 mod money;
+mod money_patterns;
 mod networks;
 mod operations;
 mod orange;
@@ -126,6 +127,8 @@ pub fn routes(state: Shared) -> Router {
         .route("/deconflictions", get(operations::deconflictions))
         .route("/money", get(money::trace))
         .route("/money/freeze", post(money::freeze))
+        .route("/money/mules", get(money_patterns::mules))
+        .route("/money/cluster", get(money_patterns::cluster))
         .route("/orange-notices", get(orange::list).post(orange::issue))
         .route("/orange-notices/{id}", get(orange::notice))
         .route("/orange-notices/{id}/ack", post(orange::ack))

@@ -3,8 +3,9 @@
 //! each model's amount and the band, the freezable balances to choose for
 //! a freeze package, and whom to call about onward flows it may only learn
 //! of); `POST /money/freeze` makes the freeze package and shows it laid
-//! out for paper (or sends its JSON). The API's functions decide, and
-//! audit, everything.
+//! out for paper (or sends its JSON); mule accounts and wallet clusters
+//! are [`super::money_patterns`]. The API's functions decide, and audit,
+//! everything.
 
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Query, State};
@@ -163,8 +164,42 @@ fn amount(d: Decimal) -> String {
     d.normalize().to_string()
 }
 
-fn page(console: &Console, title: &str, body: Markup) -> Markup {
+/// A money page's query string, as name and value pairs in order (a form
+/// may repeat a name).
+pub(super) fn query_pairs(
+    console: &Console,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Vec<(String, String)>, Failure> {
+    let Query(pairs) = query.map_err(|e| {
+        bad_request(
+            format!("bad query string: {}", e.body_text()),
+            Some(console.chrome()),
+        )
+    })?;
+    Ok(pairs)
+}
+
+/// Whether an error is the member's to fix in the form, shown above it,
+/// rather than a page of its own.
+pub(super) fn on_the_form(e: &ApiError) -> bool {
+    matches!(e.code, ErrorCode::InvalidField | ErrorCode::InvalidRequest)
+}
+
+/// A money page in the member's frame.
+pub(super) fn page(console: &Console, title: &str, body: Markup) -> Markup {
     layout::page(title, Some(&console.chrome()), &SearchBox::default(), body)
+}
+
+/// Why a money page's form could not run, above the form again.
+pub(super) fn problem_summary(heading: &str, problem: Option<&ApiError>) -> Markup {
+    html! {
+        @if let Some(e) = problem {
+            div.error-summary role="alert" {
+                h2 { (heading) }
+                p.error-message { (e.message) }
+            }
+        }
+    }
 }
 
 fn trace_form(form: &TraceForm) -> Markup {
@@ -280,7 +315,7 @@ fn result(console: &Console, form: &TraceForm, answer: &TraceAnswer) -> Markup {
             @let stopped: Vec<_> = trace.crossings.iter().filter(|c| !c.followed).collect();
             @if !stopped.is_empty() {
                 h2 #paid-out-title { "Paid out again by an exchange" }
-                p { "The trace stopped at these exchanges, whose records show the deposit paid out again in another asset. " 
+                p { "The trace stopped at these exchanges, whose records show the deposit paid out again in another asset. "
                     a #follow-through href=(TraceForm { through: true, ..form.clone() }.href()) { "Follow the money on through them" } "." }
                 table.data #paid-out {
                     thead { tr { th { "Deposit" } th { "Paid out in" } th { "As" } th.num { "Traced in" } } }
@@ -373,12 +408,7 @@ pub async fn trace(
     console: Console,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response, Failure> {
-    let Query(pairs) = query.map_err(|e| {
-        bad_request(
-            format!("bad query string: {}", e.body_text()),
-            Some(console.chrome()),
-        )
-    })?;
+    let pairs = query_pairs(&console, query)?;
     let (form, mut problem) = match TraceForm::read(&pairs) {
         Ok(form) => (form, None),
         Err(e) => (TraceForm::default(), Some(e)),
@@ -387,9 +417,7 @@ pub async fn trace(
     if problem.is_none() && !form.address.is_empty() {
         match trace_for(&state, &console.viewer(), &form.request()).await {
             Ok(a) => answer = Some(a),
-            Err(e) if matches!(e.code, ErrorCode::InvalidField | ErrorCode::InvalidRequest) => {
-                problem = Some(e);
-            }
+            Err(e) if on_the_form(&e) => problem = Some(e),
             Err(e) => return Err(console.fail(e)),
         }
     }
@@ -397,12 +425,10 @@ pub async fn trace(
     let body = html! {
         h1 { "Follow the money" }
         p.lead { "Trace a victim's payment or a wallet over the flows, conversions and tags you may read, with every model side by side, to the services and balances that can be frozen." }
-        @if let Some(e) = &problem {
-            div.error-summary role="alert" {
-                h2 { "The trace could not run" }
-                p.error-message { (e.message) }
-            }
+        p #money-pages {
+            "Also: " a href="/money/mules" { "mule accounts" } " · " a href="/money/cluster" { "wallet clusters" }
         }
+        (problem_summary("The trace could not run", problem.as_ref()))
         (trace_form(&form))
         @if let Some(a) = &answer { (result(&console, &form, a)) }
     };
