@@ -5,7 +5,9 @@
 //! (whoever asks) and changes with it; a target that is not a freezable
 //! balance is refused naming it. The console traces, draws and prints the
 //! same package, and sends its JSON; it lists mule accounts and shows
-//! wallet clusters over the flows the member may read, and no others.
+//! wallet clusters over the flows the member may read, and no others; it
+//! imports money files under a marking with the API's checks, refusing a
+//! file with a bad line whole and naming the line.
 
 mod common;
 
@@ -18,6 +20,7 @@ on_both_backends!(
     a_freeze_package_carries_the_evidence_and_its_hash,
     the_console_traces_draws_and_prints_a_freeze_package,
     the_console_lists_mule_accounts_and_wallet_clusters,
+    the_console_imports_money_files_as_the_api_does,
 );
 
 const VICTIM: &str = "trx:TA6Hr6DeuPSZeQZLKi5ycomotgJPF1dh7b";
@@ -766,4 +769,231 @@ async fn the_console_lists_mule_accounts_and_wallet_clusters(backend: Backend) {
         .await;
     assert_eq!(not_wallet.status, 422, "{}", not_wallet.body);
     assert!(!not_wallet.body.contains(r#"id="cluster-result""#));
+}
+
+/// A money file posted through the console's import form, as a browser
+/// sends it (multipart); `csrf` left out when `None`.
+async fn post_import(
+    world: &World,
+    session: &str,
+    csrf: Option<&str>,
+    fields: &[(&str, &str)],
+    file: (&str, String),
+) -> Answer {
+    let mut form = reqwest::multipart::Form::new();
+    if let Some(token) = csrf {
+        form = form.text("csrf", token.to_owned());
+    }
+    for (name, value) in fields {
+        form = form.text(name.to_string(), value.to_string());
+    }
+    form = form.part(
+        "file",
+        reqwest::multipart::Part::text(file.1).file_name(file.0.to_owned()),
+    );
+    world
+        .send(
+            browser()
+                .post(world.url("/money/import"))
+                .header("cookie", format!("cordon_session={session}"))
+                .multipart(form),
+        )
+        .await
+}
+
+/// The number a result page shows under `id`.
+fn shown(body: &str, id: &str) -> u64 {
+    let marker = format!(r#"id="{id}">"#);
+    let start = body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {id}: {body}"))
+        + marker.len();
+    let end = body[start..].find('<').unwrap() + start;
+    body[start..end].parse().unwrap()
+}
+
+async fn money_records(world: &World) -> usize {
+    world.store.money_after(0, 100_000).await.unwrap().len()
+}
+
+async fn the_console_imports_money_files_as_the_api_does(backend: Backend) {
+    let Some(world) = World::start(backend, test_config()).await else {
+        return;
+    };
+    let client = browser();
+    let a = console_login(&world, &client, &who(A, "analyst")).await;
+    let r = console_login(&world, &client, &who(R, "analyst")).await;
+    let o = console_login(&world, &client, &who(O, "analyst")).await;
+
+    let money = world.page(&client, Some(&a), "/money").await;
+    assert!(
+        money.body.contains(r#"href="/money/import""#),
+        "{}",
+        money.body
+    );
+    let form = world.page(&client, Some(&a), "/money/import").await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(
+        form.body.contains(
+            r#"<form id="import-form" method="post" action="/money/import" enctype="multipart/form-data">"#
+        ),
+        "{}",
+        form.body
+    );
+    for kind in ["flows", "flows-csv", "conversions", "tags", "tagpack"] {
+        assert!(
+            form.body.contains(&format!(r#"<option value="{kind}""#)),
+            "{kind}: {}",
+            form.body
+        );
+    }
+    assert!(
+        form.body
+            .contains(r#"<option value="AMBER" selected>AMBER</option>"#)
+    );
+    assert!(!form.body.contains("style="), "no inline style");
+    let token = csrf(&form.body);
+
+    // Flows, AMBER to R: kept, counted, and in the traces at once.
+    let flows = [
+        transfer("pay-1", "2026-02-01T10:00:00Z", VICTIM, DEPOSIT, "1000"),
+        transfer("move-1", "2026-02-01T11:00:00Z", DEPOSIT, MULE, "600"),
+    ]
+    .join("\n");
+    let marking = [
+        ("kind", "flows"),
+        ("tlp", "AMBER"),
+        ("recipients", R),
+        ("hit_notification", "on"),
+    ];
+    let kept = post_import(
+        &world,
+        &a,
+        Some(&token),
+        &marking,
+        ("flows.jsonl", flows.clone()),
+    )
+    .await;
+    assert_eq!(kept.status, 200, "{}", kept.body);
+    assert!(kept.body.contains(r#"id="import-result""#), "{}", kept.body);
+    assert_eq!(shown(&kept.body, "lines"), 2);
+    assert_eq!(shown(&kept.body, "added"), 2);
+    assert_eq!(shown(&kept.body, "unchanged"), 0);
+    assert!(
+        kept.body
+            .contains(&format!("for {A} under <strong>AMBER</strong> to {R}"))
+    );
+    assert_eq!(money_records(&world).await, 2);
+    // The same file again adds nothing.
+    let again = post_import(&world, &a, Some(&token), &marking, ("flows.jsonl", flows)).await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(shown(&again.body, "added"), 0);
+    assert_eq!(shown(&again.body, "unchanged"), 2);
+
+    // The recipient traces the payment; an outsider may not even seed it.
+    let trace = format!("/money?address={}&flow=pay-1", common::encode(DEPOSIT));
+    let traced = world.page(&client, Some(&r), &trace).await;
+    assert_eq!(traced.status, 200, "{}", traced.body);
+    assert!(
+        traced.body.contains(r#"id="trace-sankey""#),
+        "{}",
+        traced.body
+    );
+    assert!(traced.body.contains(MULE), "{}", traced.body);
+    let outsider = world.page(&client, Some(&o), &trace).await;
+    assert_eq!(outsider.status, 422, "{}", outsider.body);
+    assert!(outsider.body.contains("among the flows you may read"));
+    assert!(!outsider.body.contains(MULE) && !outsider.body.contains("trace-sankey"));
+
+    // A bad line: the form again with every bad line, and nothing kept
+    // from the file, not even its good line.
+    let before = money_records(&world).await;
+    let bad = [
+        transfer("fine-1", "2026-02-02T10:00:00Z", MULE, EXCHANGE, "5"),
+        transfer("bad-1", "2026-02-02T11:00:00Z", MULE, EXCHANGE, "-5"),
+    ]
+    .join("\n");
+    let refused = post_import(&world, &a, Some(&token), &marking, ("bad.jsonl", bad)).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let page = &refused.body;
+    assert!(
+        page.contains("1 bad line(s) and nothing was imported"),
+        "{page}"
+    );
+    assert!(page.contains(r#"id="bad-lines""#), "{page}");
+    assert!(
+        page.contains(r#"<td class="num">2</td><td><code>inputs[0].amount</code></td>"#),
+        "{page}"
+    );
+    assert!(page.contains(r#"id="import-form""#));
+    assert!(
+        page.contains(&format!(r#"name="recipients" value="{R}""#)),
+        "the marking kept: {page}"
+    );
+    assert!(!page.contains(r#"id="import-result""#));
+    assert_eq!(money_records(&world).await, before);
+    let fine_trace = format!("/money?address={}&flow=fine-1", common::encode(EXCHANGE));
+    let fine = world.page(&client, Some(&a), &fine_trace).await;
+    assert_eq!(fine.status, 422, "fine-1 was not kept: {}", fine.body);
+
+    // A recipient that is no member: refused on the form, nothing kept.
+    let mut nobody = marking;
+    nobody[2] = ("recipients", "XX-NOPE");
+    let flow = transfer("fine-2", "2026-02-02T12:00:00Z", MULE, EXCHANGE, "5");
+    let refused = post_import(&world, &a, Some(&token), &nobody, ("f.jsonl", flow.clone())).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("XX-NOPE"), "{}", refused.body);
+    assert!(refused.body.contains(r#"id="import-form""#));
+    assert_eq!(money_records(&world).await, before);
+
+    // A GraphSense TagPack, GREEN: its two tags.
+    let pack = format!(
+        "title: exchanges\ncreator: test\nis_public: true\ntags:\n  - address: \"{}\"\n    label: Big Exchange\n    currency: TRX\n    category: exchange\n    confidence: ownership\n    source: test\n  - address: \"{}\"\n    label: Other Exchange\n    currency: TRX\n    category: exchange\n    confidence: ownership\n    source: test\n",
+        EXCHANGE.trim_start_matches("trx:"),
+        MULE2.trim_start_matches("trx:"),
+    );
+    let tagged = post_import(
+        &world,
+        &a,
+        Some(&token),
+        &[("kind", "tagpack"), ("tlp", "GREEN"), ("recipients", "")],
+        ("exchanges.yaml", pack),
+    )
+    .await;
+    assert_eq!(tagged.status, 200, "{}", tagged.body);
+    assert_eq!(shown(&tagged.body, "added"), 2, "{}", tagged.body);
+    assert!(tagged.body.contains("under <strong>GREEN</strong>"));
+    assert_eq!(money_records(&world).await, before + 2);
+
+    // No CSRF token, or another session's: refused, nothing kept.
+    let r_token = csrf(&world.page(&client, Some(&r), "/money/import").await.body);
+    for sent in [None, Some(r_token.as_str())] {
+        let forged = post_import(&world, &a, sent, &marking, ("f.jsonl", flow.clone())).await;
+        assert_eq!(forged.status, 403, "{}", forged.body);
+        assert!(
+            forged
+                .body
+                .contains("not from your current console session")
+        );
+    }
+    assert_eq!(money_records(&world).await, before + 2);
+
+    // A contributor may import, as through the API.
+    let contributor = console_login(&world, &client, &who(A, "contributor")).await;
+    let own = csrf(
+        &world
+            .page(&client, Some(&contributor), "/money/import")
+            .await
+            .body,
+    );
+    let kept = post_import(
+        &world,
+        &contributor,
+        Some(&own),
+        &marking,
+        ("f.jsonl", flow),
+    )
+    .await;
+    assert_eq!(kept.status, 200, "{}", kept.body);
+    assert_eq!(shown(&kept.body, "added"), 1);
 }

@@ -20,6 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{Api, Body, Query};
 use crate::Shared;
+use crate::access::Member;
 use crate::error::{ApiError, ApiResult, ErrorCode, ItemError};
 use crate::money::records;
 use crate::money::trace::{TraceAnswer, TraceRequest};
@@ -29,14 +30,14 @@ use crate::money::trace::{TraceAnswer, TraceRequest};
 #[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// `CLEAR`, `GREEN`, `AMBER` (default), `AMBER+STRICT` or `RED`.
-    tlp: Option<String>,
+    pub(crate) tlp: Option<String>,
     /// Comma-separated recipients: agency codes, or `AGENCY/user` for RED.
-    recipients: Option<String>,
+    pub(crate) recipients: Option<String>,
     /// Whether others may learn that you hold an address (default true).
-    hit_notification: Option<bool>,
+    pub(crate) hit_notification: Option<bool>,
     /// The network of a transfer export whose addresses do not say it:
     /// `ethereum` or `tron`.
-    network: Option<String>,
+    pub(crate) network: Option<String>,
 }
 
 /// What an import kept.
@@ -130,18 +131,34 @@ fn rejected(r: Rejected) -> ApiError {
     error
 }
 
-/// Keeps an upload for the member's agency under the marking the query
-/// asks for, then reads the records back so that they are in this
-/// server's analyses when the request answers.
-async fn keep(
+/// The network a transfer export's query names, if any.
+pub(crate) fn network(q: &ImportQuery) -> ApiResult<Option<Network>> {
+    match q.network.as_deref() {
+        None => Ok(None),
+        Some("ethereum") => Ok(Some(Network::Ethereum)),
+        Some("tron") => Ok(Some(Network::Tron)),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "network {other:?} is not ethereum or tron"
+        ))
+        .field("network")),
+    }
+}
+
+/// An upload for the API and the console alike: kept for the member's
+/// agency under the marking `q` asks for (checked first), or refused
+/// whole with every bad line; then read back so that the records are in
+/// this server's analyses when the request answers. `network` is the
+/// network of a transfer export whose addresses do not say it.
+pub(crate) async fn import_for(
     state: &Shared,
-    api: &Api,
+    member: &Member,
     q: &ImportQuery,
-    read: Result<records::Read, Rejected>,
-) -> ApiResult<Json<Imported>> {
-    let member = api.member()?.member.clone();
+    upload: records::Upload,
+    bytes: &[u8],
+    network: Option<Network>,
+) -> ApiResult<Imported> {
     let marking = marking(state, q).await?;
-    let read = read.map_err(rejected)?;
+    let read = records::read(upload, bytes, network).map_err(rejected)?;
     let outcomes = state
         .store
         .put_money(&member.agency, &marking, &read.records, Utc::now())
@@ -152,7 +169,7 @@ async fn keep(
         .filter(|o| matches!(o, PutOutcome::Added { .. }))
         .count() as u64;
     metrics::counter!("cordon_money_records_added_total").increment(added);
-    Ok(Json(Imported {
+    Ok(Imported {
         lines: read.lines,
         added,
         unchanged: outcomes.len() as u64 - added,
@@ -164,7 +181,7 @@ async fn keep(
                 reason: s.reason,
             })
             .collect(),
-    }))
+    })
 }
 
 fn is_csv(headers: &HeaderMap) -> bool {
@@ -198,23 +215,16 @@ pub async fn flows(
     Query(q): Query<ImportQuery>,
     Body(body): Body,
 ) -> ApiResult<Json<Imported>> {
-    let network = match q.network.as_deref() {
-        None => None,
-        Some("ethereum") => Some(Network::Ethereum),
-        Some("tron") => Some(Network::Tron),
-        Some(other) => {
-            return Err(ApiError::bad_request(format!(
-                "network {other:?} is not ethereum or tron"
-            ))
-            .field("network"));
-        }
-    };
+    let network = network(&q)?;
     let upload = if is_csv(&headers) {
         records::Upload::FlowCsv
     } else {
         records::Upload::FlowLines
     };
-    keep(&state, &api, &q, records::read(upload, &body, network)).await
+    let member = &api.member()?.member;
+    Ok(Json(
+        import_for(&state, member, &q, upload, &body, network).await?,
+    ))
 }
 
 /// Imports conversions between assets (swaps, bridges, exchange deposits),
@@ -240,8 +250,11 @@ pub async fn conversions(
     Query(q): Query<ImportQuery>,
     Body(body): Body,
 ) -> ApiResult<Json<Imported>> {
-    let read = records::read(records::Upload::Conversions, &body, None);
-    keep(&state, &api, &q, read).await
+    let member = &api.member()?.member;
+    let upload = records::Upload::Conversions;
+    Ok(Json(
+        import_for(&state, member, &q, upload, &body, None).await?,
+    ))
 }
 
 /// Imports attribution tags: a GraphSense TagPack (YAML).
@@ -266,8 +279,11 @@ pub async fn tags(
     Query(q): Query<ImportQuery>,
     Body(body): Body,
 ) -> ApiResult<Json<Imported>> {
-    let read = records::read(records::Upload::TagPack, &body, None);
-    keep(&state, &api, &q, read).await
+    let member = &api.member()?.member;
+    let upload = records::Upload::TagPack;
+    Ok(Json(
+        import_for(&state, member, &q, upload, &body, None).await?,
+    ))
 }
 
 /// Traces money from seeds over the flows, conversions and tags you may

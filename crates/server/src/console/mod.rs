@@ -21,6 +21,7 @@ pub(crate) mod failure;
 mod layout;
 mod login;
 mod money;
+mod money_import;
 mod money_patterns;
 mod networks;
 mod operations;
@@ -127,6 +128,10 @@ pub fn routes(state: Shared) -> Router {
         .route("/deconflictions", get(operations::deconflictions))
         .route("/money", get(money::trace))
         .route("/money/freeze", post(money::freeze))
+        .route(
+            "/money/import",
+            get(money_import::form).post(money_import::import),
+        )
         .route("/money/mules", get(money_patterns::mules))
         .route("/money/cluster", get(money_patterns::cluster))
         .route("/orange-notices", get(orange::list).post(orange::issue))

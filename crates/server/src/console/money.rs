@@ -4,7 +4,8 @@
 //! a freeze package, and whom to call about onward flows it may only learn
 //! of); `POST /money/freeze` makes the freeze package and shows it laid
 //! out for paper (or sends its JSON); mule accounts and wallet clusters
-//! are [`super::money_patterns`]. The API's functions decide, and audit,
+//! are [`super::money_patterns`], importing money files is
+//! [`super::money_import`]. The API's functions decide, and audit,
 //! everything.
 
 use axum::extract::rejection::{FormRejection, QueryRejection};
@@ -426,7 +427,7 @@ pub async fn trace(
         h1 { "Follow the money" }
         p.lead { "Trace a victim's payment or a wallet over the flows, conversions and tags you may read, with every model side by side, to the services and balances that can be frozen." }
         p #money-pages {
-            "Also: " a href="/money/mules" { "mule accounts" } " · " a href="/money/cluster" { "wallet clusters" }
+            "Also: " a href="/money/mules" { "mule accounts" } " · " a href="/money/cluster" { "wallet clusters" } " · " a href="/money/import" { "import money files" }
         }
         (problem_summary("The trace could not run", problem.as_ref()))
         (trace_form(&form))
