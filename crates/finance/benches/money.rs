@@ -28,6 +28,11 @@ use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
 
+// The allocator the `cordon` binary serves with, so that the figures are
+// the product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const TRON_ADDRESSES: u64 = 1_500_000;
 const BTC_ADDRESSES: u64 = 2_000_000;
 /// The busiest addresses of each chain are exchanges' (tagged).

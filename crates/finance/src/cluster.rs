@@ -130,6 +130,13 @@ fn script_type(address: &str) -> Option<u8> {
     }
 }
 
+/// Buffers a scan reuses from flow to flow.
+#[derive(Debug, Default)]
+struct Scratch {
+    amounts: Vec<Units>,
+    addresses: Vec<AddressIx>,
+}
+
 struct Scan<'g> {
     g: &'g FlowGraph,
 }
@@ -154,12 +161,15 @@ impl Scan<'_> {
         history.next().map(|e| e.leg) == Some(l) && history.all(|e| !e.received)
     }
 
-    fn coinjoin_like(&self, f: FlowIx, min_equal: usize) -> bool {
+    /// `scratch` is reused across flows: millions of flows are scanned.
+    fn coinjoin_like(&self, f: FlowIx, min_equal: usize, scratch: &mut Scratch) -> bool {
         let outs = self.g.outputs(f);
         if outs.len() < min_equal {
             return false;
         }
-        let mut amounts: Vec<Units> = outs.map(|l| self.g.leg_units(l)).collect();
+        let amounts = &mut scratch.amounts;
+        amounts.clear();
+        amounts.extend(outs.map(|l| self.g.leg_units(l)));
         amounts.sort_unstable();
         let most = amounts
             .chunk_by(|a, b| a == b)
@@ -169,7 +179,9 @@ impl Scan<'_> {
         if most < min_equal {
             return false;
         }
-        let mut inputs: Vec<AddressIx> = self.g.inputs(f).map(|l| self.address(l)).collect();
+        let inputs = &mut scratch.addresses;
+        inputs.clear();
+        inputs.extend(self.g.inputs(f).map(|l| self.address(l)));
         inputs.sort_unstable();
         inputs.dedup();
         inputs.len() >= most
@@ -298,18 +310,21 @@ impl Clustering {
 
         let mut merges = Vec::new();
         let mut coinjoins = Vec::new();
+        let mut scratch = Scratch::default();
+        let mut seen: Vec<AddressIx> = Vec::new();
         for f in 0..flows {
             if !is_utxo(f) {
                 continue;
             }
             let ins = graph.inputs(f);
             let first = scan.address(ins.start);
-            if scan.coinjoin_like(f, options.coinjoin_equal_outputs) {
+            if scan.coinjoin_like(f, options.coinjoin_equal_outputs, &mut scratch) {
                 coinjoins.push(f);
                 continue;
             }
             if options.co_spend {
-                let mut seen: Vec<AddressIx> = vec![first];
+                seen.clear();
+                seen.push(first);
                 for l in ins.clone().skip(1) {
                     let a = scan.address(l);
                     if !seen.contains(&a) {
