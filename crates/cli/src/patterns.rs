@@ -53,7 +53,7 @@ pub struct ClusterArgs {
 }
 
 /// The store, the money `view` may read, and the viewer.
-async fn open(view: &View) -> anyhow::Result<(Arc<dyn Store>, Money, Viewer)> {
+pub(crate) async fn open(view: &View) -> anyhow::Result<(Arc<dyn Store>, Money, Viewer)> {
     let store = crate::store::open(&view.db).await?;
     let viewer =
         crate::export::viewer_of(store.as_ref(), &view.agency, view.user.as_deref()).await?;
@@ -63,7 +63,7 @@ async fn open(view: &View) -> anyhow::Result<(Arc<dyn Store>, Money, Viewer)> {
 }
 
 /// The owners of other agencies' flows an answer cites learn of it.
-async fn audit(
+pub(crate) async fn audit(
     store: &dyn Store,
     viewer: &Viewer,
     action: &str,
@@ -80,7 +80,7 @@ async fn audit(
     Ok(())
 }
 
-fn write(view: &View, answer: &impl Serialize) -> anyhow::Result<()> {
+pub(crate) fn write(view: &View, answer: &impl Serialize) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(answer)?;
     match &view.out {
         Some(path) => std::fs::write(path, text + "\n")
@@ -95,7 +95,7 @@ fn write(view: &View, answer: &impl Serialize) -> anyhow::Result<()> {
     }
 }
 
-fn failed(e: cordon_server::error::ApiError) -> anyhow::Error {
+pub(crate) fn failed(e: cordon_server::error::ApiError) -> anyhow::Error {
     match e.field {
         Some(field) => anyhow::anyhow!("{field}: {}", e.message),
         None => anyhow::anyhow!("{}", e.message),

@@ -5,25 +5,14 @@
 //! model side by side. Read only; the agencies whose flows carried the
 //! traced money find the trace in their audit log.
 
-use std::io::Write;
-use std::path::PathBuf;
-
-use anyhow::{Context, bail};
 use cordon_finance::trace::{Direction, Model, Seed};
 use cordon_server::directory::Directory;
-use cordon_server::money::Money;
 use cordon_server::money::trace::{self, TraceRequest};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    #[arg(long, env = "CORDON_DB", default_value = crate::store::DEFAULT_DB)]
-    pub db: String,
-    /// The agency whose view the trace takes.
-    #[arg(long)]
-    pub agency: String,
-    /// One of its users (what that user may read, RED included).
-    #[arg(long)]
-    pub user: Option<String>,
+    #[command(flatten)]
+    pub view: crate::patterns::View,
     /// Start from what ADDRESS received in this flow (a victim's payment);
     /// without it, from everything ADDRESS moved.
     #[arg(long)]
@@ -45,9 +34,6 @@ pub struct Args {
     /// than stopping at the exchange.
     #[arg(long)]
     pub through_services: bool,
-    /// Write the document here rather than to stdout.
-    #[arg(long)]
-    pub out: Option<PathBuf>,
 }
 
 pub async fn run(args: &Args) -> anyhow::Result<()> {
@@ -84,40 +70,16 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
         max_hops: Some(args.hops),
         through_services: args.through_services,
     };
-    let store = crate::store::open(&args.db).await?;
-    let viewer =
-        crate::export::viewer_of(store.as_ref(), &args.agency, args.user.as_deref()).await?;
+    let (store, money, viewer) = crate::patterns::open(&args.view).await?;
     let directory = Directory::default();
     directory.refresh(store.as_ref()).await?;
-    let money = Money::default();
-    money.sync(store.as_ref()).await?;
-    let (result, request, viewer) = tokio::task::spawn_blocking(move || {
+    let (result, request, who) = tokio::task::spawn_blocking(move || {
         let result = trace::run(&money, &directory, &viewer, &request);
         (result, request, viewer)
     })
     .await?;
-    let (answer, touched) = result.map_err(|e| match e.field {
-        Some(field) => anyhow::anyhow!("{field}: {}", e.message),
-        None => anyhow::anyhow!("{}", e.message),
-    })?;
+    let (answer, touched) = result.map_err(crate::patterns::failed)?;
     let subject = trace::subject(&request);
-    let events: Vec<_> = touched
-        .iter()
-        .map(|owner| cordon_server::audit::event(&viewer, "money_trace", Some(owner), &subject))
-        .collect();
-    if !events.is_empty() {
-        store.append_audit(&events).await?;
-    }
-    let text = serde_json::to_string_pretty(&answer)?;
-    match &args.out {
-        Some(path) => std::fs::write(path, text + "\n")
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            if writeln!(out, "{text}").is_err() {
-                bail!("cannot write to stdout");
-            }
-        }
-    }
-    Ok(())
+    crate::patterns::audit(store.as_ref(), &who, "money_trace", &touched, &subject).await?;
+    crate::patterns::write(&args.view, &answer)
 }

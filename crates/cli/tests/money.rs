@@ -21,27 +21,7 @@ fn money_is_imported_then_traced_as_an_agency_may_read_it() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let db = format!("sqlite://{}", d.join("cordon.db").display());
-    for (code, country) in [("GB-NCA", "GB"), ("KH-NCB", "KH"), ("PH-NBI", "PH")] {
-        ok(
-            &[
-                "agency",
-                "add",
-                "--db",
-                &db,
-                "--code",
-                code,
-                "--name",
-                code,
-                "--country",
-                country,
-                "--kind",
-                "ncb",
-                "--contact",
-                "desk@example.org",
-            ],
-            d,
-        );
-    }
+    three_agencies(&db, d);
     let victim = "TA6Hr6DeuPSZeQZLKi5ycomotgJPF1dh7b";
     let deposit = "TQQsMKWcpHvG2cKBMMiFFiqRWwtQtYv4jS";
     let exchange = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t";
