@@ -33,12 +33,10 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use rustc_hash::FxHashMap;
 
-use super::report::{amounts, band};
+use super::report::{PerService, amounts, band, service_list, sort_addresses};
 use super::split::{Packet, split};
 use super::tape::{Tape, push_interval};
-use super::{
-    AddressAmount, AssetTotals, Crossing, Models, ResolvedSeed, ServiceAmount, Trace, TraceOptions,
-};
+use super::{AddressAmount, AssetTotals, Crossing, Models, ResolvedSeed, Trace, TraceOptions};
 use crate::graph::{AssetIx, FlowGraph, FlowIx, LegIx, NodeIx, Units, mul_div_floor};
 use crate::services::ServiceIndex;
 
@@ -632,7 +630,7 @@ fn report(g: &FlowGraph, services: &ServiceIndex, e: &Engine, options: &TraceOpt
         })
         .collect();
     totals.sort_by(|a, b| a.asset.cmp(&b.asset));
-    let mut per_service: FxHashMap<(u32, AssetIx), ([Units; 5], usize)> = FxHashMap::default();
+    let mut per_service: PerService = FxHashMap::default();
     let mut addresses: Vec<AddressAmount> = e
         .records
         .iter()
@@ -656,26 +654,8 @@ fn report(g: &FlowGraph, services: &ServiceIndex, e: &Engine, options: &TraceOpt
             }
         })
         .collect();
-    addresses.sort_by(|a, b| {
-        (b.band.central, b.band.high, &a.address).cmp(&(a.band.central, a.band.high, &b.address))
-    });
-    let mut service_list: Vec<ServiceAmount> = per_service
-        .into_iter()
-        .map(|((s, asset), (u, count))| {
-            let s = services.service(s);
-            let a = amounts(g, asset, u, models);
-            ServiceAmount {
-                network: g.asset(asset).network,
-                service: s.name.clone(),
-                category: s.category.clone(),
-                asset: g.asset(asset).clone(),
-                addresses: count,
-                band: band(&a),
-                amounts: a,
-            }
-        })
-        .collect();
-    service_list.sort_by(|a, b| (b.band.central, &a.service).cmp(&(a.band.central, &b.service)));
+    sort_addresses(&mut addresses);
+    let service_list = service_list(g, services, per_service, models);
     let crossings = e
         .crossed
         .iter()

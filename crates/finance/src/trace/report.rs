@@ -1,8 +1,6 @@
 //! A sweep's raw records turned into results: exact decimals, bands,
 //! services, freezable balances and their evidence paths.
 
-use std::collections::HashMap;
-
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
@@ -156,6 +154,50 @@ fn totals(g: &FlowGraph, asset: AssetIx, t: &Totals, models: Models) -> AssetTot
     }
 }
 
+/// Per service and asset: the amounts and how many of its addresses.
+pub(super) type PerService = FxHashMap<(u32, AssetIx), ([Units; 5], usize)>;
+
+/// The services' amounts, largest central amount first.
+pub(super) fn service_list(
+    g: &FlowGraph,
+    services: &ServiceIndex,
+    per_service: PerService,
+    models: Models,
+) -> Vec<ServiceAmount> {
+    let mut list: Vec<ServiceAmount> = per_service
+        .into_iter()
+        .map(|((s, asset), (u, count))| {
+            let s = services.service(s);
+            let a = amounts(g, asset, u, models);
+            ServiceAmount {
+                network: g.asset(asset).network,
+                service: s.name.clone(),
+                category: s.category.clone(),
+                asset: g.asset(asset).clone(),
+                addresses: count,
+                band: band(&a),
+                amounts: a,
+            }
+        })
+        .collect();
+    list.sort_by(|a, b| {
+        (b.band.central, b.band.high, &a.service, &a.asset).cmp(&(
+            a.band.central,
+            a.band.high,
+            &b.service,
+            &b.asset,
+        ))
+    });
+    list
+}
+
+/// Addresses, largest central amount first.
+pub(super) fn sort_addresses(addresses: &mut [AddressAmount]) {
+    addresses.sort_by(|a, b| {
+        (b.band.central, b.band.high, &a.address).cmp(&(a.band.central, a.band.high, &b.address))
+    });
+}
+
 pub(super) fn forward(
     g: &FlowGraph,
     services: &ServiceIndex,
@@ -184,7 +226,7 @@ pub(super) fn forward(
 
     let mut addresses = Vec::new();
     let mut freezable = Vec::new();
-    let mut per_service: HashMap<(u32, AssetIx), ([Units; 5], usize)> = HashMap::new();
+    let mut per_service: PerService = FxHashMap::default();
     for hit in &sweep.services {
         let asset = g.node_asset(hit.node);
         let s = services.service(hit.service);
@@ -263,28 +305,8 @@ pub(super) fn forward(
             });
         }
     }
-    let mut service_list: Vec<ServiceAmount> = per_service
-        .into_iter()
-        .map(|((s, asset), (u, count))| {
-            let s = services.service(s);
-            let a = amounts(g, asset, u, models);
-            ServiceAmount {
-                network: g.asset(asset).network,
-                service: s.name.clone(),
-                category: s.category.clone(),
-                asset: g.asset(asset).clone(),
-                addresses: count,
-                band: band(&a),
-                amounts: a,
-            }
-        })
-        .collect();
-    service_list.sort_by(|a, b| {
-        (b.band.central, b.band.high, &a.service).cmp(&(a.band.central, a.band.high, &b.service))
-    });
-    addresses.sort_by(|a, b| {
-        (b.band.central, b.band.high, &a.address).cmp(&(a.band.central, a.band.high, &b.address))
-    });
+    let service_list = service_list(g, services, per_service, models);
+    sort_addresses(&mut addresses);
     freezable.sort_by(|a, b| {
         (b.amount, b.band.high, &a.address).cmp(&(a.amount, a.band.high, &b.address))
     });
