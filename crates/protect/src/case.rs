@@ -654,7 +654,7 @@ impl Case {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::seal::{CaseKey, DataKey};
     use chrono::{Duration, TimeZone};

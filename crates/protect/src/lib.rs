@@ -16,6 +16,7 @@
 pub mod case;
 pub mod clock;
 pub mod error;
+pub mod htcds;
 pub mod person;
 pub mod screening;
 pub mod seal;

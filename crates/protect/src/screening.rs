@@ -40,15 +40,6 @@ impl Status {
         }
     }
 
-    /// The HTCDS value name (`vic_TraffickingStatus`).
-    pub fn htcds(self) -> &'static str {
-        match self {
-            Status::PossibleVictim => "PossibleVictim",
-            Status::ActualVictim => "ActualVictim",
-            Status::NotAVictim => "NotAVictim",
-        }
-    }
-
     pub fn parse(text: &str) -> Option<Status> {
         Status::ALL.into_iter().find(|s| s.as_str() == text.trim())
     }
