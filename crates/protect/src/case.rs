@@ -123,6 +123,109 @@ pub enum DemandKind {
     ProofOfLife,
 }
 
+/// A new case as submitted (API, CLI, the simulator's signals): the clear
+/// part and the personal part, before sealing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Opening {
+    pub source: Source,
+    /// ISO 3166-1 alpha-2 of the people's nationality.
+    pub nationality: String,
+    /// Their country of origin (residence) when it differs.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub origin: String,
+    #[serde(default)]
+    pub compound: CompoundLink,
+    /// How many are held together; the people named when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_size: Option<u32>,
+    pub assigned: Vec<Assignment>,
+    /// Consent to use their data for the protocol.
+    #[serde(default)]
+    pub consent: bool,
+    pub personal: crate::person::Personal,
+    /// When the signal came in, if before it was entered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received: Option<DateTime<Utc>>,
+}
+
+impl Opening {
+    /// Checks an opening: names the first bad field. `now` bounds
+    /// `received`.
+    pub fn check(&self, now: DateTime<Utc>) -> Result<(), CaseError> {
+        country(&self.nationality, "nationality")?;
+        if !self.origin.is_empty() {
+            country(&self.origin, "origin")?;
+        }
+        if let Some(c) = &self.compound.country {
+            country(c, "compound.country")?;
+        }
+        if let Some(site) = &self.compound.site
+            && (site.len() != 15 || !site.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            return Err(CaseError::invalid(
+                "compound.site",
+                format!("'{site}' is not an H3 cell (15 hex digits)"),
+            ));
+        }
+        if self.group_size == Some(0) {
+            return Err(CaseError::invalid("group_size", "a case holds at least one person"));
+        }
+        if self.assigned.is_empty() {
+            return Err(CaseError::invalid(
+                "assigned",
+                "assign at least the agency that takes the case",
+            ));
+        }
+        for (i, a) in self.assigned.iter().enumerate() {
+            cordon_core::agency::check_code(&a.agency)
+                .map_err(|e| CaseError::invalid(format!("assigned[{i}].agency"), e.message))?;
+        }
+        if self.received.is_some_and(|r| r > now) {
+            return Err(CaseError::invalid("received", "a signal cannot come in the future"));
+        }
+        self.personal.check().map_err(|e| CaseError {
+            field: format!("personal.{}", e.field),
+            ..e
+        })
+    }
+
+    /// The `Open` event of case `id`: a fresh data key wrapped by `key`,
+    /// the personal part sealed with it.
+    pub fn seal(&self, id: &str, key: &crate::seal::CaseKey, now: DateTime<Utc>) -> Event {
+        let data = crate::seal::DataKey::generate();
+        let people = u32::try_from(self.personal.people.len()).unwrap_or(u32::MAX);
+        Event::Open {
+            source: self.source,
+            nationality: self.nationality.to_ascii_uppercase(),
+            origin: if self.origin.is_empty() {
+                self.nationality.to_ascii_uppercase()
+            } else {
+                self.origin.to_ascii_uppercase()
+            },
+            compound: self.compound.clone(),
+            group_size: self.group_size.unwrap_or(people).max(people),
+            assigned: self.assigned.clone(),
+            key: key.wrap(id, &data),
+            personal: data.seal_json(id, PERSONAL, &self.personal),
+            consent: self.consent,
+            stage: Stage::SignalReceived,
+            since: self.received.unwrap_or(now),
+            split_from: None,
+        }
+    }
+}
+
+fn country(code: &str, field: &str) -> Result<(), CaseError> {
+    match cordon_core::country::alpha2(code) {
+        Some(a2) if a2.eq_ignore_ascii_case(code) => Ok(()),
+        _ => Err(CaseError::invalid(
+            field,
+            format!("'{code}' is not an ISO 3166-1 alpha-2 country code"),
+        )),
+    }
+}
+
 /// One change to a case, as kept in the decision log (`case.<kind>`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
