@@ -169,7 +169,10 @@ impl Opening {
             ));
         }
         if self.group_size == Some(0) {
-            return Err(CaseError::invalid("group_size", "a case holds at least one person"));
+            return Err(CaseError::invalid(
+                "group_size",
+                "a case holds at least one person",
+            ));
         }
         if self.assigned.is_empty() {
             return Err(CaseError::invalid(
@@ -182,7 +185,10 @@ impl Opening {
                 .map_err(|e| CaseError::invalid(format!("assigned[{i}].agency"), e.message))?;
         }
         if self.received.is_some_and(|r| r > now) {
-            return Err(CaseError::invalid("received", "a signal cannot come in the future"));
+            return Err(CaseError::invalid(
+                "received",
+                "a signal cannot come in the future",
+            ));
         }
         self.personal.check().map_err(|e| CaseError {
             field: format!("personal.{}", e.field),
@@ -706,14 +712,19 @@ impl Case {
     ) -> Result<Move, CaseError> {
         let kind = stage::check(self.stage, to, closure)?;
         let status = self.outcome.as_ref().map(|o| o.status);
-        if self.stage == Stage::Screened && to != Stage::Closed && !status.is_some_and(|s| s.is_victim()) {
+        if self.stage == Stage::Screened
+            && to != Stage::Closed
+            && !status.is_some_and(|s| s.is_victim())
+        {
             return Err(CaseError::protocol(
                 "to",
                 match status {
                     Some(Status::NotAVictim) => {
                         "screening found the person not to be a victim: close the case as not_a_victim"
                     }
-                    _ => "record the screening outcome (possible or actual victim) before moving on",
+                    _ => {
+                        "record the screening outcome (possible or actual victim) before moving on"
+                    }
                 },
             ));
         }
@@ -836,7 +847,10 @@ pub(crate) mod tests {
                     case.check_move(to, None, false).unwrap_err().field,
                     "informed_consent"
                 );
-                assert_eq!(case.check_move(to, None, true).unwrap_err().field, "assigned");
+                assert_eq!(
+                    case.check_move(to, None, true).unwrap_err().field,
+                    "assigned"
+                );
                 case.apply(
                     stamp(seq, hours),
                     Event::Assign {
@@ -875,9 +889,14 @@ pub(crate) mod tests {
     #[test]
     fn not_a_victim_closes_and_only_after_that_outcome() {
         let mut case = open_case();
-        for (i, to) in [Stage::Verified, Stage::Located, Stage::Extracted, Stage::Screened]
-            .into_iter()
-            .enumerate()
+        for (i, to) in [
+            Stage::Verified,
+            Stage::Located,
+            Stage::Extracted,
+            Stage::Screened,
+        ]
+        .into_iter()
+        .enumerate()
         {
             moved(&mut case, i as i64 + 2, i as i64, to);
         }
@@ -914,15 +933,11 @@ pub(crate) mod tests {
         else {
             panic!("a day after the signal, verification is overdue");
         };
-        assert_eq!((level, stage, due), (Level::Assigned, Stage::SignalReceived, day(1)));
-        case.apply(
-            stamp(2, 24),
-            Event::Escalate {
-                stage,
-                level,
-                due,
-            },
+        assert_eq!(
+            (level, stage, due),
+            (Level::Assigned, Stage::SignalReceived, day(1))
         );
+        case.apply(stamp(2, 24), Event::Escalate { stage, level, due });
         assert_eq!(case.owed_escalation(&clocks, day(2)), None);
         assert!(matches!(
             case.owed_escalation(&clocks, day(3)),
@@ -948,11 +963,18 @@ pub(crate) mod tests {
             },
         );
         assert_eq!(case.escalated, None);
-        case.apply(stamp(3, 2), Event::MergedInto { into: "PC-2".into() });
+        case.apply(
+            stamp(3, 2),
+            Event::MergedInto {
+                into: "PC-2".into(),
+            },
+        );
         assert_eq!(case.stage, Stage::Closed);
         assert_eq!(case.closure, Some(Closure::Merged));
         assert_eq!(
-            case.check_move(Stage::Verified, None, false).unwrap_err().message,
+            case.check_move(Stage::Verified, None, false)
+                .unwrap_err()
+                .message,
             "case is closed: a closed case does not move; open a new case linked to it"
         );
     }

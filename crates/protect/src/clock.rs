@@ -223,15 +223,27 @@ mod tests {
         let due = clocks.due(Stage::SignalReceived, at(1, 8), None);
         assert_eq!(due, Some(at(2, 8)));
         assert_eq!(clocks.escalation(due, at(2, 7), None), None);
-        assert_eq!(clocks.escalation(due, at(2, 8), None), Some(Level::Assigned));
-        assert_eq!(clocks.escalation(due, at(3, 8), Some(Level::Assigned)), None);
+        assert_eq!(
+            clocks.escalation(due, at(2, 8), None),
+            Some(Level::Assigned)
+        );
+        assert_eq!(
+            clocks.escalation(due, at(3, 8), Some(Level::Assigned)),
+            None
+        );
         assert_eq!(
             clocks.escalation(due, at(4, 8), Some(Level::Assigned)),
             Some(Level::Supervisors)
         );
         // A case found late owes the highest level at once.
-        assert_eq!(clocks.escalation(due, at(9, 0), None), Some(Level::Supervisors));
-        assert_eq!(clocks.escalation(due, at(9, 0), Some(Level::Supervisors)), None);
+        assert_eq!(
+            clocks.escalation(due, at(9, 0), None),
+            Some(Level::Supervisors)
+        );
+        assert_eq!(
+            clocks.escalation(due, at(9, 0), Some(Level::Supervisors)),
+            None
+        );
         assert_eq!(clocks.escalation(None, at(9, 0), None), None);
     }
 
@@ -263,7 +275,10 @@ mod tests {
         assert_eq!(c.target(Stage::Located), Some(Duration::days(7)));
         assert_eq!(c.supervisors_after(), Duration::hours(6));
         let e = Clocks::from_json(r#"{"hours": {"rescued": 12}}"#).unwrap_err();
-        assert!(e.to_string().starts_with("protect clocks: hours.rescued: unknown stage"));
+        assert!(
+            e.to_string()
+                .starts_with("protect clocks: hours.rescued: unknown stage")
+        );
         let e = Clocks::from_json(r#"{"hours": {"closed": 12}}"#).unwrap_err();
         assert!(e.to_string().contains("a closed case has no clock"));
         let e = Clocks::from_json(r#"{"hours": {"verified": 0}}"#).unwrap_err();

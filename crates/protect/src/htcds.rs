@@ -262,9 +262,17 @@ pub fn export(
         }
         put_all(&mut row, "vic_MethodsOfControl", controls.iter().copied());
         // Forced to work, and the work was crime: HTCDS's nearest values.
-        put_all(&mut row, "vic_TypeOfExploitation", ["ForcedLabour", "Other"]);
+        put_all(
+            &mut row,
+            "vic_TypeOfExploitation",
+            ["ForcedLabour", "Other"],
+        );
         put(&mut row, "fcx_CordonCase", &case.id);
-        put_all(&mut row, "fcx_ScamTypes", fc.scam_types.iter().map(String::as_str));
+        put_all(
+            &mut row,
+            "fcx_ScamTypes",
+            fc.scam_types.iter().map(String::as_str),
+        );
         put(&mut row, "fcx_Quota", &fc.quota);
         put_all(
             &mut row,
@@ -277,8 +285,15 @@ pub fn export(
             fc.languages_used.iter().map(String::as_str),
         );
         row.insert("fcx_TimesResold".into(), Value::from(fc.times_resold));
-        row.insert("fcx_RansomDemanded".into(), Value::Bool(!demands.is_empty()));
-        put_all(&mut row, "fcx_RansomAmounts", demands.iter().map(String::as_str));
+        row.insert(
+            "fcx_RansomDemanded".into(),
+            Value::Bool(!demands.is_empty()),
+        );
+        put_all(
+            &mut row,
+            "fcx_RansomAmounts",
+            demands.iter().map(String::as_str),
+        );
         if let Some(site) = &case.compound.site {
             put(&mut row, "fcx_CompoundSite", site);
         }
@@ -353,7 +368,11 @@ fn put(row: &mut Map<String, Value>, field: &str, value: &str) {
     }
 }
 
-fn put_all<'a>(row: &mut Map<String, Value>, field: &str, values: impl IntoIterator<Item = &'a str>) {
+fn put_all<'a>(
+    row: &mut Map<String, Value>,
+    field: &str,
+    values: impl IntoIterator<Item = &'a str>,
+) {
     let values: Vec<Value> = values
         .into_iter()
         .filter(|v| !v.trim().is_empty())
@@ -425,11 +444,7 @@ pub fn validate(export: &Export) -> Result<(), Vec<String>> {
     let mut problems = Vec::new();
     let parts: [(&str, &[Map<String, Value>], &[&str]); 4] = [
         ("case", std::slice::from_ref(&export.case), &["case"]),
-        (
-            "persons",
-            &export.persons,
-            &["person", "consent", "victim"],
-        ),
+        ("persons", &export.persons, &["person", "consent", "victim"]),
         ("events", &export.events, &["event"]),
         ("organisations", &export.organisations, &["organisation"]),
     ];
@@ -472,7 +487,9 @@ fn check_kind(at: &str, kind: &str, values: &[String], value: &Value, problems: 
                 problems.push(format!("{at}: '{text}' is not an ISO 3166-1 alpha-2 code"));
             }
         } else if !values.is_empty() && !values.iter().any(|a| a == text) {
-            problems.push(format!("{at}: '{text}' is not one of the standard's values"));
+            problems.push(format!(
+                "{at}: '{text}' is not one of the standard's values"
+            ));
         }
     };
     match kind {
@@ -632,8 +649,14 @@ mod tests {
         let p = &e.persons[0];
         assert_eq!(p["vic_TraffickingStatus"], "ActualVictimOfTrafficking");
         assert_eq!(p["vic_TraffickingStatusDecisionMakingOrg"], "Police");
-        assert_eq!(p["vic_MethodsOfControl"], serde_json::json!(["DebtBondage"]));
-        assert_eq!(p["vic_RecruitmentWebsitesAndApps"], serde_json::json!(["Telegram"]));
+        assert_eq!(
+            p["vic_MethodsOfControl"],
+            serde_json::json!(["DebtBondage"])
+        );
+        assert_eq!(
+            p["vic_RecruitmentWebsitesAndApps"],
+            serde_json::json!(["Telegram"])
+        );
         assert_eq!(p["prs_MobilePhone"], "+84912345678");
         assert_eq!(p["fcx_RansomAmounts"], serde_json::json!(["5000 USDT"]));
         assert_eq!(p["fcx_NonPunishment"], true);
@@ -682,9 +705,15 @@ mod tests {
         let col = |name: &str| header.iter().position(|h| h == name).unwrap();
         assert_eq!(&rows[1][col("prs_FirstName")], "Binh");
         assert_eq!(&rows[1][col("cas_Status")], "Active");
-        assert_eq!(&rows[0][col("vic_TypeOfExploitation")], "ForcedLabour;Other");
+        assert_eq!(
+            &rows[0][col("vic_TypeOfExploitation")],
+            "ForcedLabour;Other"
+        );
         for h in header.iter() {
-            assert!(fields().contains_key(h) || EXTENSION.iter().any(|(n, ..)| *n == h), "{h}");
+            assert!(
+                fields().contains_key(h) || EXTENSION.iter().any(|(n, ..)| *n == h),
+                "{h}"
+            );
         }
     }
 }

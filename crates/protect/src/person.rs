@@ -181,17 +181,15 @@ impl Personal {
                     "a person needs a name, an alias or 'unknown'",
                 ));
             }
-            if !p.nationality.is_empty() && cordon_core::country::alpha2(&p.nationality).is_none()
-            {
+            if !p.nationality.is_empty() && cordon_core::country::alpha2(&p.nationality).is_none() {
                 return Err(CaseError::invalid(
                     format!("people[{i}].nationality"),
                     format!("'{}' is not an ISO 3166-1 country code", p.nationality),
                 ));
             }
             for (j, s) in p.identifiers.iter().enumerate() {
-                canonical(s).map_err(|m| {
-                    CaseError::invalid(format!("people[{i}].identifiers[{j}]"), m)
-                })?;
+                canonical(s)
+                    .map_err(|m| CaseError::invalid(format!("people[{i}].identifiers[{j}]"), m))?;
             }
         }
         if let Some(h) = &self.held {

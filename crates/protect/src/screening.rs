@@ -109,9 +109,7 @@ impl Dimension {
             Dimension::RecruitmentAbuseOfVulnerability => "recruitment_abuse_of_vulnerability",
             Dimension::ExploitativeConditions => "exploitative_conditions",
             Dimension::CoercionAtDestination => "coercion_at_destination",
-            Dimension::AbuseOfVulnerabilityAtDestination => {
-                "abuse_of_vulnerability_at_destination"
-            }
+            Dimension::AbuseOfVulnerabilityAtDestination => "abuse_of_vulnerability_at_destination",
         }
     }
 
@@ -193,7 +191,10 @@ fn parse_catalogue(text: &str) -> Result<Vec<Indicator>, String> {
             continue;
         }
         let [id, framework, dimension, strength, label, help] = cols[..] else {
-            return Err(format!("line {n}: expected 6 columns, found {}", cols.len()));
+            return Err(format!(
+                "line {n}: expected 6 columns, found {}",
+                cols.len()
+            ));
         };
         let framework = match framework {
             "ilo" => Framework::Ilo,
@@ -203,8 +204,12 @@ fn parse_catalogue(text: &str) -> Result<Vec<Indicator>, String> {
         };
         let dimension = match (framework, dimension) {
             (Framework::Ilo, "") => None,
-            (Framework::Ilo, d) => return Err(format!("line {n}: ilo rows have no dimension ({d})")),
-            (_, d) => Some(Dimension::parse(d).ok_or(format!("line {n}: unknown dimension '{d}'"))?),
+            (Framework::Ilo, d) => {
+                return Err(format!("line {n}: ilo rows have no dimension ({d})"));
+            }
+            (_, d) => {
+                Some(Dimension::parse(d).ok_or(format!("line {n}: unknown dimension '{d}'"))?)
+            }
         };
         let strength = match (framework, strength) {
             (Framework::Ilo, "") => None,
@@ -321,10 +326,16 @@ pub fn assess<'a>(evidence: impl IntoIterator<Item = (&'a str, Presence)>) -> As
         .collect();
         (
             Some(Status::PossibleVictim),
-            format!("indicators present, but not yet met: {}", missing.join(", ")),
+            format!(
+                "indicators present, but not yet met: {}",
+                missing.join(", ")
+            ),
         )
     } else {
-        (None, "no indicator of trafficking recorded as present".to_string())
+        (
+            None,
+            "no indicator of trafficking recorded as present".to_string(),
+        )
     };
     Assessment {
         dimensions,
@@ -338,25 +349,42 @@ pub fn assess<'a>(evidence: impl IntoIterator<Item = (&'a str, Presence)>) -> As
 mod tests {
     use super::*;
 
-    fn of(framework: Framework, dimension: Option<Dimension>, strength: Option<Strength>) -> Vec<&'static str> {
+    fn of(
+        framework: Framework,
+        dimension: Option<Dimension>,
+        strength: Option<Strength>,
+    ) -> Vec<&'static str> {
         catalogue()
             .iter()
-            .filter(|i| i.framework == framework && i.dimension == dimension && i.strength == strength)
+            .filter(|i| {
+                i.framework == framework && i.dimension == dimension && i.strength == strength
+            })
             .map(|i| i.id.as_str())
             .collect()
     }
 
     #[test]
     fn the_catalogue_holds_the_ilo_eleven_and_six_delphi_dimensions() {
-        let ilo = catalogue().iter().filter(|i| i.framework == Framework::Ilo).count();
+        let ilo = catalogue()
+            .iter()
+            .filter(|i| i.framework == Framework::Ilo)
+            .count();
         assert_eq!(ilo, 11);
         for d in Dimension::ALL {
             assert!(
-                catalogue().iter().any(|i| i.framework == Framework::Delphi && i.dimension == Some(d)),
+                catalogue()
+                    .iter()
+                    .any(|i| i.framework == Framework::Delphi && i.dimension == Some(d)),
                 "{d:?}"
             );
         }
-        assert!(catalogue().iter().filter(|i| i.framework == Framework::Compound).count() >= 10);
+        assert!(
+            catalogue()
+                .iter()
+                .filter(|i| i.framework == Framework::Compound)
+                .count()
+                >= 10
+        );
         for i in catalogue() {
             assert!(!i.label.is_empty() && !i.help.is_empty(), "{}", i.id);
         }
@@ -369,36 +397,69 @@ mod tests {
             parse_catalogue(&format!("{head}x\tnope\t\t\tl\th\n")).unwrap_err(),
             "line 2: unknown framework 'nope'"
         );
-        assert!(parse_catalogue(&format!("{head}x\tilo\t\t\tl\n")).unwrap_err().contains("6 columns"));
-        assert!(parse_catalogue(&format!("{head}x\tilo\t\t\tl\th\nx\tilo\t\t\tl\th\n"))
-            .unwrap_err()
-            .contains("twice"));
+        assert!(
+            parse_catalogue(&format!("{head}x\tilo\t\t\tl\n"))
+                .unwrap_err()
+                .contains("6 columns")
+        );
+        assert!(
+            parse_catalogue(&format!("{head}x\tilo\t\t\tl\th\nx\tilo\t\t\tl\th\n"))
+                .unwrap_err()
+                .contains("twice")
+        );
     }
 
     #[test]
     fn nothing_present_suggests_nothing() {
         let a = assess([]);
         assert_eq!(a.suggests, None);
-        let absent: Vec<(&str, Presence)> =
-            catalogue().iter().map(|i| (i.id.as_str(), Presence::Absent)).collect();
+        let absent: Vec<(&str, Presence)> = catalogue()
+            .iter()
+            .map(|i| (i.id.as_str(), Presence::Absent))
+            .collect();
         assert_eq!(assess(absent).suggests, None);
     }
 
     #[test]
     fn all_three_elements_met_suggest_an_actual_victim() {
-        let strong_cd = of(Framework::Delphi, Some(Dimension::CoercionAtDestination), Some(Strength::Strong));
-        let medium_dr = of(Framework::Delphi, Some(Dimension::DeceptiveRecruitment), Some(Strength::Medium));
-        let medium_ex = of(Framework::Delphi, Some(Dimension::ExploitativeConditions), Some(Strength::Medium));
+        let strong_cd = of(
+            Framework::Delphi,
+            Some(Dimension::CoercionAtDestination),
+            Some(Strength::Strong),
+        );
+        let medium_dr = of(
+            Framework::Delphi,
+            Some(Dimension::DeceptiveRecruitment),
+            Some(Strength::Medium),
+        );
+        let medium_ex = of(
+            Framework::Delphi,
+            Some(Dimension::ExploitativeConditions),
+            Some(Strength::Medium),
+        );
         let mut present: Vec<&str> = Vec::new();
         present.extend(&strong_cd[..2]);
         present.extend(&medium_dr[..3]);
         let partial = assess(present.iter().map(|id| (*id, Presence::Present)));
         assert_eq!(partial.suggests, Some(Status::PossibleVictim));
-        assert!(partial.because.contains("exploitative conditions"), "{}", partial.because);
+        assert!(
+            partial.because.contains("exploitative conditions"),
+            "{}",
+            partial.because
+        );
         present.extend(&medium_ex[..3]);
         let full = assess(present.iter().map(|id| (*id, Presence::Present)));
-        assert_eq!(full.suggests, Some(Status::ActualVictim), "{}", full.because);
-        let cd = full.dimensions.iter().find(|d| d.dimension == Dimension::CoercionAtDestination).unwrap();
+        assert_eq!(
+            full.suggests,
+            Some(Status::ActualVictim),
+            "{}",
+            full.because
+        );
+        let cd = full
+            .dimensions
+            .iter()
+            .find(|d| d.dimension == Dimension::CoercionAtDestination)
+            .unwrap();
         assert_eq!((cd.strong, cd.met), (2, true));
     }
 
@@ -433,10 +494,18 @@ mod tests {
             .filter(|i| i.framework == Framework::Compound && i.strength == Some(Strength::Strong))
             .collect();
         assert!(compound.len() >= 2);
-        let a = assess(compound.iter().take(2).map(|i| (i.id.as_str(), Presence::Present)));
+        let a = assess(
+            compound
+                .iter()
+                .take(2)
+                .map(|i| (i.id.as_str(), Presence::Present)),
+        );
         assert_eq!(a.suggests, Some(Status::PossibleVictim));
         let ilo = assess([("ilo_debt_bondage", Presence::Present)]);
         assert!(indicator("ilo_debt_bondage").is_some());
-        assert_eq!((ilo.ilo_present, ilo.suggests), (1, Some(Status::PossibleVictim)));
+        assert_eq!(
+            (ilo.ilo_present, ilo.suggests),
+            (1, Some(Status::PossibleVictim))
+        );
     }
 }

@@ -26,8 +26,8 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::RngCore;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
-pub use zeroize::Zeroizing;
 use zeroize::Zeroize;
+pub use zeroize::Zeroizing;
 
 const VERSION: &str = "v1";
 const NONCE: usize = 24;
@@ -296,8 +296,14 @@ mod tests {
         let wrapped = key().wrap("C-1", &data);
         let sealed = data.seal("C-1", "people", b"x");
         let back = key().unwrap("C-1", &wrapped).unwrap();
-        assert_eq!(back.open("C-1", "people", &sealed).unwrap().as_slice(), b"x");
-        assert_eq!(key().unwrap("C-2", &wrapped).unwrap_err(), SealError::Forged);
+        assert_eq!(
+            back.open("C-1", "people", &sealed).unwrap().as_slice(),
+            b"x"
+        );
+        assert_eq!(
+            key().unwrap("C-2", &wrapped).unwrap_err(),
+            SealError::Forged
+        );
         let other = CaseKey::derive(&[8u8; 32]);
         assert!(matches!(
             other.unwrap("C-1", &wrapped),

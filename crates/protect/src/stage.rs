@@ -307,7 +307,10 @@ mod tests {
         for pair in Stage::ALL.windows(2) {
             assert_eq!(pair[0].next(), Some(pair[1]));
             assert!(pair[0] < pair[1]);
-            assert_eq!(check(pair[0], pair[1], None).is_ok(), pair[1] != Stage::Closed);
+            assert_eq!(
+                check(pair[0], pair[1], None).is_ok(),
+                pair[1] != Stage::Closed
+            );
         }
         assert_eq!(Stage::Closed.next(), None);
     }

@@ -21,6 +21,9 @@
 //!   owner's contact, and not at all when the owner turned hit
 //!   notification off.
 //!
+//! Victim-protection cases ([`reads_case`]) are read by the members of the
+//! agencies assigned to them and by no one else.
+//!
 //! Operations ([`reads_operation`]) are read by the analysts and admins of
 //! their lead and participating agencies only, under TLP:RED by those of
 //! them the marking names; an overlap found by deconfliction is told to
@@ -234,6 +237,16 @@ pub fn reads_operation(viewer: &Viewer, op: OperationParties<'_>) -> bool {
             r.split_once('/')
                 .is_some_and(|(a, u)| a == member.agency && u == member.user)
         })
+}
+
+/// Whether a viewer reads a victim-protection case: any member of an
+/// agency assigned to it, whatever the role (case workers at shelters and
+/// hotlines are often contributors). Nobody else, whatever they may read
+/// of intelligence: to them a case answers exactly like a missing one.
+pub fn reads_case(viewer: &Viewer, assigned: &[&str]) -> bool {
+    viewer
+        .member()
+        .is_some_and(|m| assigned.contains(&m.agency.as_str()))
 }
 
 /// Whether a viewer is told of an agency's watch or hit query meeting

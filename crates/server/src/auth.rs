@@ -49,6 +49,12 @@ impl TokenKey {
         TokenKey(bytes)
     }
 
+    /// The key that wraps victim-protection cases' data keys: derived from
+    /// the same secret, which lives outside the database.
+    pub fn case_key(&self) -> cordon_protect::CaseKey {
+        cordon_protect::CaseKey::derive(&self.0)
+    }
+
     /// The keyed digest under which a token is stored and looked up.
     pub fn digest(&self, token: &str) -> [u8; 32] {
         let mut mac =

@@ -32,6 +32,21 @@ impl Directory {
         }
     }
 
+    /// Whether `code` is a member agency, asking the store again when it
+    /// is not known here (it may have been created a moment ago).
+    pub async fn knows(&self, store: &dyn Store, code: &str) -> Result<bool, StoreError> {
+        if self.agencies.read().contains_key(code) {
+            return Ok(true);
+        }
+        self.refresh(store).await?;
+        Ok(self.agencies.read().contains_key(code))
+    }
+
+    /// An agency's kind, as the core names kinds.
+    pub fn kind_of(&self, code: &str) -> Option<cordon_core::agency::AgencyKind> {
+        self.agencies.read().get(code)?.kind.parse().ok()
+    }
+
     pub fn get(&self, code: &str) -> Option<Agency> {
         self.agencies.read().get(code).cloned()
     }

@@ -13,6 +13,7 @@ mod api;
 pub mod audit;
 pub mod auth;
 pub mod bus;
+pub mod cases;
 mod console;
 pub mod directory;
 pub mod error;
@@ -71,6 +72,8 @@ pub struct Config {
     pub orange_remind_every: Duration,
     /// How webhooks are delivered: attempts, waits, timeouts.
     pub webhooks: alerts::webhook::Delivery,
+    /// Victim-protection cases: the stages' targets and the clock.
+    pub cases: cases::CasesConfig,
 }
 
 impl Default for Config {
@@ -88,6 +91,7 @@ impl Default for Config {
             bus: None,
             orange_remind_every: Duration::from_secs(15 * 60),
             webhooks: alerts::webhook::Delivery::default(),
+            cases: cases::CasesConfig::default(),
         }
     }
 }
@@ -102,6 +106,7 @@ pub struct AppState {
     pub alerts: alerts::Alerts,
     pub webhooks: alerts::webhook::Webhooks,
     pub operations: operations::Operations,
+    pub cases: cases::Cases,
     pub money: money::Money,
     pub directory: directory::Directory,
     pub bus: bus::Bus,
@@ -149,6 +154,7 @@ impl AppState {
         bus: bus::Bus,
         stopping: watch::Receiver<bool>,
     ) -> anyhow::Result<AppState> {
+        let case_key = key.case_key();
         Ok(AppState {
             stopping,
             auth: auth::Authenticator::new(key),
@@ -159,6 +165,7 @@ impl AppState {
             webhooks: alerts::webhook::Webhooks::new(&config.webhooks)
                 .map_err(|e| anyhow::anyhow!("webhook deliveries cannot start: {e}"))?,
             operations: operations::Operations::default(),
+            cases: cases::Cases::new(case_key),
             money: money::Money::default(),
             directory: directory::Directory::default(),
             bus,
@@ -305,6 +312,11 @@ pub async fn start(
     // server stops.
     state.operations.sync(state.store.as_ref()).await?;
     tokio::spawn(operations::Operations::follow(state.clone()));
+    state
+        .cases
+        .sync(state.store.as_ref(), &state.alerts.notifier)
+        .await?;
+    tokio::spawn(cases::Cases::follow(state.clone()));
     state.money.sync(state.store.as_ref()).await?;
     tokio::spawn(money::Money::follow(state.clone()));
     let bus = match (state.config.bus.clone(), outbox) {

@@ -27,6 +27,9 @@ pub struct Notification {
     /// When it carries marked content: only members who may read it, as
     /// [`crate::access::sight`] decides, receive it.
     pub marked: Option<(String, cordon_core::Marking)>,
+    /// Only for the agencies' admins (their supervisors: an overdue case
+    /// escalated a second time).
+    pub admins_only: bool,
     pub data: serde_json::Value,
 }
 
@@ -36,6 +39,7 @@ impl Notification {
             kind,
             agencies,
             marked: None,
+            admins_only: false,
             data: serde_json::to_value(data).unwrap_or_default(),
         }
     }
@@ -49,6 +53,7 @@ impl Notification {
 
     pub fn is_for(&self, member: &Member) -> bool {
         self.agencies.contains(&member.agency)
+            && (!self.admins_only || member.role == crate::access::Role::Admin)
             && self.marked.as_ref().is_none_or(|(owner, marking)| {
                 let viewer = crate::access::Viewer::Member(member.clone());
                 crate::access::sight(&viewer, crate::access::Marked::of_marking(owner, marking))

@@ -192,6 +192,7 @@ impl OrangeNotices {
                             kind: "orange_notice",
                             agencies: held.body.audience.clone(),
                             marked: None,
+                            admins_only: false,
                             data: held.pushed(false),
                         }
                         .marked(&held.agency, &held.marking()),
@@ -277,6 +278,7 @@ impl OrangeNotices {
                     kind: "orange_notice",
                     agencies: outstanding,
                     marked: None,
+                    admins_only: false,
                     data: h.pushed(true),
                 }
                 .marked(&h.agency, &h.marking()),

@@ -2,6 +2,7 @@
 //! `/api/v1/openapi.json` that utoipa generates from these handlers.
 
 pub mod audit;
+pub mod cases;
 pub(crate) mod compounds;
 mod freeze;
 mod graph;
@@ -46,6 +47,27 @@ pub fn routes(state: Shared) -> Router {
             get(networks::of_report),
         )
         .route("/api/v1/hits", get(hits::one).post(hits::batch))
+        .route(
+            "/api/v1/cases",
+            post(cases::open_case).get(cases::list_cases),
+        )
+        .route("/api/v1/cases/embassy", get(cases::embassy))
+        .route(
+            "/api/v1/cases/{id}",
+            get(cases::read_case).patch(cases::update_case),
+        )
+        .route("/api/v1/cases/{id}/stage", post(cases::move_case))
+        .route("/api/v1/cases/{id}/assign", post(cases::assign))
+        .route("/api/v1/cases/{id}/evidence", post(cases::record_evidence))
+        .route("/api/v1/cases/{id}/outcome", post(cases::record_outcome))
+        .route("/api/v1/cases/{id}/demands", post(cases::record_demand))
+        .route("/api/v1/cases/{id}/release", post(cases::release))
+        .route("/api/v1/cases/{id}/split", post(cases::split))
+        .route("/api/v1/cases/{id}/merge", post(cases::merge))
+        .route("/api/v1/cases/{id}/tasks", post(cases::set_task))
+        .route("/api/v1/cases/{id}/notes", post(cases::add_note))
+        .route("/api/v1/cases/{id}/htcds", get(cases::htcds))
+        .route("/api/v1/screening/indicators", get(cases::indicators))
         .route("/api/v1/graph/neighbourhood", get(graph::neighbourhood))
         .route("/api/v1/graph/path", get(graph::path))
         .route("/api/v1/graph/network", get(networks::graph))
@@ -181,6 +203,23 @@ pub async fn not_found() -> ApiError {
     ),
     paths(
         me::me,
+        cases::open_case,
+        cases::list_cases,
+        cases::read_case,
+        cases::move_case,
+        cases::update_case,
+        cases::assign,
+        cases::record_evidence,
+        cases::record_outcome,
+        cases::record_demand,
+        cases::release,
+        cases::split,
+        cases::merge,
+        cases::set_task,
+        cases::add_note,
+        cases::htcds,
+        cases::embassy,
+        cases::indicators,
         reports::submit,
         reports::list,
         reports::read,
@@ -253,6 +292,7 @@ pub async fn not_found() -> ApiError {
         (name = "graph", description = "The report–selector graph around a selector, as far as you may read it"),
         (name = "audit", description = "Who read or hit your agency's data"),
         (name = "money", description = "Flows, conversions and tags of money; traces over what you may read, and freeze packages"),
+        (name = "cases", description = "Victim-protection cases: the protocol from signal to follow-up, screening, and the HTCDS export; read only by the agencies assigned"),
         (name = "operations", description = "Joint operations of agencies, and deconfliction with other agencies' work"),
         (name = "identity", description = "Who you are"),
     )
