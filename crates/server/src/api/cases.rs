@@ -1275,7 +1275,7 @@ pub(crate) async fn task_for(
     if !case.assigns(&agency) {
         return Err(ApiError::invalid_field(
             "agency",
-            format!("{agency} is not assigned to the case"),
+            format!("agency {agency} is not assigned to the case"),
         ));
     }
     let task = match &request.task {

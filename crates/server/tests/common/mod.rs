@@ -181,6 +181,14 @@ impl Backend {
 impl TestStore {
     /// A second, independent handle on the same data, as another replica
     /// or process would open it.
+    /// The directory of a SQLite store's files.
+    pub fn dir(&self) -> Option<&std::path::Path> {
+        match &self.backing {
+            Backing::Sqlite(dir) => Some(dir.path()),
+            Backing::Postgres(_) => None,
+        }
+    }
+
     pub async fn reopen(&self) -> Arc<dyn Store> {
         match &self.backing {
             Backing::Sqlite(dir) => {
