@@ -343,10 +343,10 @@ pub fn export(
         if let Some(kind) = kind_of(agency) {
             put(&mut o, "org_Type", org_type(kind));
         }
-        if let Some((country, _)) = agency.split_once('-') {
-            if cordon_core::country::alpha2(country).is_some() {
-                put(&mut o, "org_ShippingCountry", country);
-            }
+        if let Some((country, _)) = agency.split_once('-')
+            && cordon_core::country::alpha2(country).is_some()
+        {
+            put(&mut o, "org_ShippingCountry", country);
         }
         organisations.push(o);
     }
@@ -442,7 +442,8 @@ fn org_type(kind: AgencyKind) -> &'static str {
 /// `<part>[<row>].<field>: <what is wrong>`.
 pub fn validate(export: &Export) -> Result<(), Vec<String>> {
     let mut problems = Vec::new();
-    let parts: [(&str, &[Map<String, Value>], &[&str]); 4] = [
+    type Part<'a> = (&'a str, &'a [Map<String, Value>], &'a [&'a str]);
+    let parts: [Part; 4] = [
         ("case", std::slice::from_ref(&export.case), &["case"]),
         ("persons", &export.persons, &["person", "consent", "victim"]),
         ("events", &export.events, &["event"]),

@@ -98,8 +98,7 @@ pub struct Lexicon {
 }
 
 /// Templates per kind, then per scam type (fraud complaints only), then per
-/// language; the victim-protection signals' accounts per source (and the
-/// ransom sentence families add).
+/// language.
 #[derive(Debug, Deserialize)]
 pub struct Narratives {
     pub fraud_complaint: BTreeMap<String, BTreeMap<String, Vec<String>>>,
@@ -107,7 +106,6 @@ pub struct Narratives {
     pub compound_intel: BTreeMap<String, Vec<String>>,
     pub rescue_request: BTreeMap<String, Vec<String>>,
     pub tip: BTreeMap<String, Vec<String>>,
-    pub signal: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug)]

@@ -48,12 +48,10 @@ mod money;
 mod output;
 mod report;
 mod selector;
-mod signals;
 mod world;
 
 pub use money::MoneySummary;
 pub use report::LIAISON;
-pub use signals::{PROFILES, Precision, Profile, Signal, SignalSummary, SignalTruth};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -154,9 +152,6 @@ pub struct Summary {
     pub shared_selectors: u64,
     /// The money world: flows, payments, mules, values.
     pub money: MoneySummary,
-    /// Victim-protection signals: counts by source, location precision and
-    /// compound link.
-    pub signals: SignalSummary,
 }
 
 /// Why generation failed.
@@ -183,13 +178,6 @@ pub fn generate(
     // thread writes; more rarely help because writing becomes the bound.
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
     output::write(&world, out_dir, threads, progress)
-}
-
-/// The victim-protection signals of the world of `config` with their
-/// truth, in order of receipt, as `generate` writes them under `protect/`
-/// (without writing anything).
-pub fn signals(config: &SimConfig) -> Vec<(Signal, SignalTruth)> {
-    signals::generate(&world::World::build(config.seed, config.scale))
 }
 
 #[cfg(test)]
