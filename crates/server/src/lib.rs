@@ -35,6 +35,7 @@ use cordon_store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+pub use api::cases as case_api;
 pub use api::openapi_document;
 pub use auth::TokenKey;
 
@@ -355,6 +356,54 @@ pub async fn start(
         bus,
         webhooks,
     })
+}
+
+/// The server's state without serving: for commands that act as a member
+/// on a store directly (`cordon case …`), through the same checks, access
+/// rules and audit as the API. The directory and the cases are loaded; the
+/// hit index, networks and money are not.
+#[derive(Debug)]
+pub struct Offline {
+    pub state: Shared,
+    audit_writer: audit::AuditWriter,
+    _stop: watch::Sender<bool>,
+}
+
+impl Offline {
+    pub async fn open(store: Arc<dyn Store>, key: TokenKey, config: Config) -> anyhow::Result<Offline> {
+        let (audit, audit_writer) = audit::AuditSink::start(store.clone());
+        let (stop, stopped) = watch::channel(false);
+        let state = Arc::new(AppState::new(
+            store,
+            key,
+            config,
+            audit,
+            bus::Bus::alone(),
+            stopped,
+        )?);
+        state.directory.refresh(state.store.as_ref()).await?;
+        state
+            .cases
+            .sync(state.store.as_ref(), &state.alerts.notifier)
+            .await?;
+        Ok(Offline {
+            state,
+            audit_writer,
+            _stop: stop,
+        })
+    }
+
+    /// Writes the audit events queued, then returns.
+    pub async fn finish(self) -> anyhow::Result<()> {
+        let Offline {
+            state,
+            audit_writer,
+            ..
+        } = self;
+        drop(state);
+        audit_writer.await?;
+        Ok(())
+    }
 }
 
 fn router(state: Shared) -> axum::Router {

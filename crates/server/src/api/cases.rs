@@ -47,7 +47,7 @@ fn member(viewer: &Viewer) -> ApiResult<&Member> {
 }
 
 /// A case the viewer reads, or 404.
-pub(crate) fn readable(state: &Shared, viewer: &Viewer, id: &str) -> ApiResult<Case> {
+pub fn readable(state: &Shared, viewer: &Viewer, id: &str) -> ApiResult<Case> {
     state
         .cases
         .get(id)
@@ -100,7 +100,7 @@ async fn write(state: &Shared, decisions: Vec<cordon_store::NewDecision>) -> Api
 }
 
 /// Opens a case for the reader, audited.
-pub(crate) fn open_for(
+pub fn open_for(
     state: &Shared,
     viewer: &Viewer,
     case: &Case,
@@ -167,7 +167,7 @@ pub async fn open_case(
 
 /// Opens a case for a member: its agency is assigned (as support when it
 /// did not name itself).
-pub(crate) async fn open_with(
+pub async fn open_with(
     state: &Shared,
     viewer: &Viewer,
     mut opening: Opening,
@@ -209,7 +209,7 @@ pub struct CaseFilter {
 }
 
 /// The cases the viewer's agency is assigned to, most overdue first.
-pub(crate) fn list_for(
+pub fn list_for(
     state: &Shared,
     viewer: &Viewer,
     filter: &CaseFilter,
@@ -313,7 +313,7 @@ pub struct MoveRequest {
 }
 
 /// Moves a case to another stage.
-pub(crate) async fn move_for(
+pub async fn move_for(
     state: &Shared,
     viewer: &Viewer,
     id: &str,
@@ -391,7 +391,7 @@ pub struct UpdateRequest {
     pub personal: Option<Personal>,
 }
 
-pub(crate) async fn update_for(
+pub async fn update_for(
     state: &Shared,
     viewer: &Viewer,
     id: &str,
@@ -506,7 +506,7 @@ fn role(text: &str) -> ApiResult<Role> {
     })
 }
 
-pub(crate) async fn assign_for(
+pub async fn assign_for(
     state: &Shared,
     viewer: &Viewer,
     id: &str,
@@ -583,7 +583,7 @@ pub struct EvidenceRequest {
     pub note: String,
 }
 
-pub(crate) async fn evidence_for(
+pub async fn evidence_for(
     state: &Shared,
     viewer: &Viewer,
     id: &str,
@@ -665,7 +665,7 @@ pub struct OutcomeRequest {
     pub reasons: String,
 }
 
-pub(crate) async fn outcome_for(
+pub async fn outcome_for(
     state: &Shared,
     viewer: &Viewer,
     id: &str,
@@ -881,7 +881,7 @@ async fn release_report(
     Ok(id)
 }
 
-pub(crate) async fn demand_for(
+pub async fn demand_for(
     state: &Shared,
     viewer: &Viewer,
     id: &str,
@@ -970,7 +970,7 @@ pub async fn record_demand(
     Ok((StatusCode::CREATED, Json(ReleasedReport { report })))
 }
 
-pub(crate) async fn release_for(
+pub async fn release_for(
     state: &Shared,
     viewer: &Viewer,
     id: &str,
@@ -1035,7 +1035,7 @@ pub struct SplitRequest {
     pub why: String,
 }
 
-pub(crate) async fn split_for(
+pub async fn split_for(
     state: &Shared,
     viewer: &Viewer,
     id: &str,
@@ -1156,7 +1156,7 @@ pub struct MergeRequest {
     pub why: String,
 }
 
-pub(crate) async fn merge_for(
+pub async fn merge_for(
     state: &Shared,
     viewer: &Viewer,
     id: &str,
@@ -1258,7 +1258,7 @@ pub struct TaskRequest {
     pub done: bool,
 }
 
-pub(crate) async fn task_for(
+pub async fn task_for(
     state: &Shared,
     viewer: &Viewer,
     id: &str,
@@ -1339,7 +1339,7 @@ pub struct NoteRequest {
     pub text: String,
 }
 
-pub(crate) async fn note_for(
+pub async fn note_for(
     state: &Shared,
     viewer: &Viewer,
     id: &str,
@@ -1392,7 +1392,7 @@ pub struct ExportQuery {
 }
 
 /// A case as HTCDS v2, checked against the field list, audited.
-pub(crate) fn htcds_for(
+pub fn htcds_for(
     state: &Shared,
     viewer: &Viewer,
     id: &str,
@@ -1475,7 +1475,7 @@ pub struct Count {
 
 /// The embassy view: the viewer's country's nationals among the cases its
 /// agency is assigned to.
-pub(crate) fn embassy_for(state: &Shared, viewer: &Viewer) -> ApiResult<EmbassyView> {
+pub fn embassy_for(state: &Shared, viewer: &Viewer) -> ApiResult<EmbassyView> {
     let m = member(viewer)?;
     let country = m.agency.split_once('-').map_or("", |(c, _)| c).to_owned();
     let clocks = &state.config.cases.clocks;
