@@ -388,6 +388,7 @@ impl FromRequestParts<Shared> for Api {
 }
 
 /// Parses a query string into `T`, with the error body on failure.
+#[derive(Debug)]
 pub struct Query<T>(pub T);
 
 impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
@@ -408,6 +409,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Que
 
 /// The raw request body, with the error body when it is too large or
 /// cannot be read.
+#[derive(Debug)]
 pub struct Body(pub axum::body::Bytes);
 
 impl<S: Send + Sync> axum::extract::FromRequest<S> for Body {
@@ -434,6 +436,7 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for Body {
 }
 
 /// Path parameters, with the error body when they cannot be decoded.
+#[derive(Debug)]
 pub struct Path<T>(pub T);
 
 impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {

@@ -132,6 +132,7 @@ pub async fn submit(
 }
 
 /// What [`store_reports`] wrote.
+#[derive(Debug)]
 pub struct Stored {
     pub answer: SubmitAnswer,
     /// When the reports were accepted and the kept objects added.
