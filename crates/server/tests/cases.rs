@@ -15,7 +15,7 @@ use std::time::Duration;
 use cordon_server::cases::Clock;
 use serde_json::{Value, json};
 
-use common::{A, Answer, Backend, O, R, Stream, World, test_config, who};
+use common::{A, Answer, Backend, O, R, Stream, World, browser, console_login, test_config, who};
 
 /// A change answered with 204 No Content.
 trait NoContent {
@@ -38,6 +38,7 @@ on_both_backends!(
     a_group_splits_and_merges,
     bad_input_is_refused_naming_the_field_and_changes_nothing,
     a_case_exports_as_htcds,
+    a_screened_victim_is_flagged_where_a_report_names_them,
 );
 
 /// The person's name, passport and phone: never outside the case.
@@ -749,4 +750,76 @@ async fn a_case_exports_as_htcds(backend: Backend) {
         )
         .await
         .expect_error(404, "not_found");
+}
+
+async fn a_screened_victim_is_flagged_where_a_report_names_them(backend: Backend) {
+    let Some(world) = World::start(backend, test_config()).await else {
+        return;
+    };
+    // Another agency's scam report names the phone she was forced to scam
+    // from.
+    let outsider = who(O, "analyst");
+    world
+        .submit(
+            &outsider,
+            &json!([{"id": "fraud-1", "kind": "fraud_complaint", "country": "PH",
+                     "marking": {"tlp": "GREEN"}, "narrative": "investment scam caller",
+                     "selectors": [PHONE, "telegram:@fx_mentor_ph"]}]),
+        )
+        .await;
+    let path = format!("/api/v1/reports/{O}/fraud-1");
+    let before = world.get(Some(&outsider), &path).await.expect(200);
+    assert!(before.get("non_punishment").is_none(), "{before}");
+    let analyst = who(A, "analyst");
+    let id = open(&world, &analyst, 1).await;
+    // Screening as not a victim protects no one.
+    world
+        .post_json(
+            Some(&analyst),
+            &format!("/api/v1/cases/{id}/outcome"),
+            &json!({"status": "not_a_victim", "reasons": "recruiter"}),
+        )
+        .await
+        .no_content();
+    let still = world.get(Some(&outsider), &path).await.expect(200);
+    assert!(still.get("non_punishment").is_none(), "{still}");
+    world
+        .post_json(
+            Some(&analyst),
+            &format!("/api/v1/cases/{id}/outcome"),
+            &json!({"status": "actual_victim", "reasons": "forced to scam"}),
+        )
+        .await
+        .no_content();
+    let flagged = world.get(Some(&outsider), &path).await.expect(200);
+    assert_eq!(
+        flagged["non_punishment"],
+        json!([{"selector": PHONE, "status": "actual_victim"}]),
+        "{flagged}"
+    );
+    // The flag tells that much and nothing of the case.
+    let text = flagged.to_string();
+    assert!(!text.contains(&id) && !text.contains(NAME));
+    let listed = world
+        .get_query(Some(&outsider), "/api/v1/reports", &[("agency", O)])
+        .await
+        .expect(200);
+    assert_eq!(listed["reports"][0]["non_punishment"][0]["selector"], PHONE);
+    // The console's report page says so.
+    let client = browser();
+    let session = console_login(&world, &client, &outsider).await;
+    let page = world
+        .page(&client, Some(&session), &format!("/reports/{O}/fraud-1"))
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Non-punishment principle"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(NAME));
+    // A fresh replica rebuilds the flag from the log.
+    let replica = world.replica(test_config()).await;
+    let again = replica.get(Some(&outsider), &path).await.expect(200);
+    assert_eq!(again["non_punishment"], flagged["non_punishment"]);
 }

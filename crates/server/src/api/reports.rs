@@ -28,13 +28,42 @@ pub struct ReportView {
     /// Global ingest sequence number of this revision.
     pub seq: i64,
     pub report: Report,
+    /// Selectors of the report that identify a person screened as a
+    /// possible or actual victim of trafficking: the non-punishment
+    /// principle applies to them (the case itself stays with its agencies).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub non_punishment: Vec<NonPunishment>,
+}
+
+/// A report's selector that identifies a protected person.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NonPunishment {
+    pub selector: String,
+    /// `possible_victim` or `actual_victim`.
+    #[schema(value_type = String)]
+    pub status: cordon_protect::screening::Status,
+}
+
+/// The report's selectors that identify protected people.
+pub fn non_punishment(cases: &crate::cases::Cases, report: &Report) -> Vec<NonPunishment> {
+    report
+        .selectors
+        .iter()
+        .filter_map(|s| {
+            cases.protected(s.as_str()).map(|status| NonPunishment {
+                selector: s.as_str().to_owned(),
+                status,
+            })
+        })
+        .collect()
 }
 
 impl ReportView {
     /// Only readable reports can be shown.
-    pub fn of(readable: Readable<StoredReport>) -> Self {
+    pub fn of(readable: Readable<StoredReport>, cases: &crate::cases::Cases) -> Self {
         let r = readable.into_inner();
         ReportView {
+            non_punishment: non_punishment(cases, &r.report),
             agency: r.agency,
             revision: r.revision,
             accepted: r.accepted,
@@ -377,7 +406,7 @@ pub async fn read(
     Path((agency, id)): Path<(String, String)>,
 ) -> ApiResult<Json<ReportView>> {
     let view = read_one(&state, &api.viewer, &agency, &id).await?;
-    Ok(Json(ReportView::of(view)))
+    Ok(Json(ReportView::of(view, &state.cases)))
 }
 
 /// Reads one report through the access rules and audits the read of
@@ -461,7 +490,10 @@ pub async fn list(
 ) -> ApiResult<Json<ReportPage>> {
     let (reports, next_before) = list_readable(&state, &api.viewer, &q).await?;
     Ok(Json(ReportPage {
-        reports: reports.into_iter().map(ReportView::of).collect(),
+        reports: reports
+            .into_iter()
+            .map(|r| ReportView::of(r, &state.cases))
+            .collect(),
         next_before,
     }))
 }

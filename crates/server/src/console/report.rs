@@ -35,9 +35,21 @@ pub async fn page(
         .ok()
         .flatten();
     let r = &stored.report;
+    let protected = crate::api::reports::non_punishment(&state.cases, r);
     let title = format!("Report {}/{}", stored.agency, r.id);
     let body = html! {
         h1 { "Report " code { (stored.agency) "/" (r.id) } }
+        @if !protected.is_empty() {
+            p.notice #non-punishment role="note" {
+                strong { "Non-punishment principle. " }
+                "These selectors identify a person screened as a victim of trafficking, who is not to be prosecuted for offences they were forced to commit: "
+                @for (i, p) in protected.iter().enumerate() {
+                    @if i > 0 { ", " }
+                    code { (p.selector) } " (" (p.status.as_str().replace('_', " ")) ")"
+                }
+                "."
+            }
+        }
         p.lead {
             (tlp_badge(r.marking.tlp)) " "
             (r.kind.as_str().replace('_', " "))
