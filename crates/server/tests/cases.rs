@@ -448,6 +448,37 @@ async fn no_intelligence_path_reveals_a_victim(backend: Backend) {
     for secret in [NAME, "AA9876543", "blue building"] {
         assert!(!all.contains(secret));
     }
+    // Nor do the graph, the networks, TAXII or the alerts' pages: every
+    // path that carries intelligence carries only the released selectors.
+    let taxii = world
+        .send(
+            world
+                .http
+                .get(world.url("/taxii2/cordon/collections/all/objects/"))
+                .bearer_auth(world.token(&who(O, "analyst")))
+                .header("accept", "application/taxii+json;version=2.1"),
+        )
+        .await;
+    let walk = world
+        .get_query(
+            Some(&who(O, "analyst")),
+            "/api/v1/graph/neighbourhood",
+            &[("selector", WALLET), ("depth", "3")],
+        )
+        .await;
+    let networks = world
+        .get(Some(&who(O, "analyst")), "/api/v1/networks")
+        .await;
+    for (path, answer) in [("taxii", &taxii), ("graph", &walk), ("networks", &networks)] {
+        assert!(answer.status < 500, "{path}: {}", answer.status);
+        for secret in [NAME, "AA9876543", "66812345678", "blue building", "Srisuk"] {
+            assert!(!answer.body.contains(secret), "{path} shows {secret}");
+        }
+    }
+    assert!(
+        taxii.body.contains("jobs_bkk_recruit"),
+        "released selectors are intelligence"
+    );
     // The case shows where its selectors went.
     let case = read(&world, &analyst, &id).await;
     assert_eq!(case["released"].as_array().unwrap().len(), 2);
