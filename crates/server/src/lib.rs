@@ -370,7 +370,11 @@ pub struct Offline {
 }
 
 impl Offline {
-    pub async fn open(store: Arc<dyn Store>, key: TokenKey, config: Config) -> anyhow::Result<Offline> {
+    pub async fn open(
+        store: Arc<dyn Store>,
+        key: TokenKey,
+        config: Config,
+    ) -> anyhow::Result<Offline> {
         let (audit, audit_writer) = audit::AuditSink::start(store.clone());
         let (stop, stopped) = watch::channel(false);
         let state = Arc::new(AppState::new(

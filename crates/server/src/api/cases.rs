@@ -100,12 +100,7 @@ async fn write(state: &Shared, decisions: Vec<cordon_store::NewDecision>) -> Api
 }
 
 /// Opens a case for the reader, audited.
-pub fn open_for(
-    state: &Shared,
-    viewer: &Viewer,
-    case: &Case,
-    action: &str,
-) -> ApiResult<CaseView> {
+pub fn open_for(state: &Shared, viewer: &Viewer, case: &Case, action: &str) -> ApiResult<CaseView> {
     state.audit.record(crate::audit::event(
         viewer,
         action,
@@ -167,11 +162,7 @@ pub async fn open_case(
 
 /// Opens a case for a member: its agency is assigned (as support when it
 /// did not name itself).
-pub async fn open_with(
-    state: &Shared,
-    viewer: &Viewer,
-    mut opening: Opening,
-) -> ApiResult<String> {
+pub async fn open_with(state: &Shared, viewer: &Viewer, mut opening: Opening) -> ApiResult<String> {
     let actor = member(viewer)?.clone();
     if !opening.assigned.iter().any(|a| a.agency == actor.agency) {
         opening.assigned.push(Assignment {
@@ -1339,12 +1330,7 @@ pub struct NoteRequest {
     pub text: String,
 }
 
-pub async fn note_for(
-    state: &Shared,
-    viewer: &Viewer,
-    id: &str,
-    text: &str,
-) -> ApiResult<()> {
+pub async fn note_for(state: &Shared, viewer: &Viewer, id: &str, text: &str) -> ApiResult<()> {
     let actor = member(viewer)?.clone();
     let text = super::required_text(text, "text", MAX_TEXT)?;
     let _writing = state.cases.writing.lock().await;
