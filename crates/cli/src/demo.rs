@@ -83,7 +83,7 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
     if args.no_serve {
         return Ok(());
     }
-    let running = cordon_server::start(store, key, args.tuning.config(), args.bind).await?;
+    let running = cordon_server::start(store, key, args.tuning.config()?, args.bind).await?;
     println!();
     println!(
         "Console:  http://{}/   (log in with a token above)",

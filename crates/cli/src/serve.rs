@@ -82,19 +82,33 @@ pub struct Tuning {
     /// peers may read /metrics.
     #[arg(long, env = "CORDON_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// The victim-protection protocol's targets for this deployment: a JSON
+    /// file of hours per stage (`{"hours": {"verified": 48},
+    /// "supervisors_after_hours": 24}`); stages it leaves out keep their
+    /// defaults.
+    #[arg(long, env = "CORDON_CASE_CLOCKS")]
+    pub case_clocks: Option<std::path::PathBuf>,
 }
 
 impl Tuning {
-    pub fn config(&self) -> Config {
-        Config {
+    pub fn config(&self) -> anyhow::Result<Config> {
+        let mut cases = cordon_server::cases::CasesConfig::default();
+        if let Some(path) = &self.case_clocks {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+            cases.clocks = cordon_server::cases::Clocks::from_json(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        }
+        Ok(Config {
             rate_per_second: self.rate,
             rate_burst: self.burst,
             max_body: self.max_body_mib * 1024 * 1024,
             secure_cookies: self.secure_cookies,
             metrics_token: self.metrics_token.clone(),
             tail_every: Duration::from_secs(1),
+            cases,
             ..Config::default()
-        }
+        })
     }
 }
 
@@ -103,7 +117,7 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
     let key = TokenKey::for_database(&args.db)?;
     let config = Config {
         bus: args.bus.config(args.bind)?,
-        ..args.tuning.config()
+        ..args.tuning.config()?
     };
     let running = cordon_server::start(store, key, config, args.bind).await?;
     println!("cordon serving {} on http://{}/", args.db, running.addr);

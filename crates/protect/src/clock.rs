@@ -2,7 +2,7 @@
 //! overdue, and whom an overdue case is escalated to.
 //!
 //! Targets are per deployment ([`Clocks`], read from a JSON file by
-//! `cordon serve --protect-clocks`); the defaults follow DOMAIN.md where it
+//! `cordon serve --case-clocks`); the defaults follow DOMAIN.md where it
 //! names a figure (a "reasonable grounds" decision within 5 working days,
 //! a 45-day recovery period, follow-ups at 3, 6 and 12 months after
 //! return) and practice elsewhere: hours while a person is still held,

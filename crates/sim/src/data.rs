@@ -98,7 +98,8 @@ pub struct Lexicon {
 }
 
 /// Templates per kind, then per scam type (fraud complaints only), then per
-/// language.
+/// language; the victim-protection signals' accounts per source (and the
+/// ransom sentence families add).
 #[derive(Debug, Deserialize)]
 pub struct Narratives {
     pub fraud_complaint: BTreeMap<String, BTreeMap<String, Vec<String>>>,
@@ -106,6 +107,7 @@ pub struct Narratives {
     pub compound_intel: BTreeMap<String, Vec<String>>,
     pub rescue_request: BTreeMap<String, Vec<String>>,
     pub tip: BTreeMap<String, Vec<String>>,
+    pub signal: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug)]

@@ -1,6 +1,7 @@
 //! Cordon's simulated world: a deterministic generator of criminal networks,
-//! scam compounds, trafficked workers, the reports agencies file about them
-//! and the money their victims paid (flows, conversions, tags), with the
+//! scam compounds, trafficked workers, the reports agencies file about them,
+//! the money their victims paid (flows, conversions, tags) and the
+//! victim-protection signals about the workers (case openings), with the
 //! ground truth written beside them.
 //!
 //! The same seed and scale give byte-identical output on every platform.
@@ -28,12 +29,26 @@
 //! OUT/money_truth.json       where every payment's value went (services by
 //!                            hops, remainder, fees), mules with their
 //!                            patterns, decoys, the networks' wallets
+//! OUT/protect/signals.jsonl  victim-protection signals (distress messages,
+//!                            family reports, hotline calls, escaped
+//!                            workers, NGO referrals): one `Signal` per
+//!                            line, in order of receipt, each the
+//!                            cordon-protect `Opening` of its case with
+//!                            the agency it reached (see `signals`)
+//! OUT/protect/truth.jsonl    one `SignalTruth` per line: the workers, their
+//!                            network, the compound with its site and
+//!                            coordinates, how precise the signal's
+//!                            location is, the perpetrators' selectors
 //! ```
 //!
 //! Reports and flows join on selectors: a fraud report's deposit addresses
 //! and mule account are where the victim paid (for the reports of the
 //! months the money world follows, see `money`), and the networks' wallets
 //! and mule accounts of the world carry the laundering.
+//!
+//! Signals join the rest on selectors too: the people's passports and
+//! phones are the workers' (as rescue requests name them), and the
+//! recruiters' and ransom senders' selectors are the networks' own.
 //!
 //! Every listed selector imports cleanly: messy forms (national phone
 //! numbers, defanged URLs, mixed case, grouped IBANs) are valid inputs that
@@ -48,10 +63,12 @@ mod money;
 mod output;
 mod report;
 mod selector;
+mod signals;
 mod world;
 
 pub use money::MoneySummary;
 pub use report::LIAISON;
+pub use signals::{PROFILES, Precision, Profile, Signal, SignalSummary, SignalTruth, profile};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -152,6 +169,9 @@ pub struct Summary {
     pub shared_selectors: u64,
     /// The money world: flows, payments, mules, values.
     pub money: MoneySummary,
+    /// Victim-protection signals: counts by source, location precision and
+    /// compound link.
+    pub signals: SignalSummary,
 }
 
 /// Why generation failed.
@@ -178,6 +198,13 @@ pub fn generate(
     // thread writes; more rarely help because writing becomes the bound.
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
     output::write(&world, out_dir, threads, progress)
+}
+
+/// The victim-protection signals of the world of `config` with their
+/// truth, in order of receipt, as `generate` writes them under `protect/`
+/// (without writing anything).
+pub fn signals(config: &SimConfig) -> Vec<(Signal, SignalTruth)> {
+    signals::generate(&world::World::build(config.seed, config.scale))
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Writes a generated world to disk: one JSON-lines file of reports per
-//! agency, `agencies.json`, and the ground truth `truth.json`.
+//! agency, `agencies.json`, the ground truth `truth.json`, the money world
+//! (`money`) and the victim-protection signals (`signals`).
 //!
 //! Reports are made in chunks on worker threads, each chunk from its own
 //! random stream, and written strictly in chunk order, so the bytes on disk
@@ -122,7 +123,7 @@ pub fn paid(world: &World) -> Vec<Paid> {
     out
 }
 
-fn io_err(path: &Path) -> impl Fn(io::Error) -> SimError + '_ {
+pub(crate) fn io_err(path: &Path) -> impl Fn(io::Error) -> SimError + '_ {
     move |source| SimError::Io {
         path: path.to_path_buf(),
         source,
@@ -287,6 +288,7 @@ pub fn write(
         used.iter().filter(|&&n| n > 0).count() as u64 + summary.fresh_selectors;
     summary.shared_selectors = world.shared.len() as u64;
     summary.money = money::generate(world, paid, out_dir, threads)?;
+    summary.signals = crate::signals::write(world, out_dir)?;
 
     truth
         .write_all(b"\n],\n\"summary\": ")
@@ -414,7 +416,7 @@ mod tests {
 
     fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         let mut out = Vec::new();
-        for sub in [dir.to_path_buf(), dir.join("reports")] {
+        for sub in [dir.to_path_buf(), dir.join("reports"), dir.join("protect")] {
             for e in fs::read_dir(&sub).unwrap() {
                 let p = e.unwrap().path();
                 if p.is_file() {

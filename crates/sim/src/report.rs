@@ -153,7 +153,7 @@ pub fn generate(world: &World, index: u64, dice: &mut Dice) -> Generated {
 /// Picks an entry near the network's current point in time: pools are in
 /// order of first use, so this rotates infrastructure over the period while
 /// reusing each item for a while.
-fn rotate(pool: &[u32], start: i64, t: i64, dice: &mut Dice) -> u32 {
+pub(crate) fn rotate(pool: &[u32], start: i64, t: i64, dice: &mut Dice) -> u32 {
     let n = pool.len() as i64;
     let span = (world::END - start).max(1);
     let centre = ((t - start).clamp(0, span) as i128 * n as i128 / span as i128) as i64;
@@ -1160,7 +1160,7 @@ fn compound_region<'a>(world: &'a World, net: &crate::world::Network, t: i64) ->
 
 /// Adverts name the lure, not the compound: Thailand as the entry point,
 /// Dubai as transit, or the country's better-known cities.
-fn lure_destination(dice: &mut Dice, compound_country: &str) -> String {
+pub(crate) fn lure_destination(dice: &mut Dice, compound_country: &str) -> String {
     let options: &[&str] = match compound_country {
         "MM" | "LA" => &["Thailand", "Bangkok", "Mae Sot, Thailand"],
         "KH" => &["Thailand", "Phnom Penh", "Cambodia"],
@@ -1171,7 +1171,7 @@ fn lure_destination(dice: &mut Dice, compound_country: &str) -> String {
     (*dice.pick(options)).to_owned()
 }
 
-fn channel_display(channel: &str) -> &'static str {
+pub(crate) fn channel_display(channel: &str) -> &'static str {
     match channel {
         "telegram" => "Telegram",
         "facebook" => "Facebook",

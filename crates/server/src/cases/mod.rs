@@ -26,7 +26,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use cordon_protect::case::Stamp;
-use cordon_protect::clock::{Clocks, Level};
+pub use cordon_protect::clock::Clocks;
+use cordon_protect::clock::Level;
 use cordon_protect::person::Personal;
 use cordon_protect::screening::Status;
 use cordon_protect::{Case, CaseKey, Event};
