@@ -40,5 +40,12 @@ pub fn run(args: &Args) -> anyhow::Result<Summary> {
         args.out.display(),
         started.elapsed().as_secs_f64()
     );
+    eprintln!(
+        "  and {} victim-protection signals about {} trafficked workers ({} groups) in {}",
+        summary.signals.signals,
+        summary.signals.workers,
+        summary.signals.groups,
+        args.out.join("protect").display()
+    );
     Ok(summary)
 }

@@ -540,6 +540,7 @@ pub async fn assign_for(
 
 #[utoipa::path(
     post,
+    operation_id = "assign_case",
     path = "/api/v1/cases/{id}/assign",
     tag = "cases",
     params(("id" = String, Path, description = "The case id")),
@@ -995,6 +996,7 @@ pub async fn release_for(
 
 #[utoipa::path(
     post,
+    operation_id = "release_from_case",
     path = "/api/v1/cases/{id}/release",
     tag = "cases",
     params(("id" = String, Path, description = "The case id")),
@@ -1117,6 +1119,7 @@ pub async fn split_for(
 
 #[utoipa::path(
     post,
+    operation_id = "split_case",
     path = "/api/v1/cases/{id}/split",
     tag = "cases",
     params(("id" = String, Path, description = "The case id")),
@@ -1211,6 +1214,7 @@ pub async fn merge_for(
 
 #[utoipa::path(
     post,
+    operation_id = "merge_cases",
     path = "/api/v1/cases/{id}/merge",
     tag = "cases",
     params(("id" = String, Path, description = "The case that stays")),
@@ -1399,6 +1403,7 @@ pub fn htcds_for(
 
 #[utoipa::path(
     get,
+    operation_id = "export_case_htcds",
     path = "/api/v1/cases/{id}/htcds",
     tag = "cases",
     params(
@@ -1530,6 +1535,7 @@ pub fn embassy_for(state: &Shared, viewer: &Viewer) -> ApiResult<EmbassyView> {
 
 #[utoipa::path(
     get,
+    operation_id = "embassy_view",
     path = "/api/v1/cases/embassy",
     tag = "cases",
     security(("token" = [])),
@@ -1544,6 +1550,7 @@ pub async fn embassy(State(state): State<Shared>, api: Api) -> ApiResult<Json<Em
 
 #[utoipa::path(
     get,
+    operation_id = "screening_indicators",
     path = "/api/v1/screening/indicators",
     tag = "cases",
     security(("token" = [])),
