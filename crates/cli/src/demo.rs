@@ -54,6 +54,15 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
         paths: vec![args.world.clone()],
     };
     crate::import::run(&import).await?;
+    // The world's distress signals, family reports and hotline calls, as
+    // the protection desk's cases.
+    let cases = crate::case::Db {
+        db: args.db.clone(),
+        case_clocks: args.tuning.case_clocks.clone(),
+        out: None,
+    };
+    let signals = args.world.join("protect").join("signals.jsonl");
+    let opened = crate::case::open_signals(&cases, &signals, "intake").await?;
     let store = crate::store::open(&args.db).await?;
     let counts = store.counts().await?;
     println!(
@@ -73,8 +82,26 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
         "  simulated:  {} networks, {} compounds, {} trafficked workers of {} nationalities",
         summary.networks, summary.compounds, summary.workers, summary.nationalities
     );
+    println!(
+        "  protection: {} cases from the signals about {} workers (ground truth in protect/truth.jsonl)",
+        opened.len(),
+        summary.signals.workers
+    );
     let key = TokenKey::for_database(&args.db)?;
-    let logins = demo_logins(store.as_ref(), &key).await?;
+    let mut logins = demo_logins(store.as_ref(), &key).await?;
+    // The protection desk with the most cases, so that Protection has a
+    // queue to show.
+    if let Some(desk) = busiest_desk(&signals)?
+        && !logins.iter().any(|(a, ..)| a.code == desk)
+        && let Some(agency) = store.agency(&desk).await?
+    {
+        if store.user(&desk, LIAISON).await?.is_none() {
+            crate::token::add_user(store.as_ref(), &desk, LIAISON, "analyst").await?;
+        }
+        let token =
+            crate::token::create_token(store.as_ref(), &key, &desk, LIAISON, "demo").await?;
+        logins.push((agency, "analyst", token));
+    }
     println!();
     println!("Demo logins (each token is new; earlier ones still work):");
     for (agency, role, token) in &logins {
@@ -92,6 +119,26 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
     println!("API:      http://{}/api/v1/openapi.json", running.addr);
     println!("Stop with Ctrl-C.");
     running.until_signal().await
+}
+
+/// The agency assigned to the most of the signals' cases.
+fn busiest_desk(signals: &std::path::Path) -> anyhow::Result<Option<String>> {
+    let text = std::fs::read_to_string(signals)?;
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let signal: serde_json::Value = serde_json::from_str(line)?;
+        if let Some(assigned) = signal["opening"]["assigned"].as_array() {
+            for a in assigned {
+                if let Some(agency) = a["agency"].as_str() {
+                    *counts.entry(agency.to_owned()).or_default() += 1;
+                }
+            }
+        }
+    }
+    Ok(counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(agency, _)| agency))
 }
 
 /// Makes sure each demo agency has its liaison user and gives each a fresh

@@ -6,6 +6,7 @@
 mod agency;
 mod analyze;
 mod audit;
+mod case;
 mod demo;
 mod export;
 mod flows;
@@ -74,6 +75,8 @@ enum Command {
     /// Trace money from a payment, a wallet or an account, as one agency
     /// may see it.
     Trace(trace::Args),
+    /// Victim-protection cases as one agency's user: open, move, screen, export.
+    Case(case::Args),
 }
 
 fn main() -> ExitCode {
@@ -109,6 +112,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Analyze(args) => analyze::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Flows(args) => block_on(flows::run(&args)),
         Command::Trace(args) => block_on(trace::run(&args)),
+        Command::Case(args) => block_on(case::run(&args)),
     }
 }
 

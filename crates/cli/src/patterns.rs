@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
@@ -81,13 +81,28 @@ pub(crate) async fn audit(
 }
 
 pub(crate) fn write(view: &View, answer: &impl Serialize) -> anyhow::Result<()> {
+    write_json(view.out.as_deref(), answer)
+}
+
+/// An answer as pretty JSON, to `out` or stdout.
+pub(crate) fn write_json(out: Option<&Path>, answer: &impl Serialize) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(answer)?;
-    match &view.out {
-        Some(path) => std::fs::write(path, text + "\n")
-            .with_context(|| format!("cannot write {}", path.display())),
+    write_text(out, &(text + "\n"))
+}
+
+/// A document as it is (CSV, JSON already formatted), to `out` or stdout.
+pub(crate) fn write_text(out: Option<&Path>, text: &str) -> anyhow::Result<()> {
+    match out {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+        }
         None => {
             let mut out = std::io::stdout().lock();
-            if writeln!(out, "{text}").is_err() {
+            if out
+                .write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .is_err()
+            {
                 bail!("cannot write to stdout");
             }
             Ok(())

@@ -324,9 +324,16 @@ fn the_demo_serves_a_console_and_prints_a_login_per_agency() {
         })
         .collect();
     let roles: Vec<&str> = logins.iter().map(|l| l.1.as_str()).collect();
+    // The three demo agencies, and the protection desk with the most of
+    // the simulated signals' cases.
     assert_eq!(
         roles,
-        ["admin", "analyst", "contributor"],
+        ["admin", "analyst", "contributor", "analyst"],
+        "{:?}",
+        served.lines
+    );
+    assert!(
+        served.lines.iter().any(|l| l.contains("protection:")),
         "{:?}",
         served.lines
     );
@@ -343,6 +350,14 @@ fn the_demo_serves_a_console_and_prints_a_login_per_agency() {
         assert_eq!(&me["agency"], agency.as_str());
         assert_eq!(&me["role"], role.as_str());
     }
+    let desk: serde_json::Value = http
+        .get(format!("{}/api/v1/cases", served.base))
+        .bearer_auth(&logins[3].2)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(desk.as_array().unwrap().len() >= 10, "{desk}");
     let login_page = http.get(format!("{}/login", served.base)).send().unwrap();
     assert_eq!(login_page.status(), 200);
     assert!(login_page.text().unwrap().contains("<form"));

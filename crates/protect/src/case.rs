@@ -147,6 +147,11 @@ pub struct Opening {
     /// When the signal came in, if before it was entered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received: Option<DateTime<Utc>>,
+    /// The receiving agency's own reference for the signal (a hotline's
+    /// call number): the same reference opened twice by one agency opens
+    /// one case, so that a re-sent signal is no second case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
 
 impl Opening {
@@ -184,6 +189,14 @@ impl Opening {
             cordon_core::agency::check_code(&a.agency)
                 .map_err(|e| CaseError::invalid(format!("assigned[{i}].agency"), e.message))?;
         }
+        if let Some(r) = &self.reference
+            && (r.trim().is_empty() || r.len() > 200)
+        {
+            return Err(CaseError::invalid(
+                "reference",
+                "a reference is 1 to 200 characters, or left out",
+            ));
+        }
         if self.received.is_some_and(|r| r > now) {
             return Err(CaseError::invalid(
                 "received",
@@ -218,6 +231,7 @@ impl Opening {
             stage: Stage::SignalReceived,
             since: self.received.unwrap_or(now),
             split_from: None,
+            reference: self.reference.clone(),
         }
     }
 }
@@ -257,6 +271,9 @@ pub enum Event {
         since: DateTime<Utc>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         split_from: Option<String>,
+        /// The opening agency's reference for the signal.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reference: Option<String>,
     },
     /// The clear or personal part changed.
     Update {
@@ -464,6 +481,8 @@ pub struct Case {
     /// Selectors released as intelligence, with the reports that carry them.
     pub released: Vec<(String, Vec<String>)>,
     pub split_from: Option<String>,
+    /// The opening agency's reference for the signal.
+    pub reference: Option<String>,
     pub split_into: Vec<String>,
     pub merged_from: Vec<String>,
     pub merged_into: Option<String>,
@@ -489,6 +508,7 @@ impl Case {
             stage,
             since,
             ref split_from,
+            ref reference,
         } = event
         else {
             return None;
@@ -512,6 +532,7 @@ impl Case {
             tasks: BTreeMap::new(),
             released: Vec::new(),
             split_from: split_from.clone(),
+            reference: reference.clone(),
             split_into: Vec::new(),
             merged_from: Vec::new(),
             merged_into: None,
@@ -805,6 +826,7 @@ pub(crate) mod tests {
             stage: Stage::SignalReceived,
             since: stamp(1, 0).at,
             split_from: None,
+            reference: None,
         };
         Case::opened("PC-1", stamp(1, 0), event).unwrap()
     }

@@ -809,6 +809,7 @@ impl<'w> Gen<'w> {
                 forced_criminality: forced.unwrap_or_default(),
             },
             received: Some(time(received)),
+            reference: None,
         };
         let truth = SignalTruth {
             signal: String::new(),

@@ -177,6 +177,19 @@ pub async fn open_with(state: &Shared, viewer: &Viewer, mut opening: Opening) ->
     let id = format!("PC-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
     let event = opening.seal(&id, state.cases.key(), now);
     let _writing = state.cases.writing.lock().await;
+    if let Some(reference) = &opening.reference {
+        // A re-sent signal: the case it opened.
+        let known = state.cases.read(|book| {
+            book.values()
+                .find(|c| {
+                    c.opened.agency == actor.agency && c.reference.as_deref() == Some(reference)
+                })
+                .map(|c| c.id.clone())
+        });
+        if let Some(known) = known {
+            return Ok(known);
+        }
+    }
     write(
         state,
         vec![decision(&id, &event, (&actor.agency, &actor.user))],
@@ -417,6 +430,7 @@ pub async fn update_for(
             None => state.cases.personal(&case).map_err(ApiError::internal)?,
         },
         received: None,
+        reference: None,
     };
     check.check(Utc::now()).map_err(case_error)?;
     let personal = match &request.personal {
@@ -1062,6 +1076,7 @@ pub async fn split_for(
         stage: case.stage,
         since: case.stage_since,
         split_from: Some(id.to_owned()),
+        reference: None,
     };
     let mut decisions = vec![decision(&new_id, &open, who)];
     // The new case carries the screening and outcome so far.
