@@ -106,19 +106,30 @@ fn fmt(v: f64) -> String {
     format!("{v:.1}")
 }
 
-/// Compounds on an equirectangular map of the area they span, with the
-/// gazetteer's places in it for orientation; a dot's size follows its
-/// readable reports and its class its latest status.
-pub fn compound_map(compounds: &[CompoundView]) -> Markup {
+/// One point on a map: where, how big, its class, its title and the page
+/// it links to.
+struct Pin {
+    lat: f64,
+    lon: f64,
+    r: f64,
+    class: String,
+    title: String,
+    href: Option<String>,
+}
+
+/// Points on an equirectangular map of the area they span (the Mekong
+/// when there are none), with the gazetteer's places in it for
+/// orientation.
+fn area_map(id: &str, label: &str, pins: &[Pin]) -> Markup {
     let places = cordon_analysis::gazetteer::Gazetteer::shipped().places();
     let (mut south, mut north, mut west, mut east) = (90.0f64, -90.0f64, 180.0f64, -180.0f64);
-    for c in compounds {
-        south = south.min(c.lat);
-        north = north.max(c.lat);
-        west = west.min(c.lon);
-        east = east.max(c.lon);
+    for p in pins {
+        south = south.min(p.lat);
+        north = north.max(p.lat);
+        west = west.min(p.lon);
+        east = east.max(p.lon);
     }
-    if compounds.is_empty() {
+    if pins.is_empty() {
         // The Mekong, where most compounds stand.
         (south, north, west, east) = (9.0, 24.0, 96.0, 108.0);
     }
@@ -128,35 +139,90 @@ pub fn compound_map(compounds: &[CompoundView]) -> Markup {
     let y = |lat: f64| (north - lat) / (north - south) * HEIGHT;
     let inside =
         |lat: f64, lon: f64| (south..=north).contains(&lat) && (west..=east).contains(&lon);
+    let pin = |p: &Pin| {
+        html! {
+            circle class=(p.class) cx=(fmt(x(p.lon))) cy=(fmt(y(p.lat))) r=(fmt(p.r)) {
+                title { (p.title) }
+            }
+        }
+    };
+    html! {
+        svg.map id=(id) viewBox=(format!("0 0 {WIDTH} {HEIGHT}")) role="img" aria-label=(label) {
+            rect.sea x="0" y="0" width=(WIDTH) height=(HEIGHT) {}
+            @for p in places.iter().filter(|p| inside(p.lat, p.lon)) {
+                circle.place cx=(fmt(x(p.lon))) cy=(fmt(y(p.lat))) r="2" {}
+                text.place x=(fmt(x(p.lon) + 4.0)) y=(fmt(y(p.lat) - 4.0)) { (p.name) }
+            }
+            @for p in pins {
+                @match &p.href {
+                    Some(href) => { a href=(href) { (pin(p)) } }
+                    None => { (pin(p)) }
+                }
+            }
+        }
+    }
+}
+
+/// Compounds on a map; a dot's size follows its readable reports and its
+/// class its latest status.
+pub fn compound_map(compounds: &[CompoundView]) -> Markup {
     let most = compounds
         .iter()
         .map(|c| c.readable)
         .max()
         .unwrap_or(1)
         .max(1) as f64;
-    html! {
-        svg.map #compound-map viewBox=(format!("0 0 {WIDTH} {HEIGHT}")) role="img"
-            aria-label=(format!("map of {} compounds", compounds.len())) {
-            rect.sea x="0" y="0" width=(WIDTH) height=(HEIGHT) {}
-            @for p in places.iter().filter(|p| inside(p.lat, p.lon)) {
-                circle.place cx=(fmt(x(p.lon))) cy=(fmt(y(p.lat))) r="2" {}
-                text.place x=(fmt(x(p.lon) + 4.0)) y=(fmt(y(p.lat) - 4.0)) { (p.name) }
-            }
-            @for c in compounds {
-                a href=(format!("/compounds/{}", c.site)) {
-                    circle class=(format!("compound {}", c.status.as_deref().unwrap_or("unknown")))
-                        cx=(fmt(x(c.lon))) cy=(fmt(y(c.lat)))
-                        r=(fmt(4.0 + 10.0 * (c.readable as f64 / most).sqrt())) {
-                        title {
-                            (c.places.first().map_or("unnamed site", |p| p.0.as_str()))
-                            " — " (c.readable) " reports"
-                            @if let Some(s) = &c.status { ", " (s) }
-                        }
-                    }
-                }
-            }
-        }
+    let pins: Vec<Pin> = compounds
+        .iter()
+        .map(|c| Pin {
+            lat: c.lat,
+            lon: c.lon,
+            r: 4.0 + 10.0 * (c.readable as f64 / most).sqrt(),
+            class: format!("compound {}", c.status.as_deref().unwrap_or("unknown")),
+            title: format!(
+                "{} — {} reports{}",
+                c.places.first().map_or("unnamed site", |p| p.0.as_str()),
+                c.readable,
+                c.status
+                    .as_ref()
+                    .map(|s| format!(", {s}"))
+                    .unwrap_or_default()
+            ),
+            href: Some(format!("/compounds/{}", c.site)),
+        })
+        .collect();
+    area_map(
+        "compound-map",
+        &format!("map of {} compounds", compounds.len()),
+        &pins,
+    )
+}
+
+/// Where a case's people are held: the point last reported, and the
+/// compound's site (linked to its page) when the case names one.
+pub fn held_map(held: Option<(f64, f64)>, site: Option<(&str, f64, f64)>) -> Markup {
+    let mut pins = Vec::new();
+    if let Some((cell, lat, lon)) = site {
+        pins.push(Pin {
+            lat,
+            lon,
+            r: 9.0,
+            class: "compound unknown".to_owned(),
+            title: format!("compound site {cell}"),
+            href: Some(format!("/compounds/{cell}")),
+        });
     }
+    if let Some((lat, lon)) = held {
+        pins.push(Pin {
+            lat,
+            lon,
+            r: 5.0,
+            class: "held".to_owned(),
+            title: format!("held here, as last reported ({lat:.4}, {lon:.4})"),
+            href: None,
+        });
+    }
+    area_map("held-map", "map of where the people are held", &pins)
 }
 
 #[cfg(test)]

@@ -52,6 +52,7 @@ pub fn page(title: &str, chrome: Option<&Chrome>, search: &SearchBox, body: Mark
                                 li { a href="/search" { "Search" } }
                                 li { a href="/networks" { "Networks" } }
                                 li { a href="/compounds" { "Compounds" } }
+                                li { a href="/cases" { "Protection" } }
                                 @if c.role != Role::Contributor {
                                     li { a href="/money" { "Money" } }
                                     li { a href="/operations" { "Operations" } }

@@ -15,6 +15,11 @@
 mod alerts;
 mod assets;
 mod audit;
+mod case_forms;
+mod case_open;
+mod case_page;
+mod case_screening;
+mod cases;
 mod dashboard;
 mod drawing;
 pub(crate) mod failure;
@@ -134,6 +139,23 @@ pub fn routes(state: Shared) -> Router {
         )
         .route("/money/mules", get(money_patterns::mules))
         .route("/money/cluster", get(money_patterns::cluster))
+        .route("/cases", get(cases::queue).post(case_open::open))
+        .route("/cases/new", get(case_open::new))
+        .route("/cases/embassy", get(cases::embassy))
+        .route("/cases/{id}", get(case_forms::case))
+        .route("/cases/{id}/stage", post(case_forms::stage))
+        .route("/cases/{id}/evidence", post(case_forms::evidence))
+        .route("/cases/{id}/outcome", post(case_forms::outcome))
+        .route("/cases/{id}/demands", post(case_forms::demand))
+        .route("/cases/{id}/release", post(case_forms::release))
+        .route("/cases/{id}/assign", post(case_forms::assign))
+        .route("/cases/{id}/tasks", post(case_forms::task))
+        .route("/cases/{id}/notes", post(case_forms::note))
+        .route("/cases/{id}/split", post(case_forms::split))
+        .route("/cases/{id}/merge", post(case_forms::merge))
+        .route("/cases/{id}/details", post(case_forms::details))
+        .route("/cases/{id}/htcds.json", get(case_forms::htcds_json))
+        .route("/cases/{id}/htcds.csv", get(case_forms::htcds_csv))
         .route("/orange-notices", get(orange::list).post(orange::issue))
         .route("/orange-notices/{id}", get(orange::notice))
         .route("/orange-notices/{id}/ack", post(orange::ack))
