@@ -39,6 +39,8 @@ on_both_backends!(
     bad_input_is_refused_naming_the_field_and_changes_nothing,
     a_case_exports_as_htcds,
     a_screened_victim_is_flagged_where_a_report_names_them,
+    the_protocol_s_other_paths_hand_over_stay_and_close,
+    a_resent_signal_opens_no_second_case,
 );
 
 /// The person's name, passport and phone: never outside the case.
@@ -853,4 +855,125 @@ async fn a_screened_victim_is_flagged_where_a_report_names_them(backend: Backend
     let replica = world.replica(test_config()).await;
     let again = replica.get(Some(&outsider), &path).await.expect(200);
     assert_eq!(again["non_punishment"], flagged["non_punishment"]);
+}
+
+async fn the_protocol_s_other_paths_hand_over_stay_and_close(backend: Backend) {
+    let Some(world) = World::start(backend, test_config()).await else {
+        return;
+    };
+    let analyst = who(A, "analyst");
+    // Escaped on her own: handed over straight from the signal.
+    let escaped = open(&world, &analyst, 1).await;
+    step(
+        &world,
+        &analyst,
+        &escaped,
+        json!({"to": "extracted", "why": "reached the embassy"}),
+    )
+    .await;
+    let case = read(&world, &analyst, &escaped).await;
+    assert_eq!(case["stage"], "extracted");
+    // From verified and located too; never from rescue_planned backwards.
+    for (path, from) in [
+        ("verified", &["verified"][..]),
+        ("located", &["verified", "located"][..]),
+    ] {
+        let id = open(&world, &analyst, 1).await;
+        for to in from {
+            step(&world, &analyst, &id, json!({"to": to, "why": "on"})).await;
+        }
+        step(
+            &world,
+            &analyst,
+            &id,
+            json!({"to": "extracted", "why": format!("released after a raid ({path})")}),
+        )
+        .await;
+    }
+    // She chooses to stay: reintegration where she is, without return.
+    for to in ["screened"] {
+        step(&world, &analyst, &escaped, json!({"to": to, "why": "on"})).await;
+    }
+    world
+        .post_json(
+            Some(&analyst),
+            &format!("/api/v1/cases/{escaped}/outcome"),
+            &json!({"status": "possible_victim", "reasons": "indicators present"}),
+        )
+        .await
+        .no_content();
+    for to in ["shelter", "assessed", "reintegration"] {
+        step(
+            &world,
+            &analyst,
+            &escaped,
+            json!({"to": to, "why": "her choice"}),
+        )
+        .await;
+    }
+    let case = read(&world, &analyst, &escaped).await;
+    assert_eq!(case["stage"], "reintegration");
+    assert_eq!(case["repatriated"], Value::Null);
+    // Completed only after the 12-month follow-up; any open stage closes
+    // with another reason.
+    let e = world
+        .post_json(
+            Some(&analyst),
+            &format!("/api/v1/cases/{escaped}/stage"),
+            &json!({"to": "closed", "closure": "completed", "why": "x"}),
+        )
+        .await
+        .expect_error(422, "invalid_field");
+    assert!(e["message"].as_str().unwrap().contains("12-month"), "{e}");
+    step(
+        &world,
+        &analyst,
+        &escaped,
+        json!({"to": "closed", "closure": "lost_contact", "why": "phone off for months"}),
+    )
+    .await;
+    let case = read(&world, &analyst, &escaped).await;
+    assert_eq!(
+        (case["stage"].as_str(), case["closure"].as_str()),
+        (Some("closed"), Some("lost_contact"))
+    );
+    // A closed case moves no more.
+    let e = world
+        .post_json(
+            Some(&analyst),
+            &format!("/api/v1/cases/{escaped}/stage"),
+            &json!({"to": "verified", "why": "x"}),
+        )
+        .await
+        .expect_error(422, "invalid_field");
+    assert!(
+        e["message"].as_str().unwrap().starts_with("case is closed"),
+        "{e}"
+    );
+}
+
+async fn a_resent_signal_opens_no_second_case(backend: Backend) {
+    let Some(world) = World::start(backend, test_config()).await else {
+        return;
+    };
+    let hotline = who(R, "contributor");
+    let mut signal = opening(1);
+    signal["reference"] = json!("CALL-2026-0042");
+    let first = world
+        .post_json(Some(&hotline), "/api/v1/cases", &signal)
+        .await
+        .expect(201);
+    let again = world
+        .post_json(Some(&hotline), "/api/v1/cases", &signal)
+        .await
+        .expect(201);
+    assert_eq!(first["id"], again["id"]);
+    // Another agency's reference is its own.
+    let other = world
+        .post_json(Some(&who(A, "analyst")), "/api/v1/cases", &signal)
+        .await
+        .expect(201);
+    assert_ne!(first["id"], other["id"]);
+    let list = world.get(Some(&hotline), "/api/v1/cases").await.expect(200);
+    assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
 }
