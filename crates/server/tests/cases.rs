@@ -41,6 +41,7 @@ on_both_backends!(
     a_screened_victim_is_flagged_where_a_report_names_them,
     the_protocol_s_other_paths_hand_over_stay_and_close,
     a_resent_signal_opens_no_second_case,
+    a_case_held_near_a_compound_is_offered_it,
 );
 
 /// The person's name, passport and phone: never outside the case.
@@ -976,4 +977,47 @@ async fn a_resent_signal_opens_no_second_case(backend: Backend) {
     assert_ne!(first["id"], other["id"]);
     let list = world.get(Some(&hotline), "/api/v1/cases").await.expect(200);
     assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
+}
+
+async fn a_case_held_near_a_compound_is_offered_it(backend: Backend) {
+    let Some(world) = World::start(backend, test_config()).await else {
+        return;
+    };
+    // Another agency's intelligence locates a compound near Myawaddy.
+    let reports: Vec<Value> = (0..3)
+        .map(|i| {
+            json!({"id": format!("kk-{i}"), "kind": "compound_intel", "country": "PH",
+                   "marking": {"tlp": "GREEN"}, "narrative": format!("compound report {i}"),
+                   "selectors": ["telegram:@kk_park_hr", "+855 12 777 666"],
+                   "location": {"lat": 16.6087, "lon": 98.5212}})
+        })
+        .collect();
+    world
+        .submit(&who(O, "analyst"), &Value::Array(reports))
+        .await;
+    let site = cordon_analysis::places::site(16.6087, 98.5212)
+        .unwrap()
+        .to_string();
+    let analyst = who(A, "analyst");
+    let mut near = opening(1);
+    near["personal"]["held"] = json!({"description": "by the river", "lat": 16.62, "lon": 98.53});
+    let id = world
+        .post_json(Some(&analyst), "/api/v1/cases", &near)
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let case = read(&world, &analyst, &id).await;
+    let likely = case["likely_compounds"].as_array().unwrap();
+    assert_eq!(likely.len(), 1, "{likely:?}");
+    assert_eq!(likely[0]["site"], site.as_str());
+    assert!(likely[0]["km"].as_f64().unwrap() < 3.0, "{likely:?}");
+    assert_eq!(likely[0]["reports"], 3);
+    // Far away, nothing is offered.
+    let far = open(&world, &analyst, 1).await;
+    assert_eq!(
+        read(&world, &analyst, &far).await["likely_compounds"],
+        json!([])
+    );
 }

@@ -155,6 +155,55 @@ pub struct CaseView {
     pub merged_from: Vec<String>,
     pub merged_into: Option<String>,
     pub timeline: Vec<TimelineEntry>,
+    /// Compounds the reader's intelligence locates near where the people
+    /// are believed held, nearest first: where to look, for an analyst to
+    /// link (`compound.site`). Empty without coordinates.
+    pub likely_compounds: Vec<LikelyCompound>,
+}
+
+/// A compound near where a case's people are believed held.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LikelyCompound {
+    /// The site's H3 cell.
+    pub site: String,
+    pub lat: f64,
+    pub lon: f64,
+    /// How far from the case's coordinates.
+    pub km: f64,
+    /// Readable reports locating it.
+    pub reports: usize,
+    /// Its networks, with how many of those reports each.
+    pub networks: Vec<(String, usize)>,
+}
+
+/// How far from a case's coordinates a compound may be to be offered.
+pub const LIKELY_WITHIN_KM: f64 = 30.0;
+
+/// The compounds among `compounds` within [`LIKELY_WITHIN_KM`] of
+/// (`lat`, `lon`), nearest first, at most five.
+pub fn likely(
+    compounds: &[crate::networks::view::CompoundView],
+    lat: f64,
+    lon: f64,
+) -> Vec<LikelyCompound> {
+    let mut out: Vec<LikelyCompound> = compounds
+        .iter()
+        .map(|c| LikelyCompound {
+            site: c.site.clone(),
+            lat: c.lat,
+            lon: c.lon,
+            km: cordon_analysis::gazetteer::haversine_km(lat, lon, c.lat, c.lon),
+            reports: c.readable,
+            networks: c.networks.clone(),
+        })
+        .filter(|c| c.km <= LIKELY_WITHIN_KM)
+        .collect();
+    out.sort_by(|a, b| a.km.total_cmp(&b.km).then_with(|| a.site.cmp(&b.site)));
+    out.truncate(5);
+    for c in &mut out {
+        c.km = (c.km * 10.0).round() / 10.0;
+    }
+    out
 }
 
 /// Selectors released in one report.
@@ -273,6 +322,7 @@ pub fn open(
         merged_from: case.merged_from.clone(),
         merged_into: case.merged_into.clone(),
         timeline,
+        likely_compounds: Vec::new(),
     })
 }
 

@@ -112,6 +112,35 @@ async fn write_one(state: &Shared, id: &str, actor: &Member, event: &Event) -> A
     .await
 }
 
+/// The compounds the reader's intelligence locates near where the case's
+/// people are believed held (none without coordinates, or while the
+/// networks load).
+pub async fn likely_compounds(
+    state: &Shared,
+    viewer: &Viewer,
+    case: &CaseView,
+) -> ApiResult<Vec<view::LikelyCompound>> {
+    let Some((lat, lon)) = case
+        .personal
+        .held
+        .as_ref()
+        .and_then(|h| h.lat.zip(h.lon))
+    else {
+        return Ok(Vec::new());
+    };
+    let (work, viewer) = (state.clone(), viewer.clone());
+    tokio::task::spawn_blocking(move || {
+        work.networks
+            .read(|m| {
+                crate::networks::view::compounds(m, &work.networks.casebook.read(), &viewer)
+            })
+            .map(|all| view::likely(&all, lat, lon))
+            .unwrap_or_default()
+    })
+    .await
+    .map_err(ApiError::internal)
+}
+
 /// Opens a case for the reader, audited.
 pub fn open_for(state: &Shared, viewer: &Viewer, case: &Case, action: &str) -> ApiResult<CaseView> {
     state.audit.record(crate::audit::event(
@@ -309,7 +338,9 @@ pub async fn read_case(
 ) -> ApiResult<Json<CaseView>> {
     member(&api.viewer)?;
     let case = readable(&state, &api.viewer, &id)?;
-    Ok(Json(open_for(&state, &api.viewer, &case, "case_read")?))
+    let mut opened = open_for(&state, &api.viewer, &case, "case_read")?;
+    opened.likely_compounds = likely_compounds(&state, &api.viewer, &opened).await?;
+    Ok(Json(opened))
 }
 
 /// Changes to the case's details.
