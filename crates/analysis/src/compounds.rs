@@ -83,6 +83,31 @@ pub fn compounds(
     out
 }
 
+/// How far from a point a compound may be to be offered as where people
+/// held there are.
+pub const NEAR_KM: f64 = 30.0;
+
+/// The sites among `sites` (index, lat, lon) within `within_km` of
+/// (`lat`, `lon`), nearest first, at most `most`, with their distance in
+/// km: where a distress signal's coordinates point, among the compounds
+/// intelligence knows.
+pub fn near(
+    sites: impl IntoIterator<Item = (usize, f64, f64)>,
+    lat: f64,
+    lon: f64,
+    within_km: f64,
+    most: usize,
+) -> Vec<(usize, f64)> {
+    let mut out: Vec<(usize, f64)> = sites
+        .into_iter()
+        .map(|(i, la, lo)| (i, crate::gazetteer::haversine_km(lat, lon, la, lo)))
+        .filter(|(_, km)| *km <= within_km)
+        .collect();
+    out.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    out.truncate(most);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +144,15 @@ mod tests {
     fn coordinates_off_the_earth_are_left_out() {
         let located = vec![at(0, 95.0, 0.0, "nowhere"), at(1, 95.0, 0.0, "nowhere")];
         assert!(compounds(&located, &[None, None], 1).is_empty());
+    }
+
+    #[test]
+    fn near_offers_the_closest_sites_within_reach_first() {
+        let sites = [(0, 16.60, 98.52), (1, 16.70, 98.50), (2, 20.0, 100.0)];
+        let found = near(sites, 16.62, 98.53, NEAR_KM, 5);
+        assert_eq!(found.iter().map(|f| f.0).collect::<Vec<_>>(), [0, 1]);
+        assert!(found[0].1 < 3.0 && found[1].1 > 5.0);
+        assert_eq!(near(sites, 16.62, 98.53, NEAR_KM, 1).len(), 1);
+        assert!(near(sites, 0.0, 0.0, NEAR_KM, 5).is_empty());
     }
 }

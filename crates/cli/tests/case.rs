@@ -372,7 +372,7 @@ fn a_case_walks_the_protocol_and_exports_as_htcds() {
         &["release", &id, "--selector", PASSPORT],
     );
     assert!(
-        err.contains("selectors[0]: this is the person's own identifier"),
+        err.contains("selectors[0]: this selector names a person"),
         "{err}"
     );
     let released = case(
@@ -440,7 +440,7 @@ fn a_case_walks_the_protocol_and_exports_as_htcds() {
             "KH-NCB",
         ],
     );
-    assert_eq!(task["task"], "T1");
+    assert!(task["task"].as_str().unwrap().starts_with("T-"), "{task}");
     let err = refused(
         d,
         &db,

@@ -155,6 +155,20 @@ pub struct Opening {
 }
 
 impl Opening {
+    /// Writes codes the one way they are kept: countries upper case, the
+    /// site lower case.
+    pub fn normalize(&mut self) {
+        self.nationality = self.nationality.trim().to_ascii_uppercase();
+        self.origin = self.origin.trim().to_ascii_uppercase();
+        if let Some(c) = &mut self.compound.country {
+            *c = c.trim().to_ascii_uppercase();
+        }
+        if let Some(s) = &mut self.compound.site {
+            *s = s.trim().to_ascii_lowercase();
+        }
+        self.personal.normalize();
+    }
+
     /// Checks an opening: names the first bad field. `now` bounds
     /// `received`.
     pub fn check(&self, now: DateTime<Utc>) -> Result<(), CaseError> {
@@ -170,13 +184,21 @@ impl Opening {
         {
             return Err(CaseError::invalid(
                 "compound.site",
-                format!("'{site}' is not an H3 cell (15 hex digits)"),
+                "not an H3 cell (15 hex digits)",
             ));
         }
-        if self.group_size == Some(0) {
+        if let Some(g) = self.group_size
+            && !(1..=MAX_GROUP).contains(&g)
+        {
             return Err(CaseError::invalid(
                 "group_size",
-                "a case holds at least one person",
+                format!("a case holds 1 to {MAX_GROUP} people"),
+            ));
+        }
+        if self.assigned.len() > MAX_ASSIGNED {
+            return Err(CaseError::invalid(
+                "assigned",
+                format!("at most {MAX_ASSIGNED} agencies"),
             ));
         }
         if self.assigned.is_empty() {
@@ -237,14 +259,26 @@ impl Opening {
 }
 
 fn country(code: &str, field: &str) -> Result<(), CaseError> {
-    match cordon_core::country::alpha2(code) {
-        Some(a2) if a2.eq_ignore_ascii_case(code) => Ok(()),
-        _ => Err(CaseError::invalid(
+    if is_alpha2(code) {
+        Ok(())
+    } else {
+        Err(CaseError::invalid(
             field,
-            format!("'{code}' is not an ISO 3166-1 alpha-2 country code"),
-        )),
+            "not an ISO 3166-1 alpha-2 country code (two letters, such as VN)",
+        ))
     }
 }
+
+/// Whether `code` is an assigned ISO 3166-1 alpha-2 code, in any case.
+pub fn is_alpha2(code: &str) -> bool {
+    code.len() == 2
+        && cordon_core::country::alpha2(code).is_some_and(|a2| a2.eq_ignore_ascii_case(code))
+}
+
+/// Most agencies assigned to one case.
+pub const MAX_ASSIGNED: usize = 20;
+/// Most people a group case may count.
+pub const MAX_GROUP: u32 = 10_000;
 
 /// One change to a case, as kept in the decision log (`case.<kind>`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -547,8 +581,14 @@ impl Case {
     }
 
     /// Folds in one later event. The log is the truth: events are applied
-    /// as kept, whatever the checks before writing them said.
+    /// as kept, whatever the checks before writing them said, except that
+    /// a closed case takes notes only.
     pub fn apply(&mut self, stamp: Stamp, event: Event) {
+        // A closed case takes notes only: a change two replicas raced to
+        // write after the close is not folded.
+        if !self.is_open() && !matches!(event, Event::Note { .. }) {
+            return;
+        }
         match &event {
             Event::Open { .. } => return,
             Event::Update {
@@ -711,15 +751,20 @@ impl Case {
         self.due(clocks).is_some_and(|d| now >= d)
     }
 
-    /// The escalation the case owes at `now`, if any.
-    pub fn owed_escalation(&self, clocks: &Clocks, now: DateTime<Utc>) -> Option<Event> {
-        let due = self.due(clocks)?;
-        let level = clocks.escalation(Some(due), now, self.escalated)?;
-        Some(Event::Escalate {
-            stage: self.stage,
-            level,
-            due,
-        })
+    /// The escalations the case owes at `now`, lowest level first.
+    pub fn owed_escalations(&self, clocks: &Clocks, now: DateTime<Utc>) -> Vec<Event> {
+        let Some(due) = self.due(clocks) else {
+            return Vec::new();
+        };
+        clocks
+            .escalation(Some(due), now, self.escalated)
+            .into_iter()
+            .map(|level| Event::Escalate {
+                stage: self.stage,
+                level,
+                due,
+            })
+            .collect()
     }
 
     /// Checks a move to `to` against the protocol and the case: what must
@@ -950,27 +995,53 @@ pub(crate) mod tests {
         let clocks = Clocks::default();
         let mut case = open_case();
         let day = |d: i64| stamp(1, 0).at + Duration::days(d);
-        assert_eq!(case.owed_escalation(&clocks, day(0)), None);
-        let Some(Event::Escalate { level, stage, due }) = case.owed_escalation(&clocks, day(1))
-        else {
-            panic!("a day after the signal, verification is overdue");
+        assert!(case.owed_escalations(&clocks, day(0)).is_empty());
+        let owed = case.owed_escalations(&clocks, day(1));
+        let [Event::Escalate { level, stage, due }] = owed[..] else {
+            panic!("a day after the signal, verification is overdue: {owed:?}");
         };
         assert_eq!(
             (level, stage, due),
             (Level::Assigned, Stage::SignalReceived, day(1))
         );
         case.apply(stamp(2, 24), Event::Escalate { stage, level, due });
-        assert_eq!(case.owed_escalation(&clocks, day(2)), None);
+        assert!(case.owed_escalations(&clocks, day(2)).is_empty());
         assert!(matches!(
-            case.owed_escalation(&clocks, day(3)),
-            Some(Event::Escalate {
+            case.owed_escalations(&clocks, day(3))[..],
+            [Event::Escalate {
                 level: Level::Supervisors,
                 ..
-            })
+            }]
         ));
         moved(&mut case, 3, 80, Stage::Verified);
         assert_eq!(case.escalated, None);
-        assert_eq!(case.owed_escalation(&clocks, day(4)), None);
+        assert!(case.owed_escalations(&clocks, day(4)).is_empty());
+        // Found late, both levels are owed at once.
+        assert_eq!(case.owed_escalations(&clocks, day(30)).len(), 2);
+    }
+
+    #[test]
+    fn a_closed_case_takes_notes_only() {
+        let mut case = open_case();
+        case.apply(
+            stamp(2, 1),
+            Event::Stage {
+                to: Stage::Closed,
+                closure: Some(Closure::Unfounded),
+                informed_consent: false,
+                why: sealed("prank"),
+            },
+        );
+        let before = case.timeline.len();
+        moved(&mut case, 3, 2, Stage::Verified);
+        assert_eq!(case.stage, Stage::Closed);
+        case.apply(
+            stamp(4, 3),
+            Event::Note {
+                text: sealed("called back"),
+            },
+        );
+        assert_eq!(case.timeline.len(), before + 1);
     }
 
     #[test]

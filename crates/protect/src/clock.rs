@@ -92,6 +92,9 @@ impl Default for Clocks {
     }
 }
 
+/// The longest target a deployment may set: ten years.
+pub const MAX_HOURS: u32 = 87_600;
+
 /// Why a clocks file is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("protect clocks: {0}")]
@@ -122,14 +125,19 @@ impl Clocks {
                     "hours.{name}: a closed case has no clock"
                 )));
             }
-            if hours == 0 {
+            if !(1..=MAX_HOURS).contains(&hours) {
                 return Err(ClocksError(format!(
-                    "hours.{name}: must be at least 1 hour"
+                    "hours.{name}: must be 1 to {MAX_HOURS} hours (ten years)"
                 )));
             }
             clocks.hours.insert(stage, hours);
         }
         if let Some(h) = file.supervisors_after_hours {
+            if !(1..=MAX_HOURS).contains(&h) {
+                return Err(ClocksError(format!(
+                    "supervisors_after_hours: must be 1 to {MAX_HOURS} hours"
+                )));
+            }
             clocks.supervisors_after_hours = h;
         }
         Ok(clocks)
@@ -159,26 +167,34 @@ impl Clocks {
             Anchor::Entered => entered,
             Anchor::Repatriated => repatriated.unwrap_or(entered),
         };
-        Some(start + target)
+        start.checked_add_signed(target)
     }
 
-    /// The escalation a case owes at `now`: the highest level reached that
-    /// has not been sent (`sent` is the highest sent in this stage).
+    /// The escalations a case owes at `now`, lowest first: every level
+    /// reached that has not been sent (`sent` is the highest sent in this
+    /// stage). A case found late owes both at once, so that the assigned
+    /// agencies hear of it too, not only their supervisors.
     pub fn escalation(
         &self,
         due: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
         sent: Option<Level>,
-    ) -> Option<Level> {
-        let due = due?;
-        let reached = if now >= due + self.supervisors_after() {
-            Level::Supervisors
-        } else if now >= due {
-            Level::Assigned
-        } else {
-            return None;
+    ) -> Vec<Level> {
+        let Some(due) = due else {
+            return Vec::new();
         };
-        (Some(reached) > sent).then_some(reached)
+        let mut owed = Vec::new();
+        if now >= due {
+            owed.push(Level::Assigned);
+        }
+        if due
+            .checked_add_signed(self.supervisors_after())
+            .is_some_and(|at| now >= at)
+        {
+            owed.push(Level::Supervisors);
+        }
+        owed.retain(|l| Some(*l) > sent);
+        owed
     }
 }
 
@@ -222,29 +238,27 @@ mod tests {
         let clocks = Clocks::default();
         let due = clocks.due(Stage::SignalReceived, at(1, 8), None);
         assert_eq!(due, Some(at(2, 8)));
-        assert_eq!(clocks.escalation(due, at(2, 7), None), None);
-        assert_eq!(
-            clocks.escalation(due, at(2, 8), None),
-            Some(Level::Assigned)
-        );
+        let none: [Level; 0] = [];
+        assert_eq!(clocks.escalation(due, at(2, 7), None), none);
+        assert_eq!(clocks.escalation(due, at(2, 8), None), [Level::Assigned]);
         assert_eq!(
             clocks.escalation(due, at(3, 8), Some(Level::Assigned)),
-            None
+            none
         );
         assert_eq!(
             clocks.escalation(due, at(4, 8), Some(Level::Assigned)),
-            Some(Level::Supervisors)
+            [Level::Supervisors]
         );
-        // A case found late owes the highest level at once.
+        // A case found late owes both levels at once, lowest first.
         assert_eq!(
             clocks.escalation(due, at(9, 0), None),
-            Some(Level::Supervisors)
+            [Level::Assigned, Level::Supervisors]
         );
         assert_eq!(
             clocks.escalation(due, at(9, 0), Some(Level::Supervisors)),
-            None
+            none
         );
-        assert_eq!(clocks.escalation(None, at(9, 0), None), None);
+        assert_eq!(clocks.escalation(None, at(9, 0), None), none);
     }
 
     #[test]
@@ -282,7 +296,10 @@ mod tests {
         let e = Clocks::from_json(r#"{"hours": {"closed": 12}}"#).unwrap_err();
         assert!(e.to_string().contains("a closed case has no clock"));
         let e = Clocks::from_json(r#"{"hours": {"verified": 0}}"#).unwrap_err();
-        assert!(e.to_string().contains("at least 1 hour"));
+        assert!(e.to_string().contains("must be 1 to"));
+        let e = Clocks::from_json(r#"{"hours": {"verified": 4294967295}}"#).unwrap_err();
+        assert!(e.to_string().contains("ten years"));
+        assert!(Clocks::from_json(r#"{"supervisors_after_hours": 0}"#).is_err());
         assert!(Clocks::from_json(r#"{"hour": {}}"#).is_err());
     }
 }

@@ -509,6 +509,19 @@ fn check_kind(at: &str, kind: &str, values: &[String], value: &Value, problems: 
     }
 }
 
+/// Text as a spreadsheet may show it: a cell that starts like a formula
+/// (`=`, `+`, `-`, `@`, a tab or a carriage return), as text copied from
+/// a trafficker's advert may, is prefixed with `'` so that it is never
+/// run (OWASP's CSV injection advice). Phone numbers keep their `+`.
+fn defused(text: &str) -> String {
+    let phone = text.starts_with('+') && text[1..].bytes().all(|b| b.is_ascii_digit());
+    if !phone && text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
 /// The CSV form: a header of every field used, then one line per person
 /// with the case's fields (and the events' and organisations' as
 /// `;`-joined lists) repeated.
@@ -553,7 +566,7 @@ pub fn to_csv(export: &Export) -> String {
 
 fn cell(v: &Value) -> String {
     match v {
-        Value::String(s) => s.clone(),
+        Value::String(s) => defused(s),
         Value::Array(items) => items.iter().map(cell).collect::<Vec<_>>().join(";"),
         Value::Null => String::new(),
         other => other.to_string(),
@@ -687,6 +700,18 @@ mod tests {
                 "events[0].fcx_Quota: extension fields belong to persons",
             ]
         );
+    }
+
+    #[test]
+    fn a_cell_that_looks_like_a_formula_is_never_run() {
+        assert_eq!(
+            defused("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        assert_eq!(defused("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(defused("-5 a day"), "'-5 a day");
+        assert_eq!(defused("+84912345678"), "+84912345678");
+        assert_eq!(defused("5 a day"), "5 a day");
     }
 
     #[test]

@@ -7,6 +7,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::CaseError;
 
+/// Most people one case names (a group held together).
+pub const MAX_PEOPLE: usize = 200;
+/// Most identifiers one person carries.
+pub const MAX_IDENTIFIERS: usize = 20;
+/// Most contacts, languages, selectors and other list entries.
+pub const MAX_LIST: usize = 50;
+/// Longest name, language or other short text.
+pub const MAX_SHORT: usize = 200;
+/// Longest free text (an account, a note, a reason).
+pub const MAX_TEXT: usize = 20_000;
+
 /// Everything personal about a case, sealed as one value and replaced
 /// whole when it changes (so that a split or a merge re-seals it under the
 /// new case's key in one step).
@@ -168,6 +179,24 @@ pub struct ForcedCriminality {
 impl Personal {
     /// Checks a personal part as submitted: names the first bad field.
     pub fn check(&self) -> Result<(), CaseError> {
+        if self.people.len() > MAX_PEOPLE {
+            return Err(CaseError::invalid(
+                "people",
+                format!("a case names at most {MAX_PEOPLE} people; open one case per group"),
+            ));
+        }
+        if self.contacts.len() > MAX_LIST {
+            return Err(CaseError::invalid(
+                "contacts",
+                format!("at most {MAX_LIST} contacts"),
+            ));
+        }
+        if self.account.chars().count() > MAX_TEXT {
+            return Err(CaseError::invalid(
+                "account",
+                format!("at most {MAX_TEXT} characters"),
+            ));
+        }
         if self.people.is_empty() {
             return Err(CaseError::invalid(
                 "people",
@@ -181,10 +210,28 @@ impl Personal {
                     "a person needs a name, an alias or 'unknown'",
                 ));
             }
-            if !p.nationality.is_empty() && cordon_core::country::alpha2(&p.nationality).is_none() {
+            if !p.nationality.is_empty() && !crate::case::is_alpha2(&p.nationality) {
                 return Err(CaseError::invalid(
                     format!("people[{i}].nationality"),
-                    format!("'{}' is not an ISO 3166-1 country code", p.nationality),
+                    "not an ISO 3166-1 alpha-2 country code (two letters, such as VN)",
+                ));
+            }
+            if p.identifiers.len() > MAX_IDENTIFIERS {
+                return Err(CaseError::invalid(
+                    format!("people[{i}].identifiers"),
+                    format!("at most {MAX_IDENTIFIERS} identifiers a person"),
+                ));
+            }
+            let long = [&p.given_name, &p.family_name]
+                .into_iter()
+                .chain(&p.languages)
+                .any(|t| t.chars().count() > MAX_SHORT);
+            if long || p.languages.len() > MAX_LIST {
+                return Err(CaseError::invalid(
+                    format!("people[{i}]"),
+                    format!(
+                        "names and languages are at most {MAX_SHORT} characters, and at most {MAX_LIST} languages"
+                    ),
                 ));
             }
             for (j, s) in p.identifiers.iter().enumerate() {
@@ -219,6 +266,13 @@ impl Personal {
             }
         }
         Ok(())
+    }
+
+    /// Writes codes the one way they are kept: nationalities upper case.
+    pub fn normalize(&mut self) {
+        for p in &mut self.people {
+            p.nationality = p.nationality.trim().to_ascii_uppercase();
+        }
     }
 
     /// Every identifier of every person in the case.
@@ -272,7 +326,28 @@ impl Personal {
     /// Another case's part joined into this one: its people added, its
     /// contacts and account kept beside ours.
     pub fn absorb(&mut self, other: Personal) {
-        self.people.extend(other.people);
+        for p in other.people {
+            if !self.people.contains(&p) {
+                self.people.push(p);
+            }
+        }
+        let fc = &mut self.forced_criminality;
+        let theirs = other.forced_criminality;
+        for (ours, more) in [
+            (&mut fc.scam_types, theirs.scam_types),
+            (&mut fc.coerced_offences, theirs.coerced_offences),
+            (&mut fc.languages_used, theirs.languages_used),
+        ] {
+            for m in more {
+                if !ours.contains(&m) {
+                    ours.push(m);
+                }
+            }
+        }
+        if fc.quota.is_empty() {
+            fc.quota = theirs.quota;
+        }
+        fc.times_resold = fc.times_resold.max(theirs.times_resold);
         for c in other.contacts {
             if !self.contacts.contains(&c) {
                 self.contacts.push(c);
@@ -345,7 +420,8 @@ mod tests {
         b.people.truncate(1);
         b.account = "family called the hotline".into();
         a.absorb(b);
-        assert_eq!(a.people.len(), 4);
+        // The same person in both cases is listed once.
+        assert_eq!(a.people.len(), 3);
         assert!(a.account.contains("river") && a.account.contains("hotline"));
     }
 

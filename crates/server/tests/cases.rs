@@ -42,6 +42,7 @@ on_both_backends!(
     the_protocol_s_other_paths_hand_over_stay_and_close,
     a_resent_signal_opens_no_second_case,
     a_case_held_near_a_compound_is_offered_it,
+    releases_and_rights_are_guarded,
 );
 
 /// The person's name, passport and phone: never outside the case.
@@ -109,6 +110,10 @@ async fn a_case_walks_from_signal_to_repatriation_and_closes(backend: Backend) {
     };
     let (origin, destination) = (who(A, "analyst"), who(R, "contributor"));
     let id = open(&world, &destination, 1).await;
+    let answer = world
+        .get(Some(&origin), &format!("/api/v1/cases/{id}"))
+        .await;
+    assert_eq!(answer.header("cache-control"), Some("no-store"));
     let case = read(&world, &origin, &id).await;
     assert_eq!(case["stage"], "signal_received");
     assert_eq!(case["personal"]["people"][0]["given_name"], NAME);
@@ -1020,4 +1025,142 @@ async fn a_case_held_near_a_compound_is_offered_it(backend: Backend) {
         read(&world, &analyst, &far).await["likely_compounds"],
         json!([])
     );
+}
+
+async fn releases_and_rights_are_guarded(backend: Backend) {
+    let Some(world) = World::start(backend, test_config()).await else {
+        return;
+    };
+    let analyst = who(A, "analyst");
+    let contributor = who(R, "contributor");
+    let id = open(&world, &analyst, 1).await;
+    let post = |who: String, path: &'static str, body: Value| {
+        let world = &world;
+        let id = id.clone();
+        async move {
+            world
+                .post_json(Some(&who), &format!("/api/v1/cases/{id}/{path}"), &body)
+                .await
+        }
+    };
+    // Never a name, a family member's phone, or anyone protected.
+    for selector in ["name:Kanyarat Srisuk", "+66 81 000 0000"] {
+        let e = post(analyst.clone(), "release", json!({"selectors": [selector]}))
+            .await
+            .expect_error(422, "invalid_field");
+        assert_eq!(e["field"], "selectors[0]", "{e}");
+        assert!(!e["message"].as_str().unwrap().contains("Kanyarat"));
+    }
+    // Another case's screened victim is protected here too.
+    let other = open(&world, &analyst, 1).await;
+    let mut stranger = opening(1);
+    stranger["personal"]["people"][0]["identifiers"] = json!(["phone:+66899999999"]);
+    let protected = world
+        .post_json(Some(&analyst), "/api/v1/cases", &stranger)
+        .await
+        .expect(201);
+    let protected = protected["id"].as_str().unwrap();
+    world
+        .post_json(
+            Some(&analyst),
+            &format!("/api/v1/cases/{protected}/outcome"),
+            &json!({"status": "actual_victim", "reasons": "screened"}),
+        )
+        .await
+        .no_content();
+    post(
+        analyst.clone(),
+        "release",
+        json!({"selectors": ["+66 89 999 9999"]}),
+    )
+    .await
+    .expect_error(422, "invalid_field");
+    // Contributors record; analysts release, assign and merge.
+    post(
+        contributor.clone(),
+        "release",
+        json!({"selectors": [RECRUITER]}),
+    )
+    .await
+    .expect_error(403, "forbidden");
+    post(
+        contributor.clone(),
+        "assign",
+        json!({"agency": O, "role": "support"}),
+    )
+    .await
+    .expect_error(403, "forbidden");
+    post(
+        contributor.clone(),
+        "merge",
+        json!({"from": other, "why": "same group"}),
+    )
+    .await
+    .expect_error(403, "forbidden");
+    // A demand may be recorded without releasing anything, by anyone assigned.
+    let recorded = post(
+        contributor.clone(),
+        "demands",
+        json!({"kind": "proof_of_life", "message": "a photo from her phone"}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(recorded["report"], Value::Null);
+    for (body, field) in [
+        (
+            json!({"kind": "ransom_demand", "message": "x", "currency": "dollars!"}),
+            "currency",
+        ),
+        (
+            json!({"kind": "ransom_demand", "message": "x", "amount": "-5"}),
+            "amount",
+        ),
+    ] {
+        let e = post(analyst.clone(), "demands", body)
+            .await
+            .expect_error(422, "invalid_field");
+        assert_eq!(e["field"], field, "{e}");
+    }
+    // The deciding organisation is the actor's or an assigned agency.
+    let e = post(
+        analyst.clone(),
+        "outcome",
+        json!({"status": "not_a_victim", "organisation": O, "reasons": "x"}),
+    )
+    .await
+    .expect_error(422, "invalid_field");
+    assert_eq!(e["field"], "organisation");
+    // Too many people in one case is refused, naming the list.
+    let mut crowd = opening(1);
+    crowd["personal"]["people"] = Value::Array(vec![json!({"given_name": "x"}); 201]);
+    let e = world
+        .post_json(Some(&analyst), "/api/v1/cases", &crowd)
+        .await
+        .expect_error(422, "invalid_field");
+    assert_eq!(e["field"], "personal.people");
+    // A closed case takes notes only.
+    step(
+        &world,
+        &analyst,
+        &id,
+        json!({"to": "closed", "closure": "unfounded", "why": "prank"}),
+    )
+    .await;
+    for (path, body) in [
+        (
+            "evidence",
+            json!([{"indicator": "ilo_deception", "presence": "present"}]),
+        ),
+        ("assign", json!({"agency": O, "role": "support"})),
+        ("tasks", json!({"text": "call"})),
+        ("release", json!({"selectors": [RECRUITER]})),
+    ] {
+        let e = post(analyst.clone(), path, body)
+            .await
+            .expect_error(422, "invalid_field");
+        assert_eq!(e["field"], "id", "{path}: {e}");
+    }
+    post(analyst.clone(), "notes", json!({"text": "family informed"}))
+        .await
+        .no_content();
 }

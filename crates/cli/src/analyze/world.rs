@@ -77,6 +77,9 @@ struct Score {
     #[serde(skip_serializing_if = "Option::is_none")]
     joined: Option<Joined>,
     compounds: CompoundScore,
+    /// Victim-protection signals linked to compounds by their coordinates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signals: Option<SignalScore>,
     profiles: ProfileScore,
     perpetrators: PerpetratorScore,
 }
@@ -114,6 +117,26 @@ struct CompoundScore {
     found_matching: usize,
     true_found: usize,
     network_right: usize,
+}
+
+/// The simulated distress signals with coordinates, each offered the
+/// compounds found near them (`cordon_analysis::compounds::near`, as the
+/// case page offers them) and checked against where the world holds the
+/// person: how often the nearest offer is the right compound, how often it
+/// is among the five offered, and how often the right compound is one the
+/// reports found at all (the most any offer can reach).
+#[derive(Serialize)]
+struct SignalScore {
+    signals: usize,
+    with_coordinates: usize,
+    offered: usize,
+    nearest_right: usize,
+    in_five_right: usize,
+    true_compound_found: usize,
+    /// nearest_right / with_coordinates
+    nearest_right_share: f64,
+    /// nearest_right / offered
+    nearest_precision: f64,
 }
 
 #[derive(Serialize)]
@@ -226,12 +249,15 @@ pub fn score(
     let (precision, recall) = networks::b_cubed(&found.of_report, &truth_of);
     let key_recall_ceiling = networks::b_cubed(&linked_within(&corpus, &truth_of), &truth_of).1;
     let stands_for = majority(&found.of_report, &truth_of);
+    let found_compounds =
+        compounds::compounds(&corpus.located(0..ids.len() as u32), &found.of_report, 2);
     let compound_score = score_compounds(
-        &compounds::compounds(&corpus.located(0..ids.len() as u32), &found.of_report, 2),
+        &found_compounds,
         &truth.compounds,
         &stands_for,
         &network_numbers,
     );
+    let signal_score = score_signals(world, &found_compounds)?;
     let true_roles: HashMap<&str, &str> = truth
         .selectors
         .iter()
@@ -264,6 +290,7 @@ pub fn score(
         resolve_seconds,
         joined,
         compounds: compound_score,
+        signals: signal_score,
         profiles: profile_score,
         perpetrators: perpetrator_score,
     };
@@ -374,6 +401,64 @@ fn score_compounds(
         true_found: matched_sites.len(),
         network_right,
     }
+}
+
+fn score_signals(world: &Path, found: &[Compound]) -> anyhow::Result<Option<SignalScore>> {
+    #[derive(Deserialize)]
+    struct Truth {
+        site: String,
+    }
+    let (signals, truth_path) = (
+        world.join("protect").join("signals.jsonl"),
+        world.join("protect").join("truth.jsonl"),
+    );
+    if !signals.exists() {
+        return Ok(None);
+    }
+    let read = |p: &Path| {
+        std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
+    };
+    let (signals_text, truth_text) = (read(&signals)?, read(&truth_path)?);
+    let known: std::collections::HashSet<String> =
+        found.iter().map(|c| c.site.to_string()).collect();
+    let sites = || found.iter().enumerate().map(|(i, c)| (i, c.lat, c.lon));
+    let mut score = SignalScore {
+        signals: 0,
+        with_coordinates: 0,
+        offered: 0,
+        nearest_right: 0,
+        in_five_right: 0,
+        true_compound_found: 0,
+        nearest_right_share: 0.0,
+        nearest_precision: 0.0,
+    };
+    for (n, (signal, truth)) in signals_text.lines().zip(truth_text.lines()).enumerate() {
+        let signal: cordon_sim::Signal = serde_json::from_str(signal)
+            .with_context(|| format!("{}:{}", signals.display(), n + 1))?;
+        let truth: Truth = serde_json::from_str(truth)
+            .with_context(|| format!("{}:{}", truth_path.display(), n + 1))?;
+        score.signals += 1;
+        let Some((lat, lon)) = signal
+            .opening
+            .personal
+            .held
+            .as_ref()
+            .and_then(|h| h.lat.zip(h.lon))
+        else {
+            continue;
+        };
+        score.with_coordinates += 1;
+        score.true_compound_found += usize::from(known.contains(&truth.site));
+        let offers = compounds::near(sites(), lat, lon, compounds::NEAR_KM, 5);
+        let right = |i: usize| found[i].site.to_string() == truth.site;
+        score.offered += usize::from(!offers.is_empty());
+        score.nearest_right += usize::from(offers.first().is_some_and(|o| right(o.0)));
+        score.in_five_right += usize::from(offers.iter().any(|o| right(o.0)));
+    }
+    let share = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    score.nearest_right_share = share(score.nearest_right, score.with_coordinates);
+    score.nearest_precision = share(score.nearest_right, score.offered);
+    Ok(Some(score))
 }
 
 fn score_profiles(

@@ -160,6 +160,14 @@ pub fn routes(state: Shared) -> Router {
         )
         .route("/api/v1/audit", get(audit::owner_log))
         .method_not_allowed_fallback(method_not_allowed)
+        // Every answer is for its caller alone (and a case's is a person's):
+        // never kept by a browser or a shared cache.
+        .layer(
+            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            ),
+        )
         .with_state(state)
 }
 

@@ -187,7 +187,12 @@ impl Cases {
             _ => None,
         };
         let mut book = self.book.write();
+        let escalated_before = book.get(&d.subject).and_then(|c| c.escalated);
         if matches!(event, Event::Open { .. }) {
+            if book.contains_key(&d.subject) {
+                tracing::warn!(case = %d.subject, "a second opening of a case in the log; skipped");
+                return;
+            }
             if let Some(case) = Case::opened(&d.subject, stamp, event) {
                 book.insert(d.subject.clone(), case);
             }
@@ -201,7 +206,14 @@ impl Cases {
         if reindex {
             self.index(case);
         }
-        if let Some(overdue) = escalation
+        // Pushed only when it raised the case's level: an escalation of a
+        // stage already left, or a level sent before, tells no one again.
+        let raised = escalation.as_ref().is_some_and(|o| {
+            o.stage == case.stage
+                && case.escalated == Some(o.level)
+                && escalated_before < case.escalated
+        });
+        if let Some(overdue) = escalation.filter(|_| raised)
             && self.live.load(Ordering::Acquire)
         {
             let agencies: Vec<String> = case.agencies().into_iter().map(str::to_owned).collect();
@@ -271,8 +283,9 @@ impl Cases {
         self.read(|book| {
             book.values()
                 .filter(|c| c.is_open())
-                .filter_map(|c| {
-                    c.owed_escalation(clocks, now)
+                .flat_map(|c| {
+                    c.owed_escalations(clocks, now)
+                        .into_iter()
                         .map(|e| decision(&c.id, &e, CLOCK))
                 })
                 .collect()
@@ -306,11 +319,23 @@ impl Cases {
     async fn escalate(state: crate::Shared) {
         let mut stopping = state.stopping.clone();
         let every = state.config.cases.escalate_every;
-        let mut lead = None;
+        let mut lead: Option<Box<dyn cordon_store::Lead>> = None;
         loop {
             tokio::select! {
                 () = tokio::time::sleep(every) => {}
                 _ = stopping.wait_for(|s| *s) => return,
+            }
+            // A lead lost (its PostgreSQL connection broke) is let go at
+            // once: another replica may hold it now, and two keepers would
+            // send a level twice.
+            if let Some(held) = &lead {
+                if !tokio::time::timeout(every, held.holds())
+                    .await
+                    .unwrap_or(false)
+                {
+                    tracing::warn!("this replica lost the case clocks; another takes over");
+                    lead = None;
+                }
             }
             if lead.is_none() {
                 match state.store.try_lead("cases").await {

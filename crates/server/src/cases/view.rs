@@ -176,39 +176,35 @@ pub struct LikelyCompound {
     pub networks: Vec<(String, usize)>,
 }
 
-/// How far from a case's coordinates a compound may be to be offered.
-pub const LIKELY_WITHIN_KM: f64 = 30.0;
-
-/// The compounds among `compounds` within [`LIKELY_WITHIN_KM`] of
-/// (`lat`, `lon`), nearest first, at most five.
+/// The compounds among `compounds` near (`lat`, `lon`), nearest first,
+/// at most five (`cordon_analysis::compounds::near`).
 pub fn likely(
     compounds: &[crate::networks::view::CompoundView],
     lat: f64,
     lon: f64,
 ) -> Vec<LikelyCompound> {
-    let mut out: Vec<LikelyCompound> = compounds
-        .iter()
-        .map(|c| LikelyCompound {
-            site: c.site.clone(),
-            lat: c.lat,
-            lon: c.lon,
-            km: cordon_analysis::gazetteer::haversine_km(lat, lon, c.lat, c.lon),
-            reports: c.readable,
-            networks: c.networks.clone(),
+    let sites = compounds.iter().enumerate().map(|(i, c)| (i, c.lat, c.lon));
+    cordon_analysis::compounds::near(sites, lat, lon, cordon_analysis::compounds::NEAR_KM, 5)
+        .into_iter()
+        .map(|(i, km)| {
+            let c = &compounds[i];
+            LikelyCompound {
+                site: c.site.clone(),
+                lat: c.lat,
+                lon: c.lon,
+                km: (km * 10.0).round() / 10.0,
+                reports: c.readable,
+                networks: c.networks.clone(),
+            }
         })
-        .filter(|c| c.km <= LIKELY_WITHIN_KM)
-        .collect();
-    out.sort_by(|a, b| a.km.total_cmp(&b.km).then_with(|| a.site.cmp(&b.site)));
-    out.truncate(5);
-    for c in &mut out {
-        c.km = (c.km * 10.0).round() / 10.0;
-    }
-    out
+        .collect()
 }
 
-/// Selectors released in one report.
+/// Selectors released in one report, of the agency that released them.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Released {
+    /// The releasing agency, which owns the report.
+    pub agency: String,
     pub report: String,
     pub selectors: Vec<String>,
 }
@@ -233,9 +229,24 @@ pub fn open(
     };
     let mut timeline = Vec::with_capacity(case.timeline.len());
     let mut demands = Vec::new();
+    let mut released = Vec::new();
     let mut outcome_reasons = String::new();
     for entry in &case.timeline {
         let detail = text(entry)?;
+        // A release is a report of the agency that made it.
+        match &entry.event {
+            Event::Demand {
+                report: Some(report),
+                selectors,
+                ..
+            }
+            | Event::Release { report, selectors } => released.push(Released {
+                agency: entry.stamp.agency.clone(),
+                report: report.clone(),
+                selectors: selectors.clone(),
+            }),
+            _ => {}
+        }
         match &entry.event {
             Event::Demand {
                 demand,
@@ -309,14 +320,7 @@ pub fn open(
         ),
         demands,
         tasks,
-        released: case
-            .released
-            .iter()
-            .map(|(report, selectors)| Released {
-                report: report.clone(),
-                selectors: selectors.clone(),
-            })
-            .collect(),
+        released,
         split_from: case.split_from.clone(),
         split_into: case.split_into.clone(),
         merged_from: case.merged_from.clone(),

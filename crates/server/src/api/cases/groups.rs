@@ -157,6 +157,13 @@ pub async fn merge_for(
 ) -> ApiResult<()> {
     let actor = member(viewer)?.clone();
     let why = crate::api::required_text(&request.why, "why", MAX_TEXT)?;
+    // A merge lets each case's agencies read the other's people: an
+    // analyst's decision.
+    if actor.role == crate::access::Role::Contributor {
+        return Err(ApiError::forbidden(
+            "contributors work the cases they are given; an analyst or admin of your agency merges cases",
+        ));
+    }
     if request.from == id {
         return Err(ApiError::invalid_field(
             "from",

@@ -14,7 +14,7 @@ use cordon_protect::{Case, Event};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{MAX_TEXT, member, readable, sealed_text, write_one};
+use super::{MAX_TEXT, member, readable_open, sealed_text, write_one};
 use crate::Shared;
 use crate::access::{Member, Viewer};
 use crate::api::reports::{json_body, store_reports};
@@ -39,7 +39,10 @@ pub struct ReleaseMarking {
 pub struct DemandRequest {
     /// `ransom_demand` or `proof_of_life`.
     pub kind: String,
-    /// The perpetrators' wallets, phones and handles, in any form.
+    /// The perpetrators' wallets, phones and handles, in any form: released
+    /// into intelligence at once (by analysts and admins). None records the
+    /// demand alone.
+    #[serde(default)]
     pub selectors: Vec<String>,
     #[serde(default)]
     pub amount: Option<String>,
@@ -60,36 +63,71 @@ pub struct ReleaseRequest {
     pub marking: Option<ReleaseMarking>,
 }
 
-/// The selectors as canonical text, none of them the person's own.
-fn releasable(selectors: &[String], personal: &Personal) -> ApiResult<Vec<String>> {
-    if selectors.is_empty() {
+/// The selectors as canonical text (with those normalising derives, such
+/// as a URL's domain), none of them naming a person: not a name or a
+/// passport, not an identifier of the case's people or contacts, and not
+/// one of any protected person in any case. The refusal says no more than
+/// that, so that it tells no one whose selector it was.
+fn releasable(state: &Shared, selectors: &[String], personal: &Personal) -> ApiResult<Vec<String>> {
+    if selectors.len() > MAX_RELEASED {
         return Err(ApiError::invalid_field(
             "selectors",
-            "name at least one selector",
+            format!("release at most {MAX_RELEASED} selectors at once"),
         ));
     }
+    let hint = cordon_core::Hint::default();
+    let contacts: std::collections::HashSet<String> = personal
+        .contacts
+        .iter()
+        .flat_map(|c| [c.phone.as_str(), c.email.as_str()])
+        .filter(|t| !t.trim().is_empty())
+        .filter_map(|t| cordon_core::selector::normalize(t, &hint).ok())
+        .flatten()
+        .map(|s| s.into_string())
+        .collect();
     let mut out: Vec<String> = Vec::new();
     for (i, text) in selectors.iter().enumerate() {
-        let found = cordon_core::selector::normalize(text, &cordon_core::Hint::default())
+        let found = cordon_core::selector::normalize(text, &hint)
             .map_err(|e| ApiError::invalid_field(format!("selectors[{i}]"), e.message))?;
-        let Some(s) = found.into_iter().next() else {
+        if found.is_empty() {
             return Err(ApiError::invalid_field(
                 format!("selectors[{i}]"),
                 "not a selector",
             ));
-        };
-        let canonical = s.into_string();
-        if personal.identifiers().any(|own| own == canonical) {
-            return Err(ApiError::invalid_field(
-                format!("selectors[{i}]"),
-                "this is the person's own identifier: a case never releases the person into intelligence",
-            ));
         }
-        if !out.contains(&canonical) {
-            out.push(canonical);
+        for s in found {
+            let names_a_person = matches!(
+                s.kind(),
+                cordon_core::SelectorKind::Name | cordon_core::SelectorKind::Passport
+            ) || personal.identifiers().any(|own| own == s.as_str())
+                || contacts.contains(s.as_str())
+                || state.cases.protected(s.as_str()).is_some();
+            if names_a_person {
+                return Err(ApiError::invalid_field(
+                    format!("selectors[{i}]"),
+                    "this selector names a person (a name, a document, someone in a case or a contact of theirs): a case releases recruiters' and compounds' selectors only",
+                ));
+            }
+            let canonical = s.into_string();
+            if !out.contains(&canonical) {
+                out.push(canonical);
+            }
         }
     }
     Ok(out)
+}
+
+/// Most selectors one release carries.
+const MAX_RELEASED: usize = 100;
+
+/// Releasing into intelligence is an analyst's decision.
+fn may_release(actor: &Member) -> ApiResult<()> {
+    if actor.role == crate::access::Role::Contributor {
+        return Err(ApiError::forbidden(
+            "contributors record cases; an analyst or admin of your agency releases selectors into intelligence",
+        ));
+    }
+    Ok(())
 }
 
 /// Submits the released selectors as a report of the actor's agency: no
@@ -167,7 +205,7 @@ pub async fn demand_for(
     viewer: &Viewer,
     id: &str,
     request: &DemandRequest,
-) -> ApiResult<String> {
+) -> ApiResult<Option<String>> {
     let actor = member(viewer)?.clone();
     let demand = match request.kind.trim() {
         "ransom_demand" => DemandKind::RansomDemand,
@@ -181,37 +219,68 @@ pub async fn demand_for(
     };
     let message = crate::api::required_text(&request.message, "message", MAX_TEXT)?;
     if let Some(a) = &request.amount
-        && a.trim().parse::<rust_decimal::Decimal>().is_err()
+        && !a
+            .trim()
+            .parse::<rust_decimal::Decimal>()
+            .is_ok_and(|d| d.is_sign_positive())
     {
         return Err(ApiError::invalid_field(
             "amount",
-            format!("'{a}' is not a decimal amount"),
+            "not a decimal amount of zero or more",
         ));
     }
+    let currency = match request.currency.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(c) if (2..=10).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            Some(c.to_ascii_uppercase())
+        }
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "currency",
+                "a currency or token code of 2 to 10 letters and digits (USD, USDT)",
+            ));
+        }
+    };
+    if !request.selectors.is_empty() {
+        may_release(&actor)?;
+    }
     let _writing = state.cases.writing.lock().await;
-    let case = readable(state, viewer, id)?;
+    let case = readable_open(state, viewer, id)?;
     let personal = state.cases.personal(&case).map_err(ApiError::internal)?;
-    let selectors = releasable(&request.selectors, &personal)?;
+    // A demand may be recorded before anyone decides what to release.
+    let selectors = if request.selectors.is_empty() {
+        Vec::new()
+    } else {
+        releasable(state, &request.selectors, &personal)?
+    };
+    // Sealed before anything is stored, so that nothing fails after.
+    let sealed = sealed_text(&case, state, "demand.message", &message)?;
     let what = match demand {
         DemandKind::RansomDemand => "ransom demand",
         DemandKind::ProofOfLife => "proof-of-life message",
     };
-    let report = release_report(
-        state,
-        &actor,
-        &case,
-        &selectors,
-        request.marking.as_ref(),
-        what,
-    )
-    .await?;
+    let report = if selectors.is_empty() {
+        None
+    } else {
+        Some(
+            release_report(
+                state,
+                &actor,
+                &case,
+                &selectors,
+                request.marking.as_ref(),
+                what,
+            )
+            .await?,
+        )
+    };
     let event = Event::Demand {
         demand,
         selectors,
         amount: request.amount.as_ref().map(|a| a.trim().to_owned()),
-        currency: request.currency.as_ref().map(|c| c.trim().to_uppercase()),
-        message: sealed_text(&case, state, "demand.message", &message)?,
-        report: Some(report.clone()),
+        currency,
+        message: sealed,
+        report: report.clone(),
     };
     write_one(state, id, &actor, &event).await?;
     Ok(report)
@@ -223,6 +292,13 @@ pub struct ReleasedReport {
     pub report: String,
 }
 
+/// A demand recorded, and the report that carried its selectors into
+/// intelligence (none when it released none).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordedDemand {
+    pub report: Option<String>,
+}
+
 #[utoipa::path(
     post,
     path = "/api/v1/cases/{id}/demands",
@@ -231,7 +307,7 @@ pub struct ReleasedReport {
     request_body = DemandRequest,
     security(("token" = [])),
     responses(
-        (status = 201, description = "Recorded; its selectors are in intelligence as this report", body = ReleasedReport),
+        (status = 201, description = "Recorded; its selectors, if any, are in intelligence as this report", body = RecordedDemand),
         (status = 404, description = "No case you may read", body = ApiError),
         (status = 422, description = "A field is wrong; nothing was changed", body = ApiError),
     )
@@ -241,10 +317,10 @@ pub async fn record_demand(
     api: Api,
     Path(id): Path<String>,
     Body(body): Body,
-) -> ApiResult<(StatusCode, Json<ReleasedReport>)> {
+) -> ApiResult<(StatusCode, Json<RecordedDemand>)> {
     let request: DemandRequest = json_body(&body)?;
     let report = demand_for(&state, &api.viewer, &id, &request).await?;
-    Ok((StatusCode::CREATED, Json(ReleasedReport { report })))
+    Ok((StatusCode::CREATED, Json(RecordedDemand { report })))
 }
 
 pub async fn release_for(
@@ -254,10 +330,17 @@ pub async fn release_for(
     request: &ReleaseRequest,
 ) -> ApiResult<String> {
     let actor = member(viewer)?.clone();
+    may_release(&actor)?;
+    if request.selectors.is_empty() {
+        return Err(ApiError::invalid_field(
+            "selectors",
+            "name at least one selector",
+        ));
+    }
     let _writing = state.cases.writing.lock().await;
-    let case = readable(state, viewer, id)?;
+    let case = readable_open(state, viewer, id)?;
     let personal = state.cases.personal(&case).map_err(ApiError::internal)?;
-    let selectors = releasable(&request.selectors, &personal)?;
+    let selectors = releasable(state, &request.selectors, &personal)?;
     let report = release_report(
         state,
         &actor,

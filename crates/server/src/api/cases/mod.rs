@@ -25,6 +25,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
+use cordon_core::agency::AgencyKind;
 use cordon_protect::case::{Assignment, CompoundLink, Opening, Role};
 use cordon_protect::person::Personal;
 use cordon_protect::{Case, CaseError, Event, Stage};
@@ -93,13 +94,19 @@ fn seal_personal(
     Ok(data.seal_json(case_id, cordon_protect::case::PERSONAL, personal))
 }
 
-/// Writes a case's decisions and folds them in.
+/// Writes a case's decisions and folds them in. Once the append is
+/// durable the change is made: a fold that fails then is logged, not
+/// answered as a failure (the follower folds it on its next round), so
+/// that a retry does not make it twice.
 async fn write(state: &Shared, decisions: Vec<cordon_store::NewDecision>) -> ApiResult<()> {
     super::networks::decide(state, decisions).await?;
-    state
+    if let Err(e) = state
         .cases
         .sync(state.store.as_ref(), &state.alerts.notifier)
-        .await?;
+        .await
+    {
+        tracing::warn!(error = %e, "a case change is stored but not yet folded here");
+    }
     Ok(())
 }
 
@@ -120,25 +127,31 @@ pub async fn likely_compounds(
     viewer: &Viewer,
     case: &CaseView,
 ) -> ApiResult<Vec<view::LikelyCompound>> {
-    let Some((lat, lon)) = case
-        .personal
-        .held
-        .as_ref()
-        .and_then(|h| h.lat.zip(h.lon))
-    else {
+    let Some((lat, lon)) = case.personal.held.as_ref().and_then(|h| h.lat.zip(h.lon)) else {
         return Ok(Vec::new());
     };
     let (work, viewer) = (state.clone(), viewer.clone());
     tokio::task::spawn_blocking(move || {
         work.networks
-            .read(|m| {
-                crate::networks::view::compounds(m, &work.networks.casebook.read(), &viewer)
-            })
+            .read(|m| crate::networks::view::compounds(m, &work.networks.casebook.read(), &viewer))
             .map(|all| view::likely(&all, lat, lon))
             .unwrap_or_default()
     })
     .await
     .map_err(ApiError::internal)
+}
+
+/// An open case the viewer reads, or 404; a closed one is 422: it takes
+/// notes only.
+pub fn readable_open(state: &Shared, viewer: &Viewer, id: &str) -> ApiResult<Case> {
+    let case = readable(state, viewer, id)?;
+    if !case.is_open() {
+        return Err(ApiError::invalid_field(
+            "id",
+            "the case is closed: it takes notes only; open a new case linked to it",
+        ));
+    }
+    Ok(case)
 }
 
 /// Opens a case for the reader, audited.
@@ -168,6 +181,16 @@ async fn check_agencies(state: &Shared, assigned: &[Assignment]) -> ApiResult<()
             return Err(ApiError::invalid_field(
                 format!("assigned[{i}].agency"),
                 format!("no member agency {}", a.agency),
+            ));
+        }
+        // Banks, telecoms and platforms take intelligence, never a person.
+        if matches!(
+            state.directory.kind_of(&a.agency),
+            Some(AgencyKind::Bank | AgencyKind::Telecom | AgencyKind::Platform)
+        ) {
+            return Err(ApiError::invalid_field(
+                format!("assigned[{i}].agency"),
+                "banks, telecoms and platforms are not assigned to victims' cases",
             ));
         }
     }
@@ -213,7 +236,8 @@ pub async fn open_with(state: &Shared, viewer: &Viewer, mut opening: Opening) ->
             embassy: true,
         });
     }
-    let now = Utc::now();
+    let now = state.config.cases.clock.now();
+    opening.normalize();
     opening.check(now).map_err(case_error)?;
     check_agencies(state, &opening.assigned).await?;
     let id = format!("PC-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);

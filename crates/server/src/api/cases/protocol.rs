@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    MAX_TEXT, case_error, check_agencies, member, readable, sealed_text, write, write_one,
+    MAX_TEXT, case_error, check_agencies, member, readable, readable_open, sealed_text, write,
+    write_one,
 };
 use crate::Shared;
 use crate::access::Viewer;
@@ -138,6 +139,12 @@ pub async fn assign_for(
     request: &AssignRequest,
 ) -> ApiResult<()> {
     let actor = member(viewer)?.clone();
+    // Who reads a victim's case is an analyst's decision.
+    if actor.role == crate::access::Role::Contributor {
+        return Err(ApiError::forbidden(
+            "contributors work the cases they are given; an analyst or admin of your agency assigns agencies",
+        ));
+    }
     let assignment = Assignment {
         agency: request.agency.trim().to_owned(),
         role: role(&request.role)?,
@@ -147,7 +154,7 @@ pub async fn assign_for(
         .await
         .map_err(|e| e.field("agency"))?;
     let _writing = state.cases.writing.lock().await;
-    let case = readable(state, viewer, id)?;
+    let case = readable_open(state, viewer, id)?;
     if request.remove {
         let remaining = case
             .assigned
@@ -238,7 +245,7 @@ pub async fn evidence_for(
         parsed.push((e, presence));
     }
     let _writing = state.cases.writing.lock().await;
-    let case = readable(state, viewer, id)?;
+    let case = readable_open(state, viewer, id)?;
     let mut decisions = Vec::new();
     for (e, presence) in parsed {
         let event = Event::Evidence {
@@ -308,22 +315,14 @@ pub async fn outcome_for(
         .filter(|o| !o.is_empty())
         .unwrap_or(&actor.agency)
         .to_owned();
-    if !state
-        .directory
-        .knows(state.store.as_ref(), &organisation)
-        .await?
-    {
+    let _writing = state.cases.writing.lock().await;
+    let case = readable_open(state, viewer, id)?;
+    // The decision is the actor's agency's, or an assigned agency's whose
+    // decision it records: never a stranger's name on it.
+    if organisation != actor.agency && !case.assigns(&organisation) {
         return Err(ApiError::invalid_field(
             "organisation",
-            format!("no member agency {organisation}"),
-        ));
-    }
-    let _writing = state.cases.writing.lock().await;
-    let case = readable(state, viewer, id)?;
-    if !case.is_open() {
-        return Err(ApiError::invalid_field(
-            "id",
-            "a closed case does not change",
+            "the deciding organisation is your agency or one assigned to the case",
         ));
     }
     let event = Event::Outcome {
@@ -383,7 +382,7 @@ pub async fn task_for(
     let actor = member(viewer)?.clone();
     let text = crate::api::required_text(&request.text, "text", MAX_TEXT)?;
     let _writing = state.cases.writing.lock().await;
-    let case = readable(state, viewer, id)?;
+    let case = readable_open(state, viewer, id)?;
     let agency = request
         .agency
         .clone()
@@ -402,7 +401,8 @@ pub async fn task_for(
                 format!("no task {t} in this case"),
             ));
         }
-        None => format!("T{}", case.tasks.len() + 1),
+        // Random, so that two replicas never give one number twice.
+        None => format!("T-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
     };
     let event = Event::Task {
         task: task.clone(),

@@ -41,7 +41,18 @@ pub fn htcds_for(
     let personal = state.cases.personal(&case).map_err(ApiError::internal)?;
     let export =
         cordon_protect::htcds::export(&case, &personal, &|agency| state.directory.kind_of(agency));
-    cordon_protect::htcds::validate(&export).map_err(|p| ApiError::internal(p.join("; ")))?;
+    cordon_protect::htcds::validate(&export).map_err(|problems| {
+        // Field names only: the values are the person's.
+        let fields: Vec<&str> = problems
+            .iter()
+            .map(|p| p.split(':').next().unwrap_or_default())
+            .collect();
+        ApiError::internal(format!(
+            "the htcds export of {} fails its field list at {}",
+            case.id,
+            fields.join(", ")
+        ))
+    })?;
     Ok(export)
 }
 
