@@ -254,6 +254,8 @@ impl Opening {
             since: self.received.unwrap_or(now),
             split_from: None,
             reference: self.reference.clone(),
+            returned: None,
+            escalated: None,
         }
     }
 }
@@ -308,6 +310,13 @@ pub enum Event {
         /// The opening agency's reference for the signal.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reference: Option<String>,
+        /// A split carries its source's clocks on: when the people
+        /// returned (the follow-ups' anchor) and the escalation already
+        /// sent in the stage, so that none restarts or fires again.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        returned: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        escalated: Option<Level>,
     },
     /// The clear or personal part changed.
     Update {
@@ -506,6 +515,9 @@ pub struct Case {
     pub stage_since: DateTime<Utc>,
     pub closure: Option<Closure>,
     pub repatriated: Option<DateTime<Utc>>,
+    /// When the follow-ups count from: the return, or for a person who
+    /// stayed, the start of reintegration.
+    pub returned: Option<DateTime<Utc>>,
     /// The highest escalation sent in the current stage.
     pub escalated: Option<Level>,
     pub outcome: Option<Outcome>,
@@ -543,6 +555,8 @@ impl Case {
             since,
             ref split_from,
             ref reference,
+            returned,
+            escalated,
         } = event
         else {
             return None;
@@ -560,7 +574,8 @@ impl Case {
             stage_since: since,
             closure: None,
             repatriated: None,
-            escalated: None,
+            returned,
+            escalated,
             outcome: None,
             evidence: BTreeMap::new(),
             tasks: BTreeMap::new(),
@@ -718,6 +733,11 @@ impl Case {
         }
         if stage == Stage::Repatriated {
             self.repatriated = Some(at);
+            self.returned = Some(at);
+        }
+        // A person who stays is followed up from the start of reintegration.
+        if stage == Stage::Reintegration && self.returned.is_none() {
+            self.returned = Some(at);
         }
     }
 
@@ -743,7 +763,7 @@ impl Case {
 
     /// When the current stage is due to move on.
     pub fn due(&self, clocks: &Clocks) -> Option<DateTime<Utc>> {
-        clocks.due(self.stage, self.stage_since, self.repatriated)
+        clocks.due(self.stage, self.stage_since, self.returned)
     }
 
     /// Whether the case is past its stage's due time at `now`.
@@ -872,6 +892,8 @@ pub(crate) mod tests {
             since: stamp(1, 0).at,
             split_from: None,
             reference: None,
+            returned: None,
+            escalated: None,
         };
         Case::opened("PC-1", stamp(1, 0), event).unwrap()
     }
@@ -1018,6 +1040,24 @@ pub(crate) mod tests {
         assert!(case.owed_escalations(&clocks, day(4)).is_empty());
         // Found late, both levels are owed at once.
         assert_eq!(case.owed_escalations(&clocks, day(30)).len(), 2);
+    }
+
+    #[test]
+    fn a_person_who_stays_is_followed_up_from_the_start_of_reintegration() {
+        let clocks = Clocks::default();
+        let mut case = open_case();
+        moved(&mut case, 2, 100, Stage::Reintegration);
+        assert_eq!(case.repatriated, None);
+        assert_eq!(case.returned, Some(stamp(2, 100).at));
+        assert_eq!(
+            case.due(&clocks),
+            Some(stamp(2, 100).at + Duration::days(91))
+        );
+        moved(&mut case, 3, 3000, Stage::FollowUp3);
+        assert_eq!(
+            case.due(&clocks),
+            Some(stamp(2, 100).at + Duration::days(182))
+        );
     }
 
     #[test]

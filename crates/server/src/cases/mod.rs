@@ -98,13 +98,22 @@ pub struct Overdue {
     pub due: DateTime<Utc>,
 }
 
+/// The non-punishment index: identifier → the cases protecting it, and
+/// case → its identifiers indexed (so that a case is re-indexed without
+/// scanning every identifier).
+#[derive(Debug, Default)]
+struct Protected {
+    by_identifier: HashMap<String, Vec<(String, Status)>>,
+    of_case: HashMap<String, Vec<String>>,
+}
+
 /// Every case, folded from the log.
 #[derive(Debug)]
 pub struct Cases {
     book: RwLock<BTreeMap<String, Case>>,
     /// The person identifiers of cases screened as possible or actual
     /// victims: the non-punishment flag's index.
-    protected: RwLock<HashMap<String, Vec<(String, Status)>>>,
+    protected: RwLock<Protected>,
     key: CaseKey,
     seen: tokio::sync::Mutex<i64>,
     /// Held by a request from its checks until its decisions are folded.
@@ -226,10 +235,18 @@ impl Cases {
     /// Keeps the non-punishment index of one case current.
     fn index(&self, case: &Case) {
         let mut protected = self.protected.write();
-        for cases in protected.values_mut() {
-            cases.retain(|(id, _)| *id != case.id);
+        let Protected {
+            by_identifier,
+            of_case,
+        } = &mut *protected;
+        for id in of_case.remove(&case.id).unwrap_or_default() {
+            if let Some(cases) = by_identifier.get_mut(&id) {
+                cases.retain(|(c, _)| *c != case.id);
+                if cases.is_empty() {
+                    by_identifier.remove(&id);
+                }
+            }
         }
-        protected.retain(|_, cases| !cases.is_empty());
         let Some(status) = case.non_punishment() else {
             return;
         };
@@ -237,12 +254,14 @@ impl Cases {
             tracing::warn!(case = %case.id, "cannot open a case's personal part to index it");
             return;
         };
-        for id in personal.identifiers() {
-            protected
-                .entry(id.to_owned())
+        let ids: Vec<String> = personal.identifiers().map(str::to_owned).collect();
+        for id in &ids {
+            by_identifier
+                .entry(id.clone())
                 .or_default()
                 .push((case.id.clone(), status));
         }
+        of_case.insert(case.id.clone(), ids);
     }
 
     /// The personal part of a case, opened. Only for answers to members
@@ -260,7 +279,7 @@ impl Cases {
     /// actual victim: their status (the strongest) if so.
     pub fn protected(&self, selector: &str) -> Option<Status> {
         let protected = self.protected.read();
-        let cases = protected.get(selector)?;
+        let cases = protected.by_identifier.get(selector)?;
         if cases.iter().any(|(_, s)| *s == Status::ActualVictim) {
             Some(Status::ActualVictim)
         } else {

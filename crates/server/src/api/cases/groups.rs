@@ -61,6 +61,8 @@ pub async fn split_for(
         since: case.stage_since,
         split_from: Some(id.to_owned()),
         reference: None,
+        returned: case.returned,
+        escalated: case.escalated,
     };
     let mut decisions = vec![decision(&new_id, &open, who)];
     // The new case carries the screening and outcome so far.
