@@ -49,6 +49,14 @@ window.addEventListener("load", function () {
       var main = document.getElementById("main");
       (main || document.body).insertBefore(banner, (main || document.body).firstChild);
     });
+    // On the alerts page, what arrives is listed newest first.
+    var listed = function (item) {
+      list.insertBefore(item, list.firstChild);
+      var empty = document.getElementById("alert-empty");
+      if (empty) {
+        empty.remove();
+      }
+    };
     // Another agency's query or watch touched your RED data.
     source.addEventListener("interest", function (message) {
       var interest = JSON.parse(message.data);
@@ -56,7 +64,39 @@ window.addEventListener("load", function () {
         var item = document.createElement("li");
         item.textContent = "interest in your RED data: " + interest.by_agency + " (" + interest.how +
           ") touched " + interest.reports.join(", ") + "; contact " + interest.by_contact;
-        list.insertBefore(item, list.firstChild);
+        listed(item);
+      }
+    });
+    // A case of your agency is past its stage's target: shown above the
+    // page at once (and listed on the alerts page), linking to the case.
+    // The stages' words come with the page (data-stages).
+    var stages = {};
+    try {
+      stages = JSON.parse(badge.getAttribute("data-stages") || "{}");
+    } catch (e) {
+      stages = {};
+    }
+    source.addEventListener("case_overdue", function (message) {
+      var overdue = JSON.parse(message.data);
+      var stage = stages[overdue.stage] || String(overdue.stage).replace(/_/g, " ");
+      var to = overdue.level === "supervisors" ? "their supervisors" : "the assigned agencies";
+      var line = function () {
+        var link = document.createElement("a");
+        link.href = "/cases/" + encodeURIComponent(overdue.case);
+        link.textContent = "Case " + overdue.case + " is overdue in " + stage + ": escalated to " + to;
+        return link;
+      };
+      var banner = document.createElement("div");
+      banner.className = "overdue-banner";
+      banner.setAttribute("role", "alert");
+      banner.appendChild(line());
+      var main = document.getElementById("main");
+      (main || document.body).insertBefore(banner, (main || document.body).firstChild);
+      if (list) {
+        var item = document.createElement("li");
+        item.className = "overdue";
+        item.appendChild(line());
+        listed(item);
       }
     });
     source.addEventListener("alert", function (message) {
@@ -78,11 +118,7 @@ window.addEventListener("load", function () {
         }
         item.appendChild(document.createTextNode(names + ": "));
         item.appendChild(what);
-        list.insertBefore(item, list.firstChild);
-        var empty = document.getElementById("alert-empty");
-        if (empty) {
-          empty.remove();
-        }
+        listed(item);
       }
     });
   }

@@ -4,7 +4,8 @@
 //! form, moves it through the protocol, screens the person, records the
 //! outcome, assigns the consulate, agrees return with informed consent
 //! (refused first without it, the error next to the box), repatriates,
-//! and finds it all in the timeline and the queue. Screenshots of every
+//! and finds it all in the timeline and the queue; when the case then
+//! falls overdue, the escalation appears on the open page at once. Screenshots of every
 //! step go to `target/browser-screenshots/cases-*.png` for review.
 //!
 //! Skipped (loudly) without chromedriver and Chromium outside CI; under CI
@@ -202,17 +203,17 @@ async fn a_desk_officer_walks_a_case_from_signal_to_repatriation() {
             .unwrap();
     }
     let token = add_token(store.as_ref(), &key, ORIGIN, "malee").await;
-    let server = cordon_server::start(
-        store.clone(),
-        key,
-        Config {
-            rate_per_second: 0,
-            ..Config::default()
-        },
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
+    // The case clocks run on a clock the test moves.
+    let clock = cordon_server::cases::Clock::manual(chrono::Utc::now());
+    let mut config = Config {
+        rate_per_second: 0,
+        ..Config::default()
+    };
+    config.cases.clock = clock.clone();
+    config.cases.escalate_every = Duration::from_millis(100);
+    let server = cordon_server::start(store.clone(), key, config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
     tokio::time::timeout(Duration::from_secs(30), server.ready())
         .await
         .expect("the hit index loads");
@@ -519,6 +520,42 @@ async fn a_desk_officer_walks_a_case_from_signal_to_repatriation() {
     );
     check_layout(&client, "the queue").await;
     snap(&client, "10-queue").await;
+
+    // Two weeks on, the follow-up after repatriation is overdue: the
+    // escalation appears at once above the open alerts page, and in its
+    // list, linking to the case.
+    client.goto(&format!("{base}/alerts")).await.unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("alert-list"))
+        .await
+        .expect("the alerts page");
+    // The page opens its stream once loaded.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    clock.advance(chrono::Duration::days(15));
+    let line = format!("Case {id} is overdue in repatriated: escalated to the assigned agencies");
+    let banner = wait_text(&client, ".overdue-banner a", &line).await;
+    assert_eq!(banner, line);
+    let listed = wait_text(&client, "#alert-list li.overdue a", &line).await;
+    assert_eq!(listed, line);
+    let href = client
+        .find(Locator::Css(".overdue-banner a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap();
+    assert_eq!(href.as_deref(), Some(format!("/cases/{id}").as_str()));
+    snap(&client, "11-overdue-live").await;
+    client
+        .find(Locator::Css(".overdue-banner a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&client, "#case-due", "OVERDUE").await;
 
     client.close().await.unwrap();
     server.stop().await.unwrap();

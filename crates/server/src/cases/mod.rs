@@ -347,14 +347,13 @@ impl Cases {
             // A lead lost (its PostgreSQL connection broke) is let go at
             // once: another replica may hold it now, and two keepers would
             // send a level twice.
-            if let Some(held) = &lead {
-                if !tokio::time::timeout(every, held.holds())
+            if let Some(held) = &lead
+                && !tokio::time::timeout(every, held.holds())
                     .await
                     .unwrap_or(false)
-                {
-                    tracing::warn!("this replica lost the case clocks; another takes over");
-                    lead = None;
-                }
+            {
+                tracing::warn!("this replica lost the case clocks; another takes over");
+                lead = None;
             }
             if lead.is_none() {
                 match state.store.try_lead("cases").await {

@@ -18,6 +18,7 @@ use cordon_protect::screening::{self, Presence};
 use maud::Markup;
 
 use super::case_page::{Again, render};
+use super::case_personal::PersonalDraft;
 use super::cases::{Problem, case_href, nth_line, page};
 use super::failure::{Failure, bad_request};
 use super::money::on_the_form;
@@ -119,16 +120,28 @@ fn again(
     problem: Problem,
     status: StatusCode,
 ) -> Result<Response, Failure> {
+    let again = Again {
+        form,
+        problem: Some(problem),
+        values,
+        more: None,
+    };
+    shown_again(state, console, id, &again, status)
+}
+
+/// The case page with one of its forms shown again.
+fn shown_again(
+    state: &Shared,
+    console: &Console,
+    id: &str,
+    again: &Again,
+    status: StatusCode,
+) -> Result<Response, Failure> {
     let viewer = console.viewer();
     let case = readable(state, &viewer, id).map_err(|e| console.fail(e))?;
     let view = open_for(state, &viewer, &case, "case_read").map_err(|e| console.fail(e))?;
-    let again = Again {
-        form,
-        problem,
-        values,
-    };
     let title = format!("Case {}", view.summary.id);
-    let body = render(state, console, &view, Some(&again));
+    let body = render(state, console, &view, Some(again));
     Ok((status, page(console, &title, body)).into_response())
 }
 
@@ -533,6 +546,64 @@ pub async fn details(
         _ => None,
     };
     answer(&state, &console, &id, "details", pairs, result, place).await
+}
+
+/// `POST /cases/{id}/personal`: the people, where they are held, the
+/// recruitment, the forced criminality, the contacts and the account,
+/// replacing the personal part whole (the group size grows to the people
+/// named); or the form again with one more row, when asked.
+pub async fn personal(
+    State(state): State<Shared>,
+    console: Console,
+    Path(id): Path<String>,
+    form: Posted,
+) -> Result<Response, Failure> {
+    let pairs = posted(&console, form)?;
+    let case = readable(&state, &console.viewer(), &id).map_err(|e| console.fail(e))?;
+    if let Some(more) = optional(value(&pairs, "more")) {
+        let again = Again {
+            form: "personal",
+            problem: None,
+            values: pairs,
+            more: Some(more),
+        };
+        return shown_again(&state, &console, &id, &again, StatusCode::OK);
+    }
+    let draft = PersonalDraft::from_pairs(&pairs);
+    let personal = match draft.personal() {
+        Ok(p) => p,
+        Err(problem) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return again(&state, &console, &id, "personal", pairs, problem, status);
+        }
+    };
+    let people = u32::try_from(personal.people.len()).unwrap_or(u32::MAX);
+    let request = UpdateRequest {
+        group_size: (people > case.group_size).then_some(people),
+        personal: Some(personal),
+        ..UpdateRequest::default()
+    };
+    // The API names `personal.people[1].identifiers[0]`; the form, the
+    // input and its line.
+    let result = update_for(&state, &console.viewer(), &id, request)
+        .await
+        .map(|()| section(&id, "people"))
+        .map_err(|e| {
+            let problem = e
+                .field
+                .as_deref()
+                .and_then(|f| draft.problem_of(f, &e.message));
+            match problem {
+                Some(p) => ApiError {
+                    message: p.message,
+                    field: p.field,
+                    ..e
+                },
+                None => ApiError { field: None, ..e },
+            }
+        });
+    let place = |e: &ApiError, _: &Pairs| e.field.clone();
+    answer(&state, &console, &id, "personal", pairs, result, place).await
 }
 
 fn attachment(id: &str, ext: &str) -> String {

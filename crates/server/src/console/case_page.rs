@@ -1,9 +1,11 @@
 //! The case page, `/cases/{id}`: where the case stands (stage, clock,
 //! assigned agencies, the non-punishment banner), its people, where they
 //! are held, the screening with its decision aid
-//! ([`super::case_screening`]), the timeline with every entry's detail,
-//! and the forms that move and change it. The forms post
-//! to `/cases/{id}/…` ([`super::case_forms`]); a refused one comes back on
+//! ([`super::case_screening`]), the reports its releases made (linked to
+//! their pages), the timeline with every entry's detail, and the forms
+//! that move and change it, the personal part's edited whole in the
+//! opening form's fields ([`super::case_personal`]). The forms post to
+//! `/cases/{id}/…` ([`super::case_forms`]); a refused one comes back on
 //! this page with its values kept and the error next to its field.
 //!
 //! The case is opened through the API's `readable` and `open_for`, so the
@@ -13,26 +15,30 @@
 use cordon_core::selector::SelectorKind;
 use cordon_protect::Stage;
 use cordon_protect::case::{DemandKind, Role};
+use cordon_protect::person::ForcedCriminality;
 use cordon_protect::screening::Status;
 use cordon_protect::stage::{Closure, Move, TRANSITIONS};
 use maud::{Markup, html};
 
+use super::case_personal::PersonalDraft;
 use super::cases::{
     Problem, ROLES, agency_codes, assignment_text, case_href, clock_badges, closure_words,
     error_summary, field, input_id, level_words, non_punishment_badge, role_label, status_words,
 };
 use super::layout::when;
 use super::session::Console;
-use super::{drawing, encode, selector_href};
+use super::{drawing, encode, report_href, selector_href};
 use crate::Shared;
 use crate::cases::view::CaseView;
 
-/// A form that was refused: which, why, and the values it sent.
+/// A form shown again: which, why it was refused (none when it only
+/// asked for one more row), the values it sent and the row asked for.
 #[derive(Debug)]
 pub(super) struct Again {
     pub form: &'static str,
-    pub problem: Problem,
+    pub problem: Option<Problem>,
     pub values: Vec<(String, String)>,
+    pub more: Option<String>,
 }
 
 /// What one form shows: the values it sent when it was refused, its
@@ -74,7 +80,17 @@ impl<'a> Shown<'a> {
     }
 
     pub(super) fn problem(&self) -> Option<&'a Problem> {
-        self.again.map(|a| &a.problem)
+        self.again.and_then(|a| a.problem.as_ref())
+    }
+
+    /// Everything the form sent, when it is shown again.
+    fn values(&self) -> Option<&'a [(String, String)]> {
+        self.again.map(|a| a.values.as_slice())
+    }
+
+    /// The row the form asked for one more of ("person", "contact").
+    fn more(&self) -> Option<&'a str> {
+        self.again.and_then(|a| a.more.as_deref())
     }
 }
 
@@ -170,9 +186,14 @@ pub(super) fn render(
             ul.plain {
                 @for (anchor, label) in [("people", "People"), ("held", "Where held"), ("stage", "Stage"), ("screening", "Screening"),
                     ("outcome", "Outcome"), ("agencies", "Agencies"), ("tasks", "Tasks"), ("demands", "Ransom and release"),
-                    ("timeline", "Timeline"), ("regroup", "Split and merge"), ("export", "Export")] {
+                    ("timeline", "Timeline"), ("regroup", "Split and merge")] {
                     li { a href=(format!("#{anchor}")) { (label) } }
                 }
+                @if s.stage.is_open() {
+                    li { a href="#details" { "Change details" } }
+                    li { a href="#edit-personal" { "Change the people" } }
+                }
+                li { a href="#export" { "Export" } }
             }
         }
         (people(v))
@@ -186,6 +207,7 @@ pub(super) fn render(
         (timeline_section(console, v, Shown::of(again, "note")))
         (regroup_section(console, v, Shown::of(again, "split"), Shown::of(again, "merge")))
         (details_section(console, v, Shown::of(again, "details")))
+        (personal_section(console, v, Shown::of(again, "personal")))
         section #export aria-labelledby="export-title" {
             h2 #export-title { "Export" }
             p.hint { "IOM Human Trafficking Case Data Standard v2, with Cordon's forced-criminality fields. Every export is in your audit log." }
@@ -284,6 +306,17 @@ fn people(v: &CaseView) -> Markup {
                             @if !c.email.is_empty() { ", " (c.email) }
                         }
                     }
+                }
+            }
+            @if p.forced_criminality != ForcedCriminality::default() {
+                @let fc = &p.forced_criminality;
+                h3 { "Forced criminality" }
+                dl.facts #forced-criminality-facts {
+                    @if !fc.scam_types.is_empty() { dt { "Scams run" } dd { (fc.scam_types.iter().map(|s| s.replace('_', " ")).collect::<Vec<_>>().join(", ")) } }
+                    @if !fc.quota.is_empty() { dt { "Quota" } dd { (fc.quota) } }
+                    @if !fc.coerced_offences.is_empty() { dt { "Coerced into" } dd { (fc.coerced_offences.join("; ")) } }
+                    @if !fc.languages_used.is_empty() { dt { "Scammed in" } dd { (fc.languages_used.join(", ")) } }
+                    @if fc.times_resold > 0 { dt { "Times resold" } dd { (fc.times_resold) } }
                 }
             }
             @if !p.account.is_empty() {
@@ -567,7 +600,13 @@ fn demands_section(console: &Console, v: &CaseView, f: Shown, r: Shown) -> Marku
                         strong { @match d.kind { DemandKind::RansomDemand => "Ransom demand", DemandKind::ProofOfLife => "Proof of life" } }
                         ", " (when(d.at))
                         @if let Some(a) = &d.amount { ": " (a) @if let Some(c) = &d.currency { " " (c) } }
-                        @if let Some(rep) = &d.report { " — released as report " code { (rep) } }
+                        @if let Some(rep) = &d.report {
+                            " — released as report "
+                            @match v.released.iter().find(|r| &r.report == rep) {
+                                Some(r) => a href=(report_href(&r.agency, &r.report)) { code { (r.agency) "/" (r.report) } },
+                                None => code { (rep) },
+                            }
+                        }
                         p.narrative { (d.message) }
                         (selector_links(&d.selectors))
                     }
@@ -605,7 +644,7 @@ fn demands_section(console: &Console, v: &CaseView, f: Shown, r: Shown) -> Marku
             @if v.released.is_empty() { p.empty { "Nothing released yet." } }
             ul #released {
                 @for rel in &v.released {
-                    li { "report " code { (rel.report) } (selector_links(&rel.selectors)) }
+                    li { "report " a href=(report_href(&rel.agency, &rel.report)) { code { (rel.agency) "/" (rel.report) } } (selector_links(&rel.selectors)) }
                 }
             }
             @if open || !v.released.is_empty() {
@@ -733,6 +772,46 @@ fn details_section(console: &Console, v: &CaseView, f: Shown) -> Markup {
                     }
                 }
                 button #details-submit type="submit" { "Save the details" }
+            }
+        }
+    }
+}
+
+/// The personal part, whole: the people, where held, the recruitment, the
+/// forced criminality, the contacts and the account, in the opening form's
+/// fields, filled with what the case holds (or what a refused form sent).
+fn personal_section(console: &Console, v: &CaseView, f: Shown) -> Markup {
+    if !v.summary.stage.is_open() {
+        return html! {};
+    }
+    let draft = match f.values() {
+        Some(values) => PersonalDraft::from_pairs(values),
+        None => PersonalDraft::of(&v.personal),
+    };
+    let problem = f.problem();
+    let extra = |what: &str| usize::from(f.more() == Some(what));
+    let (held_grid, held_description) = draft.held_fields(problem);
+    html! {
+        section #edit-personal aria-labelledby="edit-personal-title" {
+            h2 #edit-personal-title { "Change the people and what they told" }
+            p.hint {
+                "Add a person, correct names, identifiers, where they are held, how they were recruited and what they were made to do. "
+                "Sealed like the rest; a person's new identifiers are flagged for non-punishment once screening found them a victim."
+            }
+            (error_summary("The people's details did not change", problem))
+            form #personal-form.case-form method="post" action=(action(&v.summary.id, "personal")) {
+                input type="hidden" name="csrf" value=(console.chrome().csrf);
+                (draft.people_rows(problem, extra("person")))
+                fieldset #held-fields {
+                    legend { "Where they are held" }
+                    div.form-grid { (held_grid) }
+                    (held_description)
+                }
+                (draft.recruitment(problem))
+                (draft.forced_criminality(problem))
+                (draft.contact_rows(problem, extra("contact")))
+                (draft.account_field(problem))
+                button #personal-submit type="submit" { "Save the people's details" }
             }
         }
     }

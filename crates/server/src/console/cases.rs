@@ -216,6 +216,24 @@ pub(super) fn non_punishment_badge(s: &CaseSummary) -> Markup {
     }
 }
 
+/// That the non-punishment principle applies to a person a report or a
+/// selector names, and how screening found them: nothing of the case (no
+/// id, no name), which stays with its agencies.
+pub(super) fn protected_badge(status: Status) -> Markup {
+    html! {
+        span.badge.protected title="The non-punishment principle applies: this identifies a person screened as a victim of trafficking" { "non-punishment" }
+        " " span.protected-status { "(" (status_words(status)) ")" }
+    }
+}
+
+/// The strongest status among a report's protected selectors.
+pub(super) fn strongest(protected: &[crate::api::reports::NonPunishment]) -> Option<Status> {
+    protected
+        .iter()
+        .map(|p| p.status)
+        .max_by_key(|s| *s == Status::ActualVictim)
+}
+
 /// What the queue's filter holds.
 #[derive(Debug, Default)]
 struct Filter {

@@ -59,7 +59,7 @@ pub fn page(title: &str, chrome: Option<&Chrome>, search: &SearchBox, body: Mark
                                     li { a href="/orange-notices" { "Orange notices" } }
                                 }
                                 li {
-                                    a #alert-badge href="/alerts" data-stream="/alerts/stream" {
+                                    a #alert-badge href="/alerts" data-stream="/alerts/stream" data-stages=(STAGE_WORDS.as_str()) {
                                         "Alerts " span.count aria-live="polite" { "0" }
                                     }
                                 }
@@ -99,6 +99,16 @@ pub fn page(title: &str, chrome: Option<&Chrome>, search: &SearchBox, body: Mark
         }
     }
 }
+
+/// The protocol's stages in words, by code, for the script that shows
+/// `case_overdue` notifications as they arrive (the timeline's words).
+static STAGE_WORDS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let words: serde_json::Map<String, serde_json::Value> = cordon_protect::Stage::ALL
+        .into_iter()
+        .map(|s| (s.as_str().to_owned(), s.label().to_lowercase().into()))
+        .collect();
+    serde_json::Value::Object(words).to_string()
+});
 
 /// A TLP 2.0 label: the level's colour on black, as the standard prints it.
 pub fn tlp_badge(tlp: Tlp) -> Markup {

@@ -18,6 +18,7 @@ mod audit;
 mod case_forms;
 mod case_open;
 mod case_page;
+mod case_personal;
 mod case_screening;
 mod cases;
 mod dashboard;
@@ -154,6 +155,7 @@ pub fn routes(state: Shared) -> Router {
         .route("/cases/{id}/split", post(case_forms::split))
         .route("/cases/{id}/merge", post(case_forms::merge))
         .route("/cases/{id}/details", post(case_forms::details))
+        .route("/cases/{id}/personal", post(case_forms::personal))
         .route("/cases/{id}/htcds.json", get(case_forms::htcds_json))
         .route("/cases/{id}/htcds.csv", get(case_forms::htcds_csv))
         .route("/orange-notices", get(orange::list).post(orange::issue))

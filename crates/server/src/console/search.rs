@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::cases::{protected_badge, strongest};
 use super::failure::{Failure, bad_request};
 use super::layout::{self, SearchBox, tlp_badge, when};
 use super::session::Console;
@@ -16,7 +17,7 @@ use super::{encode, report_href, selector_href};
 use crate::Shared;
 use crate::access::Readable;
 use crate::api::hits::parse_region;
-use crate::api::reports::{ListQuery, list_readable};
+use crate::api::reports::{ListQuery, list_readable, non_punishment};
 use crate::hits::canonical;
 use cordon_store::StoredReport;
 
@@ -84,7 +85,7 @@ pub async fn page(
         p.hint {
             "Not a selector (" (why_text) "), so these are the reports you may read whose narrative holds every word, newest first."
         }
-        (results(&reports))
+        (results(&state, &reports))
         @if let Some(href) = older {
             nav.pager aria-label="More results" { a href=(href) { "Older results" } }
         }
@@ -113,8 +114,9 @@ fn intro() -> Markup {
     }
 }
 
-/// A list of readable reports with a short piece of each narrative.
-pub fn results(reports: &[Readable<StoredReport>]) -> Markup {
+/// A list of readable reports with a short piece of each narrative, each
+/// naming a person the non-punishment principle protects badged so.
+pub fn results(state: &Shared, reports: &[Readable<StoredReport>]) -> Markup {
     html! {
         @if reports.is_empty() {
             p.empty { "No report you may read matches." }
@@ -129,6 +131,9 @@ pub fn results(reports: &[Readable<StoredReport>]) -> Markup {
                             " " (tlp_badge(r.marking.tlp))
                             " " span.kind { (r.kind.as_str().replace('_', " ")) ", " (r.country) }
                             " · " (when(r.received.unwrap_or(stored.accepted)))
+                            @if let Some(status) = strongest(&non_punishment(&state.cases, r)) {
+                                " " (protected_badge(status))
+                            }
                         }
                         @if let Some(n) = &r.narrative {
                             p.snippet { (snippet(n)) }

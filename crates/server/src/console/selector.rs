@@ -4,6 +4,11 @@
 //! The answer is [`Hits::answer`](crate::hits::Hits::answer)'s, which applies
 //! the access rules, and the query is audited with the API's own events
 //! ([`hit_events`]), so the console's hit query is the API's.
+//!
+//! A selector that identifies a person screened as a victim of trafficking
+//! (`Cases::protected`) carries the non-punishment banner, and the reports
+//! holding it a badge: that the principle applies and the status, nothing
+//! of the case.
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -11,6 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use cordon_core::SelectorKind;
 use maud::html;
 
+use super::cases::{protected_badge, status_words};
 use super::failure::{Failure, not_found};
 use super::layout::{self, SearchBox, tlp_badge, when};
 use super::session::Console;
@@ -52,8 +58,18 @@ pub async fn page(
     asked_of(&state, &viewer, &asked);
 
     let kind = kind_label(selector.kind());
+    // Whether it identifies a person screened as a victim: that the
+    // principle applies and how they were found, nothing of the case.
+    let protected = state.cases.protected(selector.as_str());
     let body = html! {
         h1 { "Selector " code.selector { (selector.as_str()) } }
+        @if let Some(status) = protected {
+            div #non-punishment.banner.protected role="note" {
+                strong { "Non-punishment principle applies." }
+                " This selector identifies a person screened as a victim of trafficking (" strong { (status_words(status)) } "). "
+                "Do not prosecute, detain or punish them for offences they were compelled to commit; every report holding it names them."
+            }
+        }
         p.lead {
             "Kind: " strong { (kind) }
             @if selector.prefix() != selector.kind().as_str() {
@@ -78,7 +94,10 @@ pub async fn page(
                     tbody {
                         @for r in &hits.readable {
                             tr {
-                                td { a href=(report_href(&r.agency, &r.report_id)) { code { (r.report_id) } } }
+                                td {
+                                    a href=(report_href(&r.agency, &r.report_id)) { code { (r.report_id) } }
+                                    @if let Some(status) = protected { " " (protected_badge(status)) }
+                                }
                                 td { (r.agency) }
                                 td { (tlp_badge(r.tlp)) }
                                 td { (when(r.received)) }

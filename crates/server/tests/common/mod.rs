@@ -615,7 +615,18 @@ impl Stream {
         if let Some(id) = last_event_id {
             rb = rb.header("Last-Event-ID", id);
         }
-        let response = rb.send().await.expect("the stream opens");
+        Stream::of(rb.send().await.expect("the stream opens"))
+    }
+
+    /// The console's stream (`/alerts/stream`) of a signed-in session.
+    pub async fn console(world: &World, session: &str) -> Stream {
+        let request = reqwest::Client::new()
+            .get(world.url("/alerts/stream"))
+            .header("cookie", format!("cordon_session={session}"));
+        Stream::of(request.send().await.expect("the stream opens"))
+    }
+
+    fn of(response: reqwest::Response) -> Stream {
         assert_eq!(response.status(), 200);
         assert!(
             response.headers()["content-type"]
