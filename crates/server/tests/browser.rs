@@ -9,7 +9,10 @@
 //! Skipped (loudly) without chromedriver and Chromium outside CI; under CI
 //! they must be there (`cordon_testkit::chromedriver`).
 
-use std::path::PathBuf;
+#[path = "common/browser.rs"]
+mod shared;
+
+use shared::{Screenshots, add_token, fits_the_window};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,7 +20,7 @@ use chrono::Utc;
 use cordon_core::ReportSubmission;
 use cordon_core::selector::{Hint, normalize_one};
 use cordon_server::{Config, TokenKey};
-use cordon_store::{NewAgency, NewUser, Store};
+use cordon_store::{NewAgency, Store};
 use cordon_store_sqlite::SqliteStore;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -50,6 +53,9 @@ const SUBMITTED_PHONE: &str = "+66 81 234 5678";
 
 const WAIT: Duration = Duration::from_secs(15);
 
+/// This test's screenshots.
+const SHOTS: Screenshots = Screenshots("console-");
+
 /// The money world of the tracing step: a victim's wallet, a scam's
 /// deposit address, two mules and an exchange (Tron addresses).
 const VICTIM: &str = "trx:TA6Hr6DeuPSZeQZLKi5ycomotgJPF1dh7b";
@@ -60,57 +66,6 @@ const EXCHANGE: &str = "trx:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t";
 
 fn contact_of(agency: &str) -> String {
     format!("liaison desk of {agency}, +44 20 7946 0000")
-}
-
-/// Where screenshots go: `<target>/browser-screenshots/`.
-fn screenshot_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| cordon_testkit::workspace_root().join("target"));
-    let dir = target.join("browser-screenshots");
-    std::fs::create_dir_all(&dir).expect("create the screenshot folder");
-    dir
-}
-
-/// This test's screenshots are `console-NN-step.png`.
-const SHOT_PREFIX: &str = "console-";
-
-/// Removes this test's screenshots of an earlier run, so that the folder
-/// shows one run.
-fn clear_screenshots() {
-    let dir = screenshot_dir();
-    for entry in std::fs::read_dir(&dir)
-        .expect("read the screenshot folder")
-        .flatten()
-    {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with(SHOT_PREFIX) && name.ends_with(".png") {
-            std::fs::remove_file(entry.path()).expect("remove an old screenshot");
-        }
-    }
-}
-
-async fn snap(client: &Client, name: &str) {
-    let png = client.screenshot().await.expect("a screenshot");
-    assert!(png.starts_with(b"\x89PNG"), "{name} is not a png");
-    let path = screenshot_dir().join(format!("{SHOT_PREFIX}{name}.png"));
-    std::fs::write(&path, png).expect("write the screenshot");
-    eprintln!("screenshot: {}", path.display());
-}
-
-async fn add_token(store: &dyn Store, key: &TokenKey, agency: &str, user: &str) -> String {
-    let created = store
-        .create_user(&NewUser {
-            agency: agency.into(),
-            name: user.into(),
-            role: "analyst".into(),
-        })
-        .await
-        .expect("create user");
-    cordon_server::auth::issue_token(store, key, created.id, "browser test")
-        .await
-        .expect("create token")
 }
 
 fn report(json: serde_json::Value) -> cordon_core::Report {
@@ -170,18 +125,7 @@ async fn search(client: &Client, text: &str) {
 /// sideways, and the stylesheet applied under the Content-Security-Policy
 /// (TLP badges are black).
 async fn check_layout(client: &Client, what: &str) {
-    let fits = client
-        .execute(
-            "return document.documentElement.scrollWidth <= window.innerWidth;",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        fits,
-        serde_json::Value::Bool(true),
-        "{what} scrolls sideways"
-    );
+    fits_the_window(client, what).await;
     let badge = client
         .execute(
             "var b = document.querySelector('.tlp'); return b ? getComputedStyle(b).backgroundColor : null;",
@@ -306,7 +250,7 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
         .expect("a browser session");
     // The smallest screen the console is made for.
     client.set_window_size(1280, 800).await.unwrap();
-    clear_screenshots();
+    SHOTS.clear();
     let selector_url = format!("{base}/selectors/{}", encode(&canonical));
     let report_path = format!("/reports/{A}/{REPORT_ID}");
 
@@ -318,10 +262,10 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
         .for_element(Locator::Id("token"))
         .await
         .unwrap();
-    snap(&client, "01-login").await;
+    SHOTS.snap(&client, "01-login").await;
     log_in(&client, &base, &token_a, false).await;
     check_layout(&client, "A's dashboard").await;
-    snap(&client, "02-owner-dashboard").await;
+    SHOTS.snap(&client, "02-owner-dashboard").await;
     search(&client, MESSY_PHONE).await;
     client
         .wait()
@@ -338,7 +282,7 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
     assert!(page.contains(&canonical));
     assert!(page.contains("TLP:AMBER"));
     check_layout(&client, "A's selector page").await;
-    snap(&client, "03-owner-selector").await;
+    SHOTS.snap(&client, "03-owner-selector").await;
     link.click().await.unwrap();
     client
         .wait()
@@ -355,7 +299,7 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
         .unwrap();
     assert_eq!(narrative, NARRATIVE);
     check_layout(&client, "the report page").await;
-    snap(&client, "04-owner-report").await;
+    SHOTS.snap(&client, "04-owner-report").await;
 
     // A submits a report through the form. The browser itself refuses a
     // malformed grading (HTML pattern), with the console's own words.
@@ -366,7 +310,7 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
         .for_element(Locator::Id("f-kind"))
         .await
         .expect("the submit form");
-    snap(&client, "05-owner-submit-form").await;
+    SHOTS.snap(&client, "05-owner-submit-form").await;
     // Every pattern compiles as the browser compiles it (with the `v`
     // flag); one that does not is silently ignored.
     let broken = client
@@ -440,7 +384,9 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
         "a grading is a letter A-F then a digit 1-6, like B2"
     );
     check_layout(&client, "the submit form").await;
-    snap(&client, "06-owner-submit-refused-by-the-browser").await;
+    SHOTS
+        .snap(&client, "06-owner-submit-refused-by-the-browser")
+        .await;
     grading.clear().await.unwrap();
     grading.send_keys("b2").await.unwrap();
     send.click().await.unwrap();
@@ -470,7 +416,7 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
             .unwrap()
             .contains("<strong>B2</strong>")
     );
-    snap(&client, "07-owner-submitted-report").await;
+    SHOTS.snap(&client, "07-owner-submitted-report").await;
 
     // Log out: the console is closed until the next login.
     client
@@ -494,11 +440,11 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
         .await
         .unwrap();
     assert!(!client.source().await.unwrap().contains(NARRATIVE));
-    snap(&client, "08-logged-out").await;
+    SHOTS.snap(&client, "08-logged-out").await;
 
     // B: same number, only the holder and whom to ask.
     log_in(&client, &base, &token_b, true).await;
-    snap(&client, "09-other-dashboard").await;
+    SHOTS.snap(&client, "09-other-dashboard").await;
     search(&client, MESSY_PHONE).await;
     client
         .wait()
@@ -537,7 +483,7 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
         assert!(!page.contains(secret), "B's page shows '{secret}':\n{page}");
     }
     check_layout(&client, "B's selector page").await;
-    snap(&client, "10-other-selector").await;
+    SHOTS.snap(&client, "10-other-selector").await;
     // Asking for the report by its address is the "no such report" page.
     client.goto(&format!("{base}{report_path}")).await.unwrap();
     let heading = client
@@ -554,7 +500,7 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
     for secret in SECRETS {
         assert!(!page.contains(secret), "B's 404 page shows '{secret}'");
     }
-    snap(&client, "11-other-report-not-found").await;
+    SHOTS.snap(&client, "11-other-report-not-found").await;
 
     // A's audit log shows B's hit query on A's number.
     client
@@ -588,7 +534,7 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
     }
     assert!(audit.contains(B) && audit.contains("hit query") && audit.contains(&canonical));
     check_layout(&client, "the audit page").await;
-    snap(&client, "12-owner-audit").await;
+    SHOTS.snap(&client, "12-owner-audit").await;
 
     // A's networks: the network page draws its reports and what links
     // them; the compound map shows the compound.
@@ -616,7 +562,7 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
     let page = client.source().await.unwrap();
     assert!(page.contains("telegram:@kk_recruiter") && page.contains("recruiter"));
     check_layout(&client, "the network page").await;
-    snap(&client, "13-network").await;
+    SHOTS.snap(&client, "13-network").await;
     // Anna drafts a purple notice from the network.
     client
         .find(Locator::Id("notice-title-input"))
@@ -652,7 +598,7 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
         page.contains("telegram:@kk_recruiter"),
         "the recruiter is an indicator"
     );
-    snap(&client, "13a-notice-draft").await;
+    SHOTS.snap(&client, "13a-notice-draft").await;
     client.goto(&format!("{base}/compounds")).await.unwrap();
     client
         .wait()
@@ -663,7 +609,7 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
     let page = client.source().await.unwrap();
     assert!(page.contains("KK Park"), "the compound's place is named");
     check_layout(&client, "the compound map").await;
-    snap(&client, "14-compound-map").await;
+    SHOTS.snap(&client, "14-compound-map").await;
     // The compound's page records a raid.
     client
         .find(Locator::Css("#compound-map a"))
@@ -712,7 +658,7 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
         history.starts_with("raided") && history.contains("40 workers freed"),
         "{history}"
     );
-    snap(&client, "15-compound-raided").await;
+    SHOTS.snap(&client, "15-compound-raided").await;
     // A second analyst of A publishes the notice, then prints it.
     client
         .find(Locator::Css("form[action='/logout'] button"))
@@ -756,7 +702,7 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
         .for_element(Locator::Id("notice"))
         .await
         .expect("the print view");
-    snap(&client, "16-notice-print").await;
+    SHOTS.snap(&client, "16-notice-print").await;
 
     // B watches the recruiter; an alert arrives live on B's alerts page
     // when A reports the recruiter again.
@@ -826,7 +772,7 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
         .unwrap();
     assert_eq!(count, "1");
     check_layout(&client, "the alerts page").await;
-    snap(&client, "17-alert-live").await;
+    SHOTS.snap(&client, "17-alert-live").await;
 
     // A issues an orange notice to B: it appears at once above B's page,
     // and B acknowledges it from the notice's page.
@@ -851,7 +797,7 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
         banner.text().await.unwrap(),
         format!("Orange notice from {A}: transfer of victims tonight")
     );
-    snap(&client, "18-orange-live").await;
+    SHOTS.snap(&client, "18-orange-live").await;
     banner.click().await.unwrap();
     client
         .wait()
@@ -876,7 +822,7 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
         .unwrap();
     assert!(status.starts_with("acknowledged by"), "{status}");
     check_layout(&client, "an orange notice").await;
-    snap(&client, "19-orange-acknowledged").await;
+    SHOTS.snap(&client, "19-orange-acknowledged").await;
 
     // Follow the money: A imports a small money world through the API
     // (a victim's payment to a scam deposit, split to two mules, one
@@ -1011,7 +957,7 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
         )
         .await
         .unwrap();
-    snap(&client, "20-money-trace").await;
+    SHOTS.snap(&client, "20-money-trace").await;
     client
         .find(Locator::Css(&format!(
             "#freezable input[name=target][value='{EXCHANGE}']"
@@ -1049,7 +995,7 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
         "{package}"
     );
     check_layout(&client, "the freeze package").await;
-    snap(&client, "21-freeze-package").await;
+    SHOTS.snap(&client, "21-freeze-package").await;
 
     client.close().await.unwrap();
     server.stop().await.unwrap();

@@ -11,12 +11,15 @@
 //! Skipped (loudly) without chromedriver and Chromium outside CI; under CI
 //! they must be there (`cordon_testkit::chromedriver`).
 
-use std::path::PathBuf;
+#[path = "common/browser.rs"]
+mod shared;
+
+use shared::{Screenshots, add_token, fits_the_window};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cordon_server::{Config, TokenKey};
-use cordon_store::{NewAgency, NewUser, Store};
+use cordon_store::{NewAgency, Store};
 use cordon_store_sqlite::SqliteStore;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -33,55 +36,13 @@ const PASSPORT: &str = "passport:TH:AA9876543";
 
 const WAIT: Duration = Duration::from_secs(15);
 
-/// Where screenshots go: `<target>/browser-screenshots/`.
-fn screenshot_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| cordon_testkit::workspace_root().join("target"));
-    let dir = target.join("browser-screenshots");
-    std::fs::create_dir_all(&dir).expect("create the screenshot folder");
-    dir
-}
-
-/// This test's screenshots are `cases-NN-step.png`.
-const SHOT_PREFIX: &str = "cases-";
-
-fn clear_screenshots() {
-    for entry in std::fs::read_dir(screenshot_dir())
-        .expect("read the screenshot folder")
-        .flatten()
-    {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with(SHOT_PREFIX) && name.ends_with(".png") {
-            std::fs::remove_file(entry.path()).expect("remove an old screenshot");
-        }
-    }
-}
-
-async fn snap(client: &Client, name: &str) {
-    let png = client.screenshot().await.expect("a screenshot");
-    assert!(png.starts_with(b"\x89PNG"), "{name} is not a png");
-    let path = screenshot_dir().join(format!("{SHOT_PREFIX}{name}.png"));
-    std::fs::write(&path, png).expect("write the screenshot");
-    eprintln!("screenshot: {}", path.display());
-}
+/// This test's screenshots.
+const SHOTS: Screenshots = Screenshots("cases-");
 
 /// Whether the page fits a 1280-pixel-wide window without scrolling
 /// sideways, and the stylesheet applied under the Content-Security-Policy.
 async fn check_layout(client: &Client, what: &str) {
-    let fits = client
-        .execute(
-            "return document.documentElement.scrollWidth <= window.innerWidth;",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        fits,
-        serde_json::Value::Bool(true),
-        "{what} scrolls sideways"
-    );
+    fits_the_window(client, what).await;
     let header = client
         .execute(
             "return getComputedStyle(document.querySelector('header.top')).backgroundColor;",
@@ -93,20 +54,6 @@ async fn check_layout(client: &Client, what: &str) {
         header, "rgba(0, 0, 0, 0)",
         "{what}: the stylesheet did not apply"
     );
-}
-
-async fn add_token(store: &dyn Store, key: &TokenKey, agency: &str, user: &str) -> String {
-    let created = store
-        .create_user(&NewUser {
-            agency: agency.into(),
-            name: user.into(),
-            role: "analyst".into(),
-        })
-        .await
-        .expect("create user");
-    cordon_server::auth::issue_token(store, key, created.id, "browser test")
-        .await
-        .expect("create token")
 }
 
 async fn click(client: &Client, id: &str) {
@@ -227,7 +174,7 @@ async fn a_desk_officer_walks_a_case_from_signal_to_repatriation() {
         .await
         .expect("a browser session");
     client.set_window_size(1280, 800).await.unwrap();
-    clear_screenshots();
+    SHOTS.clear();
 
     // Log in.
     client.goto(&format!("{base}/login")).await.unwrap();
@@ -278,7 +225,7 @@ async fn a_desk_officer_walks_a_case_from_signal_to_repatriation() {
         .await
         .expect("the opening form");
     check_layout(&client, "the opening form").await;
-    snap(&client, "01-open-form").await;
+    SHOTS.snap(&client, "01-open-form").await;
     choose(&client, "f-source", "distress_signal").await;
     type_into(&client, "f-nationality", "TH").await;
     type_into(&client, "f-compound_country", "KH").await;
@@ -327,7 +274,7 @@ async fn a_desk_officer_walks_a_case_from_signal_to_repatriation() {
     );
     wait_text(&client, "#case-stage strong", "Signal received").await;
     check_layout(&client, "the case page").await;
-    snap(&client, "02-case-opened").await;
+    SHOTS.snap(&client, "02-case-opened").await;
     client
         .execute("document.getElementById('held').scrollIntoView();", vec![])
         .await
@@ -337,7 +284,7 @@ async fn a_desk_officer_walks_a_case_from_signal_to_repatriation() {
         .await
         .unwrap();
     assert_eq!(pins.len(), 1, "where she is held, on the map");
-    snap(&client, "03-held").await;
+    SHOTS.snap(&client, "03-held").await;
 
     // Verified → located → rescue planned → extracted → screened.
     for (to, label) in [
@@ -349,7 +296,7 @@ async fn a_desk_officer_walks_a_case_from_signal_to_repatriation() {
     ] {
         move_to(&client, to, label, &format!("reached {to}")).await;
     }
-    snap(&client, "04-screened").await;
+    SHOTS.snap(&client, "04-screened").await;
 
     // The screening form: a few indicators present, one with a note.
     for indicator in [
@@ -373,7 +320,7 @@ async fn a_desk_officer_walks_a_case_from_signal_to_repatriation() {
         )
         .await
         .unwrap();
-    snap(&client, "05-screening-form").await;
+    SHOTS.snap(&client, "05-screening-form").await;
     click(&client, "screening-submit").await;
     wait_text(&client, "#ilo-present", "3").await;
     let suggestion = wait_text(&client, "#suggestion", "possible victim").await;
@@ -393,7 +340,7 @@ async fn a_desk_officer_walks_a_case_from_signal_to_repatriation() {
         )
         .await
         .unwrap();
-    snap(&client, "06-assessment").await;
+    SHOTS.snap(&client, "06-assessment").await;
 
     // The outcome: an actual victim, and the non-punishment banner.
     choose(&client, "f-status", "actual_victim").await;
@@ -409,7 +356,7 @@ async fn a_desk_officer_walks_a_case_from_signal_to_repatriation() {
         .execute("window.scrollTo(0, 0);", vec![])
         .await
         .unwrap();
-    snap(&client, "07-outcome").await;
+    SHOTS.snap(&client, "07-outcome").await;
 
     // Shelter → assessed; the consulate assigned.
     move_to(
@@ -450,7 +397,7 @@ async fn a_desk_officer_walks_a_case_from_signal_to_repatriation() {
         .await
         .unwrap();
     assert_eq!(kept.as_deref(), Some("she wants to go home"), "why kept");
-    snap(&client, "08-consent-refused").await;
+    SHOTS.snap(&client, "08-consent-refused").await;
     click(&client, "f-informed_consent").await;
     click(&client, "stage-submit").await;
     wait_text(&client, "#case-stage strong", "Return agreed").await;
@@ -502,7 +449,7 @@ async fn a_desk_officer_walks_a_case_from_signal_to_repatriation() {
         )
         .await
         .unwrap();
-    snap(&client, "09-timeline").await;
+    SHOTS.snap(&client, "09-timeline").await;
 
     // The queue shows it, repatriated and protected.
     client
@@ -519,7 +466,7 @@ async fn a_desk_officer_walks_a_case_from_signal_to_repatriation() {
         "{row}"
     );
     check_layout(&client, "the queue").await;
-    snap(&client, "10-queue").await;
+    SHOTS.snap(&client, "10-queue").await;
 
     // Two weeks on, the follow-up after repatriation is overdue: the
     // escalation appears at once above the open alerts page, and in its
@@ -547,7 +494,7 @@ async fn a_desk_officer_walks_a_case_from_signal_to_repatriation() {
         .await
         .unwrap();
     assert_eq!(href.as_deref(), Some(format!("/cases/{id}").as_str()));
-    snap(&client, "11-overdue-live").await;
+    SHOTS.snap(&client, "11-overdue-live").await;
     client
         .find(Locator::Css(".overdue-banner a"))
         .await

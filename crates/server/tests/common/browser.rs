@@ -1,0 +1,78 @@
+//! What the real-browser tests share: screenshots of each step into one
+//! folder, the page-fits-the-window check, and analysts' tokens.
+
+use std::path::PathBuf;
+
+use cordon_server::TokenKey;
+use cordon_store::{NewUser, Store};
+use fantoccini::Client;
+
+/// Where screenshots go: `<target>/browser-screenshots/`.
+pub fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| cordon_testkit::workspace_root().join("target"));
+    let dir = target.join("browser-screenshots");
+    std::fs::create_dir_all(&dir).expect("create the screenshot folder");
+    dir
+}
+
+/// One test's screenshots, `<prefix>NN-step.png`.
+#[derive(Debug, Clone, Copy)]
+pub struct Screenshots(pub &'static str);
+
+impl Screenshots {
+    /// Removes this test's screenshots of an earlier run, so that the
+    /// folder shows one run.
+    pub fn clear(self) {
+        for entry in std::fs::read_dir(screenshot_dir())
+            .expect("read the screenshot folder")
+            .flatten()
+        {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(self.0) && name.ends_with(".png") {
+                std::fs::remove_file(entry.path()).expect("remove an old screenshot");
+            }
+        }
+    }
+
+    pub async fn snap(self, client: &Client, name: &str) {
+        let png = client.screenshot().await.expect("a screenshot");
+        assert!(png.starts_with(b"\x89PNG"), "{name} is not a png");
+        let path = screenshot_dir().join(format!("{}{name}.png", self.0));
+        std::fs::write(&path, png).expect("write the screenshot");
+        eprintln!("screenshot: {}", path.display());
+    }
+}
+
+/// Asserts that the page fits the window's width (no sideways scroll).
+pub async fn fits_the_window(client: &Client, what: &str) {
+    let fits = client
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        fits,
+        serde_json::Value::Bool(true),
+        "{what} scrolls sideways"
+    );
+}
+
+/// A new analyst of `agency` and a token of theirs.
+pub async fn add_token(store: &dyn Store, key: &TokenKey, agency: &str, user: &str) -> String {
+    let created = store
+        .create_user(&NewUser {
+            agency: agency.into(),
+            name: user.into(),
+            role: "analyst".into(),
+        })
+        .await
+        .expect("create user");
+    cordon_server::auth::issue_token(store, key, created.id, "browser test")
+        .await
+        .expect("create token")
+}
