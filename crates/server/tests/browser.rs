@@ -12,7 +12,7 @@
 #[path = "common/browser.rs"]
 mod shared;
 
-use shared::{Screenshots, add_token, fits_the_window};
+use shared::{Screenshots, WAIT, add_token, fits_the_window, log_in, session};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,9 +22,7 @@ use cordon_core::selector::{Hint, normalize_one};
 use cordon_server::{Config, TokenKey};
 use cordon_store::{NewAgency, Store};
 use cordon_store_sqlite::SqliteStore;
-use fantoccini::key::Key;
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use fantoccini::{Client, Locator};
 
 /// The owner of the report.
 const A: &str = "GB-NCA";
@@ -51,8 +49,6 @@ const SECRETS: [&str; 4] = [
 const SUBMITTED: &str = "Job advert promising typing work in Bangkok, interview by video call";
 const SUBMITTED_PHONE: &str = "+66 81 234 5678";
 
-const WAIT: Duration = Duration::from_secs(15);
-
 /// This test's screenshots.
 const SHOTS: Screenshots = Screenshots("console-");
 
@@ -73,39 +69,6 @@ fn report(json: serde_json::Value) -> cordon_core::Report {
     submission
         .validate(Utc::now())
         .expect("a valid test report")
-}
-
-/// Logs in through the form: the token typed into the field, then either
-/// the button clicked or Enter pressed (the keyboard path).
-async fn log_in(client: &Client, base: &str, token: &str, with_enter: bool) {
-    client.goto(&format!("{base}/login")).await.unwrap();
-    let field = client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Id("token"))
-        .await
-        .expect("the login form");
-    if with_enter {
-        field
-            .send_keys(&(token.to_owned() + &Key::Enter))
-            .await
-            .unwrap();
-    } else {
-        field.send_keys(token).await.unwrap();
-        client
-            .find(Locator::Css("main form button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-    }
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Id("per-day-title"))
-        .await
-        .expect("the dashboard after login");
 }
 
 /// Types `text` into the header's search box and submits it.
@@ -241,15 +204,7 @@ async fn a_messy_number_finds_the_report_for_its_owner_and_only_the_holder_for_a
         .expect("the hit index loads");
     let base = format!("http://{}", server.addr);
 
-    let caps: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(&cordon_testkit::chrome_capabilities(&chromium)).unwrap();
-    let client = ClientBuilder::new(HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver.url())
-        .await
-        .expect("a browser session");
-    // The smallest screen the console is made for.
-    client.set_window_size(1280, 800).await.unwrap();
+    let client = session(&chromium, &driver.url()).await;
     SHOTS.clear();
     let selector_url = format!("{base}/selectors/{}", encode(&canonical));
     let report_path = format!("/reports/{A}/{REPORT_ID}");

@@ -14,15 +14,14 @@
 #[path = "common/browser.rs"]
 mod shared;
 
-use shared::{Screenshots, add_token, fits_the_window};
+use shared::{Screenshots, WAIT, add_token, fits_the_window, log_in, session};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cordon_server::{Config, TokenKey};
 use cordon_store::{NewAgency, Store};
 use cordon_store_sqlite::SqliteStore;
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use fantoccini::{Client, Locator};
 
 /// The origin country's police: the desk officer's agency.
 const ORIGIN: &str = "TH-DSI";
@@ -33,8 +32,6 @@ const CONSULATE: &str = "TH-MFA";
 
 const NAME: &str = "Kanyarat";
 const PASSPORT: &str = "passport:TH:AA9876543";
-
-const WAIT: Duration = Duration::from_secs(15);
 
 /// This test's screenshots.
 const SHOTS: Screenshots = Screenshots("cases-");
@@ -166,40 +163,10 @@ async fn a_desk_officer_walks_a_case_from_signal_to_repatriation() {
         .expect("the hit index loads");
     let base = format!("http://{}", server.addr);
 
-    let caps: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(&cordon_testkit::chrome_capabilities(&chromium)).unwrap();
-    let client = ClientBuilder::new(HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver.url())
-        .await
-        .expect("a browser session");
-    client.set_window_size(1280, 800).await.unwrap();
+    let client = session(&chromium, &driver.url()).await;
     SHOTS.clear();
 
-    // Log in.
-    client.goto(&format!("{base}/login")).await.unwrap();
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Id("token"))
-        .await
-        .expect("the login form")
-        .send_keys(&token)
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("main form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Id("per-day-title"))
-        .await
-        .expect("the dashboard after login");
+    log_in(&client, &base, &token, false).await;
 
     // The desk, empty; open a case with the form.
     client

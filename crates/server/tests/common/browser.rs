@@ -2,10 +2,63 @@
 //! folder, the page-fits-the-window check, and analysts' tokens.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use cordon_server::TokenKey;
 use cordon_store::{NewUser, Store};
-use fantoccini::Client;
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+/// How long a step may take to show.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+/// A browser session of `chromium` through the chromedriver at
+/// `driver_url`, in the smallest window the console is made for.
+pub async fn session(chromium: &std::path::Path, driver_url: &str) -> Client {
+    let caps: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&cordon_testkit::chrome_capabilities(chromium)).unwrap();
+    let client = ClientBuilder::new(HttpConnector::new())
+        .capabilities(caps)
+        .connect(driver_url)
+        .await
+        .expect("a browser session");
+    client.set_window_size(1280, 800).await.unwrap();
+    client
+}
+
+/// Logs in through the form: the token typed into the field, then either
+/// the button clicked or Enter pressed (the keyboard path).
+pub async fn log_in(client: &Client, base: &str, token: &str, with_enter: bool) {
+    client.goto(&format!("{base}/login")).await.unwrap();
+    let field = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("token"))
+        .await
+        .expect("the login form");
+    if with_enter {
+        field
+            .send_keys(&(token.to_owned() + &Key::Enter))
+            .await
+            .unwrap();
+    } else {
+        field.send_keys(token).await.unwrap();
+        client
+            .find(Locator::Css("main form button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("per-day-title"))
+        .await
+        .expect("the dashboard after login");
+}
 
 /// Where screenshots go: `<target>/browser-screenshots/`.
 pub fn screenshot_dir() -> PathBuf {
