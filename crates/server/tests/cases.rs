@@ -15,7 +15,9 @@ use std::time::Duration;
 use cordon_server::cases::Clock;
 use serde_json::{Value, json};
 
-use common::{A, Answer, Backend, O, R, Stream, World, browser, console_login, test_config, who};
+use common::{
+    A, Answer, Backend, O, R, Stream, World, browser, console_login, eventually, test_config, who,
+};
 
 /// A change answered with 204 No Content.
 trait NoContent {
@@ -839,6 +841,22 @@ async fn a_screened_victim_is_flagged_where_a_report_names_them(backend: Backend
     // The flag tells that much and nothing of the case.
     let text = flagged.to_string();
     assert!(!text.contains(&id) && !text.contains(NAME));
+    // Who saw it is in the audit log of the agency that opened the case.
+    let seen = eventually(
+        Duration::from_secs(10),
+        "the flag is audited",
+        &mut || async {
+            let log = world
+                .get(Some(&who(A, "admin")), "/api/v1/audit")
+                .await
+                .expect(200);
+            log.to_string()
+                .contains("non_punishment_shown")
+                .then_some(log)
+        },
+    )
+    .await;
+    assert!(seen.to_string().contains(O), "{seen}");
     let listed = world
         .get_query(Some(&outsider), "/api/v1/reports", &[("agency", O)])
         .await

@@ -58,6 +58,32 @@ pub fn non_punishment(cases: &crate::cases::Cases, report: &Report) -> Vec<NonPu
         .collect()
 }
 
+/// Every non-punishment flag shown is in the audit log of the agencies
+/// whose cases raised it, so that probing selectors for victims leaves a
+/// trace with the people who protect them.
+pub fn audit_non_punishment(
+    state: &Shared,
+    viewer: &Viewer,
+    flags: &[NonPunishment],
+) -> ApiResult<()> {
+    let events: Vec<_> = flags
+        .iter()
+        .flat_map(|f| {
+            state
+                .cases
+                .protecting(&f.selector)
+                .into_iter()
+                .map(|owner| {
+                    crate::audit::event(viewer, "non_punishment_shown", Some(&owner), &f.selector)
+                })
+        })
+        .collect();
+    if events.is_empty() {
+        return Ok(());
+    }
+    state.audit.record_all(events)
+}
+
 impl ReportView {
     /// Only readable reports can be shown.
     pub fn of(readable: Readable<StoredReport>, cases: &crate::cases::Cases) -> Self {
@@ -406,7 +432,9 @@ pub async fn read(
     Path((agency, id)): Path<(String, String)>,
 ) -> ApiResult<Json<ReportView>> {
     let view = read_one(&state, &api.viewer, &agency, &id).await?;
-    Ok(Json(ReportView::of(view, &state.cases)))
+    let view = ReportView::of(view, &state.cases);
+    audit_non_punishment(&state, &api.viewer, &view.non_punishment)?;
+    Ok(Json(view))
 }
 
 /// Reads one report through the access rules and audits the read of
@@ -489,11 +517,17 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<ReportPage>> {
     let (reports, next_before) = list_readable(&state, &api.viewer, &q).await?;
+    let reports: Vec<ReportView> = reports
+        .into_iter()
+        .map(|r| ReportView::of(r, &state.cases))
+        .collect();
+    let flags: Vec<NonPunishment> = reports
+        .iter()
+        .flat_map(|r| r.non_punishment.iter().cloned())
+        .collect();
+    audit_non_punishment(&state, &api.viewer, &flags)?;
     Ok(Json(ReportPage {
-        reports: reports
-            .into_iter()
-            .map(|r| ReportView::of(r, &state.cases))
-            .collect(),
+        reports,
         next_before,
     }))
 }

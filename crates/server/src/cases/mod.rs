@@ -287,6 +287,26 @@ impl Cases {
         }
     }
 
+    /// The agencies that opened the cases protecting `selector`: whom a
+    /// flag shown on it is audited for.
+    pub fn protecting(&self, selector: &str) -> Vec<String> {
+        let ids: Vec<String> = self
+            .protected
+            .read()
+            .by_identifier
+            .get(selector)
+            .map(|cases| cases.iter().map(|(id, _)| id.clone()).collect())
+            .unwrap_or_default();
+        let book = self.book.read();
+        let mut agencies: Vec<String> = ids
+            .iter()
+            .filter_map(|id| book.get(id).map(|c| c.opened.agency.clone()))
+            .collect();
+        agencies.sort();
+        agencies.dedup();
+        agencies
+    }
+
     /// Reads the book.
     pub fn read<R>(&self, f: impl FnOnce(&BTreeMap<String, Case>) -> R) -> R {
         f(&self.book.read())

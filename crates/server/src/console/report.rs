@@ -36,6 +36,8 @@ pub async fn page(
         .flatten();
     let r = &stored.report;
     let protected = crate::api::reports::non_punishment(&state.cases, r);
+    crate::api::reports::audit_non_punishment(&state, &console.viewer(), &protected)
+        .map_err(|e| console.fail(e))?;
     let title = format!("Report {}/{}", stored.agency, r.id);
     let body = html! {
         h1 { "Report " code { (stored.agency) "/" (r.id) } }

@@ -17,7 +17,7 @@ use super::{encode, report_href, selector_href};
 use crate::Shared;
 use crate::access::Readable;
 use crate::api::hits::parse_region;
-use crate::api::reports::{ListQuery, list_readable, non_punishment};
+use crate::api::reports::{ListQuery, audit_non_punishment, list_readable, non_punishment};
 use crate::hits::canonical;
 use cordon_store::StoredReport;
 
@@ -73,6 +73,11 @@ pub async fn page(
     let (reports, next) = list_readable(&state, &console.viewer(), &list)
         .await
         .map_err(|e| console.fail(e))?;
+    let flags: Vec<_> = reports
+        .iter()
+        .flat_map(|r| non_punishment(&state.cases, &r.get().report))
+        .collect();
+    audit_non_punishment(&state, &console.viewer(), &flags).map_err(|e| console.fail(e))?;
     let older = next.map(|before| {
         format!(
             "/search?q={}&region={}&before={before}",

@@ -61,6 +61,14 @@ pub async fn page(
     // Whether it identifies a person screened as a victim: that the
     // principle applies and how they were found, nothing of the case.
     let protected = state.cases.protected(selector.as_str());
+    if let Some(status) = protected {
+        let flag = crate::api::reports::NonPunishment {
+            selector: selector.as_str().to_owned(),
+            status,
+        };
+        crate::api::reports::audit_non_punishment(&state, &viewer, &[flag])
+            .map_err(|e| console.fail(e))?;
+    }
     let body = html! {
         h1 { "Selector " code.selector { (selector.as_str()) } }
         @if let Some(status) = protected {
