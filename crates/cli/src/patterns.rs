@@ -93,8 +93,17 @@ pub(crate) fn write_json(out: Option<&Path>, answer: &impl Serialize) -> anyhow:
 /// A document as it is (CSV, JSON already formatted), to `out` or stdout.
 pub(crate) fn write_text(out: Option<&Path>, text: &str) -> anyhow::Result<()> {
     match out {
+        // Readable by the owner only: these documents hold what an agency
+        // may read (a victim's case among them), not what its host may.
         Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            options
+                .open(path)
+                .and_then(|mut f| f.write_all(text.as_bytes()))
+                .with_context(|| format!("cannot write {}", path.display()))
         }
         None => {
             let mut out = std::io::stdout().lock();

@@ -844,4 +844,19 @@ fn the_indicators_are_listed_without_a_store() {
         assert!(first.get(field).is_some(), "{field} missing: {first}");
     }
     assert!(!dir.path().join("cordon.db").exists());
+    // A document written to a file is its owner's alone.
+    let out = cordon(
+        &["case", "indicators", "--out", "indicators.json"],
+        dir.path(),
+    );
+    assert!(out.status.success());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("indicators.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
 }
