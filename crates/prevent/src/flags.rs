@@ -1,0 +1,298 @@
+//! The red flags of trafficking recruitment, found in an advert's words.
+//!
+//! Each flag is shown by phrases in several languages
+//! (`data/flags.tsv`, with where they come from). A finding keeps the flag,
+//! the phrase's language and where in the text it stands, so that every
+//! reason a check gives can quote the words that raised it. Matching
+//! ignores ASCII case; a phrase that starts or ends with a letter or digit
+//! must stand on word boundaries there ("urgent" is not found in
+//! "insurgent"), which Thai, written without spaces, never needs.
+
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use serde::Serialize;
+
+/// A red flag of recruitment into scam compounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    /// A job where scam compounds operate.
+    Destination,
+    /// Travel through one country to another, met at the airport.
+    Transit,
+    /// A tourist or visit visa for work, the permit "later".
+    TouristVisa,
+    /// Free flight and hotel, or travel paid and deducted later.
+    FreeTravel,
+    /// A typing test as the interview.
+    TypingTest,
+    /// Pay far above the norm, no experience needed.
+    HighPay,
+    /// Contact through a messaging app only.
+    ChatOnly,
+    Urgency,
+    /// Duties as vague as "customer service" or "online sales".
+    VagueDuties,
+    /// Strict age and language requirements, no skills.
+    AgeLanguage,
+    /// The passport held by the employer or agent.
+    PassportHold,
+    /// A recruitment fee or deposit.
+    Fee,
+}
+
+impl Flag {
+    pub const ALL: [Flag; 12] = [
+        Flag::Destination,
+        Flag::Transit,
+        Flag::TouristVisa,
+        Flag::FreeTravel,
+        Flag::TypingTest,
+        Flag::HighPay,
+        Flag::ChatOnly,
+        Flag::Urgency,
+        Flag::VagueDuties,
+        Flag::AgeLanguage,
+        Flag::PassportHold,
+        Flag::Fee,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::Destination => "destination",
+            Flag::Transit => "transit",
+            Flag::TouristVisa => "tourist_visa",
+            Flag::FreeTravel => "free_travel",
+            Flag::TypingTest => "typing_test",
+            Flag::HighPay => "high_pay",
+            Flag::ChatOnly => "chat_only",
+            Flag::Urgency => "urgency",
+            Flag::VagueDuties => "vague_duties",
+            Flag::AgeLanguage => "age_language",
+            Flag::PassportHold => "passport_hold",
+            Flag::Fee => "fee",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Flag> {
+        Flag::ALL.into_iter().find(|f| f.as_str() == text)
+    }
+}
+
+/// One phrase of the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phrase {
+    pub flag: Flag,
+    /// ISO 639-1.
+    pub language: String,
+    pub text: String,
+}
+
+/// A red flag found in a text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Found {
+    pub flag: Flag,
+    /// The language of the phrase that matched.
+    pub language: String,
+    /// The words as they stand in the text.
+    pub words: String,
+    /// Byte offsets in the text.
+    pub start: usize,
+    pub end: usize,
+}
+
+struct Catalogue {
+    phrases: Vec<Phrase>,
+    matcher: AhoCorasick,
+}
+
+fn catalogue() -> &'static Catalogue {
+    static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
+    CATALOGUE.get_or_init(|| {
+        let phrases = parse(include_str!("../data/flags.tsv"))
+            .unwrap_or_else(|e| panic!("data/flags.tsv is shipped valid: {e}"));
+        let matcher = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(phrases.iter().map(|p| p.text.as_str()))
+            .expect("the phrases build an automaton");
+        Catalogue { phrases, matcher }
+    })
+}
+
+/// Every phrase of the catalogue.
+pub fn phrases() -> &'static [Phrase] {
+    &catalogue().phrases
+}
+
+fn parse(text: &str) -> Result<Vec<Phrase>, String> {
+    let mut out = Vec::new();
+    let mut header = false;
+    for (n, line) in text.lines().enumerate() {
+        let n = n + 1;
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let cols: Vec<&str> = line.split('\t').collect();
+        if !header {
+            if cols != ["flag", "language", "phrase"] {
+                return Err(format!("line {n}: unexpected header"));
+            }
+            header = true;
+            continue;
+        }
+        let [flag, language, phrase] = cols[..] else {
+            return Err(format!(
+                "line {n}: expected 3 columns, found {}",
+                cols.len()
+            ));
+        };
+        let flag = Flag::parse(flag).ok_or(format!("line {n}: unknown flag '{flag}'"))?;
+        if language.len() != 2 || phrase.trim() != phrase || phrase.is_empty() {
+            return Err(format!("line {n}: bad language or phrase"));
+        }
+        out.push(Phrase {
+            flag,
+            language: language.to_string(),
+            text: phrase.to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// Every red flag in `text`, in text order, each place once per flag.
+pub fn find(text: &str) -> Vec<Found> {
+    let cat = catalogue();
+    let mut out: Vec<Found> = Vec::new();
+    for m in cat.matcher.find_overlapping_iter(text) {
+        let phrase = &cat.phrases[m.pattern().as_usize()];
+        if !on_boundaries(text, m.start(), m.end()) {
+            continue;
+        }
+        let overlaps = out
+            .iter()
+            .any(|f| f.flag == phrase.flag && f.start < m.end() && m.start() < f.end);
+        if overlaps {
+            continue;
+        }
+        out.push(Found {
+            flag: phrase.flag,
+            language: phrase.language.clone(),
+            words: text[m.start()..m.end()].to_string(),
+            start: m.start(),
+            end: m.end(),
+        });
+    }
+    out.sort_by_key(|f| (f.start, f.flag));
+    out
+}
+
+/// The distinct flags of a text, in flag order.
+pub fn flags_of(found: &[Found]) -> Vec<Flag> {
+    let mut flags: Vec<Flag> = found.iter().map(|f| f.flag).collect();
+    flags.sort_unstable();
+    flags.dedup();
+    flags
+}
+
+/// Whether a match stands on word boundaries where it starts or ends with
+/// a word character (letters and digits of any script but Thai, which
+/// writes no spaces between words).
+fn on_boundaries(text: &str, start: usize, end: usize) -> bool {
+    let word = |c: char| c.is_alphanumeric() && !('\u{0E00}'..='\u{0E7F}').contains(&c);
+    let first = text[start..end].chars().next();
+    let last = text[start..end].chars().next_back();
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    let left = !(first.is_some_and(word) && before.is_some_and(word));
+    let right = !(last.is_some_and(word) && after.is_some_and(word));
+    left && right
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flags(text: &str) -> Vec<Flag> {
+        flags_of(&find(text))
+    }
+
+    #[test]
+    fn the_catalogue_covers_every_flag_in_four_languages() {
+        for flag in Flag::ALL {
+            for lang in ["en", "id", "sw", "th"] {
+                assert!(
+                    phrases()
+                        .iter()
+                        .any(|p| p.flag == flag && p.language == lang),
+                    "{} has no {lang} phrase",
+                    flag.as_str()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_typical_lure_shows_its_flags_with_the_words() {
+        let advert = "URGENT hiring! Customer service in Sihanoukville, high salary, \
+                      free flight ticket provided. Typing test only, age 18-35, speak English. \
+                      Tourist visa first. Contact via Telegram @jobs_kh";
+        let found = find(advert);
+        assert_eq!(
+            flags_of(&found),
+            [
+                Flag::Destination,
+                Flag::TouristVisa,
+                Flag::FreeTravel,
+                Flag::TypingTest,
+                Flag::HighPay,
+                Flag::ChatOnly,
+                Flag::Urgency,
+                Flag::VagueDuties,
+                Flag::AgeLanguage,
+            ]
+        );
+        let urgent = found.iter().find(|f| f.flag == Flag::Urgency).unwrap();
+        assert_eq!(urgent.words, "URGENT");
+        assert_eq!(&advert[urgent.start..urgent.end], "URGENT");
+    }
+
+    #[test]
+    fn words_stand_on_their_boundaries() {
+        assert!(flags("The insurgents were urgently evacuated").contains(&Flag::Urgency));
+        assert!(!flags("insurgent groups").contains(&Flag::Urgency));
+        assert!(!flags("Laosheng noodles").contains(&Flag::Destination));
+    }
+
+    #[test]
+    fn indonesian_swahili_and_thai_lures_are_read_too() {
+        assert!(
+            flags("Dibutuhkan segera! Gaji tinggi, tiket pesawat gratis, visa turis").len() >= 4
+        );
+        assert!(flags("Kazi Kambodia, mshahara mkubwa, tiketi ya ndege bure, haraka").len() >= 4);
+        assert!(flags("ด่วน! งานแอดมินออนไลน์ เงินเดือนสูง ตั๋วเครื่องบินฟรี").len() >= 4);
+    }
+
+    #[test]
+    fn a_plain_job_raises_nothing() {
+        let advert = "Staff nurse, Royal Free Hospital, London. NMC registration required. \
+                      Tier 2 visa sponsored by the Trust. Apply at careers.example.org.";
+        assert!(find(advert).is_empty(), "{:?}", find(advert));
+    }
+
+    #[test]
+    fn the_catalogue_parser_names_the_bad_line() {
+        let head = "flag\tlanguage\tphrase\n";
+        assert_eq!(
+            parse(&format!("{head}nope\ten\tx\n")).unwrap_err(),
+            "line 2: unknown flag 'nope'"
+        );
+        assert!(
+            parse(&format!("{head}fee\ten\n"))
+                .unwrap_err()
+                .contains("3 columns")
+        );
+        assert!(parse(&format!("{head}fee\teng\tx\n")).is_err());
+    }
+}
