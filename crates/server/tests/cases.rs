@@ -354,21 +354,40 @@ async fn personal_fields_are_sealed_in_the_store(backend: Backend) {
             }
         }
     }
-    // A server with another key cannot open the case: it says so.
+    // A server with another key cannot open the case. The tokens issued
+    // under the test key are refused there (a copied database yields no
+    // token), and a token issued under the other key reaches the case but
+    // opens nothing of the person.
+    let other_key = cordon_server::TokenKey::from_bytes([9; 32]);
     let other = World::serve(
         world.store.clone(),
-        cordon_server::TokenKey::from_bytes([9; 32]),
+        other_key.clone(),
         world.tokens.clone(),
         test_config(),
     )
     .await;
     other.ready().await;
-    let err = other
+    let refused = other
         .get(Some(&analyst), &format!("/api/v1/cases/{id}"))
         .await;
-    // The tokens were issued under the test key, so the other key also
-    // refuses them: a copied database yields neither tokens nor people.
-    assert_eq!(err.status, 401);
+    assert_eq!(refused.status, 401);
+    let user = world.store.user(A, "analyst").await.unwrap().unwrap();
+    let token =
+        cordon_server::auth::issue_token(world.store.as_ref(), &other_key, user.id, "other")
+            .await
+            .unwrap();
+    let sealed = other
+        .send(
+            other
+                .http
+                .get(other.url(&format!("/api/v1/cases/{id}")))
+                .bearer_auth(&token),
+        )
+        .await;
+    assert_eq!(sealed.status, 500, "{}", sealed.body);
+    for secret in [NAME, "AA9876543", "blue building"] {
+        assert!(!sealed.body.contains(secret));
+    }
 }
 
 async fn no_intelligence_path_reveals_a_victim(backend: Backend) {
