@@ -3,15 +3,14 @@
 //! Each flag is shown by phrases in several languages
 //! (`data/flags.tsv`, with where they come from). A finding keeps the flag,
 //! the phrase's language and where in the text it stands, so that every
-//! reason a check gives can quote the words that raised it. Matching
-//! ignores ASCII case; a phrase that starts or ends with a letter or digit
-//! must stand on word boundaries there ("urgent" is not found in
-//! "insurgent"), which Thai, written without spaces, never needs.
+//! reason a check gives can quote the words that raised it (matching as
+//! [`crate::phrasebook`] says).
 
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Serialize;
+
+use crate::phrasebook::{Key, Phrase, Phrasebook, Spotted, keys_of};
 
 /// A red flag of recruitment into scam compounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -80,134 +79,37 @@ impl Flag {
     }
 }
 
-/// One phrase of the catalogue.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Phrase {
-    pub flag: Flag,
-    /// ISO 639-1.
-    pub language: String,
-    pub text: String,
+impl Key for Flag {
+    const COLUMN: &'static str = "flag";
+    fn parse(text: &str) -> Option<Self> {
+        Flag::parse(text)
+    }
 }
 
-/// A red flag found in a text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Found {
-    pub flag: Flag,
-    /// The language of the phrase that matched.
-    pub language: String,
-    /// The words as they stand in the text.
-    pub words: String,
-    /// Byte offsets in the text.
-    pub start: usize,
-    pub end: usize,
-}
+/// A red flag found in a text, with the words that show it.
+pub type Found = Spotted<Flag>;
 
-struct Catalogue {
-    phrases: Vec<Phrase>,
-    matcher: AhoCorasick,
-}
-
-fn catalogue() -> &'static Catalogue {
-    static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
+fn catalogue() -> &'static Phrasebook<Flag> {
+    static CATALOGUE: OnceLock<Phrasebook<Flag>> = OnceLock::new();
     CATALOGUE.get_or_init(|| {
-        let phrases = parse(include_str!("../data/flags.tsv"))
-            .unwrap_or_else(|e| panic!("data/flags.tsv is shipped valid: {e}"));
-        let matcher = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(phrases.iter().map(|p| p.text.as_str()))
-            .expect("the phrases build an automaton");
-        Catalogue { phrases, matcher }
+        Phrasebook::parse(include_str!("../data/flags.tsv"))
+            .unwrap_or_else(|e| panic!("data/flags.tsv is shipped valid: {e}"))
     })
 }
 
 /// Every phrase of the catalogue.
-pub fn phrases() -> &'static [Phrase] {
-    &catalogue().phrases
-}
-
-fn parse(text: &str) -> Result<Vec<Phrase>, String> {
-    let mut out = Vec::new();
-    let mut header = false;
-    for (n, line) in text.lines().enumerate() {
-        let n = n + 1;
-        if line.starts_with('#') || line.trim().is_empty() {
-            continue;
-        }
-        let cols: Vec<&str> = line.split('\t').collect();
-        if !header {
-            if cols != ["flag", "language", "phrase"] {
-                return Err(format!("line {n}: unexpected header"));
-            }
-            header = true;
-            continue;
-        }
-        let [flag, language, phrase] = cols[..] else {
-            return Err(format!(
-                "line {n}: expected 3 columns, found {}",
-                cols.len()
-            ));
-        };
-        let flag = Flag::parse(flag).ok_or(format!("line {n}: unknown flag '{flag}'"))?;
-        if language.len() != 2 || phrase.trim() != phrase || phrase.is_empty() {
-            return Err(format!("line {n}: bad language or phrase"));
-        }
-        out.push(Phrase {
-            flag,
-            language: language.to_string(),
-            text: phrase.to_string(),
-        });
-    }
-    Ok(out)
+pub fn phrases() -> &'static [Phrase<Flag>] {
+    catalogue().phrases()
 }
 
 /// Every red flag in `text`, in text order, each place once per flag.
 pub fn find(text: &str) -> Vec<Found> {
-    let cat = catalogue();
-    let mut out: Vec<Found> = Vec::new();
-    for m in cat.matcher.find_overlapping_iter(text) {
-        let phrase = &cat.phrases[m.pattern().as_usize()];
-        if !on_boundaries(text, m.start(), m.end()) {
-            continue;
-        }
-        let overlaps = out
-            .iter()
-            .any(|f| f.flag == phrase.flag && f.start < m.end() && m.start() < f.end);
-        if overlaps {
-            continue;
-        }
-        out.push(Found {
-            flag: phrase.flag,
-            language: phrase.language.clone(),
-            words: text[m.start()..m.end()].to_string(),
-            start: m.start(),
-            end: m.end(),
-        });
-    }
-    out.sort_by_key(|f| (f.start, f.flag));
-    out
+    catalogue().find(text)
 }
 
 /// The distinct flags of a text, in flag order.
 pub fn flags_of(found: &[Found]) -> Vec<Flag> {
-    let mut flags: Vec<Flag> = found.iter().map(|f| f.flag).collect();
-    flags.sort_unstable();
-    flags.dedup();
-    flags
-}
-
-/// Whether a match stands on word boundaries where it starts or ends with
-/// a word character (letters and digits of any script but Thai, which
-/// writes no spaces between words).
-fn on_boundaries(text: &str, start: usize, end: usize) -> bool {
-    let word = |c: char| c.is_alphanumeric() && !('\u{0E00}'..='\u{0E7F}').contains(&c);
-    let first = text[start..end].chars().next();
-    let last = text[start..end].chars().next_back();
-    let before = text[..start].chars().next_back();
-    let after = text[end..].chars().next();
-    let left = !(first.is_some_and(word) && before.is_some_and(word));
-    let right = !(last.is_some_and(word) && after.is_some_and(word));
-    left && right
+    keys_of(found)
 }
 
 #[cfg(test)]
@@ -225,7 +127,7 @@ mod tests {
                 assert!(
                     phrases()
                         .iter()
-                        .any(|p| p.flag == flag && p.language == lang),
+                        .any(|p| p.key == flag && p.language == lang),
                     "{} has no {lang} phrase",
                     flag.as_str()
                 );
@@ -253,7 +155,7 @@ mod tests {
                 Flag::AgeLanguage,
             ]
         );
-        let urgent = found.iter().find(|f| f.flag == Flag::Urgency).unwrap();
+        let urgent = found.iter().find(|f| f.key == Flag::Urgency).unwrap();
         assert_eq!(urgent.words, "URGENT");
         assert_eq!(&advert[urgent.start..urgent.end], "URGENT");
     }
@@ -279,21 +181,6 @@ mod tests {
         let advert = "Staff nurse, Royal Free Hospital, London. NMC registration required. \
                       Tier 2 visa sponsored by the Trust. Apply at careers.example.org.";
         assert!(find(advert).is_empty(), "{:?}", find(advert));
-    }
-
-    #[test]
-    fn the_catalogue_parser_names_the_bad_line() {
-        let head = "flag\tlanguage\tphrase\n";
-        assert_eq!(
-            parse(&format!("{head}nope\ten\tx\n")).unwrap_err(),
-            "line 2: unknown flag 'nope'"
-        );
-        assert!(
-            parse(&format!("{head}fee\ten\n"))
-                .unwrap_err()
-                .contains("3 columns")
-        );
-        assert!(parse(&format!("{head}fee\teng\tx\n")).is_err());
     }
 }
 

@@ -1,11 +1,16 @@
 //! Preventing recruitment into scam compounds: what a job seeker can check
 //! before they travel, and what agencies need to know to warn them.
 //!
-//! [`flags`] finds the red flags of trafficking recruitment in an advert or
-//! a chat message, in the words that show each one, in English and in
-//! languages of the origin countries. The risk model, the public check and
-//! the awareness bulletins build on it.
+//! - [`flags`] finds the red flags of trafficking recruitment in an advert
+//!   or a chat message, in the words that show each one, in English and in
+//!   languages of the origin countries; [`identity`] finds the marks of a
+//!   real employer; both are [`phrasebook`]s shipped as data.
+//! - [`pay`] reads the pay offered and weighs it against typical income in
+//!   the job seeker's country.
 //!
 //! The crate is pure: no IO beyond the data it ships.
 
 pub mod flags;
+pub mod identity;
+pub mod pay;
+pub mod phrasebook;
