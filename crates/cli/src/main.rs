@@ -13,6 +13,7 @@ mod flows;
 mod import;
 mod normalize;
 mod patterns;
+mod prevent;
 mod progress;
 mod serve;
 mod sim;
@@ -77,6 +78,9 @@ enum Command {
     Trace(trace::Args),
     /// Victim-protection cases as one agency's user: open, move, screen, export.
     Case(case::Args),
+    /// Prevention: train and evaluate the job-offer risk model, check an
+    /// advert offline.
+    Prevent(prevent::Args),
 }
 
 fn main() -> ExitCode {
@@ -113,6 +117,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Flows(args) => block_on(flows::run(&args)),
         Command::Trace(args) => block_on(trace::run(&args)),
         Command::Case(args) => block_on(case::run(&args)),
+        Command::Prevent(args) => prevent::run(&args),
     }
 }
 

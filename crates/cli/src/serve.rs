@@ -88,6 +88,17 @@ pub struct Tuning {
     /// defaults.
     #[arg(long, env = "CORDON_CASE_CLOCKS")]
     pub case_clocks: Option<std::path::PathBuf>,
+    /// Public checks one client address may make a minute (0: no limit).
+    #[arg(long, default_value_t = cordon_server::public::PublicConfig::default().checks_per_minute)]
+    pub public_checks_per_minute: u32,
+    /// Public tips ("report this offer") one address may send an hour (0:
+    /// no limit).
+    #[arg(long, default_value_t = cordon_server::public::PublicConfig::default().tips_per_hour)]
+    pub public_tips_per_hour: u32,
+    /// The agency whose hotline team receives the public's tips; without
+    /// one, "report this offer" is closed.
+    #[arg(long, env = "CORDON_HOTLINE")]
+    pub hotline: Option<String>,
 }
 
 impl Tuning {
@@ -107,6 +118,11 @@ impl Tuning {
             metrics_token: self.metrics_token.clone(),
             tail_every: Duration::from_secs(1),
             cases,
+            public: cordon_server::public::PublicConfig {
+                checks_per_minute: self.public_checks_per_minute,
+                tips_per_hour: self.public_tips_per_hour,
+                hotline: self.hotline.clone(),
+            },
             ..Config::default()
         })
     }

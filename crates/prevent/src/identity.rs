@@ -1,7 +1,8 @@
 //! The marks of a real employer or a licensed recruiter in an advert's
 //! words: a registered company, a licence, an address, a work visa
-//! arranged before departure, no fee, an interview in person
-//! (`data/identity.tsv`).
+//! arranged before departure, no fee, an application in person or through
+//! the company's own channel (`data/identity.tsv`), and an email address
+//! or website of the company's own.
 //!
 //! Scam-compound lures name no company and give only a chat handle; their
 //! absence is one of DOMAIN.md's red flags, and their presence is what
@@ -9,6 +10,7 @@
 
 use std::sync::OnceLock;
 
+use regex::Regex;
 use serde::Serialize;
 
 use crate::phrasebook::{Key, Phrase, Phrasebook, Spotted, keys_of};
@@ -27,8 +29,8 @@ pub enum Mark {
     WorkVisa,
     /// An explicit "no placement fee".
     NoFee,
-    /// An interview or application in person.
-    InPerson,
+    /// An application in person, or through the company's own channel.
+    Application,
 }
 
 impl Mark {
@@ -38,7 +40,7 @@ impl Mark {
         Mark::Address,
         Mark::WorkVisa,
         Mark::NoFee,
-        Mark::InPerson,
+        Mark::Application,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,7 +50,7 @@ impl Mark {
             Mark::Address => "address",
             Mark::WorkVisa => "work_visa",
             Mark::NoFee => "no_fee",
-            Mark::InPerson => "in_person",
+            Mark::Application => "application",
         }
     }
 
@@ -82,7 +84,56 @@ pub fn phrases() -> &'static [Phrase<Mark>] {
 
 /// Every mark in `text`, in text order.
 pub fn find(text: &str) -> Vec<Found> {
-    catalogue().find(text)
+    let mut out = catalogue().find(text);
+    out.extend(own_contacts(text));
+    out.sort_by_key(|f| (f.start, f.key));
+    out
+}
+
+/// Mail services anyone can sign up to: an address there names no company.
+const FREE_MAIL: [&str; 12] = [
+    "gmail.",
+    "googlemail.",
+    "yahoo.",
+    "ymail.",
+    "hotmail.",
+    "outlook.",
+    "live.",
+    "icloud.",
+    "proton",
+    "mail.ru",
+    "qq.com",
+    "163.com",
+];
+
+/// Email addresses at a company's own domain, and websites: a company
+/// that can be looked up. Chat handles and free mail are not.
+fn own_contacts(text: &str) -> Vec<Found> {
+    static CONTACT: OnceLock<Regex> = OnceLock::new();
+    let re = CONTACT.get_or_init(|| {
+        Regex::new(r"(?i)\b[\w.+-]+@(?P<domain>[\w-]+(?:\.[\w-]+)+)|\b(?:https?://|www\.)[\w.-]+\.[a-z]{2,}\S*")
+            .expect("valid")
+    });
+    re.captures_iter(text)
+        .filter(|c| {
+            c.name("domain").is_none_or(|d| {
+                let d = d.as_str().to_lowercase();
+                !FREE_MAIL
+                    .iter()
+                    .any(|f| d.starts_with(f) || d.contains(&format!(".{f}")))
+            })
+        })
+        .map(|c| {
+            let m = c.get(0).expect("match");
+            Found {
+                key: Mark::Company,
+                language: String::new(),
+                words: m.as_str().to_owned(),
+                start: m.start(),
+                end: m.end(),
+            }
+        })
+        .collect()
 }
 
 /// The distinct marks of a text, in mark order.
@@ -126,9 +177,22 @@ mod tests {
                 Mark::Address,
                 Mark::WorkVisa,
                 Mark::NoFee,
-                Mark::InPerson
+                Mark::Application
             ]
         );
+    }
+
+    #[test]
+    fn a_company_address_or_site_is_a_mark_but_free_mail_is_not() {
+        assert_eq!(
+            marks("Send CV to hr@batikjogja.example.id"),
+            [Mark::Company]
+        );
+        assert_eq!(
+            marks("Apply at https://jobs.example.org/123"),
+            [Mark::Company]
+        );
+        assert!(marks("Send CV to bestjob2025@gmail.com").is_empty());
     }
 
     #[test]

@@ -7,10 +7,20 @@
 //!   real employer; both are [`phrasebook`]s shipped as data.
 //! - [`pay`] reads the pay offered and weighs it against typical income in
 //!   the job seeker's country.
+//! - [`features`] and [`model`]: the explainable job-offer risk model.
+//! - [`check`]: the public check's answer in plain language, with
+//!   [`messages`] in the job seeker's language and [`hotlines`] of their
+//!   country.
 //!
 //! The crate is pure: no IO beyond the data it ships.
 
+pub mod check;
+pub mod features;
 pub mod flags;
+pub mod hotlines;
 pub mod identity;
+pub mod labelled;
+pub mod messages;
+pub mod model;
 pub mod pay;
 pub mod phrasebook;

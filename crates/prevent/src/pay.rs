@@ -196,7 +196,7 @@ fn parse_tables(currencies: &str, wages: &str) -> Result<Tables, String> {
     let pattern = format!(
         r"(?x)
         (?P<pre>{tokens})?\s?
-        (?P<num>\d{{1,3}}(?:[,.\u{{202F}}\ ]\d{{3}})+|\d+(?:[.,]\d{{1,2}})?)
+        (?P<num>\d{{1,2}}(?:,\d{{2}})+,\d{{3}}|\d{{1,3}}(?:[,.\u{{202F}}\ ]\d{{3}})+|\d+(?:[.,]\d{{1,2}})?)
         (?:\s?[-–~]\s?(?P<upto>\d{{1,3}}(?:[,.\u{{202F}}\ ]\d{{3}})+|\d+(?:[.,]\d{{1,2}})?))?
         \s?(?P<mult>(?i:k|juta|jt|triệu|tr|million|milioni|mil|laki|lakh|ribu|rb)\b|หมื่น|แสน)?
         \s?(?P<post>{tokens})?\+?
@@ -215,7 +215,12 @@ fn is_symbolic(token: &str) -> bool {
 /// thousands; "2,5" and "2.5" are decimals.
 fn number(text: &str) -> Option<f64> {
     let groups: Vec<&str> = text.split([',', '.', ' ', '\u{202F}']).collect();
-    if groups.len() > 1 && groups[1..].iter().all(|g| g.len() == 3) {
+    let thousands = groups[1..].iter().all(|g| g.len() == 3);
+    // Indian digit grouping: "1,60,000" is 160,000.
+    let lakhs = groups.len() > 2
+        && groups.last().is_some_and(|g| g.len() == 3)
+        && groups[1..groups.len() - 1].iter().all(|g| g.len() == 2);
+    if groups.len() > 1 && (thousands || lakhs) {
         return groups.concat().parse().ok();
     }
     text.replace(',', ".").parse().ok()
@@ -373,6 +378,7 @@ mod tests {
             [("IDR".into(), 310)]
         );
         assert_eq!(usd("1200$ monthly", None), [("USD".into(), 1200)]);
+        assert_eq!(usd("₹1,60,000 salary", None), [("INR".into(), 1920)]);
     }
 
     #[test]

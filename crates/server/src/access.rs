@@ -24,6 +24,9 @@
 //! Victim-protection cases ([`reads_case`]) are read by the members of the
 //! agencies assigned to them and by no one else.
 //!
+//! Public tips ([`reads_tips`]) are read by the hotline agency's members
+//! only.
+//!
 //! Operations ([`reads_operation`]) are read by the analysts and admins of
 //! their lead and participating agencies only, under TLP:RED by those of
 //! them the marking names; an overlap found by deconfliction is told to
@@ -247,6 +250,14 @@ pub fn reads_case(viewer: &Viewer, assigned: &[&str]) -> bool {
     viewer
         .member()
         .is_some_and(|m| assigned.contains(&m.agency.as_str()))
+}
+
+/// Public tips ("report this offer") are read and closed by the members
+/// of the hotline agency whose queue they are in, whatever the role
+/// (hotline staff are often contributors), and by nobody else. The public
+/// who sent one cannot read it back.
+pub fn reads_tips(viewer: &Viewer, hotline: &str) -> bool {
+    viewer.member().is_some_and(|m| m.agency == hotline)
 }
 
 /// Whether a viewer is told of an agency's watch or hit query meeting

@@ -24,6 +24,7 @@ pub mod money;
 pub mod networks;
 mod observe;
 pub mod operations;
+pub mod public;
 mod tail;
 pub mod taxii;
 
@@ -75,6 +76,8 @@ pub struct Config {
     pub webhooks: alerts::webhook::Delivery,
     /// Victim-protection cases: the stages' targets and the clock.
     pub cases: cases::CasesConfig,
+    /// The public check: its limits and the hotline that takes tips.
+    pub public: public::PublicConfig,
 }
 
 impl Default for Config {
@@ -93,6 +96,7 @@ impl Default for Config {
             orange_remind_every: Duration::from_secs(15 * 60),
             webhooks: alerts::webhook::Delivery::default(),
             cases: cases::CasesConfig::default(),
+            public: public::PublicConfig::default(),
         }
     }
 }
@@ -109,6 +113,8 @@ pub struct AppState {
     pub operations: operations::Operations,
     pub cases: cases::Cases,
     pub money: money::Money,
+    /// The public check's limits and the hotline's tips.
+    pub public: public::Public,
     pub directory: directory::Directory,
     pub bus: bus::Bus,
     /// Bumped when another replica announces decisions: the log followers
@@ -168,6 +174,7 @@ impl AppState {
             operations: operations::Operations::default(),
             cases: cases::Cases::new(case_key),
             money: money::Money::default(),
+            public: public::Public::new(&config.public),
             directory: directory::Directory::default(),
             bus,
             decisions_heard: watch::channel(0).0,
@@ -320,6 +327,8 @@ pub async fn start(
     tokio::spawn(cases::Cases::follow(state.clone()));
     state.money.sync(state.store.as_ref()).await?;
     tokio::spawn(money::Money::follow(state.clone()));
+    state.public.tips.sync(state.store.as_ref()).await?;
+    tokio::spawn(public::tips::Tips::follow(state.clone()));
     let bus = match (state.config.bus.clone(), outbox) {
         (Some(config), Some((outbox, joined))) => Some(tokio::spawn(bus::run(
             state.clone(),

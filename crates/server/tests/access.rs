@@ -1163,6 +1163,65 @@ async fn every_path_shows_each_viewer_exactly_what_it_may_read(backend: Backend)
             assert_no_leak(&answer.body, viewer, case, true, "api_hit_unique");
             checked.mark(case, viewer, "api_hit_unique");
         }
+
+        // ---- the public check: whoever asks, the public's view; a
+        // report counts only when CLEAR, and nothing says whose it is ----
+        for case in &cases {
+            let advert = format!("is this contact safe? {}", case.unique);
+            let answer = world
+                .post_json(
+                    me,
+                    "/api/v1/public/check",
+                    &json!({"text": advert, "country": "KH"}),
+                )
+                .await;
+            let body = answer.expect(200);
+            let counted: u64 = body["reasons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| {
+                    r["kind"] == "reported_selector"
+                        && r["subject"] == case.unique_canonical.as_str()
+                })
+                .map(|r| {
+                    let text = r["text"].as_str().unwrap();
+                    text.split_whitespace()
+                        .filter_map(|w| w.parse::<u64>().ok())
+                        .next()
+                        .unwrap()
+                })
+                .sum();
+            let want = u64::from(case.tlp == "CLEAR");
+            assert_eq!(
+                counted,
+                want,
+                "public check of {} by {viewer:?}: {body}",
+                case.label()
+            );
+            if case.tlp != "CLEAR" {
+                assert_ne!(
+                    body["verdict"], "high",
+                    "a marked report must not raise the verdict: {body}"
+                );
+            }
+            // Whatever the marking, the answer names no agency.
+            for agency in [A, R, O] {
+                assert!(!answer.body.contains(agency), "agency named: {body}");
+            }
+            let word_blind = Case {
+                tlp: "RED",
+                ..case.clone()
+            };
+            assert_no_leak(
+                &answer.body,
+                Viewer::Public,
+                &word_blind,
+                true,
+                "api_public_check",
+            );
+            checked.mark(case, viewer, "api_public_check");
+        }
         let mut batch: Vec<String> = SHARED.iter().map(|(t, _)| (*t).to_owned()).collect();
         batch.extend(cases.iter().map(|c| c.unique.clone()));
         batch.push(NEVER_HELD.to_owned());

@@ -15,6 +15,7 @@ pub(crate) mod networks;
 pub(crate) mod notices;
 pub(crate) mod operations;
 pub(crate) mod orange;
+pub(crate) mod public;
 pub mod reports;
 pub(crate) mod watches;
 pub(crate) mod webhooks;
@@ -159,6 +160,10 @@ pub fn routes(state: Shared) -> Router {
             get(operations::list_deconflictions),
         )
         .route("/api/v1/audit", get(audit::owner_log))
+        .route("/api/v1/public/check", post(public::check))
+        .route("/api/v1/public/tips", post(public::tip))
+        .route("/api/v1/tips", get(public::list))
+        .route("/api/v1/tips/{id}/close", post(public::close))
         .method_not_allowed_fallback(method_not_allowed)
         // Every answer is for its caller alone (and a case's is a person's):
         // never kept by a browser or a shared cache.
@@ -211,6 +216,10 @@ pub async fn not_found() -> ApiError {
     ),
     paths(
         me::me,
+        public::check,
+        public::tip,
+        public::list,
+        public::close,
         cases::open_case,
         cases::list_cases,
         cases::read_case,
@@ -303,6 +312,7 @@ pub async fn not_found() -> ApiError {
         (name = "cases", description = "Victim-protection cases: the protocol from signal to follow-up, screening, and the HTCDS export; read only by the agencies assigned"),
         (name = "operations", description = "Joint operations of agencies, and deconfliction with other agencies' work"),
         (name = "identity", description = "Who you are"),
+        (name = "public", description = "The public check of job offers and contacts, \"report this offer\", and the hotline's queue of tips"),
     )
 )]
 struct ApiDoc;
@@ -342,6 +352,8 @@ async fn openapi_json() -> impl IntoResponse {
 pub struct Api {
     pub viewer: Viewer,
     pub caller: Option<Caller>,
+    /// The client's address, for the public pages' own limits.
+    pub address: Option<std::net::IpAddr>,
 }
 
 impl Api {
@@ -376,23 +388,29 @@ impl FromRequestParts<Shared> for Api {
                 Ok(Api {
                     viewer: Viewer::Member(caller.member.clone()),
                     caller: Some(caller),
+                    address: address(parts),
                 })
             }
             None => {
-                let address = parts
-                    .extensions
-                    .get::<ConnectInfo<SocketAddr>>()
-                    .map(|c| c.0.ip());
+                let address = address(parts);
                 if let Some(ip) = address {
                     state.limiter.check(Key::Address(ip))?;
                 }
                 Ok(Api {
                     viewer: Viewer::Public,
                     caller: None,
+                    address,
                 })
             }
         }
     }
+}
+
+fn address(parts: &Parts) -> Option<std::net::IpAddr> {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
 }
 
 /// Parses a query string into `T`, with the error body on failure.

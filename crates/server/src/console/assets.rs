@@ -6,9 +6,11 @@ use axum::response::{IntoResponse, Response};
 
 pub const CSS_PATH: &str = "/static/console.css";
 pub const JS_PATH: &str = "/static/console.js";
+pub const PUBLIC_CSS_PATH: &str = "/static/public.css";
 
 const CSS: &str = include_str!("../../static/console.css");
 const JS: &str = include_str!("../../static/console.js");
+const PUBLIC_CSS: &str = include_str!("../../static/public.css");
 
 /// An hour: short enough that a new release's files arrive the same day,
 /// long enough that pages do not fetch them again on every click.
@@ -32,6 +34,18 @@ pub async fn js() -> Response {
             (header::CACHE_CONTROL, CACHING),
         ],
         JS,
+    )
+        .into_response()
+}
+
+/// The public check's stylesheet: the page works without it too.
+pub async fn public_css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, CACHING),
+        ],
+        PUBLIC_CSS,
     )
         .into_response()
 }

@@ -21,6 +21,7 @@ mod case_page;
 mod case_personal;
 mod case_screening;
 mod cases;
+mod check;
 mod dashboard;
 mod drawing;
 pub(crate) mod failure;
@@ -86,6 +87,8 @@ pub fn routes(state: Shared) -> Router {
     Router::new()
         .route("/", get(dashboard::page))
         .route("/login", get(login::form).post(login::submit))
+        .route("/check", get(check::form).post(check::check))
+        .route("/check/report", post(check::report))
         .route("/logout", post(login::logout))
         .route("/search", get(search::page))
         // Wildcards: a selector (`url:https://x/y`) or a report id may hold
@@ -162,6 +165,7 @@ pub fn routes(state: Shared) -> Router {
         .route("/orange-notices/{id}", get(orange::notice))
         .route("/orange-notices/{id}/ack", post(orange::ack))
         .route(assets::CSS_PATH, get(assets::css))
+        .route(assets::PUBLIC_CSS_PATH, get(assets::public_css))
         .route(assets::JS_PATH, get(assets::js))
         .with_state(state)
         .layer(headers)

@@ -269,11 +269,17 @@ pub fn test_key() -> TokenKey {
     TokenKey::from_bytes([7; 32])
 }
 
-/// A config for tests: rate limiting off, the store tailed often.
+/// A config for tests: rate limiting off (the public check's too), the
+/// store tailed often.
 pub fn test_config() -> Config {
     Config {
         rate_per_second: 0,
         tail_every: Duration::from_millis(50),
+        public: cordon_server::public::PublicConfig {
+            checks_per_minute: 0,
+            tips_per_hour: 0,
+            hotline: None,
+        },
         ..Config::default()
     }
 }

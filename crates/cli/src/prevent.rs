@@ -1,0 +1,166 @@
+//! `cordon prevent`: train the job-offer risk model on labelled adverts
+//! (the simulator's `OUT/prevent/adverts.jsonl`), evaluate a model on a
+//! labelled set, and check an advert offline.
+//!
+//! The model Cordon ships (`crates/prevent/data/model.tsv`) is what
+//! `cordon prevent train` writes from the simulator's adverts; its file
+//! names what it was trained on.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use cordon_prevent::check::{self, Question};
+use cordon_prevent::labelled::{self, Advert};
+use cordon_prevent::model::{self, Example, Model, Training};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Train the model on labelled adverts (JSON lines) and write its file.
+    Train {
+        /// Labelled adverts, one JSON object a line.
+        #[arg(long = "adverts", required = true)]
+        adverts: Vec<PathBuf>,
+        /// Where to write the model (a TSV of readable weights).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Score labelled adverts with a model and print precision, recall, F1
+    /// and the false-positive rate, as JSON.
+    Evaluate {
+        #[arg(long = "adverts", required = true)]
+        adverts: Vec<PathBuf>,
+        /// The model file; the shipped model when not given.
+        #[arg(long)]
+        model: Option<PathBuf>,
+    },
+    /// Check one advert or contact offline (no known selectors): the
+    /// answer as JSON.
+    Check {
+        text: String,
+        /// The job seeker's country (ISO 3166-1 alpha-2).
+        #[arg(long)]
+        country: Option<String>,
+        /// The answer's language (en, id, sw, th).
+        #[arg(long, default_value = "en")]
+        language: String,
+    },
+}
+
+fn read(paths: &[PathBuf]) -> anyhow::Result<Vec<Advert>> {
+    let mut out = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let adverts =
+            labelled::read(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        out.extend(adverts);
+    }
+    if out.is_empty() {
+        anyhow::bail!("no adverts in {}", names(paths));
+    }
+    Ok(out)
+}
+
+fn names(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| {
+            p.file_name().map_or(p.display().to_string(), |n| {
+                n.to_string_lossy().into_owned()
+            })
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn examples(adverts: &[Advert]) -> Vec<Example> {
+    adverts.iter().map(Advert::example).collect()
+}
+
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    match &args.command {
+        Command::Train { adverts, out } => {
+            let all = read(adverts)?;
+            let lures = all
+                .iter()
+                .filter(|a| a.label == labelled::Label::Trafficking)
+                .count();
+            let how = Training::default();
+            let mut m = Model::train(&examples(&all), how);
+            m.provenance = vec![
+                "The job-offer risk model: a logistic regression whose weights are the".into(),
+                "log-odds each feature adds (crates/prevent/src/model.rs). Written by".into(),
+                format!(
+                    "`cordon prevent train --adverts {} --out {}`",
+                    names(adverts),
+                    file_name(out)
+                ),
+                format!(
+                    "from {} labelled adverts ({lures} trafficking, {} legitimate);",
+                    all.len(),
+                    all.len() - lures
+                ),
+                format!(
+                    "{} epochs, learning rate {}, L2 {}.",
+                    how.epochs, how.learning_rate, how.l2
+                ),
+            ];
+            std::fs::write(out, m.to_tsv())
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            let e = model::evaluate(&m, &examples(&all), check::WARNING_AT);
+            eprintln!(
+                "trained on {} adverts; on them: f1 {:.3}, false positive rate {:.3}",
+                all.len(),
+                e.f1,
+                e.false_positive_rate
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Evaluate { adverts, model } => {
+            let all = read(adverts)?;
+            let loaded;
+            let m = match model {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("cannot read {}", path.display()))?;
+                    loaded = Model::parse(&text)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                    &loaded
+                }
+                None => Model::shipped(),
+            };
+            let e = model::evaluate(m, &examples(&all), check::WARNING_AT);
+            println!("{}", serde_json::to_string(&e)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check {
+            text,
+            country,
+            language,
+        } => {
+            let answer = check::answer(
+                Question {
+                    text,
+                    country: country.as_deref(),
+                    language,
+                },
+                &[],
+            );
+            println!("{}", serde_json::to_string_pretty(&answer)?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name().map_or(p.display().to_string(), |n| {
+        n.to_string_lossy().into_owned()
+    })
+}

@@ -1,0 +1,203 @@
+//! The public check and "report this offer" (issue 9): anyone, without a
+//! login, checks a job advert or a contact before they travel.
+//!
+//! What the public learns goes through [`crate::access`] like every other
+//! read: a selector's reports are looked up as [`Viewer::Public`], which
+//! [`crate::access::sight`] lets read CLEAR reports only, and the answer
+//! carries only how many of those hold it — never who filed them, never
+//! what they say. Nothing of a check is stored; counts of verdicts are
+//! kept as metrics.
+//!
+//! Both are rate-limited per client address, apart from the API's own
+//! limits: checks by the minute, tips by the hour.
+
+pub mod tips;
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+
+use cordon_prevent::check::{self, Answer, Known, Question};
+use governor::{DefaultKeyedRateLimiter, Quota};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::access::Viewer;
+use crate::error::{ApiError, ErrorCode};
+
+/// How the public check runs.
+#[derive(Debug, Clone)]
+pub struct PublicConfig {
+    /// Checks one client address may make a minute; 0 turns the limit off
+    /// (load tests).
+    pub checks_per_minute: u32,
+    /// Tips one client address may send an hour; 0 turns the limit off.
+    pub tips_per_hour: u32,
+    /// The agency whose hotline team reads the public's tips; without one,
+    /// "report this offer" is closed.
+    pub hotline: Option<String>,
+}
+
+impl Default for PublicConfig {
+    fn default() -> Self {
+        PublicConfig {
+            checks_per_minute: 60,
+            tips_per_hour: 5,
+            hotline: None,
+        }
+    }
+}
+
+/// Per-address limits of the public pages.
+pub struct Public {
+    checks: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    tips_limit: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    pub tips: tips::Tips,
+}
+
+impl std::fmt::Debug for Public {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Public").finish_non_exhaustive()
+    }
+}
+
+/// Entries kept before forgetting idle addresses.
+const FORGET_ABOVE: usize = 100_000;
+
+fn limiter(quota: Option<Quota>) -> Option<DefaultKeyedRateLimiter<IpAddr>> {
+    quota.map(DefaultKeyedRateLimiter::keyed)
+}
+
+fn take(
+    limiter: &Option<DefaultKeyedRateLimiter<IpAddr>>,
+    address: Option<IpAddr>,
+    what: &str,
+) -> Result<(), ApiError> {
+    let (Some(limiter), Some(address)) = (limiter, address) else {
+        return Ok(());
+    };
+    if limiter.len() > FORGET_ABOVE {
+        limiter.retain_recent();
+    }
+    limiter.check_key(&address).map_err(|not_until| {
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(
+            &governor::clock::DefaultClock::default(),
+        ));
+        metrics::counter!("cordon_public_rate_limited_total").increment(1);
+        ApiError::new(
+            ErrorCode::RateLimited,
+            format!("too many {what} from this address; wait as long as Retry-After says"),
+        )
+        .retry_after(wait.as_secs() + 1)
+    })
+}
+
+impl Public {
+    pub fn new(config: &PublicConfig) -> Public {
+        let per_minute = NonZeroU32::new(config.checks_per_minute).map(Quota::per_minute);
+        let per_hour = NonZeroU32::new(config.tips_per_hour).map(Quota::per_hour);
+        Public {
+            checks: limiter(per_minute),
+            tips_limit: limiter(per_hour),
+            tips: tips::Tips::default(),
+        }
+    }
+
+    pub fn take_check(&self, address: Option<IpAddr>) -> Result<(), ApiError> {
+        take(&self.checks, address, "checks")
+    }
+
+    pub fn take_tip(&self, address: Option<IpAddr>) -> Result<(), ApiError> {
+        take(&self.tips_limit, address, "reports")
+    }
+}
+
+/// A check as asked through the API or the page.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    /// A job advert, a chat message, a phone number, a handle, a URL or a
+    /// bank account.
+    pub text: String,
+    /// The job seeker's country (ISO 3166-1 alpha-2).
+    #[serde(default)]
+    pub country: Option<String>,
+    /// The language to answer in (ISO 639-1): en, id, sw or th; English
+    /// when another is asked for.
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
+/// The job seeker's country, checked: two letters of a country, or none.
+pub fn country(text: Option<&str>) -> Result<Option<String>, ApiError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(t) => cordon_core::country::alpha2(&t.to_ascii_uppercase())
+            .map(|c| Some(c.to_owned()))
+            .ok_or_else(|| {
+                ApiError::invalid_field(
+                    "country",
+                    format!("'{t}' is no ISO 3166-1 alpha-2 country code"),
+                )
+            }),
+    }
+}
+
+/// The text of a check or a tip, checked for size and emptiness.
+pub fn text(text: &str, max: usize) -> Result<&str, ApiError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(ApiError::invalid_field(
+            "text",
+            "the text is empty; paste an advert or a contact",
+        ));
+    }
+    if t.chars().count() > max {
+        return Err(ApiError::invalid_field(
+            "text",
+            format!("the text is longer than {max} characters; paste the advert alone"),
+        ));
+    }
+    Ok(t)
+}
+
+/// Answers a check: the selectors in the text are looked up as the public
+/// may see them, and the advert's words are scored.
+pub fn answer(state: &AppState, request: &CheckRequest) -> Result<Answer, ApiError> {
+    let text = text(&request.text, check::MAX_TEXT)?;
+    let country = country(request.country.as_deref())?;
+    if !state.hits.is_ready() {
+        return Err(crate::api::hits::not_ready(crate::hits::NotReady));
+    }
+    let selectors = check::selectors(text, country.as_deref());
+    let known = known(state, &selectors)?;
+    let answer = check::answer(
+        Question {
+            text,
+            country: country.as_deref(),
+            language: request.language.as_deref().unwrap_or("en"),
+        },
+        &known,
+    );
+    metrics::counter!("cordon_public_checks_total", "verdict" => answer.verdict.as_str())
+        .increment(1);
+    Ok(answer)
+}
+
+/// What the public may learn of each selector: how many reports it may
+/// read hold it. [`crate::hits::Hits::answer`] asks [`crate::access::sight`]
+/// for every report; for the public only CLEAR ones are readable, and
+/// whoever holds the others is not even counted.
+fn known(state: &AppState, selectors: &[String]) -> Result<Vec<Known>, ApiError> {
+    let mut out = Vec::new();
+    for s in selectors {
+        let (hits, _) = state
+            .hits
+            .answer(&Viewer::Public, s, &state.directory)
+            .map_err(crate::api::hits::not_ready)?;
+        out.push(Known {
+            selector: s.clone(),
+            reports: hits.readable.len() as u64,
+        });
+    }
+    Ok(out)
+}
