@@ -23,6 +23,7 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 enum Command {
     /// Train the model on labelled adverts (JSON lines) and write its file.
+    /// Each file is a set that counts equally, whatever its size.
     Train {
         /// Labelled adverts, one JSON object a line.
         #[arg(long = "adverts", required = true)]
@@ -30,6 +31,12 @@ enum Command {
         /// Where to write the model (a TSV of readable weights).
         #[arg(long)]
         out: PathBuf,
+        /// The L2 penalty on the weights.
+        #[arg(long, default_value_t = Training::default().l2)]
+        l2: f64,
+        /// A line for the model file's header: where the adverts came from.
+        #[arg(long = "note")]
+        notes: Vec<String>,
     },
     /// Score labelled adverts with a model and print precision, recall, F1
     /// and the false-positive rate, as JSON.
@@ -39,6 +46,22 @@ enum Command {
         /// The model file; the shipped model when not given.
         #[arg(long)]
         model: Option<PathBuf>,
+    },
+    /// Cross-validate on a labelled set: train on all but one fold (and on
+    /// the `--with` sets), score the fold, for each fold; print the pooled
+    /// figures as JSON.
+    CrossValidate {
+        /// The set folded.
+        #[arg(long)]
+        adverts: PathBuf,
+        /// Sets always trained on (the simulator's adverts).
+        #[arg(long = "with")]
+        with: Vec<PathBuf>,
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        /// The L2 penalty on the weights.
+        #[arg(long, default_value_t = Training::default().l2)]
+        l2: f64,
     },
     /// Check one advert or contact offline (no known selectors): the
     /// answer as JSON.
@@ -68,16 +91,24 @@ fn read(paths: &[PathBuf]) -> anyhow::Result<Vec<Advert>> {
     Ok(out)
 }
 
+/// The files as `folder/name`: enough to tell the simulator's
+/// `prevent/adverts.jsonl` from the shipped `data/adverts.jsonl`.
 fn names(paths: &[PathBuf]) -> String {
     paths
         .iter()
-        .map(|p| {
-            p.file_name().map_or(p.display().to_string(), |n| {
-                n.to_string_lossy().into_owned()
-            })
-        })
+        .map(|p| short(p))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+fn short(p: &Path) -> String {
+    let name = p.file_name().map_or(p.display().to_string(), |n| {
+        n.to_string_lossy().into_owned()
+    });
+    match p.parent().and_then(Path::file_name) {
+        Some(dir) => format!("{}/{name}", dir.to_string_lossy()),
+        None => name,
+    }
 }
 
 fn examples(adverts: &[Advert]) -> Vec<Example> {
@@ -86,32 +117,51 @@ fn examples(adverts: &[Advert]) -> Vec<Example> {
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     match &args.command {
-        Command::Train { adverts, out } => {
+        Command::Train {
+            adverts,
+            out,
+            l2,
+            notes,
+        } => {
             let all = read(adverts)?;
             let lures = all
                 .iter()
                 .filter(|a| a.label == labelled::Label::Trafficking)
                 .count();
-            let how = Training::default();
-            let mut m = Model::train(&examples(&all), how);
+            let sets: Vec<Vec<Example>> = adverts
+                .iter()
+                .map(|p| read(std::slice::from_ref(p)).map(|a| examples(&a)))
+                .collect::<anyhow::Result<_>>()?;
+            let how = Training {
+                l2: *l2,
+                ..Training::default()
+            };
+            let views: Vec<&[Example]> = sets.iter().map(Vec::as_slice).collect();
+            let mut m = Model::train_sets(&views, how);
             m.provenance = vec![
                 "The job-offer risk model: a logistic regression whose weights are the".into(),
                 "log-odds each feature adds (crates/prevent/src/model.rs). Written by".into(),
                 format!(
                     "`cordon prevent train --adverts {} --out {}`",
-                    names(adverts),
-                    file_name(out)
+                    adverts
+                        .iter()
+                        .map(|p| short(p))
+                        .collect::<Vec<_>>()
+                        .join(" --adverts "),
+                    short(out)
                 ),
                 format!(
-                    "from {} labelled adverts ({lures} trafficking, {} legitimate);",
+                    "from {} labelled adverts ({lures} trafficking, {} legitimate), each file",
                     all.len(),
                     all.len() - lures
                 ),
+                "counting equally and within it each label;".into(),
                 format!(
                     "{} epochs, learning rate {}, L2 {}.",
                     how.epochs, how.learning_rate, how.l2
                 ),
             ];
+            m.provenance.extend(notes.iter().cloned());
             std::fs::write(out, m.to_tsv())
                 .with_context(|| format!("cannot write {}", out.display()))?;
             let e = model::evaluate(&m, &examples(&all), check::WARNING_AT);
@@ -140,6 +190,45 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string(&e)?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::CrossValidate {
+            adverts,
+            with,
+            folds,
+            l2,
+        } => {
+            let how = Training {
+                l2: *l2,
+                ..Training::default()
+            };
+            if *folds < 2 {
+                anyhow::bail!("--folds must be 2 or more");
+            }
+            let folded = examples(&read(std::slice::from_ref(adverts))?);
+            let always: Vec<Vec<Example>> = with
+                .iter()
+                .map(|p| read(std::slice::from_ref(p)).map(|a| examples(&a)))
+                .collect::<anyhow::Result<_>>()?;
+            let mut pooled: Vec<(f64, bool)> = Vec::new();
+            for fold in 0..*folds {
+                let train: Vec<Example> = folded
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| i % folds != fold)
+                    .map(|(_, e)| e.clone())
+                    .collect();
+                let mut views: Vec<&[Example]> = always.iter().map(Vec::as_slice).collect();
+                views.push(&train);
+                let m = Model::train_sets(&views, how);
+                for (_, e) in folded.iter().enumerate().filter(|(i, _)| i % folds == fold) {
+                    pooled.push((m.score(&e.0).probability, e.1));
+                }
+            }
+            // Pooled over the folds: each advert scored once, by a model
+            // that never saw it.
+            let e = model::evaluate_scored(&pooled, check::WARNING_AT);
+            println!("{}", serde_json::to_string(&e)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Check {
             text,
             country,
@@ -157,10 +246,4 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-fn file_name(p: &Path) -> String {
-    p.file_name().map_or(p.display().to_string(), |n| {
-        n.to_string_lossy().into_owned()
-    })
 }

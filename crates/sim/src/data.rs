@@ -1,6 +1,6 @@
 //! The simulator's data tables (countries, compound sites, agencies, names,
-//! vocabulary and narrative templates), compiled in from `data/*.json` so
-//! that generation reads no file but its output.
+//! vocabulary, narrative templates and job-advert phrasings), compiled in
+//! from `data/*.json` so that generation reads no file but its output.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -103,11 +103,114 @@ pub struct Lexicon {
 #[derive(Debug, Deserialize)]
 pub struct Narratives {
     pub fraud_complaint: BTreeMap<String, BTreeMap<String, Vec<String>>>,
-    pub recruitment_ad: BTreeMap<String, Vec<String>>,
     pub compound_intel: BTreeMap<String, Vec<String>>,
     pub rescue_request: BTreeMap<String, Vec<String>>,
     pub tip: BTreeMap<String, Vec<String>>,
     pub signal: BTreeMap<String, Vec<String>>,
+}
+
+/// The job-advert phrasebook (`data/adverts.json`); `adverts` composes
+/// adverts from it.
+#[derive(Debug, Deserialize)]
+pub struct Adverts {
+    /// Contact apps with weights, per language (`default` for the rest).
+    pub apps: BTreeMap<String, BTreeMap<String, u64>>,
+    pub freemail: Vec<String>,
+    pub mailboxes: Vec<String>,
+    /// Emojis an advert may put before a part, by part.
+    pub emoji: BTreeMap<String, Vec<String>>,
+    pub bullets: Vec<String>,
+    pub usd_forms: Vec<String>,
+    /// Monthly unskilled wage in US dollars where a market names none.
+    pub default_wage: u64,
+    /// What is local to the job seekers' country, by alpha-2; `default`
+    /// fills the gaps.
+    pub markets: BTreeMap<String, Market>,
+    pub places: BTreeMap<String, AdvertPlace>,
+    /// How lures name the way to a compound, by the compound's country.
+    pub routes: BTreeMap<String, LureRoute>,
+    /// Names of foreign employers in legitimate overseas adverts.
+    pub employers: Vec<String>,
+    /// Countries (and `SEA`, ships) where legitimate overseas jobs are.
+    pub abroad: BTreeMap<String, Abroad>,
+    pub lure_jobs: Vec<LureJob>,
+    pub legit_jobs: Vec<LegitJob>,
+    pub languages: BTreeMap<String, Phrasebook>,
+}
+
+/// One country's job market; every field left out comes from `default`.
+#[derive(Debug, Default, Deserialize)]
+pub struct Market {
+    /// Weight multiplier of the country in the training set.
+    pub boost: Option<u64>,
+    pub languages: Option<BTreeMap<String, u64>>,
+    /// Currency adverts pay in, where it is not the country's own.
+    pub currency: Option<String>,
+    pub wage: Option<u64>,
+    /// Thousands separator.
+    pub group: Option<String>,
+    pub money: Option<Vec<String>>,
+    pub cities: Option<Vec<String>>,
+    pub streets: Option<Vec<String>>,
+    pub addresses: Option<Vec<String>>,
+    pub companies: Option<Vec<String>>,
+    pub company_forms: Option<Vec<String>>,
+    pub recruiter_forms: Option<Vec<String>>,
+    pub licences: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AdvertPlace {
+    /// Alpha-2, or empty for a ship.
+    pub country: String,
+    /// Names by language; English where a language has none.
+    pub names: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LureRoute {
+    pub weight: u64,
+    pub named: Vec<String>,
+    pub pickup: Vec<String>,
+    pub transit: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Abroad {
+    pub place: String,
+    pub currency: String,
+    /// Monthly pay in US dollars of an ordinary job there.
+    pub base: u64,
+    pub money: Vec<String>,
+    pub forms: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LureJob {
+    pub key: String,
+    /// Monthly pay promised, in US dollars.
+    pub usd: [u64; 2],
+    pub titles: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LegitJob {
+    pub key: String,
+    /// Pay at home in per mille of the market's wage; empty where the job
+    /// is only abroad.
+    pub local: Vec<u64>,
+    pub abroad: Vec<String>,
+    pub titles: BTreeMap<String, Vec<String>>,
+    pub duties: BTreeMap<String, String>,
+}
+
+/// One language's phrasings: parts of lures and of legitimate adverts.
+#[derive(Debug, Deserialize)]
+pub struct Phrasebook {
+    pub per_month: Vec<String>,
+    pub langs: Vec<String>,
+    pub lure: BTreeMap<String, Vec<String>>,
+    pub legit: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug)]
@@ -119,6 +222,7 @@ pub struct Tables {
     pub personas: Personas,
     pub lexicon: Lexicon,
     pub narratives: Narratives,
+    pub adverts: Adverts,
 }
 
 impl Tables {
@@ -167,6 +271,7 @@ fn load() -> Tables {
         personas: people.personas,
         lexicon: parse("lexicon.json", include_str!("../data/lexicon.json")),
         narratives: parse("narratives.json", include_str!("../data/narratives.json")),
+        adverts: parse("adverts.json", include_str!("../data/adverts.json")),
     }
 }
 

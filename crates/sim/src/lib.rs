@@ -2,7 +2,8 @@
 //! scam compounds, trafficked workers, the reports agencies file about them,
 //! the money their victims paid (flows, conversions, tags) and the
 //! victim-protection signals about the workers (case openings), with the
-//! ground truth written beside them.
+//! ground truth written beside them, and a labelled set of job adverts
+//! (lures and ordinary jobs) for training a job-offer risk model.
 //!
 //! The same seed and scale give byte-identical output on every platform.
 //!
@@ -39,6 +40,16 @@
 //!                            network, the compound with its site and
 //!                            coordinates, how precise the signal's
 //!                            location is, the perpetrators' selectors
+//! OUT/prevent/adverts.jsonl  labelled job adverts for training (see
+//!                            `adverts`): one object a line, {"id":
+//!                            "sim-000001", "label": "trafficking" or
+//!                            "legitimate", "language" (ISO 639-1),
+//!                            "origin" (alpha-2 of the job seekers
+//!                            targeted), "destination" (alpha-2 of where
+//!                            the advert says the work is, the origin for
+//!                            jobs at home, "" where it does not say or
+//!                            the job is at sea), "job", "text"}; about
+//!                            half each label, 2,000 at small scale
 //! ```
 //!
 //! Reports and flows join on selectors: a fraud report's deposit addresses
@@ -56,6 +67,7 @@
 //! in narratives (a mistyped wallet or IBAN whose checksum fails), where
 //! extraction misses them as it would in real reports.
 
+mod adverts;
 mod codec;
 mod data;
 mod dice;
@@ -66,6 +78,7 @@ mod selector;
 mod signals;
 mod world;
 
+pub use adverts::AdvertSummary;
 pub use money::MoneySummary;
 pub use report::LIAISON;
 pub use signals::{PROFILES, Precision, Profile, Signal, SignalSummary, SignalTruth, profile};
@@ -172,6 +185,8 @@ pub struct Summary {
     /// Victim-protection signals: counts by source, location precision and
     /// compound link.
     pub signals: SignalSummary,
+    /// The training set of job adverts: counts by label and language.
+    pub adverts: AdvertSummary,
 }
 
 /// Why generation failed.

@@ -1,6 +1,7 @@
 //! Writes a generated world to disk: one JSON-lines file of reports per
 //! agency, `agencies.json`, the ground truth `truth.json`, the money world
-//! (`money`) and the victim-protection signals (`signals`).
+//! (`money`), the victim-protection signals (`signals`) and the training
+//! set of job adverts (`adverts`).
 //!
 //! Reports are made in chunks on worker threads, each chunk from its own
 //! random stream, and written strictly in chunk order, so the bytes on disk
@@ -289,6 +290,7 @@ pub fn write(
     summary.shared_selectors = world.shared.len() as u64;
     summary.money = money::generate(world, paid, out_dir, threads)?;
     summary.signals = crate::signals::write(world, out_dir)?;
+    summary.adverts = crate::adverts::write(world.seed, world.scale, out_dir)?;
 
     truth
         .write_all(b"\n],\n\"summary\": ")
@@ -416,7 +418,12 @@ mod tests {
 
     fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         let mut out = Vec::new();
-        for sub in [dir.to_path_buf(), dir.join("reports"), dir.join("protect")] {
+        for sub in [
+            dir.to_path_buf(),
+            dir.join("reports"),
+            dir.join("protect"),
+            dir.join("prevent"),
+        ] {
             for e in fs::read_dir(&sub).unwrap() {
                 let p = e.unwrap().path();
                 if p.is_file() {

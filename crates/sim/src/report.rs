@@ -9,6 +9,7 @@ use cordon_core::ReportKind;
 use cordon_core::marking::{Marking, Tlp};
 use cordon_core::report::{Location, Loss, ReportSubmission, SelectorInput};
 
+use crate::adverts::{self, Contact, Part};
 use crate::codec;
 use crate::data::Tables;
 use crate::dice::Dice;
@@ -585,29 +586,52 @@ fn advert(world: &World, index: u64, dice: &mut Dice, t: i64, n: u16) -> Generat
             d.used.push(board);
         }
     }
-    mo.push(format!("channel:{channel}"));
-    let lx = &tables.lexicon;
-    let job = dice.pick(&lx.jobs);
-    let pay = (dice.between(job.pay_min / 100, job.pay_max / 100) * 100).to_string();
-    let destination = if legit {
-        (*dice.pick(&["Singapore", "Kuala Lumpur", "Bangkok", "Dubai"])).to_owned()
+    // The advert shows what the report can mention (the recruiter's phone
+    // or e-mail, the post's link), filled in by `finish`; a handle alone
+    // stays out of the text, as extraction would not find it there.
+    let shown = (!d.mentionable.is_empty()).then_some("{mention}");
+    // Four words of the report's stream are what its job, pay, destination
+    // and template once took; skipping them keeps the reports after an
+    // advert, and the money world that follows them, as they were.
+    for _ in 0..4 {
+        dice.u64();
+    }
+    let own = &mut adverts::report_dice(world.seed, index);
+    let composed = if legit {
+        adverts::legitimate(
+            own,
+            country,
+            Contact::Given {
+                app: "job_board",
+                text: shown,
+            },
+        )
     } else {
-        lure_destination(
-            dice,
-            &tables.places[world.compounds[net.compound_at(t)].place].country,
+        let compound = &tables.places[world.compounds[net.compound_at(t)].place].country;
+        let route = adverts::Route {
+            compound,
+            via_dubai: mo.iter().any(|m| m == "recruitment:transit_dubai"),
+        };
+        adverts::lure(
+            own,
+            country,
+            route,
+            &lure_parts(&mo),
+            Contact::Given {
+                app: channel_display(channel),
+                text: shown,
+            },
         )
     };
-    let list = &tables.narratives.recruitment_ad["en"];
-    let template = dice.pick(list).clone();
-    let title = job.title.clone();
-    let vars = |name: &str| -> Option<String> {
-        Some(match name {
-            "job" => title.clone(),
-            "pay" => pay.clone(),
-            "destination" => destination.clone(),
-            _ => return None,
-        })
-    };
+    if !legit {
+        // The tags say what the advert says.
+        for tag in composed.mo() {
+            if !mo.iter().any(|m| m == tag) {
+                mo.push(tag.to_owned());
+            }
+        }
+    }
+    mo.push(format!("channel:{channel}"));
     let grading = *dice.pick(&["B2", "C2", "B3", "A2"]);
     let tlp = pick_tlp(dice, [40, 40, 18, 2, 0]);
     finish(
@@ -618,9 +642,9 @@ fn advert(world: &World, index: u64, dice: &mut Dice, t: i64, n: u16) -> Generat
             kind: ReportKind::RecruitmentAd,
             agency,
             received: t,
-            template,
-            lang: "en",
-            vars: &vars,
+            template: composed.text,
+            lang: composed.language,
+            vars: &|_| None,
             mo,
             losses: Vec::new(),
             location: None,
@@ -630,6 +654,23 @@ fn advert(world: &World, index: u64, dice: &mut Dice, t: i64, n: u16) -> Generat
             worker: None,
         },
     )
+}
+
+/// The parts a lure must carry for the tags its report was given: pay
+/// (`high_pay`) and the destination (the transit tags) always.
+fn lure_parts(mo: &[String]) -> Vec<Part> {
+    let mut parts = vec![Part::Pay, Part::Destination];
+    for tag in mo {
+        let part = match tag.as_str() {
+            "recruitment:free_travel" => Part::Travel,
+            "recruitment:no_contract" => Part::Contract,
+            "recruitment:typing_test" => Part::Interview,
+            "recruitment:tourist_visa" => Part::Visa,
+            _ => continue,
+        };
+        parts.push(part);
+    }
+    parts
 }
 
 fn intel(world: &World, index: u64, dice: &mut Dice, t: i64, n: u16) -> Generated {
