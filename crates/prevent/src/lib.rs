@@ -14,6 +14,7 @@
 //!
 //! The crate is pure: no IO beyond the data it ships.
 
+pub mod bulletin;
 pub mod check;
 pub mod features;
 pub mod flags;

@@ -25,7 +25,8 @@
 //! agencies assigned to them and by no one else.
 //!
 //! Public tips ([`reads_tips`]) are read by the hotline agency's members
-//! only.
+//! only. Awareness bulletins, published as CLEAR, aggregate only what the
+//! viewer's agency may publish ([`publishes`]).
 //!
 //! Operations ([`reads_operation`]) are read by the analysts and admins of
 //! their lead and participating agencies only, under TLP:RED by those of
@@ -258,6 +259,15 @@ pub fn reads_case(viewer: &Viewer, assigned: &[&str]) -> bool {
 /// who sent one cannot read it back.
 pub fn reads_tips(viewer: &Viewer, hotline: &str) -> bool {
     viewer.member().is_some_and(|m| m.agency == hotline)
+}
+
+/// What an agency may publish as TLP:CLEAR, aggregated into an awareness
+/// bulletin: its own reports and cases, and what is CLEAR already. Never
+/// another agency's marked reports, even ones the viewer may read: a
+/// count of them in a public bulletin would pass on what their marking
+/// keeps in.
+pub fn publishes(viewer: &Viewer, owner: &str, tlp: Tlp) -> bool {
+    tlp == Tlp::Clear || viewer.member().is_some_and(|m| m.agency == owner)
 }
 
 /// Whether a viewer is told of an agency's watch or hit query meeting

@@ -15,6 +15,7 @@ on_both_backends!(
     bad_questions_get_typed_errors_and_the_limit_holds,
     tips_reach_the_hotline_queue_only,
     the_page_answers_without_script,
+    bulletins_publish_only_what_the_agency_may,
 );
 
 const LURE: &str = "URGENT! Customer service job in Sihanoukville, Cambodia. $1,500/month, \
@@ -410,4 +411,192 @@ async fn the_page_answers_without_script(backend: Backend) {
         empty.text().await.unwrap().contains("Tempelkan"),
         "the error in Indonesian"
     );
+}
+
+fn ad(
+    id: &str,
+    tlp: &str,
+    recipients: &[String],
+    text: &str,
+    channel: &str,
+    received: &str,
+) -> Value {
+    json!({
+        "id": id, "kind": "recruitment_ad", "country": "TH", "received": received,
+        "marking": {"tlp": tlp, "recipients": recipients},
+        "mo": [format!("channel:{channel}")],
+        "narrative": text,
+    })
+}
+
+fn case_opening(born: &str) -> Value {
+    json!({
+        "source": "family_report",
+        "nationality": "TH",
+        "compound": {"country": "KH"},
+        "assigned": [{"agency": A, "role": "origin"}],
+        "consent": true,
+        "personal": {
+            "people": [{"given_name": "Nok", "birth_date": born}],
+            "recruitment": {"channel": "facebook", "promised_job": "translator"},
+            "account": "bulletin test"
+        }
+    })
+}
+
+async fn bulletins_publish_only_what_the_agency_may(backend: Backend) {
+    let Some(world) = World::start(backend, test_config()).await else {
+        return;
+    };
+    let now = chrono::Utc::now();
+    let recent = (now - chrono::Duration::days(10)).to_rfc3339();
+    let older = (now - chrono::Duration::days(120)).to_rfc3339();
+    let lure = "Customer service in Sihanoukville, 60,000 baht a month, free flight, telegram only";
+    // A's own reports, whatever their marking; another agency's CLEAR one;
+    // and another agency's AMBER one naming A, which A may read but must
+    // not publish.
+    world
+        .submit(
+            &who(A, "analyst"),
+            &json!([
+                ad("b-1", "AMBER", &[], lure, "telegram", &recent),
+                ad("b-2", "CLEAR", &[], lure, "telegram", &recent),
+                ad(
+                    "b-3",
+                    "RED",
+                    &[who(A, "analyst")],
+                    "Data entry in Myawaddy",
+                    "facebook",
+                    &older
+                ),
+            ]),
+        )
+        .await;
+    world
+        .submit(
+            &who(O, "analyst"),
+            &json!([ad("b-4", "CLEAR", &[], lure, "line", &recent)]),
+        )
+        .await;
+    world
+        .submit(
+            &who(O, "analyst"),
+            &json!([ad(
+                "b-5",
+                "AMBER",
+                &[A.to_owned()],
+                "Typist in Bokeo, secretbulletinword",
+                "whatsapp",
+                &recent
+            )]),
+        )
+        .await;
+    for born in ["2004-01-01", "2005-06-01", "2003-03-03", "1980-01-01"] {
+        world
+            .post_json(
+                Some(&who(A, "analyst")),
+                "/api/v1/cases",
+                &case_opening(born),
+            )
+            .await
+            .expect(201);
+    }
+
+    let b = world
+        .get(Some(&who(A, "analyst")), "/api/v1/bulletins/TH")
+        .await
+        .expect(200);
+    assert_eq!(b["adverts"]["now"], 3, "{b}");
+    assert_eq!(b["adverts"]["before"], 1, "{b}");
+    assert_eq!(b["cases"]["now"], 4, "{b}");
+    let names = |k: &str| -> Vec<String> {
+        b[k].as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(names("destinations")[0], "sihanoukville");
+    assert!(names("destinations").contains(&"myawaddy".to_owned()));
+    assert!(
+        !b.to_string().contains("bokeo"),
+        "another agency's AMBER report is not published: {b}"
+    );
+    assert!(!b.to_string().contains("whatsapp"), "{b}");
+    assert!(names("channels").contains(&"telegram".to_owned()));
+    assert!(names("jobs").contains(&"translator".to_owned()));
+    // Three people of 18-24 shown; the one of 46 folded away.
+    assert_eq!(
+        b["ages"],
+        json!([{"name": "18-24", "now": 3, "before": 0}]),
+        "{b}"
+    );
+    assert!(b["pay"]["median_usd"].as_f64().unwrap() > 1000.0, "{b}");
+
+    // O publishes only its own and CLEAR: not A's AMBER or RED, no cases.
+    let o = world
+        .get(Some(&who(O, "analyst")), "/api/v1/bulletins/TH")
+        .await
+        .expect(200);
+    assert_eq!(o["adverts"]["now"], 3, "b-2, b-4, b-5: {o}");
+    assert_eq!(o["adverts"]["before"], 0, "{o}");
+    assert_eq!(o["cases"]["now"], 0, "{o}");
+
+    let stix = world
+        .get(Some(&who(A, "analyst")), "/api/v1/bulletins/TH/stix")
+        .await;
+    assert_eq!(
+        stix.header("content-type"),
+        Some("application/stix+json;version=2.1")
+    );
+    let bundle = stix.expect(200);
+    let report = bundle["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["type"] == "report")
+        .unwrap()
+        .clone();
+    assert_eq!(report["labels"], json!(["awareness-bulletin"]));
+    assert!(
+        report["description"]
+            .as_str()
+            .unwrap()
+            .contains("sihanoukville")
+    );
+    assert!(!bundle.to_string().contains("bokeo"));
+
+    world
+        .get(None, "/api/v1/bulletins/TH")
+        .await
+        .expect_error(401, "unauthenticated");
+    world
+        .get(Some(&who(A, "analyst")), "/api/v1/bulletins/XX")
+        .await
+        .expect_error(422, "invalid_field");
+    world
+        .get_query(
+            Some(&who(A, "analyst")),
+            "/api/v1/bulletins/TH",
+            &[("from", "2020-01-01T00:00:00Z")],
+        )
+        .await
+        .expect_error(422, "invalid_field");
+
+    // The console shows it, and prints it alone.
+    let client = common::browser();
+    let session = common::console_login(&world, &client, &who(A, "analyst")).await;
+    let page = client
+        .get(world.url("/bulletins?origin=TH&print=1"))
+        .header("cookie", format!("cordon_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("id=\"bulletin\"") && html.contains("sihanoukville"),
+        "{html}"
+    );
+    assert!(html.contains("TLP:CLEAR"));
 }

@@ -20,6 +20,7 @@
 //! import tells Cordon's own objects (rebuilt from the report) from other
 //! tools' objects (kept verbatim).
 
+pub mod bulletin;
 pub mod export;
 pub mod extension;
 pub mod grouping;

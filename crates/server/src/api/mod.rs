@@ -2,6 +2,7 @@
 //! `/api/v1/openapi.json` that utoipa generates from these handlers.
 
 pub mod audit;
+pub(crate) mod bulletins;
 pub mod cases;
 pub(crate) mod compounds;
 mod freeze;
@@ -163,6 +164,8 @@ pub fn routes(state: Shared) -> Router {
         .route("/api/v1/public/check", post(public::check))
         .route("/api/v1/public/tips", post(public::tip))
         .route("/api/v1/tips", get(public::list))
+        .route("/api/v1/bulletins/{origin}", get(bulletins::read))
+        .route("/api/v1/bulletins/{origin}/stix", get(bulletins::stix))
         .route("/api/v1/tips/{id}/close", post(public::close))
         .method_not_allowed_fallback(method_not_allowed)
         // Every answer is for its caller alone (and a case's is a person's):
@@ -220,6 +223,8 @@ pub async fn not_found() -> ApiError {
         public::tip,
         public::list,
         public::close,
+        bulletins::read,
+        bulletins::stix,
         cases::open_case,
         cases::list_cases,
         cases::read_case,

@@ -67,6 +67,7 @@ pub fn page(title: &str, chrome: Option<&Chrome>, search: &SearchBox, body: Mark
                                 @if c.role != Role::Contributor {
                                     li { a href="/audit" { "Audit" } }
                                 }
+                                li { a href="/bulletins" { "Bulletins" } }
                             }
                         }
                         form.search role="search" method="get" action="/search" {

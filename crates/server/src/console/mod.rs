@@ -15,6 +15,7 @@
 mod alerts;
 mod assets;
 mod audit;
+mod bulletins;
 mod case_forms;
 mod case_open;
 mod case_page;
@@ -97,6 +98,7 @@ pub fn routes(state: Shared) -> Router {
         .route("/reports/new", get(submit::form).post(submit::submit))
         .route("/reports/{agency}/{*id}", get(report::page))
         .route("/audit", get(audit::page))
+        .route("/bulletins", get(bulletins::page))
         .route("/alerts", get(alerts::page))
         .route("/alerts/stream", get(alerts::stream))
         .route("/alerts/watches", post(alerts::keep))

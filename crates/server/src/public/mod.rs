@@ -11,6 +11,7 @@
 //! Both are rate-limited per client address, apart from the API's own
 //! limits: checks by the minute, tips by the hour.
 
+pub mod bulletins;
 pub mod tips;
 
 use std::net::IpAddr;
