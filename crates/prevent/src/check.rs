@@ -112,8 +112,12 @@ pub struct Answer {
 
 /// The canonical selectors in a text, to look up before answering.
 pub fn selectors(text: &str, country: Option<&str>) -> Vec<String> {
-    let mut out: Vec<String> = found(text, country)
-        .into_iter()
+    canonical(&found(text, country))
+}
+
+fn canonical(found: &[cordon_core::Found]) -> Vec<String> {
+    let mut out: Vec<String> = found
+        .iter()
         .map(|f| f.selector.as_str().to_owned())
         .collect();
     out.sort_unstable();
@@ -132,10 +136,10 @@ fn found(text: &str, country: Option<&str>) -> Vec<cordon_core::Found> {
 /// Whether a text is more than its selectors: words the model can read.
 /// A pasted number or handle, even with "call" or "WhatsApp" beside it,
 /// is not an advert.
-fn has_words(text: &str, country: Option<&str>) -> bool {
+fn has_words(text: &str, found: &[cordon_core::Found]) -> bool {
     let mut rest = String::with_capacity(text.len());
     let mut at = 0;
-    let mut spans: Vec<[usize; 2]> = found(text, country).into_iter().map(|f| f.span).collect();
+    let mut spans: Vec<[usize; 2]> = found.iter().map(|f| f.span).collect();
     spans.sort_unstable();
     for [start, end] in spans {
         if start >= at && end <= text.len() {
@@ -156,8 +160,16 @@ fn has_words(text: &str, country: Option<&str>) -> bool {
 /// The answer to a question, given what the exchange knows of its
 /// selectors.
 pub fn answer(q: Question<'_>, known: &[Known]) -> Answer {
+    answer_looking_up(q, |_| known.to_vec())
+}
+
+/// The answer to a question, `lookup` telling what the exchange knows of
+/// the canonical selectors found in it (read once).
+pub fn answer_looking_up(q: Question<'_>, lookup: impl FnOnce(&[String]) -> Vec<Known>) -> Answer {
     let language = messages::language(q.language);
-    let found = selectors(q.text, q.country);
+    let spotted = found(q.text, q.country);
+    let selectors = canonical(&spotted);
+    let known = lookup(&selectors);
     let mut reasons = Vec::new();
     let mut verdict = Verdict::None;
     for k in known.iter().filter(|k| k.reports > 0) {
@@ -176,7 +188,7 @@ pub fn answer(q: Question<'_>, known: &[Known]) -> Answer {
         });
     }
     let mut score = None;
-    if has_words(q.text, q.country) {
+    if has_words(q.text, &spotted) {
         let reading = Reading::of(q.text, q.country);
         let features = reading.features();
         let scored = Model::shipped().score(&features);
@@ -229,7 +241,7 @@ pub fn answer(q: Question<'_>, known: &[Known]) -> Answer {
         reasons,
         advice,
         hotlines,
-        selectors: found,
+        selectors,
     }
 }
 

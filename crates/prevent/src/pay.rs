@@ -58,6 +58,8 @@ struct Tables {
     /// Country to (currency, typical monthly USD).
     wages: BTreeMap<String, (String, f64)>,
     amount: Regex,
+    /// A currency token just before an amount.
+    before: Regex,
 }
 
 /// Written the same for several currencies: the job seeker's own one when
@@ -129,6 +131,7 @@ fn parse_tables(currencies: &str, wages: &str) -> Result<Tables, String> {
         words: BTreeMap::new(),
         wages: BTreeMap::new(),
         amount: Regex::new("$^").expect("valid"),
+        before: Regex::new("$^").expect("valid"),
     };
     let header = ["currency", "usd_per_unit", "home", "tokens"];
     for (n, cols) in rows(currencies, &header, "currencies.tsv")? {
@@ -195,14 +198,18 @@ fn parse_tables(currencies: &str, wages: &str) -> Result<Tables, String> {
         .join("|");
     let pattern = format!(
         r"(?x)
-        (?P<pre>{tokens})?\s?
         (?P<num>\d{{1,2}}(?:,\d{{2}})+,\d{{3}}|\d{{1,3}}(?:[,.\u{{202F}}\ ]\d{{3}})+|\d+(?:[.,]\d{{1,2}})?)
         (?:\s?[-–~]\s?(?P<upto>\d{{1,3}}(?:[,.\u{{202F}}\ ]\d{{3}})+|\d+(?:[.,]\d{{1,2}})?))?
         \s?(?P<mult>(?i:k|juta|jt|triệu|tr|million|milioni|mil|laki|lakh|ribu|rb)\b|หมื่น|แสน)?
         \s?(?P<post>{tokens})?\+?
         (?P<per>\s?(?:/|per|a|an|kwa|se|ต่อ)?\s?(?i:hour|hr|h|day|month|mo|mth|year|yr|annum|bulan|jam|hari|tahun|mwezi|siku|mwaka|saa|araw|buwan|tháng|ngày|năm|giờ)\b|\s?/?(?:เดือน|วัน|ปี|ชั่วโมง))?"
     );
+    // The amount pattern starts at a digit, so that the search skips
+    // everything else at once; a currency written before the amount is
+    // looked for just before it.
     t.amount = Regex::new(&pattern).map_err(|e| format!("the amount pattern: {e}"))?;
+    t.before = Regex::new(&format!(r"(?:{tokens})\s?$"))
+        .map_err(|e| format!("the currency pattern: {e}"))?;
     Ok(t)
 }
 
@@ -278,14 +285,22 @@ pub fn amounts(text: &str, origin: Option<&str>) -> Vec<Pay> {
     let mut out = Vec::new();
     for caps in t.amount.captures_iter(text) {
         let whole = caps.get(0).expect("match");
-        // A number inside a word or a longer number is no amount.
         let num = caps.name("num").expect("always captured");
+        let mut back = num.start().saturating_sub(12);
+        while !text.is_char_boundary(back) {
+            back -= 1;
+        }
+        let pre = t.before.find(&text[back..num.start()]).map(|m| {
+            let token = m.as_str().trim_end();
+            (back + m.start(), token)
+        });
+        // A number inside a word or a longer number is no amount.
         let before = text[..num.start()].chars().next_back();
-        if before.is_some_and(|c| c.is_alphanumeric()) && caps.name("pre").is_none() {
+        if before.is_some_and(|c| c.is_alphanumeric()) && pre.is_none() {
             continue;
         }
         let mult = caps.name("mult").map_or(1.0, |m| multiplier(m.as_str()));
-        let token = caps.name("pre").or(caps.name("post")).map(|m| m.as_str());
+        let token = pre.map(|p| p.1).or(caps.name("post").map(|m| m.as_str()));
         let currency = match token {
             Some(token) => currency_of(t, token, origin),
             // "4 jt" is rupiah and "8 triệu" dong without a currency.
@@ -305,8 +320,8 @@ pub fn amounts(text: &str, origin: Option<&str>) -> Vec<Pay> {
         let amount = high.unwrap_or(low).max(low) * mult;
         let period = caps.name("per").map_or(1.0, |m| per_month(m.as_str()));
         let c = &t.currencies[currency];
-        let words = whole.as_str().trim();
-        let start = whole.start() + (whole.as_str().len() - whole.as_str().trim_start().len());
+        let start = pre.map_or(num.start(), |p| p.0);
+        let words = text[start..whole.end()].trim_end();
         out.push(Pay {
             words: words.to_owned(),
             start,

@@ -169,16 +169,12 @@ pub fn answer(state: &AppState, request: &CheckRequest) -> Result<Answer, ApiErr
     if !state.hits.is_ready() {
         return Err(crate::api::hits::not_ready(crate::hits::NotReady));
     }
-    let selectors = check::selectors(text, country.as_deref());
-    let known = known(state, &selectors)?;
-    let answer = check::answer(
-        Question {
-            text,
-            country: country.as_deref(),
-            language: request.language.as_deref().unwrap_or("en"),
-        },
-        &known,
-    );
+    let question = Question {
+        text,
+        country: country.as_deref(),
+        language: request.language.as_deref().unwrap_or("en"),
+    };
+    let answer = check::answer_looking_up(question, |selectors| known(state, selectors));
     metrics::counter!("cordon_public_checks_total", "verdict" => answer.verdict.as_str())
         .increment(1);
     Ok(answer)
@@ -187,18 +183,20 @@ pub fn answer(state: &AppState, request: &CheckRequest) -> Result<Answer, ApiErr
 /// What the public may learn of each selector: how many reports it may
 /// read hold it. [`crate::hits::Hits::answer`] asks [`crate::access::sight`]
 /// for every report; for the public only CLEAR ones are readable, and
-/// whoever holds the others is not even counted.
-fn known(state: &AppState, selectors: &[String]) -> Result<Vec<Known>, ApiError> {
-    let mut out = Vec::new();
-    for s in selectors {
-        let (hits, _) = state
-            .hits
-            .answer(&Viewer::Public, s, &state.directory)
-            .map_err(crate::api::hits::not_ready)?;
-        out.push(Known {
-            selector: s.clone(),
-            reports: hits.readable.len() as u64,
-        });
-    }
-    Ok(out)
+/// whoever holds the others is not even counted. The index was ready when
+/// the check began and never unloads, so every selector is answered.
+fn known(state: &AppState, selectors: &[String]) -> Vec<Known> {
+    selectors
+        .iter()
+        .filter_map(|s| {
+            let (hits, _) = state
+                .hits
+                .answer(&Viewer::Public, s, &state.directory)
+                .ok()?;
+            Some(Known {
+                selector: s.clone(),
+                reports: hits.readable.len() as u64,
+            })
+        })
+        .collect()
 }

@@ -16,14 +16,64 @@ pub const WAIT: Duration = Duration::from_secs(15);
 /// A browser session of `chromium` through the chromedriver at
 /// `driver_url`, in the smallest window the console is made for.
 pub async fn session(chromium: &std::path::Path, driver_url: &str) -> Client {
-    let caps: serde_json::Map<String, serde_json::Value> =
+    session_with(chromium, driver_url, Browser::default()).await
+}
+
+/// How a session's browser is set up: its window, and whether pages may
+/// run script.
+#[derive(Debug, Clone, Copy)]
+pub struct Browser {
+    pub width: u32,
+    pub height: u32,
+    /// False: the browser runs no page script, as with JavaScript
+    /// switched off in its settings.
+    pub script: bool,
+}
+
+impl Default for Browser {
+    /// The smallest window the console is made for, script on.
+    fn default() -> Self {
+        Browser {
+            width: 1280,
+            height: 800,
+            script: true,
+        }
+    }
+}
+
+/// A browser session of `chromium` through the chromedriver at
+/// `driver_url`, set up as `browser` says.
+pub async fn session_with(
+    chromium: &std::path::Path,
+    driver_url: &str,
+    browser: Browser,
+) -> Client {
+    let mut caps: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(&cordon_testkit::chrome_capabilities(chromium)).unwrap();
+    if !browser.script {
+        let options = caps
+            .get_mut("goog:chromeOptions")
+            .and_then(serde_json::Value::as_object_mut)
+            .expect("the capabilities have chrome options");
+        options
+            .get_mut("args")
+            .and_then(serde_json::Value::as_array_mut)
+            .expect("the chrome options have args")
+            .push("--blink-settings=scriptEnabled=false".into());
+        options.insert(
+            "prefs".into(),
+            serde_json::json!({"profile.managed_default_content_settings.javascript": 2}),
+        );
+    }
     let client = ClientBuilder::new(HttpConnector::new())
         .capabilities(caps)
         .connect(driver_url)
         .await
         .expect("a browser session");
-    client.set_window_size(1280, 800).await.unwrap();
+    client
+        .set_window_size(browser.width, browser.height)
+        .await
+        .unwrap();
     client
 }
 
