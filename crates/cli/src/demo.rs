@@ -110,13 +110,27 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
     if args.no_serve {
         return Ok(());
     }
-    let running = cordon_server::start(store, key, args.tuning.config()?, args.bind).await?;
+    let mut config = args.tuning.config()?;
+    // The public's tips go to the demo hotline unless told otherwise.
+    if config.public.hotline.is_none() {
+        config.public.hotline = logins
+            .iter()
+            .find(|(_, role, _)| *role == "contributor")
+            .map(|(agency, _, _)| agency.code.clone());
+    }
+    let hotline = config.public.hotline.clone();
+    let running = cordon_server::start(store, key, config, args.bind).await?;
     println!();
     println!(
         "Console:  http://{}/   (log in with a token above)",
         running.addr
     );
     println!("API:      http://{}/api/v1/openapi.json", running.addr);
+    println!(
+        "Public:   http://{}/check   (no login: check a job offer; \"report this offer\" goes to {}'s queue, GET /api/v1/tips)",
+        running.addr,
+        hotline.as_deref().unwrap_or("no hotline")
+    );
     println!("Stop with Ctrl-C.");
     running.until_signal().await
 }
