@@ -162,3 +162,24 @@ fn an_advert_is_checked_offline_in_swahili() {
         "{answer}"
     );
 }
+
+#[test]
+fn a_hotline_that_is_not_registered_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = fails(
+        &[
+            "serve",
+            "--db",
+            "sqlite://cordon.db",
+            "--bind",
+            "127.0.0.1:0",
+            "--hotline",
+            "XX-NOPE",
+        ],
+        dir.path(),
+    );
+    assert!(
+        err.contains("the hotline agency 'XX-NOPE' is not registered"),
+        "{err}"
+    );
+}

@@ -28,26 +28,11 @@ fn all() -> &'static [Hotline] {
 }
 
 fn parse(text: &str) -> Result<Vec<Hotline>, String> {
+    let header = ["country", "name", "phone", "url", "languages"];
     let mut out = Vec::new();
-    let mut header = false;
-    for (n, line) in text.lines().enumerate() {
-        let n = n + 1;
-        if line.starts_with('#') || line.trim().is_empty() {
-            continue;
-        }
-        let cols: Vec<&str> = line.split('\t').collect();
-        if !header {
-            if cols != ["country", "name", "phone", "url", "languages"] {
-                return Err(format!("line {n}: unexpected header"));
-            }
-            header = true;
-            continue;
-        }
+    for (n, cols) in crate::tsv::rows(text, &header)? {
         let [country, name, phone, url, languages] = cols[..] else {
-            return Err(format!(
-                "line {n}: expected 5 columns, found {}",
-                cols.len()
-            ));
+            unreachable!("rows have the header's columns");
         };
         // A body with no confirmed number or address is still worth
         // naming: the job seeker can ask for it by name.

@@ -25,3 +25,4 @@ pub mod messages;
 pub mod model;
 pub mod pay;
 pub mod phrasebook;
+mod tsv;

@@ -96,32 +96,13 @@ fn tables() -> &'static Tables {
     })
 }
 
-fn rows(text: &str, header: &[&str], file: &str) -> Result<Vec<(usize, Vec<String>)>, String> {
-    let mut out = Vec::new();
-    let mut seen_header = false;
-    for (n, line) in text.lines().enumerate() {
-        let n = n + 1;
-        if line.starts_with('#') || line.trim().is_empty() {
-            continue;
-        }
-        let cols: Vec<String> = line.split('\t').map(str::to_owned).collect();
-        if !seen_header {
-            if cols.iter().map(String::as_str).ne(header.iter().copied()) {
-                return Err(format!("{file} line {n}: unexpected header"));
-            }
-            seen_header = true;
-            continue;
-        }
-        if cols.len() != header.len() {
-            return Err(format!(
-                "{file} line {n}: expected {} columns, found {}",
-                header.len(),
-                cols.len()
-            ));
-        }
-        out.push((n, cols));
-    }
-    Ok(out)
+/// The rows of one of the pay tables, errors prefixed with its file.
+fn rows<'a>(
+    text: &'a str,
+    header: &[&str],
+    file: &str,
+) -> Result<Vec<(usize, Vec<&'a str>)>, String> {
+    crate::tsv::rows(text, header).map_err(|e| format!("{file} {e}"))
 }
 
 fn parse_tables(currencies: &str, wages: &str) -> Result<Tables, String> {
@@ -149,9 +130,9 @@ fn parse_tables(currencies: &str, wages: &str) -> Result<Tables, String> {
             }
         }
         t.currencies.push(Currency {
-            code: cols[0].clone(),
+            code: cols[0].to_owned(),
             usd_per_unit: rate,
-            home: (!cols[2].is_empty()).then(|| cols[2].clone()),
+            home: (!cols[2].is_empty()).then(|| cols[2].to_owned()),
         });
     }
     let header = [
@@ -167,7 +148,8 @@ fn parse_tables(currencies: &str, wages: &str) -> Result<Tables, String> {
             .ok()
             .filter(|r: &f64| *r > 0.0)
             .ok_or(format!("wages.tsv line {n}: bad income '{}'", cols[2]))?;
-        t.wages.insert(cols[0].clone(), (cols[1].clone(), usd));
+        t.wages
+            .insert(cols[0].to_owned(), (cols[1].to_owned(), usd));
     }
     let mut all: Vec<String> = t
         .tokens

@@ -50,28 +50,9 @@ impl<K: Key> Phrasebook<K> {
     /// Reads a phrasebook's TSV; the error names the line.
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut phrases = Vec::new();
-        let mut header = false;
-        for (n, line) in text.lines().enumerate() {
-            let n = n + 1;
-            if line.starts_with('#') || line.trim().is_empty() {
-                continue;
-            }
-            let cols: Vec<&str> = line.split('\t').collect();
-            if !header {
-                if cols != [K::COLUMN, "language", "phrase"] {
-                    return Err(format!(
-                        "line {n}: expected the header '{}\\tlanguage\\tphrase'",
-                        K::COLUMN
-                    ));
-                }
-                header = true;
-                continue;
-            }
+        for (n, cols) in crate::tsv::rows(text, &[K::COLUMN, "language", "phrase"])? {
             let [key, language, phrase] = cols[..] else {
-                return Err(format!(
-                    "line {n}: expected 3 columns, found {}",
-                    cols.len()
-                ));
+                unreachable!("rows have the header's columns");
             };
             let key = K::parse(key).ok_or(format!("line {n}: unknown {} '{key}'", K::COLUMN))?;
             if language.len() != 2 || !language.bytes().all(|b| b.is_ascii_lowercase()) {
@@ -85,9 +66,6 @@ impl<K: Key> Phrasebook<K> {
                 language: language.to_string(),
                 text: phrase.to_string(),
             });
-        }
-        if !header {
-            return Err("no header line".into());
         }
         let matcher = AhoCorasick::builder()
             .ascii_case_insensitive(true)

@@ -311,6 +311,17 @@ pub async fn start(
         stopped.clone(),
     )?);
     state.directory.refresh(state.store.as_ref()).await?;
+    if let Some(hotline) = state
+        .config
+        .public
+        .hotline
+        .as_ref()
+        .filter(|h| state.directory.get(h).is_none())
+    {
+        anyhow::bail!(
+            "the hotline agency '{hotline}' is not registered; register it with `cordon agency add` or name another with --hotline"
+        );
+    }
     // Watches hold before the first report is accepted.
     state.alerts.sync(state.store.as_ref()).await?;
     let watcher = tokio::spawn(alerts::Alerts::follow(state.clone()));

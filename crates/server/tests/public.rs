@@ -312,6 +312,37 @@ async fn tips_reach_the_hotline_queue_only(backend: Backend) {
         .expect(200);
     assert!(reasons(&check).is_empty(), "{check}");
 
+    // The console shows the hotline its queue, and nobody else.
+    let client = common::browser();
+    let hotline = common::console_login(&world, &client, &who(R, "contributor")).await;
+    let queue_page = client
+        .get(world.url("/tips"))
+        .header("cookie", format!("cordon_session={hotline}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        queue_page.contains("Sihanoukville") && queue_page.contains(&format!("/tips/{id}/close")),
+        "{queue_page}"
+    );
+    let other = common::console_login(&world, &client, &who(O, "analyst")).await;
+    let page = client
+        .get(world.url("/tips"))
+        .header("cookie", format!("cordon_session={other}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("id=\"no-tips\"") && !page.contains("Sihanoukville"),
+        "{page}"
+    );
+
     world
         .post_json(
             Some(&who(R, "analyst")),

@@ -68,6 +68,7 @@ pub fn page(title: &str, chrome: Option<&Chrome>, search: &SearchBox, body: Mark
                                     li { a href="/audit" { "Audit" } }
                                 }
                                 li { a href="/bulletins" { "Bulletins" } }
+                                li { a href="/tips" { "Tips" } }
                             }
                         }
                         form.search role="search" method="get" action="/search" {

@@ -40,6 +40,7 @@ mod search;
 mod selector;
 mod session;
 mod submit;
+mod tips;
 mod webhooks;
 
 use axum::Router;
@@ -99,6 +100,8 @@ pub fn routes(state: Shared) -> Router {
         .route("/reports/{agency}/{*id}", get(report::page))
         .route("/audit", get(audit::page))
         .route("/bulletins", get(bulletins::page))
+        .route("/tips", get(tips::page))
+        .route("/tips/{id}/close", post(tips::close))
         .route("/alerts", get(alerts::page))
         .route("/alerts/stream", get(alerts::stream))
         .route("/alerts/watches", post(alerts::keep))

@@ -231,6 +231,23 @@ fn tip_id(text: &str) -> String {
     format!("tip-{}", &hex::encode(digest)[..20])
 }
 
+/// Keeps a tip decision, folds it in here, and tells the other replicas.
+async fn decide(state: &AppState, decision: NewDecision) -> Result<(), ApiError> {
+    let kept = state
+        .store
+        .append_decisions(&[decision])
+        .await
+        .map_err(ApiError::internal)?;
+    state
+        .public
+        .tips
+        .sync(state.store.as_ref())
+        .await
+        .map_err(ApiError::internal)?;
+    state.bus.announce_decisions(&kept);
+    Ok(())
+}
+
 /// Puts a tip in the hotline's queue; its id, and whether it was new.
 pub async fn submit(state: &AppState, request: &TipRequest) -> Result<(String, bool), ApiError> {
     let Some(hotline) = state.config.public.hotline.clone() else {
@@ -293,18 +310,7 @@ pub async fn submit(state: &AppState, request: &TipRequest) -> Result<(String, b
         reason: String::new(),
         body: serde_json::to_value(&body).map_err(ApiError::internal)?,
     };
-    let kept = state
-        .store
-        .append_decisions(&[decision])
-        .await
-        .map_err(ApiError::internal)?;
-    state
-        .public
-        .tips
-        .sync(state.store.as_ref())
-        .await
-        .map_err(ApiError::internal)?;
-    state.bus.announce_decisions(&kept);
+    decide(state, decision).await?;
     metrics::counter!("cordon_public_tips_total").increment(1);
     Ok((id, true))
 }
@@ -356,18 +362,7 @@ pub async fn close(
         reason: String::new(),
         body: serde_json::to_value(&closing).map_err(ApiError::internal)?,
     };
-    let kept = state
-        .store
-        .append_decisions(&[decision])
-        .await
-        .map_err(ApiError::internal)?;
-    state
-        .public
-        .tips
-        .sync(state.store.as_ref())
-        .await
-        .map_err(ApiError::internal)?;
-    state.bus.announce_decisions(&kept);
+    decide(state, decision).await?;
     state
         .public
         .tips
