@@ -1532,29 +1532,8 @@ mod tests {
         }
     }
 
-    /// The words selector extraction reads as a platform before a handle.
-    const PLATFORM_WORDS: [&str; 20] = [
-        "telegram",
-        "tg",
-        "whatsapp",
-        "whats app",
-        "wa",
-        "line",
-        "wechat",
-        "weixin",
-        "wx",
-        "viber",
-        "signal",
-        "zalo",
-        "facebook",
-        "fb",
-        "messenger",
-        "instagram",
-        "ig",
-        "insta",
-        "tiktok",
-        "twitter",
-    ];
+    // The words selector extraction reads as a platform before a handle.
+    use cordon_core::selector::PLATFORM_WORDS;
 
     fn ends_with_platform(text: &str) -> bool {
         let lower = text.trim_end().to_lowercase();

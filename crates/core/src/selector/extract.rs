@@ -135,7 +135,7 @@ fn patterns() -> Vec<(Pattern, String)> {
 }
 
 /// Platform words, as written before a handle.
-const PLATFORM_WORDS: [&str; 20] = [
+pub const PLATFORM_WORDS: [&str; 20] = [
     "telegram",
     "tg",
     "whatsapp",

@@ -23,7 +23,7 @@ mod name;
 mod passport;
 mod phone;
 
-pub use extract::extract;
+pub use extract::{PLATFORM_WORDS, extract};
 pub use name::fold as fold_name;
 
 /// The broad kind of a selector; the canonical prefix refines it.
