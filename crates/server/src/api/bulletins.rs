@@ -42,6 +42,7 @@ async fn built(
 #[utoipa::path(
     get,
     path = "/api/v1/bulletins/{origin}",
+    operation_id = "read_bulletin",
     tag = "public",
     params(("origin" = String, Path, description = "ISO 3166-1 alpha-2"), Period),
     security(("token" = [])),
@@ -64,6 +65,7 @@ pub async fn read(
 #[utoipa::path(
     get,
     path = "/api/v1/bulletins/{origin}/stix",
+    operation_id = "bulletin_stix",
     tag = "public",
     params(("origin" = String, Path, description = "ISO 3166-1 alpha-2"), Period),
     security(("token" = [])),

@@ -23,6 +23,7 @@ use crate::public::{self, CheckRequest};
 #[utoipa::path(
     post,
     path = "/api/v1/public/check",
+    operation_id = "public_check",
     tag = "public",
     request_body = CheckRequest,
     responses(
@@ -55,6 +56,7 @@ pub struct TipReceipt {
 #[utoipa::path(
     post,
     path = "/api/v1/public/tips",
+    operation_id = "send_tip",
     tag = "public",
     request_body = TipRequest,
     responses(
@@ -99,6 +101,7 @@ pub struct TipList {
 #[utoipa::path(
     get,
     path = "/api/v1/tips",
+    operation_id = "list_tips",
     tag = "public",
     params(TipsQuery),
     security(("token" = [])),
@@ -129,6 +132,7 @@ pub async fn list(
 #[utoipa::path(
     post,
     path = "/api/v1/tips/{id}/close",
+    operation_id = "close_tip",
     tag = "public",
     request_body = Closing,
     params(("id" = String, Path, description = "The tip")),
