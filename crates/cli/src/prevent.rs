@@ -123,15 +123,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             l2,
             notes,
         } => {
-            let all = read(adverts)?;
-            let lures = all
-                .iter()
-                .filter(|a| a.label == labelled::Label::Trafficking)
-                .count();
+            // Each file is read once, as its own set.
             let sets: Vec<Vec<Example>> = adverts
                 .iter()
                 .map(|p| read(std::slice::from_ref(p)).map(|a| examples(&a)))
                 .collect::<anyhow::Result<_>>()?;
+            let all: Vec<Example> = sets.iter().flatten().cloned().collect();
+            let lures = all.iter().filter(|e| e.1).count();
             let how = Training {
                 l2: *l2,
                 ..Training::default()
@@ -164,7 +162,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             m.provenance.extend(notes.iter().cloned());
             std::fs::write(out, m.to_tsv())
                 .with_context(|| format!("cannot write {}", out.display()))?;
-            let e = model::evaluate(&m, &examples(&all), check::WARNING_AT);
+            let e = model::evaluate(&m, &all, check::WARNING_AT);
             eprintln!(
                 "trained on {} adverts; on them: f1 {:.3}, false positive rate {:.3}",
                 all.len(),
@@ -208,24 +206,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 .iter()
                 .map(|p| read(std::slice::from_ref(p)).map(|a| examples(&a)))
                 .collect::<anyhow::Result<_>>()?;
-            let mut pooled: Vec<(f64, bool)> = Vec::new();
-            for fold in 0..*folds {
-                let train: Vec<Example> = folded
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| i % folds != fold)
-                    .map(|(_, e)| e.clone())
-                    .collect();
-                let mut views: Vec<&[Example]> = always.iter().map(Vec::as_slice).collect();
-                views.push(&train);
-                let m = Model::train_sets(&views, how);
-                for (_, e) in folded.iter().enumerate().filter(|(i, _)| i % folds == fold) {
-                    pooled.push((m.score(&e.0).probability, e.1));
-                }
-            }
-            // Pooled over the folds: each advert scored once, by a model
-            // that never saw it.
-            let e = model::evaluate_scored(&pooled, check::WARNING_AT);
+            let always: Vec<&[Example]> = always.iter().map(Vec::as_slice).collect();
+            let e = model::cross_validate(&folded, &always, *folds, how, check::WARNING_AT);
             println!("{}", serde_json::to_string(&e)?);
             Ok(ExitCode::SUCCESS)
         }

@@ -110,6 +110,16 @@ pub struct Answer {
     pub selectors: Vec<String>,
 }
 
+/// The countries the check knows something of (a hotline or a typical
+/// income), sorted: what a job seeker or an agency picks from.
+pub fn countries() -> Vec<&'static str> {
+    let mut c: Vec<&str> = crate::hotlines::countries();
+    c.extend(crate::pay::countries());
+    c.sort_unstable();
+    c.dedup();
+    c
+}
+
 /// The canonical selectors in a text, to look up before answering.
 pub fn selectors(text: &str, country: Option<&str>) -> Vec<String> {
     canonical(&found(text, country))

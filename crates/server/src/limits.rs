@@ -1,5 +1,7 @@
 //! Per-caller rate limits: a token bucket per token (or per address for
-//! anonymous callers), answered with 429 and `Retry-After`.
+//! anonymous callers), answered with 429 and `Retry-After`. The API's
+//! limit is per second; the public check's and its tips' are per minute
+//! and per hour, per address.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -17,6 +19,8 @@ pub enum Key {
 
 pub struct Limiter {
     limiter: Option<DefaultKeyedRateLimiter<Key>>,
+    /// What is counted, for the refusal: "requests for this token".
+    what: &'static str,
 }
 
 impl std::fmt::Debug for Limiter {
@@ -33,11 +37,19 @@ const FORGET_ABOVE: usize = 100_000;
 impl Limiter {
     /// `per_second == 0` turns limiting off.
     pub fn new(per_second: u32, burst: u32) -> Self {
-        let limiter = NonZeroU32::new(per_second).map(|rate| {
+        let quota = NonZeroU32::new(per_second).map(|rate| {
             let burst = NonZeroU32::new(burst.max(per_second)).unwrap_or(rate);
-            DefaultKeyedRateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
+            Quota::per_second(rate).allow_burst(burst)
         });
-        Limiter { limiter }
+        Limiter::with_quota(quota, "requests for this token")
+    }
+
+    /// A limit of `quota` (none: off), refusing with "too many {what}".
+    pub fn with_quota(quota: Option<Quota>, what: &'static str) -> Self {
+        Limiter {
+            limiter: quota.map(DefaultKeyedRateLimiter::keyed),
+            what,
+        }
     }
 
     pub fn check(&self, key: Key) -> Result<(), ApiError> {
@@ -54,7 +66,7 @@ impl Limiter {
             metrics::counter!("cordon_rate_limited_total").increment(1);
             ApiError::new(
                 ErrorCode::RateLimited,
-                "too many requests for this token; wait as long as Retry-After says",
+                format!("too many {}; wait as long as Retry-After says", self.what),
             )
             .retry_after(wait.as_secs() + 1)
         })

@@ -116,12 +116,6 @@ pub async fn list(
     Query(q): Query<TipsQuery>,
 ) -> ApiResult<Json<TipList>> {
     api.member()?;
-    state
-        .public
-        .tips
-        .sync(state.store.as_ref())
-        .await
-        .map_err(ApiError::internal)?;
     Ok(Json(TipList {
         tips: state.public.tips.readable(&api.viewer, q.closed),
     }))

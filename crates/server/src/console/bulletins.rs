@@ -73,13 +73,7 @@ pub async fn page(
             }
         });
     }
-    let countries = {
-        let mut c: Vec<&str> = cordon_prevent::hotlines::countries();
-        c.extend(cordon_prevent::pay::countries());
-        c.sort_unstable();
-        c.dedup();
-        c
-    };
+    let countries = cordon_prevent::check::countries();
     let body = html! {
         h1 { "Awareness bulletins" }
         p.lead { "What recruitment into scam compounds looks like now for job seekers of one country, against the period before: for campaigns that reach the groups targeted. Built from CLEAR reports, your agency's own reports and the cases it is assigned to, so it may be published as TLP:CLEAR." }

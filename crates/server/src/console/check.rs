@@ -8,7 +8,6 @@
 
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cordon_prevent::check::{Answer, Verdict};
 use cordon_prevent::messages::{self, say};
@@ -39,11 +38,6 @@ pub struct CheckForm {
     website: String,
 }
 
-/// Who is asking: the address, for the public limits.
-fn address(connect: Option<&std::net::SocketAddr>) -> Option<std::net::IpAddr> {
-    connect.map(std::net::SocketAddr::ip)
-}
-
 pub async fn form(query: Result<Query<PageQuery>, QueryRejection>) -> Response {
     let lang = messages::language(query.ok().and_then(|q| q.0.lang).as_deref().unwrap_or("en"));
     page(lang, &CheckForm::default(), None, None).into_response()
@@ -58,7 +52,7 @@ pub async fn check(
     let lang = messages::language(&form.lang);
     let result = state
         .public
-        .take_check(address(Some(&connect.0)))
+        .take_check(Some(connect.0.ip()))
         .and_then(|()| {
             public::answer(
                 &state,
@@ -88,7 +82,7 @@ pub async fn report(
         language: Some(lang.to_owned()),
         website: Some(form.website.clone()),
     };
-    let taken = state.public.take_tip(address(Some(&connect.0)));
+    let taken = state.public.take_tip(Some(connect.0.ip()));
     let result = match taken {
         Ok(()) => tips::submit(&state, &request).await,
         Err(e) => Err(e),
@@ -124,18 +118,7 @@ fn failed(lang: &str, form: &CheckForm, e: &ApiError) -> Response {
             .headers_mut()
             .insert(axum::http::header::RETRY_AFTER, v);
     }
-    if status == StatusCode::OK {
-        *response.status_mut() = StatusCode::BAD_REQUEST;
-    }
     response
-}
-
-fn countries() -> Vec<&'static str> {
-    let mut c: Vec<&str> = cordon_prevent::hotlines::countries();
-    c.extend(cordon_prevent::pay::countries());
-    c.sort_unstable();
-    c.dedup();
-    c
 }
 
 fn page(lang: &str, form: &CheckForm, answer: Option<&Answer>, notice: Option<&str>) -> Markup {
@@ -177,7 +160,7 @@ fn page(lang: &str, form: &CheckForm, answer: Option<&Answer>, notice: Option<&s
                         label for="country" { (say("ui.country", lang, &[])) }
                         select #country name="country" {
                             option value="" { "—" }
-                            @for c in countries() {
+                            @for c in cordon_prevent::check::countries() {
                                 option value=(c) selected[form.country == c] { (c) }
                             }
                         }

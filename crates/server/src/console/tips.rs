@@ -13,16 +13,9 @@ use super::layout::{self, SearchBox};
 use super::networks::{field, fields};
 use super::session::Console;
 use crate::Shared;
-use crate::error::ApiError;
 use crate::public::tips::{self, Closing};
 
 pub async fn page(State(state): State<Shared>, console: Console) -> Result<Markup, Failure> {
-    state
-        .public
-        .tips
-        .sync(state.store.as_ref())
-        .await
-        .map_err(|e| console.fail(ApiError::internal(e)))?;
     let open = state.public.tips.readable(&console.viewer(), false);
     let csrf = console.chrome().csrf;
     let body = html! {

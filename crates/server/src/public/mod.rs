@@ -18,12 +18,13 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 
 use cordon_prevent::check::{self, Answer, Known, Question};
-use governor::{DefaultKeyedRateLimiter, Quota};
+use governor::Quota;
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::access::Viewer;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
+use crate::limits::{Key, Limiter};
 
 /// How the public check runs.
 #[derive(Debug, Clone)]
@@ -48,10 +49,10 @@ impl Default for PublicConfig {
     }
 }
 
-/// Per-address limits of the public pages.
+/// Per-address limits of the public pages, and the hotline's tips.
 pub struct Public {
-    checks: Option<DefaultKeyedRateLimiter<IpAddr>>,
-    tips_limit: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    checks: Limiter,
+    tips_limit: Limiter,
     pub tips: tips::Tips,
 }
 
@@ -61,54 +62,23 @@ impl std::fmt::Debug for Public {
     }
 }
 
-/// Entries kept before forgetting idle addresses.
-const FORGET_ABOVE: usize = 100_000;
-
-fn limiter(quota: Option<Quota>) -> Option<DefaultKeyedRateLimiter<IpAddr>> {
-    quota.map(DefaultKeyedRateLimiter::keyed)
-}
-
-fn take(
-    limiter: &Option<DefaultKeyedRateLimiter<IpAddr>>,
-    address: Option<IpAddr>,
-    what: &str,
-) -> Result<(), ApiError> {
-    let (Some(limiter), Some(address)) = (limiter, address) else {
-        return Ok(());
-    };
-    if limiter.len() > FORGET_ABOVE {
-        limiter.retain_recent();
-    }
-    limiter.check_key(&address).map_err(|not_until| {
-        let wait = not_until.wait_time_from(governor::clock::Clock::now(
-            &governor::clock::DefaultClock::default(),
-        ));
-        metrics::counter!("cordon_public_rate_limited_total").increment(1);
-        ApiError::new(
-            ErrorCode::RateLimited,
-            format!("too many {what} from this address; wait as long as Retry-After says"),
-        )
-        .retry_after(wait.as_secs() + 1)
-    })
-}
-
 impl Public {
     pub fn new(config: &PublicConfig) -> Public {
         let per_minute = NonZeroU32::new(config.checks_per_minute).map(Quota::per_minute);
         let per_hour = NonZeroU32::new(config.tips_per_hour).map(Quota::per_hour);
         Public {
-            checks: limiter(per_minute),
-            tips_limit: limiter(per_hour),
+            checks: Limiter::with_quota(per_minute, "checks from this address"),
+            tips_limit: Limiter::with_quota(per_hour, "reports from this address"),
             tips: tips::Tips::default(),
         }
     }
 
     pub fn take_check(&self, address: Option<IpAddr>) -> Result<(), ApiError> {
-        take(&self.checks, address, "checks")
+        address.map_or(Ok(()), |a| self.checks.check(Key::Address(a)))
     }
 
     pub fn take_tip(&self, address: Option<IpAddr>) -> Result<(), ApiError> {
-        take(&self.tips_limit, address, "reports")
+        address.map_or(Ok(()), |a| self.tips_limit.check(Key::Address(a)))
     }
 }
 
