@@ -12,5 +12,8 @@
 //! The crate is pure: the protocol's messages go over whatever carries
 //! them.
 
+pub mod config;
 pub mod dictionary;
+pub mod keyring;
 pub mod oprf;
+pub mod protocol;

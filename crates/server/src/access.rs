@@ -45,6 +45,12 @@ pub enum Role {
     Analyst,
     /// Submits reports; reads only its own agency's data.
     Contributor,
+    /// Another national node of the federation, pulling what it may
+    /// receive over TAXII and the pseudonyms of what it may not: CLEAR,
+    /// GREEN and AMBER addressed to its agency, never AMBER+STRICT or RED,
+    /// never a hit's contact (it learns of withheld reports only through
+    /// blind matching). Its token serves nothing else.
+    Peer,
 }
 
 impl Role {
@@ -53,6 +59,7 @@ impl Role {
             Role::Admin => "admin",
             Role::Analyst => "analyst",
             Role::Contributor => "contributor",
+            Role::Peer => "peer",
         }
     }
 
@@ -61,6 +68,7 @@ impl Role {
             "admin" => Some(Role::Admin),
             "analyst" => Some(Role::Analyst),
             "contributor" => Some(Role::Contributor),
+            "peer" => Some(Role::Peer),
             _ => None,
         }
     }
@@ -142,7 +150,7 @@ impl<'a> Marked<'a> {
 /// The decision. Everything else in the server asks this function.
 pub fn sight(viewer: &Viewer, report: Marked<'_>) -> Sight {
     let hidden_or_contact = |viewer: &Viewer| match viewer {
-        Viewer::Member(_) if report.hit_notification => Sight::Contact,
+        Viewer::Member(m) if report.hit_notification && m.role != Role::Peer => Sight::Contact,
         _ => Sight::Hidden,
     };
     if report.tlp == Tlp::Clear {
@@ -156,6 +164,17 @@ pub fn sight(viewer: &Viewer, report: Marked<'_>) -> Sight {
     }
     if member.role == Role::Contributor {
         return hidden_or_contact(viewer);
+    }
+    if member.role == Role::Peer {
+        // What leaves for another node: what the whole community may read,
+        // and AMBER addressed to that node; AMBER+STRICT stays in the
+        // organisations it names and RED with its individuals.
+        let sent = match report.tlp {
+            Tlp::Clear | Tlp::Green => true,
+            Tlp::Amber => report.recipients.iter().any(|r| r == &member.agency),
+            Tlp::AmberStrict | Tlp::Red => false,
+        };
+        return if sent { Sight::Read } else { Sight::Hidden };
     }
     let names_agency = || {
         report.recipients.iter().any(|r| {
@@ -352,6 +371,31 @@ mod tests {
                 sight(&recipient_contributor, m),
             ];
             assert_eq!(got, want, "{tlp}");
+        }
+    }
+
+    /// A federation peer receives what the community reads and AMBER
+    /// addressed to its node; it never reads AMBER+STRICT or RED (even
+    /// when named) and never learns of a withheld report's holder.
+    #[test]
+    fn a_peer_node_receives_only_what_may_leave() {
+        let peer = member("KE-NODE", "sync", Role::Peer);
+        let to_peer: Vec<String> = vec!["KE-NODE".into(), "KE-NODE/sync".into()];
+        let elsewhere: Vec<String> = vec!["KH-NCB".into()];
+        use Sight::*;
+        for (tlp, addressed, other) in [
+            (Tlp::Clear, Read, Read),
+            (Tlp::Green, Read, Read),
+            (Tlp::Amber, Read, Hidden),
+            (Tlp::AmberStrict, Hidden, Hidden),
+            (Tlp::Red, Hidden, Hidden),
+        ] {
+            assert_eq!(
+                sight(&peer, marked(tlp, &to_peer, true)),
+                addressed,
+                "{tlp}"
+            );
+            assert_eq!(sight(&peer, marked(tlp, &elsewhere, true)), other, "{tlp}");
         }
     }
 

@@ -32,7 +32,7 @@ pub struct Agency {
 
 /// Roles, from most to least privileged. `public` is never stored: it is
 /// the anonymous caller.
-pub const ROLES: [&str; 3] = ["admin", "analyst", "contributor"];
+pub const ROLES: [&str; 4] = ["admin", "analyst", "contributor", "peer"];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewUser {

@@ -389,6 +389,12 @@ impl FromRequestParts<Shared> for Api {
                     .resolve(state.store.as_ref(), token)
                     .await?
                     .ok_or_else(ApiError::unauthenticated)?;
+                if caller.member.role == crate::access::Role::Peer {
+                    return Err(ApiError::new(
+                        ErrorCode::Forbidden,
+                        "a federation peer's token serves TAXII and the federation's pseudonyms only; use a member's token for the API",
+                    ));
+                }
                 state.limiter.check(Key::Token(caller.token_id))?;
                 Ok(Api {
                     viewer: Viewer::Member(caller.member.clone()),

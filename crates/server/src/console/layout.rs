@@ -147,6 +147,8 @@ pub fn role_scope(role: Role) -> &'static str {
     match role {
         Role::Admin | Role::Analyst => "the reports you may read",
         Role::Contributor => "your agency's reports",
+        // Never logged in (login refuses a peer's token); said for completeness.
+        Role::Peer => "what may leave for your node",
     }
 }
 

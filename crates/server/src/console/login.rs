@@ -142,7 +142,8 @@ pub async fn submit(
         .resolve(state.store.as_ref(), form.token.trim())
         .await
         .map_err(|e| Failure::new(ApiError::from(e), None))?;
-    let Some(caller) = caller else {
+    // A federation peer's token opens no console: it only syncs.
+    let Some(caller) = caller.filter(|c| c.member.role != crate::access::Role::Peer) else {
         return Ok(login_page(
             &state,
             StatusCode::UNAUTHORIZED,
