@@ -11,6 +11,7 @@ mod demo;
 mod export;
 mod flows;
 mod import;
+mod match_service;
 mod normalize;
 mod patterns;
 mod prevent;
@@ -81,6 +82,9 @@ enum Command {
     /// Prevention: train and evaluate the job-offer risk model, check an
     /// advert offline.
     Prevent(prevent::Args),
+    /// The federation's matching service: evaluate nodes' blinded
+    /// selectors, add nodes, rotate the key.
+    MatchService(match_service::Args),
 }
 
 fn main() -> ExitCode {
@@ -108,6 +112,10 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Agency(args) => block_on(agency::run(&args)),
         Command::User(args) => block_on(token::run_user(&args)),
         Command::Token(args) => block_on(token::run_token(&args)),
+        Command::MatchService(args) => {
+            init_logs();
+            block_on(match_service::run(&args))
+        }
         Command::Serve(args) => {
             init_logs();
             block_on(serve::run(&args))

@@ -17,6 +17,10 @@ pub struct Args {
     pub tuning: Tuning,
     #[command(flatten)]
     pub bus: Bus,
+    /// This node's federation file: its name, matching service and peers
+    /// (docs/FEDERATION.md). Without it the node runs alone.
+    #[arg(long, env = "CORDON_FEDERATION")]
+    pub federation: Option<std::path::PathBuf>,
 }
 
 /// The replica bus: several replicas on one PostgreSQL database.
@@ -131,8 +135,20 @@ impl Tuning {
 pub async fn run(args: &Args) -> anyhow::Result<()> {
     let store = crate::store::open(&args.db).await?;
     let key = TokenKey::for_database(&args.db)?;
+    let federation = match &args.federation {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+            Some(
+                cordon_federation::config::FederationConfig::from_json(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+            )
+        }
+        None => None,
+    };
     let config = Config {
         bus: args.bus.config(args.bind)?,
+        federation,
         ..args.tuning.config()?
     };
     let running = cordon_server::start(store, key, config, args.bind).await?;

@@ -61,6 +61,7 @@ fn export(reports: &[Report]) -> (Vec<u8>, u64) {
         name: "National Crime Agency".into(),
         country: "GB".into(),
         contact: "desk@nca.example".into(),
+        kind: "police".into(),
         created: now(),
     }];
     let mut ex = Exporter::new(Vec::with_capacity(8 << 20), agencies).unwrap();

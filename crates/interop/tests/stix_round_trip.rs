@@ -53,6 +53,7 @@ fn agencies() -> Vec<AgencyView> {
         name: "National Crime Agency".into(),
         country: "GB".into(),
         contact: "liaison@nca.example".into(),
+        kind: "police".into(),
         created: now(),
     }]
 }
@@ -132,11 +133,25 @@ fn every_object_has_a_unique_id_and_a_marking_where_it_holds_content() {
             "unmarked {o}"
         );
     }
-    // The RED report carries the standard TLP 2.0 RED marking.
-    let red = objects
+    // A member agency's identity reads back as the agency it shows.
+    let identity = objects
         .iter()
-        .find(|o| o["type"] == "report" && o["name"].as_str().unwrap().ends_with("case-1"))
+        .find(|o| o["id"] == cordon_interop::stix::ids::agency_identity("GB-NCA"))
         .unwrap();
+    let agency = cordon_interop::stix::export::agency_of_identity(identity).unwrap();
+    assert_eq!(
+        (
+            agency.code.as_str(),
+            agency.name.as_str(),
+            agency.country.as_str(),
+            agency.kind.as_str()
+        ),
+        ("GB-NCA", "National Crime Agency", "GB", "police")
+    );
+    assert_eq!(agency.contact, "liaison@nca.example");
+    assert!(cordon_interop::stix::export::agency_of_identity(red_of(objects)).is_none());
+    // The RED report carries the standard TLP 2.0 RED marking.
+    let red = red_of(objects);
     assert_eq!(
         red["object_marking_refs"][0],
         "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
@@ -283,4 +298,11 @@ fn bad_bundles_name_the_line_and_field() {
     }
     let e = import_bundle(cases[5].0, &options()).unwrap_err();
     assert_eq!(e.line, 3);
+}
+
+fn red_of(objects: &[Value]) -> &Value {
+    objects
+        .iter()
+        .find(|o| o["type"] == "report" && o["name"].as_str().unwrap().ends_with("case-1"))
+        .unwrap()
 }

@@ -61,6 +61,7 @@ pub async fn stix<W: Write>(
             name: a.name,
             country: a.country,
             contact: a.contact,
+            kind: a.kind,
             created: a.created,
         })
         .collect();

@@ -18,6 +18,7 @@ mod console;
 pub mod directory;
 pub mod error;
 pub mod export;
+pub mod federation;
 pub mod hits;
 mod limits;
 pub mod money;
@@ -78,6 +79,9 @@ pub struct Config {
     pub cases: cases::CasesConfig,
     /// The public check: its limits and the hotline that takes tips.
     pub public: public::PublicConfig,
+    /// The node's federation (peers, matching service); `None` runs it
+    /// alone.
+    pub federation: Option<cordon_federation::config::FederationConfig>,
 }
 
 impl Default for Config {
@@ -97,6 +101,7 @@ impl Default for Config {
             webhooks: alerts::webhook::Delivery::default(),
             cases: cases::CasesConfig::default(),
             public: public::PublicConfig::default(),
+            federation: None,
         }
     }
 }
@@ -115,6 +120,8 @@ pub struct AppState {
     pub money: money::Money,
     /// The public check's limits and the hotline's tips.
     pub public: public::Public,
+    /// Peers, sync and blind matching.
+    pub federation: federation::Federation,
     pub directory: directory::Directory,
     pub bus: bus::Bus,
     /// Bumped when another replica announces decisions: the log followers
@@ -175,6 +182,7 @@ impl AppState {
             cases: cases::Cases::new(case_key),
             money: money::Money::default(),
             public: public::Public::new(&config.public),
+            federation: federation::Federation::new(config.federation.clone()),
             directory: directory::Directory::default(),
             bus,
             decisions_heard: watch::channel(0).0,
@@ -349,6 +357,8 @@ pub async fn start(
         ))),
         _ => None,
     };
+    state.federation.load(state.store.as_ref()).await?;
+    tokio::spawn(federation::run(state.clone()));
     let tailer = tokio::spawn(tail::run(state.clone()));
     let analyst = tokio::spawn(networks::run(state.clone()));
     let app = router(state.clone());

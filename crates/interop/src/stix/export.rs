@@ -37,6 +37,8 @@ pub struct AgencyView {
     pub code: String,
     pub name: String,
     pub country: String,
+    /// `police`, `ncb`, `fiu`, …
+    pub kind: String,
     pub contact: String,
     pub created: DateTime<Utc>,
 }
@@ -382,13 +384,51 @@ impl Deriver {
         });
         if let Some(a) = self.agencies.get(code) {
             o["name"] = json!(a.name);
-            o["description"] = json!(format!("{} ({}, {})", a.code, a.name, a.country));
+            o["description"] = json!(format!(
+                "{} ({}, {}, {})",
+                a.code, a.name, a.country, a.kind
+            ));
             o["contact_information"] = json!(a.contact);
             o["created"] = json!(timestamp(a.created));
             o["modified"] = json!(timestamp(a.created));
         }
         o
     }
+}
+
+/// A member agency as its identity object shows it
+/// ([`Deriver::agency_identity`]): how a federated node learns the agencies
+/// whose reports a peer sends. `None` for any other object.
+pub fn agency_of_identity(object: &Value) -> Option<AgencyView> {
+    if object.get("type")?.as_str()? != "identity" || !extension::is_cordon(object) {
+        return None;
+    }
+    // "CODE (name, country, kind)": the name may hold commas, the rest not.
+    let description = object.get("description")?.as_str()?;
+    let (code, rest) = description.split_once(" (")?;
+    let rest = rest.strip_suffix(')')?;
+    let (rest, kind) = rest.rsplit_once(", ")?;
+    let (_, country) = rest.rsplit_once(", ")?;
+    if object.get("id")?.as_str()? != ids::agency_identity(code) {
+        return None;
+    }
+    let created = object
+        .get("created")?
+        .as_str()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())?
+        .with_timezone(&Utc);
+    Some(AgencyView {
+        code: code.to_owned(),
+        name: object.get("name")?.as_str()?.to_owned(),
+        country: country.to_owned(),
+        kind: kind.to_owned(),
+        contact: object
+            .get("contact_information")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        created,
+    })
 }
 
 /// The attack-pattern of a modus-operandi tag: shared vocabulary, published

@@ -50,6 +50,10 @@ pub struct ImportedReport {
     /// Line of the bundle text where that object starts.
     pub line: usize,
     pub submission: ReportSubmission,
+    /// The owning agency a report Cordon wrote names (its extension's
+    /// `agency`); `None` for other tools' reports. What a federated node
+    /// keeps as the report's origin.
+    pub agency: Option<String>,
 }
 
 /// An object of another tool, to keep verbatim.
@@ -285,6 +289,15 @@ fn import_objects<'a>(
             out.reports.push(ImportedReport {
                 index: i,
                 line: o.line,
+                agency: o
+                    .is_cordon()
+                    .then(|| {
+                        cordon_fields(o.value())?
+                            .get("agency")?
+                            .as_str()
+                            .map(str::to_owned)
+                    })
+                    .flatten(),
                 submission,
             });
         }
@@ -692,6 +705,9 @@ pub struct CheckedBundle {
     pub unusable_observables: usize,
     /// See [`Imported::listed`].
     pub listed: Vec<(String, String)>,
+    /// When nothing is in error: each report's owning agency as its Cordon
+    /// extension names it, in the order of `reports`.
+    pub owners: Vec<Option<String>>,
 }
 
 /// Reads a bundle and validates every report in it exactly as a submitted
@@ -753,6 +769,9 @@ fn check(
         })
     });
     out.reports = reports;
+    if errors.is_empty() {
+        out.owners = imported.reports.into_iter().map(|r| r.agency).collect();
+    }
     out.errors.extend(errors);
     out
 }

@@ -5,6 +5,7 @@ pub mod audit;
 pub(crate) mod bulletins;
 pub mod cases;
 pub(crate) mod compounds;
+pub(crate) mod federation;
 mod freeze;
 mod graph;
 pub mod hits;
@@ -167,6 +168,9 @@ pub fn routes(state: Shared) -> Router {
         .route("/api/v1/bulletins/{origin}", get(bulletins::read))
         .route("/api/v1/bulletins/{origin}/stix", get(bulletins::stix))
         .route("/api/v1/tips/{id}/close", post(public::close))
+        .route("/api/v1/federation/hits", get(federation::hits))
+        .route("/api/v1/federation/status", get(federation::status))
+        .route("/federation/v1/pseudonyms", get(federation::pseudonyms))
         .method_not_allowed_fallback(method_not_allowed)
         // Every answer is for its caller alone (and a case's is a person's):
         // never kept by a browser or a shared cache.
@@ -225,6 +229,8 @@ pub async fn not_found() -> ApiError {
         public::close,
         bulletins::read,
         bulletins::stix,
+        federation::hits,
+        federation::status,
         cases::open_case,
         cases::list_cases,
         cases::read_case,

@@ -1291,6 +1291,7 @@ pub(crate) fn stix_bundle(state: &Shared, op: &Operation) -> ApiResult<serde_jso
             name: a.name,
             country: a.country,
             contact: a.contact,
+            kind: a.kind,
             created: a.created,
         })
         .collect();

@@ -246,6 +246,7 @@ impl<'a> Reader<'a> {
                     name: a.name.clone(),
                     country: a.country.clone(),
                     contact: a.contact.clone(),
+                    kind: a.kind.clone(),
                     created: a.created,
                 })
                 .collect(),

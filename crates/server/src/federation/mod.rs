@@ -1,0 +1,97 @@
+//! Federation of national nodes (issue 10): the matching service
+//! ([`matching`]), a node's blind matching against its peers
+//! ([`pseudonyms`]) and its sync of what peers may send it over TAXII
+//! ([`sync`]). docs/FEDERATION.md explains what each party learns.
+
+pub mod matching;
+pub mod pseudonyms;
+pub mod sync;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use cordon_federation::config::FederationConfig;
+use parking_lot::RwLock;
+
+use crate::Shared;
+
+/// A node's federation: its configuration, its peers' agencies, the sync
+/// status of each peer and the blind matching.
+#[derive(Debug, Default)]
+pub struct Federation {
+    pub config: Option<FederationConfig>,
+    origins: RwLock<sync::Origins>,
+    status: RwLock<HashMap<String, sync::PeerStatus>>,
+    pub matching: pseudonyms::Matching,
+    http: reqwest::Client,
+}
+
+impl Federation {
+    pub fn new(config: Option<FederationConfig>) -> Federation {
+        Federation {
+            config,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(120))
+                .build()
+                .expect("an HTTP client with a timeout builds"),
+            ..Federation::default()
+        }
+    }
+
+    /// The node an agency's reports came from, when they came from a peer.
+    pub fn origin(&self, agency: &str) -> Option<String> {
+        self.origins.read().get(agency).cloned()
+    }
+
+    /// Whether an agency belongs to a peer rather than to this node.
+    pub fn is_foreign(&self, agency: &str) -> bool {
+        self.origins.read().contains_key(agency)
+    }
+
+    /// Each peer's sync so far, by node.
+    pub fn status(&self) -> Vec<sync::PeerStatus> {
+        let mut all: Vec<_> = self.status.read().values().cloned().collect();
+        all.sort_by(|a, b| a.node.cmp(&b.node));
+        all
+    }
+
+    /// Reads the origins of peers' agencies from the decision log.
+    pub async fn load(&self, store: &dyn cordon_store::Store) -> anyhow::Result<()> {
+        let mut after = 0;
+        loop {
+            let page = store.decisions_after(after, 10_000).await?;
+            let Some(last) = page.last().map(|d| d.seq) else {
+                return Ok(());
+            };
+            self.fold_origins(&page);
+            after = last;
+        }
+    }
+}
+
+/// Runs the node's federation while the server runs: every
+/// `every_seconds`, a pull from each peer, then a round of blind matching.
+/// A failure is logged and retried next round; nothing is lost, since each
+/// page is kept before its checkpoint.
+pub async fn run(state: Shared) {
+    let Some(config) = state.federation.config.clone() else {
+        return;
+    };
+    let mut stopping = state.stopping.clone();
+    loop {
+        for peer in &config.peers {
+            let result = sync::pull(&state, &state.federation, peer).await;
+            if let Err(e) = &result {
+                tracing::warn!(peer = %peer.node, "sync stopped, resumes next round: {e}");
+            }
+            state.federation.pulled(&peer.node, &result);
+        }
+        if let Err(e) = pseudonyms::round(&state, &state.federation).await {
+            tracing::warn!("blind matching round failed, retried next round: {e}");
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(config.every_seconds)) => {}
+            _ = stopping.wait_for(|s| *s) => return,
+        }
+    }
+}

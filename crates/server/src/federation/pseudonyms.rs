@@ -1,0 +1,353 @@
+//! Blind matching on a node: its RED and AMBER selectors become
+//! pseudonyms through the matching service, published to its peers with
+//! the holder's contact and marking; the peers' pseudonyms are pulled and
+//! compared with its own. A pseudonym both hold is a hit, told to the
+//! owning agency on each side (each side computes it from the other's
+//! list) with whom to contact; nothing else of either side is revealed.
+//!
+//! Pseudonyms are derived, like alerts: they are rebuilt from the store
+//! at start and at every new key epoch, never stored. A node's list only
+//! grows within an epoch, which is what lets peers pull it by offset.
+
+use std::collections::{HashMap, HashSet};
+
+use cordon_core::Tlp;
+use cordon_federation::oprf::{self, Pseudonym};
+use cordon_federation::protocol::{
+    Epochs, EvaluateRequest, EvaluateResponse, MAX_BATCH, PseudonymPage, Published,
+};
+use parking_lot::RwLock;
+use serde::Serialize;
+
+use super::Federation;
+use crate::Shared;
+
+/// Postings read from the store at a time.
+const FETCH: u32 = 10_000;
+
+/// What this node holds and publishes under the current epoch.
+#[derive(Debug, Default)]
+struct Own {
+    epoch: u32,
+    /// The store's postings taken in so far.
+    after: i64,
+    /// (selector, agency, level) already pseudonymised.
+    seen: HashSet<(String, String, Tlp)>,
+    /// What peers pull, in the order it was made.
+    published: Vec<Published>,
+    /// Pseudonym to the local (selector, agency, level) behind it.
+    mine: HashMap<String, Vec<(String, String, Tlp)>>,
+}
+
+/// A peer's published list, as pulled so far.
+#[derive(Debug, Default)]
+struct PeerList {
+    epoch: u32,
+    next: usize,
+    by_pseudonym: HashMap<String, Vec<Published>>,
+}
+
+/// A selector of a local agency that a peer's agency holds too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FederationHit {
+    /// The canonical selector, which the local agency holds itself.
+    pub selector: String,
+    /// The local agency holding it, and its marking there.
+    pub agency: String,
+    pub tlp: Tlp,
+    /// The peer node, its agency holding the same selector, whom to
+    /// contact, and the peer's marking.
+    pub node: String,
+    pub peer_agency: String,
+    pub contact: String,
+    pub peer_tlp: Tlp,
+}
+
+/// The node's matching state.
+#[derive(Debug, Default)]
+pub struct Matching {
+    own: RwLock<Own>,
+    peers: RwLock<HashMap<String, PeerList>>,
+    hits: RwLock<Vec<FederationHit>>,
+}
+
+impl Matching {
+    /// The hits on one local agency's selectors.
+    pub fn hits_of(&self, agency: &str) -> Vec<FederationHit> {
+        self.hits
+            .read()
+            .iter()
+            .filter(|h| h.agency == agency)
+            .cloned()
+            .collect()
+    }
+
+    /// The epoch this node publishes under (0 before the first round).
+    pub fn epoch(&self) -> u32 {
+        self.own.read().epoch
+    }
+
+    /// How many pseudonyms this node publishes.
+    pub fn published(&self) -> usize {
+        self.own.read().published.len()
+    }
+
+    /// A page of what this node publishes, for a peer.
+    pub fn page(
+        &self,
+        node: &str,
+        epoch: u32,
+        after: usize,
+        limit: usize,
+    ) -> Option<PseudonymPage> {
+        let own = self.own.read();
+        if own.epoch != epoch {
+            return None;
+        }
+        let items: Vec<Published> = own
+            .published
+            .iter()
+            .skip(after)
+            .take(limit)
+            .cloned()
+            .collect();
+        Some(PseudonymPage {
+            node: node.to_owned(),
+            epoch,
+            next: after + items.len(),
+            items,
+        })
+    }
+
+    fn add_own(
+        &self,
+        made: Vec<((String, String, Tlp), Pseudonym)>,
+        contact: impl Fn(&str) -> String,
+    ) {
+        let mut own = self.own.write();
+        let peers = self.peers.read();
+        let mut hits = self.hits.write();
+        for ((selector, agency, tlp), p) in made {
+            if p.epoch != own.epoch {
+                continue;
+            }
+            for (node, list) in peers.iter() {
+                for theirs in list.by_pseudonym.get(&p.value).into_iter().flatten() {
+                    hits.push(hit(&selector, &agency, tlp, node, theirs));
+                }
+            }
+            own.published.push(Published {
+                pseudonym: p.value.clone(),
+                agency: agency.clone(),
+                contact: contact(&agency),
+                tlp,
+            });
+            own.mine
+                .entry(p.value)
+                .or_default()
+                .push((selector, agency, tlp));
+        }
+    }
+
+    fn add_peer(&self, node: &str, page: PseudonymPage) -> usize {
+        let own = self.own.read();
+        let mut peers = self.peers.write();
+        let list = peers.entry(node.to_owned()).or_default();
+        if list.epoch != page.epoch {
+            *list = PeerList {
+                epoch: page.epoch,
+                ..PeerList::default()
+            };
+        }
+        let mut hits = self.hits.write();
+        let n = page.items.len();
+        for theirs in page.items {
+            if page.epoch == own.epoch {
+                for (selector, agency, tlp) in own.mine.get(&theirs.pseudonym).into_iter().flatten()
+                {
+                    hits.push(hit(selector, agency, *tlp, node, &theirs));
+                }
+            }
+            list.by_pseudonym
+                .entry(theirs.pseudonym.clone())
+                .or_default()
+                .push(theirs);
+        }
+        list.next = page.next;
+        n
+    }
+
+    /// Starts over under a new epoch: everything is pseudonymised again.
+    fn restart(&self, epoch: u32) {
+        *self.own.write() = Own {
+            epoch,
+            ..Own::default()
+        };
+        self.peers.write().clear();
+        self.hits.write().clear();
+    }
+}
+
+fn hit(selector: &str, agency: &str, tlp: Tlp, node: &str, theirs: &Published) -> FederationHit {
+    FederationHit {
+        selector: selector.to_owned(),
+        agency: agency.to_owned(),
+        tlp,
+        node: node.to_owned(),
+        peer_agency: theirs.agency.clone(),
+        contact: theirs.contact.clone(),
+        peer_tlp: theirs.tlp,
+    }
+}
+
+/// One round: follow the key epoch, pseudonymise what the store holds
+/// that is new, pull what peers published since the last round.
+pub async fn round(state: &Shared, federation: &Federation) -> anyhow::Result<()> {
+    let Some(config) = &federation.config else {
+        return Ok(());
+    };
+    let Some(matching) = &config.matching else {
+        return Ok(());
+    };
+    let epochs: Epochs = federation
+        .http
+        .get(format!(
+            "{}/match/v1/epochs",
+            matching.url.trim_end_matches('/')
+        ))
+        .bearer_auth(&matching.token)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let m = &federation.matching;
+    if epochs.current != m.epoch() {
+        tracing::info!(
+            epoch = epochs.current,
+            "pseudonymising under a new key epoch"
+        );
+        m.restart(epochs.current);
+    }
+    pseudonymise_new(state, federation, epochs.current).await?;
+    for peer in &config.peers {
+        if let Err(e) = pull_peer(federation, peer, epochs.current).await {
+            tracing::warn!(peer = %peer.node, "pseudonyms not pulled: {e}");
+        }
+    }
+    Ok(())
+}
+
+async fn pseudonymise_new(
+    state: &Shared,
+    federation: &Federation,
+    epoch: u32,
+) -> anyhow::Result<()> {
+    let m = &federation.matching;
+    loop {
+        let after = m.own.read().after;
+        let postings = state.store.postings_after(after, FETCH).await?;
+        let Some(last) = postings.last().map(|p| p.posting.seq) else {
+            return Ok(());
+        };
+        let mut todo: Vec<(String, String, Tlp)> = Vec::new();
+        {
+            let mut own = m.own.write();
+            for p in postings {
+                // Names are fuzzy: they never make an exact hit, here neither.
+                let fuzzy = p.selector.starts_with("name:") || p.selector.starts_with("company:");
+                if p.posting.tlp < Tlp::Amber || fuzzy || federation.is_foreign(&p.posting.agency) {
+                    continue;
+                }
+                let key = (p.selector, p.posting.agency, p.posting.tlp);
+                if own.seen.insert(key.clone()) {
+                    todo.push(key);
+                }
+            }
+        }
+        for chunk in todo.chunks(MAX_BATCH) {
+            let made = evaluate(federation, chunk, epoch).await?;
+            m.add_own(made, |agency| {
+                state
+                    .directory
+                    .get(agency)
+                    .map(|a| a.contact)
+                    .unwrap_or_default()
+            });
+        }
+        m.own.write().after = last;
+    }
+}
+
+/// The OPRF protocol for one batch: blind here, evaluate at the service,
+/// finalize here.
+async fn evaluate(
+    federation: &Federation,
+    chunk: &[(String, String, Tlp)],
+    epoch: u32,
+) -> anyhow::Result<Vec<((String, String, Tlp), Pseudonym)>> {
+    let matching = federation
+        .config
+        .as_ref()
+        .and_then(|c| c.matching.as_ref())
+        .ok_or_else(|| anyhow::anyhow!("no matching service is configured"))?;
+    let selectors: Vec<String> = chunk.iter().map(|(s, _, _)| s.clone()).collect();
+    let (pending, blinded) = tokio::task::spawn_blocking(move || oprf::blind(&selectors)).await??;
+    let answer: EvaluateResponse = federation
+        .http
+        .post(format!(
+            "{}/match/v1/evaluate",
+            matching.url.trim_end_matches('/')
+        ))
+        .bearer_auth(&matching.token)
+        .json(&EvaluateRequest {
+            epoch: Some(epoch),
+            blinded,
+        })
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let pseudonyms =
+        tokio::task::spawn_blocking(move || pending.finalize(&answer.evaluated, answer.epoch))
+            .await??;
+    Ok(chunk.iter().cloned().zip(pseudonyms).collect())
+}
+
+async fn pull_peer(
+    federation: &Federation,
+    peer: &cordon_federation::config::PeerConfig,
+    epoch: u32,
+) -> anyhow::Result<()> {
+    loop {
+        let after = federation
+            .matching
+            .peers
+            .read()
+            .get(&peer.node)
+            .filter(|l| l.epoch == epoch)
+            .map_or(0, |l| l.next);
+        let response = federation
+            .http
+            .get(format!(
+                "{}/federation/v1/pseudonyms",
+                peer.url.trim_end_matches('/')
+            ))
+            .query(&[("epoch", epoch.to_string()), ("after", after.to_string())])
+            .bearer_auth(&peer.token)
+            .send()
+            .await?;
+        if response.status() == reqwest::StatusCode::CONFLICT {
+            // The peer has not reached this epoch yet: next round.
+            return Ok(());
+        }
+        let page: PseudonymPage = response.error_for_status()?.json().await?;
+        if page.node != peer.node {
+            anyhow::bail!("the peer at {} says it is node {}", peer.url, page.node);
+        }
+        if federation.matching.add_peer(&peer.node, page) == 0 {
+            return Ok(());
+        }
+    }
+}

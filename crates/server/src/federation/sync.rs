@@ -1,0 +1,356 @@
+//! Node-to-node sync: what a peer may send this node, pulled over TAXII
+//! 2.1 from the peer's collections server with a `peer` token.
+//!
+//! - **What leaves** is decided at the sender: its access rules let the
+//!   `peer` role read CLEAR, GREEN and AMBER addressed to it, nothing else.
+//! - **What is taken** is decided here: nothing above the peer's `accept`,
+//!   and AMBER only for the local agencies in `amber_to`; a marking can
+//!   only narrow on the way in, never widen.
+//! - **Provenance**: a report keeps its origin agency as owner; the agency
+//!   is registered here from the peer's identity object on first sight,
+//!   with a `federation.origin` decision naming its node. An agency code
+//!   that already belongs to this node or another peer is refused.
+//! - **Resumable and idempotent**: after each page is stored, the page's
+//!   position (the sender's `next` cursor, or `added_after` once a pull
+//!   reached the end) is kept as a `federation.sync` decision; a restart or
+//!   a dropped connection resumes there. A page taken twice changes
+//!   nothing (the same report content is the same revision); a changed
+//!   report is a new revision.
+//! - Both sides audit: the sender logs the peer's reads as any TAXII read;
+//!   this node logs each page it took, per origin agency.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use cordon_core::{Marking, Report, Tlp};
+use cordon_federation::config::PeerConfig;
+use cordon_interop::stix::{self, ImportOptions};
+use cordon_store::{AuditEvent, NewAgency, NewDecision};
+use serde::{Deserialize, Serialize};
+
+use super::Federation;
+use crate::Shared;
+
+/// Objects asked for per page.
+const PAGE: usize = 1_000;
+
+pub const CHECKPOINT: &str = "federation.sync";
+pub const ORIGIN: &str = "federation.origin";
+
+/// Where a pull from one peer resumes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// The sender's cursor of the next page, while a pull is under way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+    /// The newest `date_added` taken once a pull reached the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added_after: Option<String>,
+}
+
+/// What the sync with one peer has done since this node started.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct PeerStatus {
+    pub node: String,
+    pub pages: u64,
+    /// Report revisions stored, and those that were already here.
+    pub accepted: u64,
+    pub unchanged: u64,
+    /// Reports marked above what this node accepts from the peer.
+    pub refused: u64,
+    /// Objects that were not reports Cordon wrote (kept objects of other
+    /// tools are not forwarded between nodes).
+    pub skipped: u64,
+    pub last_success: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+}
+
+pub fn subject(peer: &str) -> String {
+    format!("peer:{peer}")
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    #[serde(default)]
+    more: bool,
+    #[serde(default)]
+    next: Option<String>,
+    #[serde(default)]
+    objects: Vec<serde_json::Value>,
+}
+
+/// Pulls from one peer until it has nothing more.
+pub async fn pull(
+    state: &Shared,
+    federation: &Federation,
+    peer: &PeerConfig,
+) -> anyhow::Result<()> {
+    let mut checkpoint = federation.checkpoint(state, &peer.node).await?;
+    loop {
+        let url = format!(
+            "{}/taxii2/cordon/collections/{}/objects/",
+            peer.url.trim_end_matches('/'),
+            peer.collection
+        );
+        let mut query: Vec<(&str, String)> = vec![("limit", PAGE.to_string())];
+        if let Some(next) = &checkpoint.next {
+            query.push(("next", next.clone()));
+        } else if let Some(after) = &checkpoint.added_after {
+            query.push(("added_after", after.clone()));
+        }
+        let response = federation
+            .http
+            .get(&url)
+            .query(&query)
+            .header("Accept", crate::taxii::MEDIA_TYPE)
+            .bearer_auth(&peer.token)
+            .send()
+            .await?;
+        let status = response.status();
+        let last_added = response
+            .headers()
+            .get("X-TAXII-Date-Added-Last")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let text = response.text().await?;
+        if !status.is_success() {
+            anyhow::bail!(
+                "{url} answered {status}: {}",
+                text.chars().take(300).collect::<String>()
+            );
+        }
+        let envelope: Envelope = serde_json::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{url} did not answer a TAXII envelope: {e}"))?;
+        take_page(state, federation, peer, &text, &envelope.objects).await?;
+        checkpoint = if envelope.more && envelope.next.is_some() {
+            Checkpoint {
+                next: envelope.next,
+                added_after: checkpoint.added_after,
+            }
+        } else {
+            Checkpoint {
+                next: None,
+                added_after: last_added.or(checkpoint.added_after),
+            }
+        };
+        // Kept once the page is stored: a page taken again is a no-op.
+        federation
+            .keep_checkpoint(state, &peer.node, &checkpoint)
+            .await?;
+        if !envelope.more {
+            return Ok(());
+        }
+    }
+}
+
+async fn take_page(
+    state: &Shared,
+    federation: &Federation,
+    peer: &PeerConfig,
+    text: &str,
+    objects: &[serde_json::Value],
+) -> anyhow::Result<()> {
+    // The agencies the page shows, registered before their reports.
+    for o in objects {
+        if let Some(agency) = stix::export::agency_of_identity(o) {
+            federation.register(state, &peer.node, agency).await?;
+        }
+    }
+    let options = ImportOptions {
+        country: String::new(),
+        marking: Marking::default(),
+    };
+    let body = text.to_owned();
+    let checked =
+        tokio::task::spawn_blocking(move || stix::check_envelope(&body, &options, Utc::now()))
+            .await?;
+    if let Some(e) = checked.errors.first() {
+        anyhow::bail!(
+            "a page from {} does not validate: line {}: {}: {}",
+            peer.node,
+            e.line,
+            e.field.as_deref().unwrap_or("report"),
+            e.message
+        );
+    }
+    let mut by_agency: BTreeMap<String, Vec<(u64, Report)>> = BTreeMap::new();
+    let (mut refused, mut skipped) = (0u64, 0u64);
+    let reports_made = checked.reports.len();
+    for (i, (report, owner)) in checked.reports.into_iter().zip(checked.owners).enumerate() {
+        let Some(owner) = owner else {
+            skipped += 1;
+            continue;
+        };
+        if federation.origin(&owner).as_deref() != Some(peer.node.as_str()) {
+            tracing::warn!(peer = %peer.node, agency = %owner, "a report of an agency that is not the peer's is refused");
+            refused += 1;
+            continue;
+        }
+        match narrowed(report, peer) {
+            Some(r) => by_agency.entry(owner).or_default().push((i as u64 + 1, r)),
+            None => refused += 1,
+        }
+    }
+    skipped += (objects.len() as u64).saturating_sub(reports_made as u64 + checked.rebuilt as u64);
+    let (mut accepted, mut unchanged) = (0u64, 0u64);
+    let mut audit = Vec::new();
+    for (agency, reports) in &by_agency {
+        let stored = crate::api::reports::store_reports(state, agency, reports, &[])
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!("reports of {agency} from {}: {}", peer.node, e.message)
+            })?;
+        accepted += stored.answer.accepted;
+        unchanged += stored.answer.unchanged;
+        audit.push(AuditEvent {
+            at: stored.at,
+            actor: agency.clone(),
+            user: None,
+            action: "federation_sync".into(),
+            owner: Some(agency.clone()),
+            subject: format!("{} reports from node {}", reports.len(), peer.node),
+        });
+    }
+    if !audit.is_empty() {
+        state
+            .audit
+            .record_all(audit)
+            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    }
+    federation.counted(&peer.node, |s| {
+        s.pages += 1;
+        s.accepted += accepted;
+        s.unchanged += unchanged;
+        s.refused += refused;
+        s.skipped += skipped;
+    });
+    Ok(())
+}
+
+/// A report's marking as this node keeps it: never more shareable than
+/// the peer sent it, nothing above `accept`, AMBER for `amber_to` only.
+pub fn narrowed(mut report: Report, peer: &PeerConfig) -> Option<Report> {
+    if report.marking.tlp > peer.accept {
+        return None;
+    }
+    report.marking.recipients = match report.marking.tlp {
+        Tlp::Amber => peer.amber_to.clone(),
+        _ => Vec::new(),
+    };
+    Some(report)
+}
+
+impl Federation {
+    /// Where the pull from a peer resumes: the last kept checkpoint.
+    async fn checkpoint(&self, state: &Shared, peer: &str) -> anyhow::Result<Checkpoint> {
+        let decisions = state.store.decisions_about(&subject(peer)).await?;
+        Ok(decisions
+            .iter()
+            .rev()
+            .find(|d| d.kind == CHECKPOINT)
+            .and_then(|d| serde_json::from_value(d.body.clone()).ok())
+            .unwrap_or_default())
+    }
+
+    async fn keep_checkpoint(
+        &self,
+        state: &Shared,
+        peer: &str,
+        at: &Checkpoint,
+    ) -> anyhow::Result<()> {
+        state
+            .store
+            .append_decisions(&[NewDecision {
+                kind: CHECKPOINT.into(),
+                subject: subject(peer),
+                agency: "cordon".into(),
+                user: "federation".into(),
+                reason: String::new(),
+                body: serde_json::to_value(at)?,
+            }])
+            .await?;
+        Ok(())
+    }
+
+    /// Registers an agency a peer sent, once; its origin is the peer.
+    async fn register(
+        &self,
+        state: &Shared,
+        node: &str,
+        agency: stix::export::AgencyView,
+    ) -> anyhow::Result<()> {
+        match self.origin(&agency.code) {
+            Some(origin) if origin == node => return Ok(()),
+            Some(other) => {
+                tracing::warn!(agency = %agency.code, %node, %other, "an agency code two peers claim is kept for the first");
+                return Ok(());
+            }
+            None if state.directory.get(&agency.code).is_some() => {
+                tracing::warn!(agency = %agency.code, %node, "a peer's agency shares a local agency's code: its reports are refused");
+                return Ok(());
+            }
+            None => {}
+        }
+        state
+            .store
+            .create_agency(&NewAgency {
+                code: agency.code.clone(),
+                name: agency.name,
+                country: agency.country,
+                kind: agency.kind,
+                contact: agency.contact,
+            })
+            .await?;
+        state
+            .store
+            .append_decisions(&[NewDecision {
+                kind: ORIGIN.into(),
+                subject: format!("agency:{}", agency.code),
+                agency: "cordon".into(),
+                user: "federation".into(),
+                reason: format!("first sent by node {node}"),
+                body: serde_json::json!({ "node": node }),
+            }])
+            .await?;
+        self.origins.write().insert(agency.code, node.to_owned());
+        state.directory.refresh(state.store.as_ref()).await?;
+        Ok(())
+    }
+
+    fn counted(&self, peer: &str, f: impl FnOnce(&mut PeerStatus)) {
+        let mut all = self.status.write();
+        let s = all.entry(peer.to_owned()).or_insert_with(|| PeerStatus {
+            node: peer.to_owned(),
+            ..PeerStatus::default()
+        });
+        f(s);
+    }
+
+    pub(super) fn pulled(&self, peer: &str, result: &anyhow::Result<()>) {
+        self.counted(peer, |s| match result {
+            Ok(()) => {
+                s.last_success = Some(Utc::now());
+                s.last_error = None;
+            }
+            Err(e) => s.last_error = Some(e.to_string()),
+        });
+    }
+
+    /// The origins folded from the decision log.
+    pub(super) fn fold_origins(&self, decisions: &[cordon_store::Decision]) {
+        let mut origins = self.origins.write();
+        for d in decisions.iter().filter(|d| d.kind == ORIGIN) {
+            if let (Some(code), Some(node)) = (
+                d.subject.strip_prefix("agency:"),
+                d.body.get("node").and_then(|n| n.as_str()),
+            ) {
+                origins
+                    .entry(code.to_owned())
+                    .or_insert_with(|| node.to_owned());
+            }
+        }
+    }
+}
+
+/// The origins of peers' agencies, by agency code.
+pub type Origins = HashMap<String, String>;
