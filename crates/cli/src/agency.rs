@@ -26,7 +26,8 @@ enum Command {
         /// ISO 3166-1 alpha-2 country.
         #[arg(long)]
         country: String,
-        /// police, ncb, fiu, ngo, hotline, bank, telecom or platform.
+        /// police, ncb, fiu, ngo, hotline, bank, telecom, platform, or node (a
+        /// federated peer node's account).
         #[arg(long)]
         kind: String,
         /// What other agencies see on a hit: a desk, an email, a phone.

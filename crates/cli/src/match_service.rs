@@ -145,9 +145,9 @@ async fn serve(a: &ServeArgs) -> anyhow::Result<()> {
             rotate_every: a.rotate_every,
             grace: a.grace,
         },
-        check_every: Duration::from_secs(1).max(Duration::from_secs(
-            (a.rotate_every.num_seconds() / 100).clamp(1, 60) as u64,
-        )),
+        // Cheap (a small file read): an operator's rotation takes effect
+        // within a second.
+        check_every: Duration::from_secs(1),
     };
     let listener = tokio::net::TcpListener::bind(a.bind)
         .await

@@ -27,7 +27,8 @@ enum UserCommand {
         /// Lowercase letters, digits, '.', '-', '_'.
         #[arg(long)]
         name: String,
-        /// admin, analyst or contributor.
+        /// admin, analyst, contributor, or peer (the sync account of a node
+        /// agency).
         #[arg(long)]
         role: String,
     },
@@ -129,8 +130,23 @@ pub async fn add_user(
     check_user_name(name).map_err(|e| anyhow::anyhow!("--name: {}", e.message))?;
     anyhow::ensure!(
         ROLES.contains(&role),
-        "--role: '{role}' is not a role; use admin, analyst or contributor"
+        "--role: '{role}' is not a role; use admin, analyst, contributor or peer (a federated node's sync account)"
     );
+    // A node agency stands for another node: it only syncs, and only its
+    // peer accounts may, so that no member's account becomes a peer's.
+    if let Some(a) = store.agency(agency).await? {
+        let node = a.kind == "node";
+        anyhow::ensure!(
+            node == (role == "peer"),
+            "--role: {agency} is {} agency; {}",
+            if node { "a node" } else { "a member" },
+            if node {
+                "its users are peer accounts (--role peer)"
+            } else {
+                "only a node agency (--kind node) has peer accounts"
+            }
+        );
+    }
     Ok(store
         .create_user(&NewUser {
             agency: agency.to_owned(),

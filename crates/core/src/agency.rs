@@ -19,10 +19,13 @@ pub enum AgencyKind {
     Bank,
     Telecom,
     Platform,
+    /// Another national node of the federation: the account its sync and
+    /// matching use here (`peer` role).
+    Node,
 }
 
 impl AgencyKind {
-    pub const ALL: [AgencyKind; 8] = [
+    pub const ALL: [AgencyKind; 9] = [
         AgencyKind::Police,
         AgencyKind::Ncb,
         AgencyKind::Fiu,
@@ -31,6 +34,7 @@ impl AgencyKind {
         AgencyKind::Bank,
         AgencyKind::Telecom,
         AgencyKind::Platform,
+        AgencyKind::Node,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +47,7 @@ impl AgencyKind {
             AgencyKind::Bank => "bank",
             AgencyKind::Telecom => "telecom",
             AgencyKind::Platform => "platform",
+            AgencyKind::Node => "node",
         }
     }
 }
@@ -71,7 +76,7 @@ impl FromStr for AgencyKind {
             .ok_or_else(|| AgencyError {
                 field: "kind",
                 message: format!(
-                    "unknown agency kind '{s}'; expected police, ncb, fiu, ngo, hotline, bank, telecom or platform"
+                    "unknown agency kind '{s}'; expected police, ncb, fiu, ngo, hotline, bank, telecom, platform or node"
                 ),
             })
     }

@@ -433,7 +433,7 @@ fn org_type(kind: AgencyKind) -> &'static str {
     match kind {
         AgencyKind::Police | AgencyKind::Ncb => "LawEnforcement",
         AgencyKind::Ngo | AgencyKind::Hotline => "NGO",
-        AgencyKind::Fiu => "CentralGovernmentOrganisation",
+        AgencyKind::Fiu | AgencyKind::Node => "CentralGovernmentOrganisation",
         AgencyKind::Bank | AgencyKind::Telecom | AgencyKind::Platform => "CorporateBusiness",
     }
 }

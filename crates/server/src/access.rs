@@ -200,6 +200,15 @@ pub fn sight(viewer: &Viewer, report: Marked<'_>) -> Sight {
     }
 }
 
+/// Whether data owned by an agency may go to this viewer at all, before
+/// [`sight`] decides by marking: a peer node is sent only this node's own
+/// agencies' data, never what this node received from another node (each
+/// node pulls from the origin, so provenance stays with the origin and
+/// nothing travels in circles).
+pub fn sends(viewer: &Viewer, owner_is_foreign: bool) -> bool {
+    !(owner_is_foreign && viewer.member().is_some_and(|m| m.role == Role::Peer))
+}
+
 /// Content a viewer may read. Only this module makes one, after [`sight`]
 /// said [`Sight::Read`]; response types that carry report content take a
 /// `Readable`, so no read path can skip the check.
@@ -397,6 +406,16 @@ mod tests {
             );
             assert_eq!(sight(&peer, marked(tlp, &elsewhere, true)), other, "{tlp}");
         }
+    }
+
+    #[test]
+    fn a_peer_node_is_sent_nothing_this_node_received() {
+        let peer = member("KE-NODE", "sync", Role::Peer);
+        let analyst = member("KE-DCI", "ana", Role::Analyst);
+        assert!(!sends(&peer, true));
+        assert!(sends(&peer, false));
+        assert!(sends(&analyst, true));
+        assert!(sends(&Viewer::Public, true));
     }
 
     #[test]

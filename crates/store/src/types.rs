@@ -5,8 +5,8 @@ use cordon_core::{Marking, Report, ReportKind, Tlp};
 use serde::{Deserialize, Serialize};
 
 /// The kinds of member organisation (ARCHITECTURE.md).
-pub const AGENCY_KINDS: [&str; 8] = [
-    "police", "ncb", "fiu", "ngo", "hotline", "bank", "telecom", "platform",
+pub const AGENCY_KINDS: [&str; 9] = [
+    "police", "ncb", "fiu", "ngo", "hotline", "bank", "telecom", "platform", "node",
 ];
 
 /// A member organisation to create. `code` is its stable handle, such as

@@ -2,8 +2,10 @@
 
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// Runs cordon in `dir`, with no database named by the environment.
 pub fn cordon(args: &[&str], dir: &Path) -> Output {
@@ -37,4 +39,95 @@ pub fn fails(args: &[&str], dir: &Path) -> String {
         args.join(" ")
     );
     stderr
+}
+
+/// A server process that is stopped (SIGTERM) when dropped.
+pub struct Served {
+    pub child: Child,
+    pub base: String,
+    /// Every stdout line read up to the address line.
+    pub lines: Vec<String>,
+}
+
+impl Served {
+    /// Starts `cordon ARGS` and reads stdout until a line holding
+    /// `marker` and an http URL.
+    pub fn start(args: &[&str], dir: &Path, marker: &str) -> Served {
+        Served::start_with(args, dir, marker, &[])
+    }
+
+    /// [`Served::start`] with more environment (a PostgreSQL node's token key).
+    pub fn start_with(args: &[&str], dir: &Path, marker: &str, env: &[(&str, &str)]) -> Served {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cordon"))
+            .args(args)
+            .current_dir(dir)
+            .env_remove("CORDON_DB")
+            .env_remove("CORDON_TOKEN_KEY")
+            .envs(env.iter().copied())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the cordon binary runs");
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        let mut lines = Vec::new();
+        let base = loop {
+            let mut line = String::new();
+            let n = reader.read_line(&mut line).unwrap();
+            assert!(n > 0, "cordon exited before serving; output: {lines:?}");
+            let line = line.trim_end().to_owned();
+            lines.push(line.clone());
+            if line.contains(marker)
+                && let Some(at) = line.find("http://")
+            {
+                let url = line[at..].split_whitespace().next().unwrap();
+                break url.trim_end_matches('/').to_owned();
+            }
+        };
+        // Keep draining stdout so that the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in reader.lines() {});
+        Served { child, base, lines }
+    }
+
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        terminate(&self.child);
+        let status = self.child.wait().unwrap();
+        std::mem::forget(self);
+        status
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn terminate(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+pub fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+pub fn wait_ready(base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(r) = client().get(format!("{base}/readyz")).send()
+            && r.status() == 200
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{base} never became ready");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

@@ -77,6 +77,8 @@ pub struct FederationStatus {
     /// How many pseudonyms this node publishes under the epoch.
     pub published: usize,
     pub peers: Vec<PeerStatus>,
+    /// The peers' agencies registered here, with the node each came from.
+    pub origins: std::collections::BTreeMap<String, String>,
 }
 
 /// Each peer's sync since this node started (admins only).
@@ -101,6 +103,7 @@ pub async fn status(State(state): State<Shared>, api: Api) -> ApiResult<Json<Fed
         epoch: state.federation.matching.epoch(),
         published: state.federation.matching.published(),
         peers: state.federation.status(),
+        origins: state.federation.origins(),
     }))
 }
 

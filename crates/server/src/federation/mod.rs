@@ -43,6 +43,15 @@ impl Federation {
         self.origins.read().get(agency).cloned()
     }
 
+    /// Every peer agency registered here, with its node.
+    pub fn origins(&self) -> std::collections::BTreeMap<String, String> {
+        self.origins
+            .read()
+            .iter()
+            .map(|(a, n)| (a.clone(), n.clone()))
+            .collect()
+    }
+
     /// Whether an agency belongs to a peer rather than to this node.
     pub fn is_foreign(&self, agency: &str) -> bool {
         self.origins.read().contains_key(agency)

@@ -121,7 +121,10 @@ pub async fn pull(
         }
         let envelope: Envelope = serde_json::from_str(&text)
             .map_err(|e| anyhow::anyhow!("{url} did not answer a TAXII envelope: {e}"))?;
-        take_page(state, federation, peer, &text, &envelope.objects).await?;
+        // An empty envelope (nothing new) lists no objects at all.
+        if !envelope.objects.is_empty() {
+            take_page(state, federation, peer, &text, &envelope.objects).await?;
+        }
         checkpoint = if envelope.more && envelope.next.is_some() {
             Checkpoint {
                 next: envelope.next,
@@ -152,7 +155,8 @@ async fn take_page(
 ) -> anyhow::Result<()> {
     // The agencies the page shows, registered before their reports.
     for o in objects {
-        if let Some(agency) = stix::export::agency_of_identity(o) {
+        // A node agency is a peer's account there; it owns no reports.
+        if let Some(agency) = stix::export::agency_of_identity(o).filter(|a| a.kind != "node") {
             federation.register(state, &peer.node, agency).await?;
         }
     }
@@ -282,7 +286,7 @@ impl Federation {
         match self.origin(&agency.code) {
             Some(origin) if origin == node => return Ok(()),
             Some(other) => {
-                tracing::warn!(agency = %agency.code, %node, %other, "an agency code two peers claim is kept for the first");
+                tracing::warn!(agency = %agency.code, %node, %other, "an agency code two peers claim is kept for the first; the second peer's reports of it are refused");
                 return Ok(());
             }
             None if state.directory.get(&agency.code).is_some() => {

@@ -232,9 +232,19 @@ impl<'a> Reader<'a> {
             .map(|a| a.created)
             .min()
             .unwrap_or_else(|| extension::PUBLISHED.parse().unwrap_or_default());
+        // A peer node is shown the agencies whose data it may be sent: this
+        // node's own, not node accounts or other nodes' agencies.
+        let peer = viewer
+            .member()
+            .is_some_and(|m| m.role == access::Role::Peer);
         let mut members: Vec<_> = agencies
             .iter()
             .filter(|a| view.owner().is_none_or(|o| o == a.code))
+            .filter(|a| {
+                !peer
+                    || (a.kind != "node"
+                        && access::sends(viewer, state.federation.is_foreign(&a.code)))
+            })
             .collect();
         // By joining time: a new member's identity comes at the end.
         members.sort_by(|a, b| a.created.cmp(&b.created).then(a.code.cmp(&b.code)));
@@ -293,6 +303,7 @@ impl<'a> Reader<'a> {
     /// Whether the caller reads data of `owner` under `marking` in this view.
     fn shows(&self, owner: &str, marking: &Marking) -> bool {
         self.view.owner().is_none_or(|o| o == owner)
+            && access::sends(self.viewer, self.state.federation.is_foreign(owner))
             && access::sight(self.viewer, Marked::of_marking(owner, marking)) == Sight::Read
     }
 
@@ -399,6 +410,7 @@ impl<'a> Reader<'a> {
         let mut holder = None;
         for p in postings {
             let shown = self.view.owner().is_none_or(|o| o == p.agency)
+                && access::sends(self.viewer, self.state.federation.is_foreign(&p.agency))
                 && access::sight(self.viewer, Marked::of_posting(&p)) == Sight::Read;
             if !shown {
                 continue;
