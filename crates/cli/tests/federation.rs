@@ -501,6 +501,33 @@ fn three_nodes_sync_what_may_leave_match_what_may_not_and_lose_nothing() {
         .collect();
     assert_eq!(ids.len(), 33, "each report once: {ids:?}");
 
+    // Revocation: TH re-marks a report RED; the peers that had it
+    // withdraw their copies (no one there reads or learns of it any more).
+    let mut tightened = report("th-green", "RED", &["TH-DSI/ana"], &[b]);
+    tightened["narrative"] = json!("report th-green, revised");
+    nodes[t].submit(th, json!([tightened]));
+    until("KE and PH withdraw TH's re-marked report", || {
+        [k, p]
+            .iter()
+            .all(|&n| read(&nodes[n], &analysts[n], "th-green").0 == 404)
+    });
+    for (n, token) in [(k, ke), (p, ph)] {
+        let (_, s) = nodes[n].get(token, "/api/v1/federation/status");
+        let th_status = s["peers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["node"] == "TH")
+            .unwrap()
+            .clone();
+        assert_eq!(th_status["withdrawn"], 1, "{s}");
+        let (_, held) = nodes[n].get(
+            token,
+            &format!("/api/v1/hits?selector={}", b.replace('+', "%2B")),
+        );
+        assert!(!held.to_string().contains("TH-DSI"), "{held}");
+    }
+
     // Key rotation: a new epoch, every node pseudonymises again, and the
     // same hits come back under it.
     let before = hits(&nodes[t], th).0;

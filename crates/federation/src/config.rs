@@ -212,10 +212,7 @@ mod tests {
                 "peers[1].url",
             ),
             (GOOD.replace("\"GREEN\"", "\"RED\""), "peers[1].accept"),
-            (
-                GOOD.replace("\"TH-DSI\"", "").replace("[]", "[]"),
-                "peers[0].amber_to",
-            ),
+            (GOOD.replace("\"TH-DSI\"", ""), "peers[0].amber_to"),
             (
                 GOOD.replace("\"every_seconds\": 5", "\"every_seconds\": 0"),
                 "every_seconds",

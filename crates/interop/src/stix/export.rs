@@ -396,6 +396,32 @@ impl Deriver {
     }
 }
 
+/// The last version of a report its owner withdrew from a reader that had
+/// it (re-marked beyond that reader's reach): the report's id, revoked
+/// (STIX 2.1 §3.6), and nothing of its content. A federated peer's sync
+/// withdraws its copy on seeing one.
+pub fn withdrawn_report(
+    agency: &str,
+    report_id: &str,
+    received: Option<DateTime<Utc>>,
+    accepted: DateTime<Utc>,
+) -> Value {
+    let owner = ids::agency_identity(agency);
+    json!({
+        "type": "report",
+        "spec_version": SPEC_VERSION,
+        "id": format!("report--{}", ids::report_uuid(agency, report_id)),
+        "created_by_ref": owner,
+        "created": timestamp(received.unwrap_or(accepted).min(accepted)),
+        "modified": timestamp(accepted),
+        "revoked": true,
+        "name": "withdrawn by its owner",
+        "report_types": ["threat-report"],
+        "published": timestamp(accepted),
+        "object_refs": [owner],
+    })
+}
+
 /// A member agency as its identity object shows it
 /// ([`Deriver::agency_identity`]): how a federated node learns the agencies
 /// whose reports a peer sends. `None` for any other object.

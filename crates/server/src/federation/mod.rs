@@ -78,16 +78,43 @@ impl Federation {
     }
 }
 
-/// Runs the node's federation while the server runs: every
-/// `every_seconds`, a pull from each peer, then a round of blind matching.
-/// A failure is logged and retried next round; nothing is lost, since each
-/// page is kept before its checkpoint.
+/// The store role of the replica that runs the federation.
+const ROLE: &str = "federation";
+
+/// Runs the node's federation while the server runs, on the one replica
+/// that leads the `federation` role (the others ask again each round):
+/// every `every_seconds`, a pull from each peer, then a round of blind
+/// matching. A failure is logged and retried next round; nothing is lost,
+/// since each page is kept before its checkpoint.
 pub async fn run(state: Shared) {
     let Some(config) = state.federation.config.clone() else {
         return;
     };
     let mut stopping = state.stopping.clone();
+    let mut lead = None;
     loop {
+        if lead.is_none() {
+            match state.store.try_lead(ROLE).await {
+                Ok(Some(l)) => {
+                    tracing::info!("this replica runs the federation");
+                    lead = Some(l);
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot ask to lead the federation"),
+            }
+        }
+        let leads = match &lead {
+            Some(l) => l.holds().await,
+            None => false,
+        };
+        if !leads {
+            lead = None;
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs(config.every_seconds)) => {}
+                _ = stopping.wait_for(|s| *s) => return,
+            }
+            continue;
+        }
         for peer in &config.peers {
             let result = sync::pull(&state, &state.federation, peer).await;
             if let Err(e) = &result {

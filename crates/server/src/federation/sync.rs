@@ -61,6 +61,9 @@ pub struct PeerStatus {
     /// Objects that were not reports Cordon wrote (kept objects of other
     /// tools are not forwarded between nodes).
     pub skipped: u64,
+    /// Copies withdrawn because their owner re-marked them beyond this
+    /// node's reach.
+    pub withdrawn: u64,
     pub last_success: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
 }
@@ -160,11 +163,23 @@ async fn take_page(
             federation.register(state, &peer.node, agency).await?;
         }
     }
+    // Reports their owner withdrew from this node: the copies here are
+    // withdrawn too; the rest of the page is imported.
+    let revoked = |o: &serde_json::Value| o["type"] == "report" && o["revoked"] == true;
+    let mut withdrawn = 0;
+    for o in objects.iter().filter(|o| revoked(o)) {
+        withdrawn += withdraw(state, federation, peer, o).await?;
+    }
+    let body = if withdrawn > 0 || objects.iter().any(revoked) {
+        let rest: Vec<&serde_json::Value> = objects.iter().filter(|o| !revoked(o)).collect();
+        serde_json::json!({ "objects": rest }).to_string()
+    } else {
+        text.to_owned()
+    };
     let options = ImportOptions {
         country: String::new(),
         marking: Marking::default(),
     };
-    let body = text.to_owned();
     let checked =
         tokio::task::spawn_blocking(move || stix::check_envelope(&body, &options, Utc::now()))
             .await?;
@@ -195,7 +210,8 @@ async fn take_page(
             None => refused += 1,
         }
     }
-    skipped += (objects.len() as u64).saturating_sub(reports_made as u64 + checked.rebuilt as u64);
+    let listed = objects.iter().filter(|o| !revoked(o)).count() as u64;
+    skipped += listed.saturating_sub(reports_made as u64 + checked.rebuilt as u64);
     let (mut accepted, mut unchanged) = (0u64, 0u64);
     let mut audit = Vec::new();
     for (agency, reports) in &by_agency {
@@ -227,8 +243,64 @@ async fn take_page(
         s.unchanged += unchanged;
         s.refused += refused;
         s.skipped += skipped;
+        s.withdrawn += withdrawn;
     });
     Ok(())
+}
+
+/// Withdraws the copy of a report its owner withdrew from this node: a
+/// new revision marked RED for no one, without hit notification, so that
+/// no one here reads it or learns of it any more (earlier revisions stay
+/// in the append-only store, as every revision does). Returns 1 when a
+/// copy was withdrawn, 0 when there was none or it already was.
+async fn withdraw(
+    state: &Shared,
+    federation: &Federation,
+    peer: &PeerConfig,
+    object: &serde_json::Value,
+) -> anyhow::Result<u64> {
+    let Some(uuid) = object["id"]
+        .as_str()
+        .and_then(|id| id.strip_prefix("report--"))
+        .and_then(|u| uuid::Uuid::try_parse(u).ok())
+    else {
+        return Ok(0);
+    };
+    let mut n = 0;
+    for (agency, id) in state.store.report_by_stix(uuid).await? {
+        if federation.origin(&agency).as_deref() != Some(peer.node.as_str()) {
+            continue;
+        }
+        let Some(current) = state.store.report(&agency, &id).await? else {
+            continue;
+        };
+        let mut report = current.report;
+        let sealed = Marking {
+            tlp: Tlp::Red,
+            recipients: Vec::new(),
+            hit_notification: false,
+        };
+        if report.marking == sealed {
+            continue;
+        }
+        report.marking = sealed;
+        crate::api::reports::store_reports(state, &agency, &[(1, report)], &[])
+            .await
+            .map_err(|e| anyhow::anyhow!("withdrawing {agency}/{id}: {}", e.message))?;
+        state
+            .audit
+            .record(AuditEvent {
+                at: Utc::now(),
+                actor: agency.clone(),
+                user: None,
+                action: "federation_withdrawn".into(),
+                owner: Some(agency.clone()),
+                subject: format!("{id}, withdrawn by node {}", peer.node),
+            })
+            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        n += 1;
+    }
+    Ok(n)
 }
 
 /// A report's marking as this node keeps it: never more shareable than

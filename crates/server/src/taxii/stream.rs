@@ -369,6 +369,39 @@ impl<'a> Reader<'a> {
             && !self.represented(&r.agency, &r.report.id).await?)
     }
 
+    /// For a peer node, a report revision it may not be sent whose earlier
+    /// revision it could: the report withdrawn (revoked, no content), so
+    /// that the peer withdraws its copy. Nothing for anyone else, or for a
+    /// report the peer never could have had.
+    async fn withdrawal(&mut self, r: &StoredReport) -> TaxiiResult<Option<Entry>> {
+        let peer = self
+            .viewer
+            .member()
+            .is_some_and(|m| m.role == access::Role::Peer);
+        if !peer
+            || r.revision < 2
+            || self.view.owner().is_some_and(|o| o != r.agency)
+            || !access::sends(self.viewer, self.state.federation.is_foreign(&r.agency))
+        {
+            return Ok(None);
+        }
+        let revisions = self.state.store.revisions(&r.agency, &r.report.id).await?;
+        let had = revisions
+            .iter()
+            .any(|old| old.revision < r.revision && self.shows(&old.agency, &old.report.marking));
+        Ok(had.then(|| {
+            Entry::derived(
+                stix::export::withdrawn_report(
+                    &r.agency,
+                    &r.report.id,
+                    r.report.received,
+                    r.accepted,
+                ),
+                r.accepted,
+            )
+        }))
+    }
+
     /// Loads whether the caller reads kept objects under the ids of these
     /// reports' observables, in one query per 500.
     async fn load_kept_visible(&mut self, reports: &[StoredReport]) -> TaxiiResult<()> {
@@ -785,7 +818,12 @@ impl Walk {
                 if reader.gives(r).await? {
                     reader.report_entries(r, m).await?
                 } else {
-                    Vec::new()
+                    reader
+                        .withdrawal(r)
+                        .await?
+                        .into_iter()
+                        .filter(|e| m.passes(e))
+                        .collect()
                 }
             }
         })
