@@ -1497,6 +1497,8 @@ async fn health_metrics_openapi_and_unknown_routes(backend: Backend) {
         ("/api/v1/tips/{id}/close", "post"),
         ("/api/v1/bulletins/{origin}", "get"),
         ("/api/v1/bulletins/{origin}/stix", "get"),
+        ("/api/v1/federation/hits", "get"),
+        ("/api/v1/federation/status", "get"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let mut documented: Vec<(String, String)> = paths

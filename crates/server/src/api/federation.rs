@@ -36,6 +36,7 @@ pub struct FederationHits {
 #[utoipa::path(
     get,
     path = "/api/v1/federation/hits",
+    operation_id = "federation_hits",
     tag = "federation",
     security(("token" = [])),
     responses(
@@ -85,6 +86,7 @@ pub struct FederationStatus {
 #[utoipa::path(
     get,
     path = "/api/v1/federation/status",
+    operation_id = "federation_status",
     tag = "federation",
     security(("token" = [])),
     responses(

@@ -351,3 +351,118 @@ async fn pull_peer(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn made(
+        selector: &str,
+        agency: &str,
+        tlp: Tlp,
+        value: &str,
+    ) -> ((String, String, Tlp), Pseudonym) {
+        (
+            (selector.to_owned(), agency.to_owned(), tlp),
+            Pseudonym {
+                epoch: 1,
+                value: value.to_owned(),
+            },
+        )
+    }
+
+    fn theirs(value: &str, agency: &str) -> Published {
+        Published {
+            pseudonym: value.to_owned(),
+            agency: agency.to_owned(),
+            contact: format!("desk@{agency}"),
+            tlp: Tlp::Red,
+        }
+    }
+
+    fn page(items: Vec<Published>, epoch: u32, next: usize) -> PseudonymPage {
+        PseudonymPage {
+            node: "KE".into(),
+            epoch,
+            items,
+            next,
+        }
+    }
+
+    #[test]
+    fn a_hit_is_found_whichever_side_arrives_first() {
+        let m = Matching::default();
+        m.restart(1);
+        // Ours first, then the peer's.
+        m.add_own(vec![made("phone:+1", "TH-DSI", Tlp::Red, "aa")], |a| {
+            format!("desk@{a}")
+        });
+        assert!(m.hits_of("TH-DSI").is_empty());
+        m.add_peer(
+            "KE",
+            page(vec![theirs("aa", "KE-DCI"), theirs("bb", "KE-DCI")], 1, 2),
+        );
+        // The peer's first, then ours.
+        m.add_own(vec![made("phone:+2", "TH-AMLO", Tlp::Amber, "bb")], |a| {
+            format!("desk@{a}")
+        });
+        let hits = m.hits_of("TH-DSI");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(
+            (
+                hits[0].selector.as_str(),
+                hits[0].peer_agency.as_str(),
+                hits[0].contact.as_str()
+            ),
+            ("phone:+1", "KE-DCI", "desk@KE-DCI")
+        );
+        assert_eq!(m.hits_of("TH-AMLO")[0].selector, "phone:+2");
+        // Each agency sees its own hits only.
+        assert!(m.hits_of("KE-DCI").is_empty());
+    }
+
+    #[test]
+    fn what_a_node_publishes_pages_by_offset_within_its_epoch() {
+        let m = Matching::default();
+        m.restart(3);
+        let three: Vec<_> = ["a", "b", "c"]
+            .iter()
+            .map(|v| {
+                let (k, mut p) = made(v, "TH-DSI", Tlp::Red, v);
+                p.epoch = 3;
+                (k, p)
+            })
+            .collect();
+        m.add_own(three, |_| "desk".into());
+        let first = m.page("TH", 3, 0, 2).unwrap();
+        assert_eq!(first.items.len(), 2);
+        assert_eq!(first.next, 2);
+        let rest = m.page("TH", 3, first.next, 2).unwrap();
+        assert_eq!(rest.items[0].pseudonym, "c");
+        assert!(m.page("TH", 3, 3, 2).unwrap().items.is_empty());
+        // Another epoch is not served: the peer must follow the service.
+        assert!(m.page("TH", 2, 0, 2).is_none());
+        // The published entries carry the holder and marking, nothing else.
+        assert_eq!(first.items[0].agency, "TH-DSI");
+        assert_eq!(first.items[0].tlp, Tlp::Red);
+    }
+
+    #[test]
+    fn a_new_epoch_forgets_every_pseudonym_and_hit() {
+        let m = Matching::default();
+        m.restart(1);
+        m.add_own(vec![made("phone:+1", "TH-DSI", Tlp::Red, "aa")], |_| {
+            String::new()
+        });
+        m.add_peer("KE", page(vec![theirs("aa", "KE-DCI")], 1, 1));
+        assert_eq!(m.hits_of("TH-DSI").len(), 1);
+        m.restart(2);
+        assert_eq!((m.epoch(), m.published()), (2, 0));
+        assert!(m.hits_of("TH-DSI").is_empty());
+        // A pseudonym of the old epoch is never compared with the new.
+        m.add_own(vec![made("phone:+1", "TH-DSI", Tlp::Red, "aa")], |_| {
+            String::new()
+        });
+        assert_eq!(m.published(), 0);
+    }
+}

@@ -430,3 +430,48 @@ impl Federation {
 
 /// The origins of peers' agencies, by agency code.
 pub type Origins = HashMap<String, String>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peer(accept: Tlp) -> PeerConfig {
+        PeerConfig {
+            node: "TH".into(),
+            url: "http://127.0.0.1:1".into(),
+            token: "t".into(),
+            accept,
+            amber_to: vec!["KE-DCI".into()],
+            collection: "all".into(),
+        }
+    }
+
+    fn report(tlp: Tlp, recipients: &[&str]) -> Report {
+        let mut r: Report = serde_json::from_value(serde_json::json!({
+            "id": "r1", "kind": "tip", "country": "TH", "received": "2026-11-01T00:00:00Z",
+            "marking": {"tlp": "GREEN"}, "selectors": ["phone:+66811111111"]
+        }))
+        .unwrap();
+        r.marking.tlp = tlp;
+        r.marking.recipients = recipients.iter().map(|s| (*s).to_owned()).collect();
+        r
+    }
+
+    #[test]
+    fn a_marking_only_narrows_on_the_way_in() {
+        // AMBER addressed to this node goes to amber_to, and nobody else.
+        let amber = narrowed(report(Tlp::Amber, &["KE-NODE"]), &peer(Tlp::Amber)).unwrap();
+        assert_eq!(amber.marking.tlp, Tlp::Amber);
+        assert_eq!(amber.marking.recipients, vec!["KE-DCI".to_owned()]);
+        // GREEN keeps its level; the sender's recipients mean nothing here.
+        let green = narrowed(report(Tlp::Green, &["TH-X"]), &peer(Tlp::Amber)).unwrap();
+        assert_eq!(
+            (green.marking.tlp, green.marking.recipients.len()),
+            (Tlp::Green, 0)
+        );
+        // Above what the peer's entry accepts: refused.
+        assert!(narrowed(report(Tlp::Amber, &["KE-NODE"]), &peer(Tlp::Green)).is_none());
+        assert!(narrowed(report(Tlp::Red, &[]), &peer(Tlp::Amber)).is_none());
+        assert!(narrowed(report(Tlp::Clear, &[]), &peer(Tlp::Clear)).is_some());
+    }
+}
