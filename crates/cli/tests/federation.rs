@@ -326,7 +326,9 @@ fn three_nodes_sync_what_may_leave_match_what_may_not_and_lose_nothing() {
                 let accept = if i == 2 && j == 0 { "GREEN" } else { "AMBER" };
                 json!({
                     "node": nodes[j].name, "url": nodes[j].base(),
-                    "token": peer_tokens[j][i], "accept": accept, "amber_to": [own[i]]
+                    "token": peer_tokens[j][i], "accept": accept, "amber_to": [own[i]],
+                    // Small pages, so that pages end inside reports.
+                    "page": 7
                 })
             })
             .collect();

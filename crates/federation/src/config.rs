@@ -82,6 +82,14 @@ pub struct PeerConfig {
     /// The TAXII collection pulled: every object this node may receive.
     #[serde(default = "default_collection")]
     pub collection: String,
+    /// Objects asked for per TAXII page (1 to 10,000); each page is stored
+    /// in one durable write before its checkpoint.
+    #[serde(default = "default_page")]
+    pub page: usize,
+}
+
+fn default_page() -> usize {
+    1_000
 }
 
 fn default_accept() -> Tlp {
@@ -156,6 +164,9 @@ impl FederationConfig {
             if p.token.is_empty() {
                 return Err(error(field("token"), "is empty"));
             }
+            if !(1..=10_000).contains(&p.page) {
+                return Err(error(field("page"), "must lie in 1..10000"));
+            }
             if p.accept > Tlp::Amber {
                 return Err(error(
                     field("accept"),
@@ -218,6 +229,17 @@ mod tests {
                 "every_seconds",
             ),
             (GOOD.replace("\"t\"}", "\"\"}"), "matching.token"),
+            (
+                GOOD.replace("\"GREEN\"}", "\"GREEN\", \"page\": 0}"),
+                "peers[1].page",
+            ),
+            (
+                GOOD.replace(
+                    "\"accept\": \"GREEN\"",
+                    "\"accept\": \"GREEN\", \"page\": 0",
+                ),
+                "peers[1].page",
+            ),
         ];
         for (text, field) in cases {
             let e = FederationConfig::from_json(&text).unwrap_err();

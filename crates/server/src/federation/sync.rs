@@ -31,9 +31,6 @@ use serde::{Deserialize, Serialize};
 use super::Federation;
 use crate::Shared;
 
-/// Objects asked for per page.
-const PAGE: usize = 1_000;
-
 pub const CHECKPOINT: &str = "federation.sync";
 pub const ORIGIN: &str = "federation.origin";
 
@@ -58,8 +55,8 @@ pub struct PeerStatus {
     pub unchanged: u64,
     /// Reports marked above what this node accepts from the peer.
     pub refused: u64,
-    /// Objects that were not reports Cordon wrote (kept objects of other
-    /// tools are not forwarded between nodes).
+    /// Objects of other tools the peer keeps verbatim: not forwarded
+    /// between nodes.
     pub skipped: u64,
     /// Copies withdrawn because their owner re-marked them beyond this
     /// node's reach.
@@ -95,7 +92,7 @@ pub async fn pull(
             peer.url.trim_end_matches('/'),
             peer.collection
         );
-        let mut query: Vec<(&str, String)> = vec![("limit", PAGE.to_string())];
+        let mut query: Vec<(&str, String)> = vec![("limit", peer.page.to_string())];
         if let Some(next) = &checkpoint.next {
             query.push(("next", next.clone()));
         } else if let Some(after) = &checkpoint.added_after {
@@ -164,18 +161,21 @@ async fn take_page(
         }
     }
     // Reports their owner withdrew from this node: the copies here are
-    // withdrawn too; the rest of the page is imported.
+    // withdrawn too.
     let revoked = |o: &serde_json::Value| o["type"] == "report" && o["revoked"] == true;
     let mut withdrawn = 0;
     for o in objects.iter().filter(|o| revoked(o)) {
         withdrawn += withdraw(state, federation, peer, o).await?;
     }
-    let body = if withdrawn > 0 || objects.iter().any(revoked) {
-        let rest: Vec<&serde_json::Value> = objects.iter().filter(|o| !revoked(o)).collect();
-        serde_json::json!({ "objects": rest }).to_string()
-    } else {
-        text.to_owned()
-    };
+    // Of the rest, the reports Cordon wrote: each carries its whole
+    // report in its extension, and this node derives the observables,
+    // indicators and relationships again, so a page that ends in the
+    // middle of a report's objects loses nothing.
+    let reports: Vec<&serde_json::Value> = objects
+        .iter()
+        .filter(|o| o["type"] == "report" && !revoked(o) && stix::extension::is_cordon(o))
+        .collect();
+    let body = serde_json::json!({ "objects": reports }).to_string();
     let options = ImportOptions {
         country: String::new(),
         marking: Marking::default(),
@@ -194,7 +194,6 @@ async fn take_page(
     }
     let mut by_agency: BTreeMap<String, Vec<(u64, Report)>> = BTreeMap::new();
     let (mut refused, mut skipped) = (0u64, 0u64);
-    let reports_made = checked.reports.len();
     for (i, (report, owner)) in checked.reports.into_iter().zip(checked.owners).enumerate() {
         let Some(owner) = owner else {
             skipped += 1;
@@ -210,8 +209,12 @@ async fn take_page(
             None => refused += 1,
         }
     }
-    let listed = objects.iter().filter(|o| !revoked(o)).count() as u64;
-    skipped += listed.saturating_sub(reports_made as u64 + checked.rebuilt as u64);
+    // Objects of other tools kept verbatim are not forwarded.
+    skipped += objects
+        .iter()
+        .filter(|o| !revoked(o) && !stix::extension::is_cordon(o))
+        .filter(|o| o["type"] != "marking-definition" && o["type"] != "extension-definition")
+        .count() as u64;
     let (mut accepted, mut unchanged) = (0u64, 0u64);
     let mut audit = Vec::new();
     for (agency, reports) in &by_agency {
@@ -443,6 +446,7 @@ mod tests {
             accept,
             amber_to: vec!["KE-DCI".into()],
             collection: "all".into(),
+            page: 1_000,
         }
     }
 
