@@ -123,7 +123,7 @@ pub async fn pull(
             .map_err(|e| anyhow::anyhow!("{url} did not answer a TAXII envelope: {e}"))?;
         // An empty envelope (nothing new) lists no objects at all.
         if !envelope.objects.is_empty() {
-            take_page(state, federation, peer, &text, &envelope.objects).await?;
+            take_page(state, federation, peer, &envelope.objects).await?;
         }
         checkpoint = if envelope.more && envelope.next.is_some() {
             Checkpoint {
@@ -150,7 +150,6 @@ async fn take_page(
     state: &Shared,
     federation: &Federation,
     peer: &PeerConfig,
-    text: &str,
     objects: &[serde_json::Value],
 ) -> anyhow::Result<()> {
     // The agencies the page shows, registered before their reports.
