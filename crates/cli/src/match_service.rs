@@ -65,21 +65,24 @@ struct RotateArgs {
     keys: PathBuf,
 }
 
-/// A period such as `90d`, `12h`, `30m` or `45s`.
+/// A period such as `90d`, `12h`, `30m` or `45s`, at most ten years.
 fn period(text: &str) -> Result<chrono::Duration, String> {
-    let bad = || format!("'{text}' is not a period like 90d, 12h, 30m or 45s");
-    let (number, unit) = text.split_at(text.len().saturating_sub(1));
-    let n: i64 = number.parse().map_err(|_| bad())?;
-    if n <= 0 {
+    let bad = || format!("'{text}' is not a period like 90d, 12h, 30m or 45s (at most 3650d)");
+    let unit = text.chars().last().ok_or_else(bad)?;
+    let n: i64 = text[..text.len() - unit.len_utf8()]
+        .parse()
+        .map_err(|_| bad())?;
+    let seconds = match unit {
+        'd' => 86_400,
+        'h' => 3_600,
+        'm' => 60,
+        's' => 1,
+        _ => return Err(bad()),
+    };
+    if n <= 0 || n > 3650 * 86_400 / seconds {
         return Err(bad());
     }
-    match unit {
-        "d" => Ok(chrono::Duration::days(n)),
-        "h" => Ok(chrono::Duration::hours(n)),
-        "m" => Ok(chrono::Duration::minutes(n)),
-        "s" => Ok(chrono::Duration::seconds(n)),
-        _ => Err(bad()),
-    }
+    Ok(chrono::Duration::seconds(n * seconds))
 }
 
 pub async fn run(args: &Args) -> anyhow::Result<()> {
@@ -96,8 +99,11 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
                     "--node: a node name is 1 to 32 capital letters, digits or '-', like TH"
                 );
             }
-            if a.evaluations_per_hour == 0 {
-                anyhow::bail!("--evaluations-per-hour must be at least 1");
+            let least = cordon_federation::protocol::MAX_BATCH as u32;
+            if a.evaluations_per_hour < least {
+                anyhow::bail!(
+                    "--evaluations-per-hour must be at least {least}, one full batch of a node's pseudonymisation"
+                );
             }
             let mut nodes = Nodes::read(&a.nodes)?;
             let token = nodes.add(&a.node, a.evaluations_per_hour);
@@ -121,9 +127,7 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
                 check_every: Duration::from_secs(60),
             })?;
             let epoch = service.rotate_now()?;
-            println!(
-                "epoch {epoch} begins; a running service takes it at its next check (within a minute) or restart"
-            );
+            println!("epoch {epoch} begins; a running service takes it within a second");
             Ok(())
         }
     }
@@ -167,7 +171,17 @@ mod tests {
     fn periods_read_with_their_unit() {
         assert_eq!(period("90d").unwrap(), chrono::Duration::days(90));
         assert_eq!(period("45s").unwrap(), chrono::Duration::seconds(45));
-        for bad in ["", "d", "0h", "-1d", "5w", "1.5h"] {
+        for bad in [
+            "",
+            "d",
+            "0h",
+            "-1d",
+            "5w",
+            "1.5h",
+            "3651d",
+            "99999999999999d",
+            "5é",
+        ] {
             assert!(period(bad).is_err(), "{bad}");
         }
     }

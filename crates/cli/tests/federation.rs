@@ -376,6 +376,35 @@ fn three_nodes_sync_what_may_leave_match_what_may_not_and_lose_nothing() {
     );
     nodes[p].submit(ph, json!([report("ph-amber", "AMBER", &["PH-NBI"], &[f])]));
 
+    // A peer's token pulls and nothing else: no API, no TAXII writes, and
+    // only this node's own agencies' collections.
+    let ke_at_th = &peer_tokens[t][k];
+    assert_eq!(nodes[t].get(ke_at_th, "/api/v1/me").0, 403);
+    let posted = client()
+        .post(format!(
+            "{}/taxii2/cordon/collections/all/objects/",
+            nodes[t].base()
+        ))
+        .bearer_auth(ke_at_th)
+        .header("Content-Type", "application/taxii+json;version=2.1")
+        .header("Accept", "application/taxii+json;version=2.1")
+        .body(r#"{"objects": []}"#)
+        .send()
+        .unwrap();
+    assert_eq!(posted.status(), 403);
+    let listed = client()
+        .get(format!("{}/taxii2/cordon/collections/", nodes[t].base()))
+        .bearer_auth(ke_at_th)
+        .header("Accept", "application/taxii+json;version=2.1")
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        listed.contains("TH-DSI") && !listed.contains("-NODE"),
+        "{listed}"
+    );
+
     // What syncs: CLEAR, GREEN, and AMBER addressed to the node.
     let read =
         |n: &Node, token: &str, id: &str| n.get(token, &format!("/api/v1/reports/TH-DSI/{id}"));
@@ -453,8 +482,8 @@ fn three_nodes_sync_what_may_leave_match_what_may_not_and_lose_nothing() {
         v
     };
     until("both owners see their hits", || {
-        hits(&nodes[t], th).1 == canon(want_th.clone())
-            && hits(&nodes[k], ke).1 == canon(want_ke.clone())
+        let (a, b) = (hits(&nodes[t], th).1, hits(&nodes[k], ke).1);
+        a == canon(want_th.clone()) && b == canon(want_ke.clone())
     });
     until("PH sees its hits", || {
         hits(&nodes[p], ph).1 == canon(owned(&[(f, "KE", "KE-DCI"), (f, "TH", "TH-DSI")]))

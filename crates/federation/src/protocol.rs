@@ -59,13 +59,16 @@ pub struct Published {
 }
 
 /// `GET /federation/v1/pseudonyms?epoch=E&after=N`: a page of what a node
-/// published under one epoch. The list only grows within an epoch, so
-/// `after` is an offset in it; `next` is the offset to ask for next, and
+/// published under one epoch. The list only grows within an epoch and an
+/// `instance`, so `after` is an offset in it; `next` is the offset to ask for next, and
 /// the list had no more when `items` is empty.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PseudonymPage {
     pub node: String,
     pub epoch: u32,
+    /// Which list this is: a node's list starts over (a new id) when it
+    /// restarts; offsets hold within one.
+    pub instance: String,
     pub items: Vec<Published>,
     pub next: usize,
 }

@@ -204,6 +204,15 @@ impl AppState {
         }
     }
 
+    /// Whether an agency's data is this node's own: neither an agency a
+    /// peer node sent (`federation.origin`) nor a peer's account here
+    /// (kind `node`). Only such data is ever sent to peers or published
+    /// as pseudonyms.
+    pub fn owned_here(&self, agency: &str) -> bool {
+        !self.federation.is_foreign(agency)
+            && self.directory.get(agency).is_none_or(|a| a.kind != "node")
+    }
+
     /// A report revision this replica just stored: taken in here, and
     /// announced to the other replicas.
     pub fn accepted(&self, report: &cordon_store::StoredReport) {
@@ -330,6 +339,20 @@ pub async fn start(
             "the hotline agency '{hotline}' is not registered; register it with `cordon agency add` or name another with --hotline"
         );
     }
+    // What a peer sends at AMBER goes to named local agencies: they must
+    // exist, or every page with AMBER would be refused.
+    for peer in state.config.federation.iter().flat_map(|f| &f.peers) {
+        if let Some(unknown) = peer
+            .amber_to
+            .iter()
+            .find(|a| state.directory.get(a).is_none_or(|x| x.kind == "node"))
+        {
+            anyhow::bail!(
+                "the federation file's peer {} gives AMBER to '{unknown}', which is not a member agency here; register it or name another in amber_to",
+                peer.node
+            );
+        }
+    }
     // Watches hold before the first report is accepted.
     state.alerts.sync(state.store.as_ref()).await?;
     let watcher = tokio::spawn(alerts::Alerts::follow(state.clone()));
@@ -358,6 +381,7 @@ pub async fn start(
         _ => None,
     };
     state.federation.load(state.store.as_ref()).await?;
+    tokio::spawn(federation::Federation::follow(state.clone()));
     tokio::spawn(federation::run(state.clone()));
     let tailer = tokio::spawn(tail::run(state.clone()));
     let analyst = tokio::spawn(networks::run(state.clone()));

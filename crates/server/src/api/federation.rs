@@ -143,6 +143,9 @@ pub async fn pseudonyms(
             "pseudonyms are published to peer nodes only (a token of the peer role)",
         ));
     }
+    state
+        .limiter
+        .check(crate::limits::Key::Token(caller.token_id))?;
     let Some(config) = &state.federation.config else {
         return Err(ApiError::new(
             ErrorCode::NotFound,

@@ -66,9 +66,9 @@ impl Nodes {
         let nodes: Nodes = serde_json::from_str(&text)
             .map_err(|e| anyhow::anyhow!("{}: not a nodes file: {e}", path.display()))?;
         for (i, n) in nodes.nodes.iter().enumerate() {
-            if n.evaluations_per_hour == 0 {
+            if (n.evaluations_per_hour as usize) < MAX_BATCH {
                 anyhow::bail!(
-                    "{}: nodes[{i}].evaluations_per_hour must be at least 1",
+                    "{}: nodes[{i}].evaluations_per_hour must be at least {MAX_BATCH} (one full batch)",
                     path.display()
                 );
             }
@@ -101,11 +101,16 @@ impl Nodes {
     }
 }
 
-/// Writes a secret file whole: a temporary file beside it (mode 0600),
-/// synced, then renamed over it, so a crash leaves the old or the new.
+/// Writes a secret file whole: a temporary file of this writer's own
+/// beside it (mode 0600), synced, then renamed over it, so a crash or a
+/// second writer leaves the old or a new file, never a torn one.
 pub fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write;
-    let tmp = path.with_extension("tmp");
+    let tmp = path.with_extension(format!(
+        "{}.{}.tmp",
+        std::process::id(),
+        crate::auth::random_id()
+    ));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -118,6 +123,21 @@ pub fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     std::fs::rename(&tmp, path)
         .map_err(|e| anyhow::anyhow!("cannot replace {}: {e}", path.display()))?;
     Ok(())
+}
+
+/// Holds the key file's lock (a file beside it) until dropped, so that
+/// the service's schedule and an operator's rotation never interleave.
+fn lock(keys: &Path) -> anyhow::Result<std::fs::File> {
+    let path = keys.with_extension("lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+    file.lock()
+        .map_err(|e| anyhow::anyhow!("cannot lock {}: {e}", path.display()))?;
+    Ok(file)
 }
 
 /// How the service runs.
@@ -156,6 +176,7 @@ impl MatchService {
     /// Opens the key ring (a new one when the file does not exist yet) and
     /// applies the schedule once.
     pub fn open(config: &MatchConfig) -> anyhow::Result<MatchService> {
+        let _locked = lock(&config.keys)?;
         let now = Utc::now();
         let mut ring = if config.keys.exists() {
             let text = std::fs::read_to_string(&config.keys)
@@ -198,8 +219,11 @@ impl MatchService {
 
     /// Applies the schedule now: rotates and destroys keys when due. A
     /// newer ring in the file (`cordon match-service rotate` while serving)
-    /// is taken first, so the service never writes over it.
+    /// is taken first, so the service never writes over it; the file is
+    /// read and written under its lock (`KEYS.lock`), which the command
+    /// takes too.
     pub fn tick(&self) -> anyhow::Result<()> {
+        let _locked = lock(&self.keys)?;
         let mut ring = self.ring.write();
         let before = ring.current().key.epoch();
         if let Ok(text) = std::fs::read_to_string(&self.keys)
@@ -221,7 +245,15 @@ impl MatchService {
 
     /// Begins a new epoch now (an operator's rotation) and keeps it.
     pub fn rotate_now(&self) -> anyhow::Result<u32> {
+        let _locked = lock(&self.keys)?;
         let mut ring = self.ring.write();
+        // The file may have moved on since this ring was read.
+        if let Ok(text) = std::fs::read_to_string(&self.keys)
+            && let Ok(kept) = KeyRing::from_json(&text)
+            && kept.current().key.epoch() > ring.current().key.epoch()
+        {
+            *ring = kept;
+        }
         let epoch = ring.rotate_now(Utc::now());
         write_private(&self.keys, &ring.to_json())?;
         Ok(epoch)
@@ -322,8 +354,11 @@ async fn evaluate(
     let worker = service.clone();
     let evaluated = tokio::task::spawn_blocking(move || {
         let ring = worker.ring.read();
-        let key = ring.key(key_epoch).expect("checked above");
-        key.evaluate(&request.blinded)
+        // The key may have been destroyed since it was checked.
+        match ring.key(key_epoch) {
+            Some(key) => key.evaluate(&request.blinded).map(Some),
+            None => Ok(None),
+        }
     })
     .await
     .map_err(ApiError::internal)?
@@ -332,6 +367,12 @@ async fn evaluate(
             "blinded[{i}] is not a ristretto255 element; blind with RFC 9497's ristretto255-SHA512"
         )),
         other => ApiError::bad_request(other.to_string()),
+    })?
+    .ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::Conflict,
+            format!("epoch {key_epoch} stopped evaluating; ask /match/v1/epochs"),
+        )
     })?;
     tracing::info!(node = %node.name, epoch = key_epoch, count = n, "evaluated");
     metrics::counter!("cordon_match_evaluations_total", "node" => node.name.clone())

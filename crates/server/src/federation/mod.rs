@@ -21,6 +21,10 @@ use crate::Shared;
 pub struct Federation {
     pub config: Option<FederationConfig>,
     origins: RwLock<sync::Origins>,
+    /// The decision log's sequence number folded so far.
+    folded: RwLock<i64>,
+    /// Where each peer's pull resumes, once read from the log.
+    checkpoints: RwLock<HashMap<String, sync::Checkpoint>>,
     status: RwLock<HashMap<String, sync::PeerStatus>>,
     pub matching: pseudonyms::Matching,
     http: reqwest::Client,
@@ -66,14 +70,30 @@ impl Federation {
 
     /// Reads the origins of peers' agencies from the decision log.
     pub async fn load(&self, store: &dyn cordon_store::Store) -> anyhow::Result<()> {
-        let mut after = 0;
         loop {
+            let after = *self.folded.read();
             let page = store.decisions_after(after, 10_000).await?;
             let Some(last) = page.last().map(|d| d.seq) else {
                 return Ok(());
             };
             self.fold_origins(&page);
-            after = last;
+            *self.folded.write() = last;
+        }
+    }
+
+    /// Follows the decision log while the server runs, so that every
+    /// replica knows the agencies the leading one registered from peers
+    /// (and never sends their data on, or publishes it).
+    pub async fn follow(state: Shared) {
+        let mut heard = state.decisions_heard.subscribe();
+        loop {
+            state.next_round(&mut heard).await;
+            if *state.stopping.borrow() {
+                return;
+            }
+            if let Err(e) = state.federation.load(state.store.as_ref()).await {
+                tracing::warn!("federation origins not followed, retried: {e}");
+            }
         }
     }
 }

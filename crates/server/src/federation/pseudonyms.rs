@@ -29,6 +29,11 @@ const FETCH: u32 = 10_000;
 #[derive(Debug, Default)]
 struct Own {
     epoch: u32,
+    /// A fresh id each time the list starts over (a new epoch, a restart,
+    /// another replica taking over): a peer that sees it change pulls the
+    /// list again from its start, since offsets of one list mean nothing
+    /// in another.
+    instance: String,
     /// The store's postings taken in so far.
     after: i64,
     /// (selector, agency, level) already pseudonymised.
@@ -43,12 +48,13 @@ struct Own {
 #[derive(Debug, Default)]
 struct PeerList {
     epoch: u32,
+    instance: String,
     next: usize,
     by_pseudonym: HashMap<String, Vec<Published>>,
 }
 
 /// A selector of a local agency that a peer's agency holds too.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 pub struct FederationHit {
     /// The canonical selector, which the local agency holds itself.
     pub selector: String,
@@ -68,18 +74,23 @@ pub struct FederationHit {
 pub struct Matching {
     own: RwLock<Own>,
     peers: RwLock<HashMap<String, PeerList>>,
-    hits: RwLock<Vec<FederationHit>>,
+    hits: RwLock<HashSet<FederationHit>>,
 }
 
 impl Matching {
-    /// The hits on one local agency's selectors.
+    /// The hits on one local agency's selectors, by selector.
     pub fn hits_of(&self, agency: &str) -> Vec<FederationHit> {
-        self.hits
+        let mut hits: Vec<FederationHit> = self
+            .hits
             .read()
             .iter()
             .filter(|h| h.agency == agency)
             .cloned()
-            .collect()
+            .collect();
+        hits.sort_by(|a, b| {
+            (&a.selector, &a.node, &a.peer_agency).cmp(&(&b.selector, &b.node, &b.peer_agency))
+        });
+        hits
     }
 
     /// The epoch this node publishes under (0 before the first round).
@@ -114,6 +125,7 @@ impl Matching {
         Some(PseudonymPage {
             node: node.to_owned(),
             epoch,
+            instance: own.instance.clone(),
             next: after + items.len(),
             items,
         })
@@ -128,12 +140,13 @@ impl Matching {
         let peers = self.peers.read();
         let mut hits = self.hits.write();
         for ((selector, agency, tlp), p) in made {
-            if p.epoch != own.epoch {
+            let key = (selector.clone(), agency.clone(), tlp);
+            if p.epoch != own.epoch || !own.seen.insert(key) {
                 continue;
             }
             for (node, list) in peers.iter() {
                 for theirs in list.by_pseudonym.get(&p.value).into_iter().flatten() {
-                    hits.push(hit(&selector, &agency, tlp, node, theirs));
+                    add_hit(&mut hits, hit(&selector, &agency, tlp, node, theirs));
                 }
             }
             own.published.push(Published {
@@ -152,20 +165,22 @@ impl Matching {
     fn add_peer(&self, node: &str, page: PseudonymPage) -> usize {
         let own = self.own.read();
         let mut peers = self.peers.write();
+        let mut hits = self.hits.write();
         let list = peers.entry(node.to_owned()).or_default();
-        if list.epoch != page.epoch {
+        if list.epoch != page.epoch || list.instance != page.instance {
             *list = PeerList {
                 epoch: page.epoch,
+                instance: page.instance.clone(),
                 ..PeerList::default()
             };
+            hits.retain(|h| h.node != node);
         }
-        let mut hits = self.hits.write();
         let n = page.items.len();
         for theirs in page.items {
             if page.epoch == own.epoch {
                 for (selector, agency, tlp) in own.mine.get(&theirs.pseudonym).into_iter().flatten()
                 {
-                    hits.push(hit(selector, agency, *tlp, node, &theirs));
+                    add_hit(&mut hits, hit(selector, agency, *tlp, node, &theirs));
                 }
             }
             list.by_pseudonym
@@ -177,15 +192,37 @@ impl Matching {
         n
     }
 
+    /// Where a pull of a peer's list resumes: its offset, when the list
+    /// pulled so far is of this epoch and of the peer's current instance.
+    fn resume(&self, node: &str, epoch: u32) -> (usize, String) {
+        self.peers
+            .read()
+            .get(node)
+            .filter(|l| l.epoch == epoch)
+            .map_or((0, String::new()), |l| (l.next, l.instance.clone()))
+    }
+
+    /// Forgets what was pulled of a peer (its list started over).
+    fn forget_peer(&self, node: &str) {
+        self.peers.write().remove(node);
+        self.hits.write().retain(|h| h.node != node);
+    }
+
     /// Starts over under a new epoch: everything is pseudonymised again.
     fn restart(&self, epoch: u32) {
         *self.own.write() = Own {
             epoch,
+            instance: crate::auth::random_id(),
             ..Own::default()
         };
         self.peers.write().clear();
         self.hits.write().clear();
     }
+}
+
+/// Adds a hit once: the same pair told twice is one hit.
+fn add_hit(hits: &mut HashSet<FederationHit>, h: FederationHit) {
+    hits.insert(h);
 }
 
 fn hit(selector: &str, agency: &str, tlp: Tlp, node: &str, theirs: &Published) -> FederationHit {
@@ -252,19 +289,28 @@ async fn pseudonymise_new(
         };
         let mut todo: Vec<(String, String, Tlp)> = Vec::new();
         {
-            let mut own = m.own.write();
+            let own = m.own.read();
+            let mut fresh = HashSet::new();
             for p in postings {
-                // Names are fuzzy: they never make an exact hit, here neither.
+                // Names are fuzzy: they never make an exact hit, here
+                // neither. An owner that turned hit notification off is
+                // told of to no one, at home or abroad.
                 let fuzzy = p.selector.starts_with("name:") || p.selector.starts_with("company:");
-                if p.posting.tlp < Tlp::Amber || fuzzy || federation.is_foreign(&p.posting.agency) {
+                if p.posting.tlp < Tlp::Amber
+                    || fuzzy
+                    || !p.posting.hit_notification
+                    || !state.owned_here(&p.posting.agency)
+                {
                     continue;
                 }
                 let key = (p.selector, p.posting.agency, p.posting.tlp);
-                if own.seen.insert(key.clone()) {
+                if !own.seen.contains(&key) && fresh.insert(key.clone()) {
                     todo.push(key);
                 }
             }
         }
+        // Marked as seen once evaluated (in add_own): a refused or failed
+        // batch is asked for again next round.
         for chunk in todo.chunks(MAX_BATCH) {
             let made = evaluate(federation, chunk, epoch).await?;
             m.add_own(made, |agency| {
@@ -321,13 +367,7 @@ async fn pull_peer(
     epoch: u32,
 ) -> anyhow::Result<()> {
     loop {
-        let after = federation
-            .matching
-            .peers
-            .read()
-            .get(&peer.node)
-            .filter(|l| l.epoch == epoch)
-            .map_or(0, |l| l.next);
+        let (after, instance) = federation.matching.resume(&peer.node, epoch);
         let response = federation
             .http
             .get(format!(
@@ -345,6 +385,12 @@ async fn pull_peer(
         let page: PseudonymPage = response.error_for_status()?.json().await?;
         if page.node != peer.node {
             anyhow::bail!("the peer at {} says it is node {}", peer.url, page.node);
+        }
+        if after > 0 && page.instance != instance {
+            // The peer's list started over (it restarted, or another of its
+            // replicas leads): pull it again from its start.
+            federation.matching.forget_peer(&peer.node);
+            continue;
         }
         if federation.matching.add_peer(&peer.node, page) == 0 {
             return Ok(());
@@ -384,6 +430,7 @@ mod tests {
         PseudonymPage {
             node: "KE".into(),
             epoch,
+            instance: "ke-1".into(),
             items,
             next,
         }
@@ -419,6 +466,17 @@ mod tests {
         assert_eq!(m.hits_of("TH-AMLO")[0].selector, "phone:+2");
         // Each agency sees its own hits only.
         assert!(m.hits_of("KE-DCI").is_empty());
+        // The same page told twice is the same hits.
+        m.add_peer("KE", page(vec![theirs("aa", "KE-DCI")], 1, 3));
+        assert_eq!(m.hits_of("TH-DSI").len(), 1);
+        // The peer's list started over: what was pulled of it is forgotten
+        // until it is pulled again.
+        let mut again = page(vec![theirs("bb", "KE-DCI")], 1, 1);
+        again.instance = "ke-2".into();
+        m.add_peer("KE", again);
+        assert!(m.hits_of("TH-DSI").is_empty());
+        assert_eq!(m.hits_of("TH-AMLO").len(), 1);
+        assert_eq!(m.resume("KE", 1), (1, "ke-2".to_owned()));
     }
 
     #[test]

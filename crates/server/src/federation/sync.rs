@@ -61,8 +61,23 @@ pub struct PeerStatus {
     /// Copies withdrawn because their owner re-marked them beyond this
     /// node's reach.
     pub withdrawn: u64,
+    /// Reports that do not validate here (logged each with its field);
+    /// the rest of their page is taken.
+    pub invalid: u64,
     pub last_success: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+}
+
+/// How far before the newest `date_added` taken a finished pull resumes:
+/// a report accepted at one instant may commit after one accepted later,
+/// and taking a page again changes nothing.
+const RESUME_MARGIN: chrono::Duration = chrono::Duration::seconds(120);
+
+fn resume_from(added: &str) -> Option<String> {
+    let at = DateTime::parse_from_rfc3339(added)
+        .ok()?
+        .with_timezone(&Utc);
+    Some(stix::timestamp(at - RESUME_MARGIN))
 }
 
 pub fn subject(peer: &str) -> String {
@@ -95,8 +110,8 @@ pub async fn pull(
         let mut query: Vec<(&str, String)> = vec![("limit", peer.page.to_string())];
         if let Some(next) = &checkpoint.next {
             query.push(("next", next.clone()));
-        } else if let Some(after) = &checkpoint.added_after {
-            query.push(("added_after", after.clone()));
+        } else if let Some(after) = checkpoint.added_after.as_deref().and_then(resume_from) {
+            query.push(("added_after", after));
         }
         let response = federation
             .http
@@ -174,26 +189,10 @@ async fn take_page(
         .iter()
         .filter(|o| o["type"] == "report" && !revoked(o) && stix::extension::is_cordon(o))
         .collect();
-    let body = serde_json::json!({ "objects": reports }).to_string();
-    let options = ImportOptions {
-        country: String::new(),
-        marking: Marking::default(),
-    };
-    let checked =
-        tokio::task::spawn_blocking(move || stix::check_envelope(&body, &options, Utc::now()))
-            .await?;
-    if let Some(e) = checked.errors.first() {
-        anyhow::bail!(
-            "a page from {} does not validate: line {}: {}: {}",
-            peer.node,
-            e.line,
-            e.field.as_deref().unwrap_or("report"),
-            e.message
-        );
-    }
+    let (checked, invalid) = check_reports(peer, reports).await?;
     let mut by_agency: BTreeMap<String, Vec<(u64, Report)>> = BTreeMap::new();
     let (mut refused, mut skipped) = (0u64, 0u64);
-    for (i, (report, owner)) in checked.reports.into_iter().zip(checked.owners).enumerate() {
+    for (i, (report, owner)) in checked.into_iter().enumerate() {
         let Some(owner) = owner else {
             skipped += 1;
             continue;
@@ -246,6 +245,7 @@ async fn take_page(
         s.refused += refused;
         s.skipped += skipped;
         s.withdrawn += withdrawn;
+        s.invalid += invalid;
     });
     Ok(())
 }
@@ -305,6 +305,58 @@ async fn withdraw(
     Ok(n)
 }
 
+/// Validates a page's reports as any import does, each with the owner its
+/// extension names. A report that does not validate is logged and left
+/// out (counted as invalid), so that one bad report never stops a peer's
+/// sync: the whole page is checked at once, and only when that fails each
+/// report alone.
+async fn check_reports(
+    peer: &PeerConfig,
+    reports: Vec<&serde_json::Value>,
+) -> anyhow::Result<(Vec<(Report, Option<String>)>, u64)> {
+    let bodies: Vec<String> = if reports.is_empty() {
+        Vec::new()
+    } else {
+        vec![serde_json::json!({ "objects": reports }).to_string()]
+    };
+    let each: Vec<String> = reports
+        .iter()
+        .map(|r| serde_json::json!({ "objects": [r] }).to_string())
+        .collect();
+    let node = peer.node.clone();
+    Ok(tokio::task::spawn_blocking(move || {
+        let options = ImportOptions {
+            country: String::new(),
+            marking: Marking::default(),
+        };
+        let now = Utc::now();
+        if let Some(body) = bodies.first() {
+            let all = stix::check_envelope(body, &options, now);
+            if all.errors.is_empty() {
+                return (all.reports.into_iter().zip(all.owners).collect(), 0);
+            }
+        }
+        let (mut good, mut invalid) = (Vec::new(), 0);
+        for body in &each {
+            let one = stix::check_envelope(body, &options, now);
+            match one.errors.first() {
+                None => good.extend(one.reports.into_iter().zip(one.owners)),
+                Some(e) => {
+                    invalid += 1;
+                    tracing::warn!(
+                        peer = %node,
+                        field = e.field.as_deref().unwrap_or("report"),
+                        "a report from the peer does not validate here and is left out: {}",
+                        e.message
+                    );
+                }
+            }
+        }
+        (good, invalid)
+    })
+    .await?)
+}
+
 /// A report's marking as this node keeps it: never more shareable than
 /// the peer sent it, nothing above `accept`, AMBER for `amber_to` only.
 pub fn narrowed(mut report: Report, peer: &PeerConfig) -> Option<Report> {
@@ -315,6 +367,11 @@ pub fn narrowed(mut report: Report, peer: &PeerConfig) -> Option<Report> {
         Tlp::Amber => peer.amber_to.clone(),
         _ => Vec::new(),
     };
+    // AMBER is for amber_to alone: no one else here learns of it, not
+    // even as a hit's contact.
+    if report.marking.tlp == Tlp::Amber {
+        report.marking.hit_notification = false;
+    }
     Some(report)
 }
 
@@ -347,6 +404,7 @@ impl Federation {
                 body: serde_json::to_value(at)?,
             }])
             .await?;
+        self.checkpoints.write().insert(peer.to_owned(), at.clone());
         Ok(())
     }
 
@@ -466,6 +524,7 @@ mod tests {
         let amber = narrowed(report(Tlp::Amber, &["KE-NODE"]), &peer(Tlp::Amber)).unwrap();
         assert_eq!(amber.marking.tlp, Tlp::Amber);
         assert_eq!(amber.marking.recipients, vec!["KE-DCI".to_owned()]);
+        assert!(!amber.marking.hit_notification);
         // GREEN keeps its level; the sender's recipients mean nothing here.
         let green = narrowed(report(Tlp::Green, &["TH-X"]), &peer(Tlp::Amber)).unwrap();
         assert_eq!(

@@ -45,6 +45,10 @@ impl View {
     }
 
     pub fn can_write(&self, client: &Client) -> bool {
+        // A peer node only pulls: what it holds comes from its own node.
+        if client.member().role == crate::access::Role::Peer {
+            return false;
+        }
         match self {
             View::All => true,
             View::Agency(code) => *code == client.member().agency,
@@ -121,11 +125,15 @@ pub struct Collections {
 
 pub async fn list(State(state): State<Shared>, client: Client) -> Taxii<Collections> {
     let mut views = vec![View::All];
+    let viewer = crate::access::Viewer::Member(client.member().clone());
     views.extend(
         state
             .directory
             .all()
             .into_iter()
+            // A peer node sees the collections of agencies that may send
+            // it something: this node's own.
+            .filter(|a| crate::access::sends(&viewer, !state.owned_here(&a.code)))
             .map(|a| View::Agency(a.code)),
     );
     Taxii(Collections {

@@ -341,6 +341,12 @@ pub async fn delete(
     Params(pairs): Params,
 ) -> TaxiiResult<Response> {
     let view = collections::resolve(&state, &collection)?;
+    if client.member().role == crate::access::Role::Peer {
+        return Err(TaxiiError::Api(ApiError::new(
+            ErrorCode::Forbidden,
+            "a federation peer's token only pulls; it deletes nothing",
+        )));
+    }
     let f = Filters::parse(pairs, DELETE_FILTERS)?;
     // What the caller may not read answers as if it did not exist.
     found(&state, &client, &view, &id, "taxii").await?;

@@ -240,11 +240,7 @@ impl<'a> Reader<'a> {
         let mut members: Vec<_> = agencies
             .iter()
             .filter(|a| view.owner().is_none_or(|o| o == a.code))
-            .filter(|a| {
-                !peer
-                    || (a.kind != "node"
-                        && access::sends(viewer, state.federation.is_foreign(&a.code)))
-            })
+            .filter(|a| !peer || access::sends(viewer, !state.owned_here(&a.code)))
             .collect();
         // By joining time: a new member's identity comes at the end.
         members.sort_by(|a, b| a.created.cmp(&b.created).then(a.code.cmp(&b.code)));
@@ -303,7 +299,7 @@ impl<'a> Reader<'a> {
     /// Whether the caller reads data of `owner` under `marking` in this view.
     fn shows(&self, owner: &str, marking: &Marking) -> bool {
         self.view.owner().is_none_or(|o| o == owner)
-            && access::sends(self.viewer, self.state.federation.is_foreign(owner))
+            && access::sends(self.viewer, !self.state.owned_here(owner))
             && access::sight(self.viewer, Marked::of_marking(owner, marking)) == Sight::Read
     }
 
@@ -381,14 +377,28 @@ impl<'a> Reader<'a> {
         if !peer
             || r.revision < 2
             || self.view.owner().is_some_and(|o| o != r.agency)
-            || !access::sends(self.viewer, self.state.federation.is_foreign(&r.agency))
+            || !access::sends(self.viewer, !self.state.owned_here(&r.agency))
+            // Only a re-marking withdraws, not a report another tool's
+            // kept objects now represent.
+            || self.shows(&r.agency, &r.report.marking)
         {
             return Ok(None);
         }
-        let revisions = self.state.store.revisions(&r.agency, &r.report.id).await?;
-        let had = revisions
-            .iter()
-            .any(|old| old.revision < r.revision && self.shows(&old.agency, &old.report.marking));
+        // Only what the peer could have pulled: an earlier revision it may
+        // read that was still current after the peer's account existed; a
+        // peer that joined later learns nothing of the report.
+        let joined = self
+            .viewer
+            .member()
+            .and_then(|m| self.state.directory.get(&m.agency))
+            .map(|a| a.created);
+        let mut revisions = self.state.store.revisions(&r.agency, &r.report.id).await?;
+        revisions.sort_by_key(|x| x.revision);
+        let had = revisions.windows(2).any(|pair| {
+            pair[0].revision < r.revision
+                && self.shows(&pair[0].agency, &pair[0].report.marking)
+                && joined.is_some_and(|j| pair[1].accepted >= j)
+        });
         Ok(had.then(|| {
             Entry::derived(
                 stix::export::withdrawn_report(
@@ -443,7 +453,7 @@ impl<'a> Reader<'a> {
         let mut holder = None;
         for p in postings {
             let shown = self.view.owner().is_none_or(|o| o == p.agency)
-                && access::sends(self.viewer, self.state.federation.is_foreign(&p.agency))
+                && access::sends(self.viewer, !self.state.owned_here(&p.agency))
                 && access::sight(self.viewer, Marked::of_posting(&p)) == Sight::Read;
             if !shown {
                 continue;
