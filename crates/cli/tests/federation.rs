@@ -183,47 +183,21 @@ fn owned(s: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
 
 #[test]
 fn three_nodes_sync_what_may_leave_match_what_may_not_and_lose_nothing() {
-    let Some(pg) = cordon_testkit::postgres_url() else {
-        return;
-    };
     let root = tempfile::tempdir().unwrap();
     let r = root.path();
 
     // PH's node runs on PostgreSQL, in a schema of its own.
-    let schema = format!("cordon_fed_{}_{}", std::process::id(), free_port());
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        use sqlx::{Connection, Executor};
-        let mut c = sqlx::PgConnection::connect(&pg).await.unwrap();
-        c.execute(format!("CREATE SCHEMA {schema}").as_str())
-            .await
-            .unwrap();
-    });
-    struct DropSchema<'a>(&'a tokio::runtime::Runtime, String, String);
-    impl Drop for DropSchema<'_> {
-        fn drop(&mut self) {
-            let (url, schema) = (self.1.clone(), self.2.clone());
-            self.0.block_on(async move {
-                use sqlx::{Connection, Executor};
-                if let Ok(mut c) = sqlx::PgConnection::connect(&url).await {
-                    let _ = c
-                        .execute(format!("DROP SCHEMA {schema} CASCADE").as_str())
-                        .await;
-                }
-            });
-        }
-    }
-    let _schema = DropSchema(&rt, pg.clone(), schema.clone());
-
+    let Some(schema) = common::PgSchema::create("fed") else {
+        return;
+    };
     let mut nodes: Vec<Node> = [("TH", false), ("KE", false), ("PH", true)]
         .into_iter()
         .map(|(name, postgres)| {
             let dir = r.join(name.to_lowercase());
             std::fs::create_dir_all(&dir).unwrap();
             let (db, env) = if postgres {
-                let sep = if pg.contains('?') { '&' } else { '?' };
                 (
-                    format!("{pg}{sep}options=-csearch_path%3D{schema}"),
+                    schema.db.clone(),
                     vec![("CORDON_TOKEN_KEY", "ab".repeat(32))],
                 )
             } else {

@@ -131,3 +131,54 @@ pub fn wait_ready(base: &str) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// A PostgreSQL schema of one test's own: `db` is the database URL that
+/// keeps every table in it; the schema is dropped with this. `None` when
+/// PostgreSQL is missing outside CI (testkit says so loudly).
+pub struct PgSchema {
+    pub db: String,
+    url: String,
+    schema: String,
+}
+
+impl PgSchema {
+    pub fn create(name: &str) -> Option<PgSchema> {
+        let url = cordon_testkit::postgres_url()?;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let schema = format!("cordon_{name}_{}_{nanos:x}", std::process::id());
+        on_postgres(&url, &format!("CREATE SCHEMA {schema}")).expect("create the test schema");
+        let sep = if url.contains('?') { '&' } else { '?' };
+        Some(PgSchema {
+            db: format!("{url}{sep}options=-csearch_path%3D{schema}"),
+            url,
+            schema,
+        })
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        if let Err(e) = on_postgres(&self.url, &format!("DROP SCHEMA {} CASCADE", self.schema)) {
+            eprintln!("could not drop test schema {}: {e}", self.schema);
+        }
+    }
+}
+
+/// Runs one statement on its own connection and runtime (also while a
+/// failed test unwinds).
+fn on_postgres(url: &str, statement: &str) -> Result<(), String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        use sqlx::{Connection, Executor};
+        let mut c = sqlx::PgConnection::connect(url)
+            .await
+            .map_err(|e| e.to_string())?;
+        c.execute(statement).await.map_err(|e| e.to_string())?;
+        Ok(())
+    })
+}

@@ -86,10 +86,13 @@ impl Federation {
     /// (and never sends their data on, or publishes it).
     pub async fn follow(state: Shared) {
         let mut heard = state.decisions_heard.subscribe();
+        let mut stopping = state.stopping.clone();
         loop {
-            state.next_round(&mut heard).await;
-            if *state.stopping.borrow() {
-                return;
+            // Ends with the server: this task holds the state, which holds
+            // the audit log open.
+            tokio::select! {
+                () = state.next_round(&mut heard) => {}
+                _ = stopping.wait_for(|s| *s) => return,
             }
             if let Err(e) = state.federation.load(state.store.as_ref()).await {
                 tracing::warn!("federation origins not followed, retried: {e}");
@@ -100,6 +103,21 @@ impl Federation {
 
 /// The store role of the replica that runs the federation.
 const ROLE: &str = "federation";
+
+/// Each peer's pull, then the blind matching; failures are logged and
+/// retried next round.
+async fn one_round(state: &Shared, config: &FederationConfig) {
+    for peer in &config.peers {
+        let result = sync::pull(state, &state.federation, peer).await;
+        if let Err(e) = &result {
+            tracing::warn!(peer = %peer.node, "sync stopped, resumes next round: {e}");
+        }
+        state.federation.pulled(&peer.node, &result);
+    }
+    if let Err(e) = pseudonyms::round(state, &state.federation).await {
+        tracing::warn!("blind matching round failed, retried next round: {e}");
+    }
+}
 
 /// Runs the node's federation while the server runs, on the one replica
 /// that leads the `federation` role (the others ask again each round):
@@ -135,15 +153,11 @@ pub async fn run(state: Shared) {
             }
             continue;
         }
-        for peer in &config.peers {
-            let result = sync::pull(&state, &state.federation, peer).await;
-            if let Err(e) = &result {
-                tracing::warn!(peer = %peer.node, "sync stopped, resumes next round: {e}");
-            }
-            state.federation.pulled(&peer.node, &result);
-        }
-        if let Err(e) = pseudonyms::round(&state, &state.federation).await {
-            tracing::warn!("blind matching round failed, retried next round: {e}");
+        // A round in flight ends with the server: a page stored without
+        // its checkpoint is taken again (unchanged) at the next start.
+        tokio::select! {
+            () = one_round(&state, &config) => {}
+            _ = stopping.wait_for(|s| *s) => return,
         }
         tokio::select! {
             () = tokio::time::sleep(Duration::from_secs(config.every_seconds)) => {}
