@@ -6,6 +6,7 @@
 mod agency;
 mod analyze;
 mod audit;
+mod backup;
 mod case;
 mod demo;
 mod export;
@@ -82,6 +83,10 @@ enum Command {
     /// Prevention: train and evaluate the job-offer risk model, check an
     /// advert offline.
     Prevent(prevent::Args),
+    /// Copy the embedded store and its token key while it serves.
+    Backup(backup::BackupArgs),
+    /// Restore a backup into a new path.
+    Restore(backup::RestoreArgs),
     /// The federation's matching service: evaluate nodes' blinded
     /// selectors, add nodes, rotate the key.
     MatchService(match_service::Args),
@@ -112,6 +117,8 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Agency(args) => block_on(agency::run(&args)),
         Command::User(args) => block_on(token::run_user(&args)),
         Command::Token(args) => block_on(token::run_token(&args)),
+        Command::Backup(args) => backup::backup(&args).map(|()| ExitCode::SUCCESS),
+        Command::Restore(args) => backup::restore(&args).map(|()| ExitCode::SUCCESS),
         Command::MatchService(args) => {
             init_logs();
             block_on(match_service::run(&args))

@@ -3,40 +3,13 @@
 //! matches, what never leaves, and that a crash, a restart or a key
 //! rotation loses and duplicates nothing.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 mod common;
-use common::{Served, client, wait_ready};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Runs cordon with the node's environment; returns stdout.
-fn run(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> String {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cordon"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("CORDON_DB")
-        .env_remove("CORDON_TOKEN_KEY")
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "cordon {} failed: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
+use common::{Served, client, free_port, run_with as run, wait_ready};
 
 struct Node {
     name: &'static str,

@@ -55,6 +55,7 @@
 //! Times are kept to the microsecond, as PostgreSQL keeps them.
 
 use cordon_store::check;
+pub mod backup;
 mod checkpoint;
 mod codec;
 mod lead;

@@ -182,3 +182,32 @@ fn on_postgres(url: &str, statement: &str) -> Result<(), String> {
         Ok(())
     })
 }
+
+/// A port nothing listens on now, for a server a test starts.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Runs cordon in `dir` with `env` (and no database or token key from the
+/// environment otherwise); it must succeed. Returns its stdout, trimmed.
+pub fn run_with(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_cordon"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("CORDON_DB")
+        .env_remove("CORDON_TOKEN_KEY")
+        .envs(env.iter().copied())
+        .output()
+        .expect("the cordon binary runs");
+    assert!(
+        out.status.success(),
+        "cordon {} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
