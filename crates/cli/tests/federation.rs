@@ -365,6 +365,52 @@ fn three_nodes_sync_what_may_leave_match_what_may_not_and_lose_nothing() {
             .iter()
             .all(|id| read(&nodes[p], ph, id).0 == 200)
     });
+    // Every TAXII read path, as KE's peer account at TH: nothing of what
+    // may not leave KE's way, not even its observables.
+    let taxii = |path: &str| {
+        let r = client()
+            .get(format!("{}/taxii2/cordon/{path}", nodes[t].base()))
+            .bearer_auth(ke_at_th)
+            .header("Accept", "application/taxii+json;version=2.1")
+            .send()
+            .unwrap();
+        (r.status().as_u16(), r.text().unwrap())
+    };
+    let withheld = ["th-amber-amlo", "th-strict", "th-red", "th-amber-ph"];
+    for path in [
+        "collections/all/objects/?limit=10000",
+        "collections/TH-DSI/objects/?limit=10000",
+        "collections/all/manifest/?limit=10000",
+    ] {
+        let (status, body) = taxii(path);
+        assert_eq!(status, 200, "{path}: {body}");
+        assert!(
+            body.contains("report th-amber-ke") || path.contains("manifest"),
+            "{path}"
+        );
+        for id in withheld {
+            let uuid = cordon_interop::stix::ids::report_uuid("TH-DSI", id);
+            assert!(
+                !body.contains(&format!("report {id}\"")),
+                "{path} shows {id}"
+            );
+            assert!(!body.contains(&uuid.to_string()), "{path} shows {id}'s id");
+        }
+        for selector in [d, e, f, h] {
+            assert!(!body.contains(selector), "{path} shows {selector}");
+        }
+    }
+    for id in withheld {
+        let uuid = cordon_interop::stix::ids::report_uuid("TH-DSI", id);
+        for path in [
+            format!("collections/all/objects/report--{uuid}/"),
+            format!("collections/all/objects/report--{uuid}/versions/"),
+        ] {
+            let (status, body) = taxii(&path);
+            assert_eq!(status, 404, "{path}: {body}");
+        }
+    }
+
     // What never leaves, or is refused: 404 as for what does not exist.
     for id in ["th-amber-amlo", "th-strict", "th-red", "th-amber-ph"] {
         assert_eq!(read(&nodes[k], ke, id).0, 404, "{id} reached KE");
