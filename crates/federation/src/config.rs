@@ -62,6 +62,13 @@ pub struct MatchingConfig {
     pub token: String,
 }
 
+impl MatchingConfig {
+    /// The URL of one of the service's endpoints (`/match/v1/…`).
+    pub fn endpoint(&self, path: &str) -> String {
+        format!("{}{path}", self.url.trim_end_matches('/'))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PeerConfig {

@@ -209,6 +209,14 @@ pub fn sends(viewer: &Viewer, owner_is_foreign: bool) -> bool {
     !(owner_is_foreign && viewer.member().is_some_and(|m| m.role == Role::Peer))
 }
 
+/// Whether a report's selectors are published to peer nodes as
+/// pseudonyms for blind matching: what may not be sent to them (AMBER and
+/// stricter), of an owner that lets itself be found (hit notification on,
+/// as for a hit's contact at home). CLEAR and GREEN leave in the clear.
+pub fn matched_blindly(report: Marked<'_>) -> bool {
+    report.tlp >= Tlp::Amber && report.hit_notification
+}
+
 /// Content a viewer may read. Only this module makes one, after [`sight`]
 /// said [`Sight::Read`]; response types that carry report content take a
 /// `Readable`, so no read path can skip the check.
@@ -405,6 +413,16 @@ mod tests {
                 "{tlp}"
             );
             assert_eq!(sight(&peer, marked(tlp, &elsewhere, true)), other, "{tlp}");
+        }
+    }
+
+    #[test]
+    fn only_what_may_not_leave_and_may_be_found_is_matched_blindly() {
+        let none: Vec<String> = Vec::new();
+        for tlp in Tlp::ALL {
+            let want = tlp >= Tlp::Amber;
+            assert_eq!(matched_blindly(marked(tlp, &none, true)), want, "{tlp}");
+            assert!(!matched_blindly(marked(tlp, &none, false)), "{tlp}");
         }
     }
 

@@ -7,9 +7,9 @@
 //!   peers' `peer` tokens only.
 
 use axum::Json;
+use axum::extract::FromRequestParts;
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
 use chrono::Utc;
 use cordon_federation::protocol::PseudonymPage;
 use cordon_store::AuditEvent;
@@ -123,29 +123,32 @@ pub struct PageQuery {
 const MAX_PAGE: usize = 50_000;
 
 /// A page of the pseudonyms this node publishes, for a peer node.
+/// A peer node's account, from its bearer token: the only caller the
+/// pseudonym pages answer.
+#[derive(Debug)]
+pub struct PeerNode(crate::auth::Caller);
+
+impl FromRequestParts<Shared> for PeerNode {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, ApiError> {
+        let caller = super::bearer_caller(parts, state)
+            .await?
+            .ok_or_else(ApiError::unauthenticated)?;
+        if caller.member.role != Role::Peer {
+            return Err(ApiError::forbidden(
+                "pseudonyms are published to peer nodes only (a token of the peer role)",
+            ));
+        }
+        Ok(PeerNode(caller))
+    }
+}
+
 pub async fn pseudonyms(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    PeerNode(caller): PeerNode,
     Query(q): Query<PageQuery>,
 ) -> Result<Json<PseudonymPage>, ApiError> {
-    let token = headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(ApiError::unauthenticated)?;
-    let caller = state
-        .auth
-        .resolve(state.store.as_ref(), token.trim())
-        .await?
-        .ok_or_else(ApiError::unauthenticated)?;
-    if caller.member.role != Role::Peer {
-        return Err(ApiError::forbidden(
-            "pseudonyms are published to peer nodes only (a token of the peer role)",
-        ));
-    }
-    state
-        .limiter
-        .check(crate::limits::Key::Token(caller.token_id))?;
     let Some(config) = &state.federation.config else {
         return Err(ApiError::new(
             ErrorCode::NotFound,

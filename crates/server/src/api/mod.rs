@@ -378,30 +378,14 @@ impl FromRequestParts<Shared> for Api {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, ApiError> {
-        let bearer = match parts.headers.get(AUTHORIZATION) {
-            None => None,
-            Some(value) => {
-                let text = value.to_str().ok().and_then(|v| {
-                    let (scheme, token) = v.split_once(' ')?;
-                    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-                });
-                Some(text.ok_or_else(ApiError::unauthenticated)?)
-            }
-        };
-        match bearer {
-            Some(token) => {
-                let caller = state
-                    .auth
-                    .resolve(state.store.as_ref(), token)
-                    .await?
-                    .ok_or_else(ApiError::unauthenticated)?;
+        match bearer_caller(parts, state).await? {
+            Some(caller) => {
                 if caller.member.role == crate::access::Role::Peer {
                     return Err(ApiError::new(
                         ErrorCode::Forbidden,
                         "a federation peer's token serves TAXII and the federation's pseudonyms only; use a member's token for the API",
                     ));
                 }
-                state.limiter.check(Key::Token(caller.token_id))?;
                 Ok(Api {
                     viewer: Viewer::Member(caller.member.clone()),
                     caller: Some(caller),
@@ -421,6 +405,33 @@ impl FromRequestParts<Shared> for Api {
             }
         }
     }
+}
+
+/// The caller of a request's bearer token, rate-limited per token; `None`
+/// without an Authorization header, 401 for a bad or unknown token. The
+/// one way a token becomes a caller under `/api` and `/federation`.
+pub(crate) async fn bearer_caller(
+    parts: &Parts,
+    state: &Shared,
+) -> Result<Option<Caller>, ApiError> {
+    let Some(value) = parts.headers.get(AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            let (scheme, token) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        })
+        .ok_or_else(ApiError::unauthenticated)?;
+    let caller = state
+        .auth
+        .resolve(state.store.as_ref(), token)
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
+    state.limiter.check(Key::Token(caller.token_id))?;
+    Ok(Some(caller))
 }
 
 fn address(parts: &Parts) -> Option<std::net::IpAddr> {

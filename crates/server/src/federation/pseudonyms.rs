@@ -12,6 +12,7 @@
 use std::collections::{HashMap, HashSet};
 
 use cordon_core::Tlp;
+use cordon_federation::config::MatchingConfig;
 use cordon_federation::oprf::{self, Pseudonym};
 use cordon_federation::protocol::{
     Epochs, EvaluateRequest, EvaluateResponse, MAX_BATCH, PseudonymPage, Published,
@@ -21,6 +22,7 @@ use serde::Serialize;
 
 use super::Federation;
 use crate::Shared;
+use crate::access;
 
 /// Postings read from the store at a time.
 const FETCH: u32 = 10_000;
@@ -248,10 +250,7 @@ pub async fn round(state: &Shared, federation: &Federation) -> anyhow::Result<()
     };
     let epochs: Epochs = federation
         .http
-        .get(format!(
-            "{}/match/v1/epochs",
-            matching.url.trim_end_matches('/')
-        ))
+        .get(matching.endpoint("/match/v1/epochs"))
         .bearer_auth(&matching.token)
         .send()
         .await?
@@ -266,7 +265,7 @@ pub async fn round(state: &Shared, federation: &Federation) -> anyhow::Result<()
         );
         m.restart(epochs.current);
     }
-    pseudonymise_new(state, federation, epochs.current).await?;
+    pseudonymise_new(state, federation, matching, epochs.current).await?;
     for peer in &config.peers {
         if let Err(e) = pull_peer(federation, peer, epochs.current).await {
             tracing::warn!(peer = %peer.node, "pseudonyms not pulled: {e}");
@@ -278,6 +277,7 @@ pub async fn round(state: &Shared, federation: &Federation) -> anyhow::Result<()
 async fn pseudonymise_new(
     state: &Shared,
     federation: &Federation,
+    matching: &MatchingConfig,
     epoch: u32,
 ) -> anyhow::Result<()> {
     let m = &federation.matching;
@@ -293,12 +293,10 @@ async fn pseudonymise_new(
             let mut fresh = HashSet::new();
             for p in postings {
                 // Names are fuzzy: they never make an exact hit, here
-                // neither. An owner that turned hit notification off is
-                // told of to no one, at home or abroad.
+                // neither; what is published is the access rules' to say.
                 let fuzzy = p.selector.starts_with("name:") || p.selector.starts_with("company:");
-                if p.posting.tlp < Tlp::Amber
-                    || fuzzy
-                    || !p.posting.hit_notification
+                if fuzzy
+                    || !access::matched_blindly(access::Marked::of_posting(&p.posting))
                     || !state.owned_here(&p.posting.agency)
                 {
                     continue;
@@ -312,7 +310,7 @@ async fn pseudonymise_new(
         // Marked as seen once evaluated (in add_own): a refused or failed
         // batch is asked for again next round.
         for chunk in todo.chunks(MAX_BATCH) {
-            let made = evaluate(federation, chunk, epoch).await?;
+            let made = evaluate(federation, matching, chunk, epoch).await?;
             m.add_own(made, |agency| {
                 state
                     .directory
@@ -329,22 +327,15 @@ async fn pseudonymise_new(
 /// finalize here.
 async fn evaluate(
     federation: &Federation,
+    matching: &MatchingConfig,
     chunk: &[(String, String, Tlp)],
     epoch: u32,
 ) -> anyhow::Result<Vec<((String, String, Tlp), Pseudonym)>> {
-    let matching = federation
-        .config
-        .as_ref()
-        .and_then(|c| c.matching.as_ref())
-        .ok_or_else(|| anyhow::anyhow!("no matching service is configured"))?;
     let selectors: Vec<String> = chunk.iter().map(|(s, _, _)| s.clone()).collect();
     let (pending, blinded) = tokio::task::spawn_blocking(move || oprf::blind(&selectors)).await??;
     let answer: EvaluateResponse = federation
         .http
-        .post(format!(
-            "{}/match/v1/evaluate",
-            matching.url.trim_end_matches('/')
-        ))
+        .post(matching.endpoint("/match/v1/evaluate"))
         .bearer_auth(&matching.token)
         .json(&EvaluateRequest {
             epoch: Some(epoch),

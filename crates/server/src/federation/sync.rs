@@ -314,15 +314,7 @@ async fn check_reports(
     peer: &PeerConfig,
     reports: Vec<&serde_json::Value>,
 ) -> anyhow::Result<(Vec<(Report, Option<String>)>, u64)> {
-    let bodies: Vec<String> = if reports.is_empty() {
-        Vec::new()
-    } else {
-        vec![serde_json::json!({ "objects": reports }).to_string()]
-    };
-    let each: Vec<String> = reports
-        .iter()
-        .map(|r| serde_json::json!({ "objects": [r] }).to_string())
-        .collect();
+    let whole = serde_json::json!({ "objects": reports }).to_string();
     let node = peer.node.clone();
     Ok(tokio::task::spawn_blocking(move || {
         let options = ImportOptions {
@@ -330,15 +322,16 @@ async fn check_reports(
             marking: Marking::default(),
         };
         let now = Utc::now();
-        if let Some(body) = bodies.first() {
-            let all = stix::check_envelope(body, &options, now);
-            if all.errors.is_empty() {
-                return (all.reports.into_iter().zip(all.owners).collect(), 0);
-            }
+        let all = stix::check_envelope(&whole, &options, now);
+        if all.errors.is_empty() {
+            return (all.reports.into_iter().zip(all.owners).collect(), 0);
         }
+        // The rare page that fails whole: each report alone.
         let (mut good, mut invalid) = (Vec::new(), 0);
-        for body in &each {
-            let one = stix::check_envelope(body, &options, now);
+        let parsed: serde_json::Value = serde_json::from_str(&whole).unwrap_or_default();
+        for report in parsed["objects"].as_array().into_iter().flatten() {
+            let body = serde_json::json!({ "objects": [report] }).to_string();
+            let one = stix::check_envelope(&body, &options, now);
             match one.errors.first() {
                 None => good.extend(one.reports.into_iter().zip(one.owners)),
                 Some(e) => {
