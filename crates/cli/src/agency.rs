@@ -1,5 +1,6 @@
 //! `cordon agency`: register and list member agencies.
 
+use crate::output::say;
 use anyhow::Context;
 use cordon_core::agency::{AgencyKind, check_code};
 use cordon_core::selector::Region;
@@ -50,13 +51,17 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
         } => {
             let agency = new_agency(code, name, country, kind, contact)?;
             store.create_agency(&agency).await?;
-            println!("registered {} ({})", agency.code, agency.name);
+            say!("registered {} ({})", agency.code, agency.name);
         }
         Command::List => {
             for a in store.agencies().await? {
-                println!(
+                say!(
                     "{}\t{}\t{}\t{}\t{}",
-                    a.code, a.country, a.kind, a.name, a.contact
+                    a.code,
+                    a.country,
+                    a.kind,
+                    a.name,
+                    a.contact
                 );
             }
         }

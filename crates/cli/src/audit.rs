@@ -1,5 +1,6 @@
 //! `cordon audit verify`: checks the whole hash chain of the audit log.
 
+use crate::output::say;
 use cordon_store::audit::{GENESIS, verify};
 
 #[derive(Debug, clap::Args)]
@@ -35,6 +36,6 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
         bar.inc(page.len() as u64);
     }
     bar.finish_and_clear();
-    println!("audit log intact: {seq} records, last hash {hash}");
+    say!("audit log intact: {seq} records, last hash {hash}");
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::output::say;
 use cordon_server::TokenKey;
 use cordon_sim::{LIAISON, Scale};
 use cordon_store::{Agency, Store};
@@ -65,24 +66,31 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
     let opened = crate::case::open_signals(&cases, &signals, "intake").await?;
     let store = crate::store::open(&args.db).await?;
     let counts = store.counts().await?;
-    println!(
+    say!(
         "Cordon demo world (seed {}, {} scale)",
-        summary.seed, summary.scale
+        summary.seed,
+        summary.scale
     );
-    println!("  database:   {}", args.db);
-    println!(
+    say!("  database:   {}", args.db);
+    say!(
         "  world:      {} (ground truth in truth.json)",
         args.world.display()
     );
-    println!(
+    say!(
         "  stored:     {} agencies, {} reports, {} distinct selectors, {} report-selector links",
-        counts.agencies, counts.reports, counts.selectors, counts.links
+        counts.agencies,
+        counts.reports,
+        counts.selectors,
+        counts.links
     );
-    println!(
+    say!(
         "  simulated:  {} networks, {} compounds, {} trafficked workers of {} nationalities",
-        summary.networks, summary.compounds, summary.workers, summary.nationalities
+        summary.networks,
+        summary.compounds,
+        summary.workers,
+        summary.nationalities
     );
-    println!(
+    say!(
         "  protection: {} cases from the signals about {} workers (ground truth in protect/truth.jsonl)",
         opened.len(),
         summary.signals.workers
@@ -102,10 +110,10 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
             crate::token::create_token(store.as_ref(), &key, &desk, LIAISON, "demo").await?;
         logins.push((agency, "analyst", token));
     }
-    println!();
-    println!("Demo logins (each token is new; earlier ones still work):");
+    say!();
+    say!("Demo logins (each token is new; earlier ones still work):");
     for (agency, role, token) in &logins {
-        println!("  {:<12} {:<12} {token}", agency.code, role);
+        say!("  {:<12} {:<12} {token}", agency.code, role);
     }
     if args.no_serve {
         return Ok(());
@@ -120,18 +128,18 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
     }
     let hotline = config.public.hotline.clone();
     let running = cordon_server::start(store, key, config, args.bind).await?;
-    println!();
-    println!(
+    say!();
+    say!(
         "Console:  http://{}/   (log in with a token above)",
         running.addr
     );
-    println!("API:      http://{}/api/v1/openapi.json", running.addr);
-    println!(
+    say!("API:      http://{}/api/v1/openapi.json", running.addr);
+    say!(
         "Public:   http://{}/check   (no login: check a job offer; \"report this offer\" goes to {}'s queue, GET /api/v1/tips)",
         running.addr,
         hotline.as_deref().unwrap_or("no hotline")
     );
-    println!("Stop with Ctrl-C.");
+    say!("Stop with Ctrl-C.");
     running.until_signal().await
 }
 

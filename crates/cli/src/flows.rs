@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::output::say;
 use anyhow::{Context, bail};
 use chrono::Utc;
 use cordon_core::{Marking, Tlp};
@@ -215,7 +216,7 @@ async fn import(a: &ImportArgs) -> anyhow::Result<()> {
     }
     for (path, records, skipped) in read {
         let (added, unchanged) = put(store.as_ref(), &a.agency, &marking, &records).await?;
-        println!(
+        say!(
             "{}: {added} added, {unchanged} unchanged, {skipped} skipped",
             path.display()
         );

@@ -14,6 +14,7 @@ mod flows;
 mod import;
 mod match_service;
 mod normalize;
+mod output;
 mod patterns;
 mod prevent;
 mod progress;
@@ -96,6 +97,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli.command) {
         Ok(code) => code,
+        // A reader that went away early is no failure (`| head`).
+        Err(e) if output::is_closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("cordon: {e:#}");
             ExitCode::FAILURE

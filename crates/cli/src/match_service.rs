@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::output::say;
 use anyhow::Context;
 use cordon_federation::keyring::Schedule;
 use cordon_server::federation::matching::{self, MatchConfig, MatchService, Nodes};
@@ -108,7 +109,7 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
             let mut nodes = Nodes::read(&a.nodes)?;
             let token = nodes.add(&a.node, a.evaluations_per_hour);
             nodes.write(&a.nodes)?;
-            println!("{token}");
+            say!("{token}");
             eprintln!(
                 "node {} added to {}; put this token in its federation file's matching.token (it is not kept)",
                 a.node,
@@ -127,7 +128,7 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
                 check_every: Duration::from_secs(60),
             })?;
             let epoch = service.rotate_now()?;
-            println!("epoch {epoch} begins; a running service takes it within a second");
+            say!("epoch {epoch} begins; a running service takes it within a second");
             Ok(())
         }
     }
@@ -156,7 +157,7 @@ async fn serve(a: &ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(a.bind)
         .await
         .with_context(|| format!("cannot listen on {}", a.bind))?;
-    println!("cordon match-service on http://{}/", listener.local_addr()?);
+    say!("cordon match-service on http://{}/", listener.local_addr()?);
     matching::serve(config, listener, async {
         let _ = tokio::signal::ctrl_c().await;
     })

@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::output::say;
 use anyhow::Context;
 use cordon_prevent::check::{self, Question};
 use cordon_prevent::labelled::{self, Advert};
@@ -185,7 +186,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 None => Model::shipped(),
             };
             let e = model::evaluate(m, &examples(&all), check::WARNING_AT);
-            println!("{}", serde_json::to_string(&e)?);
+            say!("{}", serde_json::to_string(&e)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::CrossValidate {
@@ -208,7 +209,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 .collect::<anyhow::Result<_>>()?;
             let always: Vec<&[Example]> = always.iter().map(Vec::as_slice).collect();
             let e = model::cross_validate(&folded, &always, *folds, how, check::WARNING_AT);
-            println!("{}", serde_json::to_string(&e)?);
+            say!("{}", serde_json::to_string(&e)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Check {
@@ -224,7 +225,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 },
                 &[],
             );
-            println!("{}", serde_json::to_string_pretty(&answer)?);
+            say!("{}", serde_json::to_string_pretty(&answer)?);
             Ok(ExitCode::SUCCESS)
         }
     }

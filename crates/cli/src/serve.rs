@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::output::say;
 use cordon_server::{Config, TokenKey};
 
 #[derive(Debug, Clone, clap::Args)]
@@ -82,6 +83,13 @@ pub struct Tuning {
     /// Mark the session cookie Secure (when served behind TLS).
     #[arg(long)]
     pub secure_cookies: bool,
+    /// Seconds a client has to send a request's headers; slower ones are
+    /// disconnected.
+    #[arg(long, default_value_t = Config::default().header_timeout.as_secs())]
+    pub header_timeout: u64,
+    /// Seconds a client has to send a request's body, whole.
+    #[arg(long, default_value_t = Config::default().body_timeout.as_secs())]
+    pub body_timeout: u64,
     /// Bearer token that metrics scrapers send; without it only loopback
     /// peers may read /metrics.
     #[arg(long, env = "CORDON_METRICS_TOKEN", hide_env_values = true)]
@@ -119,6 +127,8 @@ impl Tuning {
             rate_burst: self.burst,
             max_body: self.max_body_mib * 1024 * 1024,
             secure_cookies: self.secure_cookies,
+            header_timeout: Duration::from_secs(self.header_timeout.max(1)),
+            body_timeout: Duration::from_secs(self.body_timeout.max(1)),
             metrics_token: self.metrics_token.clone(),
             tail_every: Duration::from_secs(1),
             cases,
@@ -152,6 +162,6 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
         ..args.tuning.config()?
     };
     let running = cordon_server::start(store, key, config, args.bind).await?;
-    println!("cordon serving {} on http://{}/", args.db, running.addr);
+    say!("cordon serving {} on http://{}/", args.db, running.addr);
     running.until_signal().await
 }

@@ -2,6 +2,7 @@
 //! tokens. A token is printed once, at creation; only its keyed digest is
 //! stored.
 
+use crate::output::say;
 use anyhow::Context;
 use chrono::Utc;
 use cordon_core::agency::check_user_name;
@@ -74,11 +75,11 @@ pub async fn run_user(args: &UserArgs) -> anyhow::Result<()> {
     match &args.command {
         UserCommand::Add { agency, name, role } => {
             let user = add_user(store.as_ref(), agency, name, role).await?;
-            println!("added {}/{} ({})", user.agency, user.name, user.role);
+            say!("added {}/{} ({})", user.agency, user.name, user.role);
         }
         UserCommand::List { agency } => {
             for u in store.users(agency).await? {
-                println!("{}\t{}\t{}", u.id, u.name, u.role);
+                say!("{}\t{}\t{}", u.id, u.name, u.role);
             }
         }
     }
@@ -95,7 +96,7 @@ pub async fn run_token(args: &TokenArgs) -> anyhow::Result<()> {
         } => {
             let key = TokenKey::for_database(&args.db)?;
             let token = create_token(store.as_ref(), &key, agency, user, label).await?;
-            println!("{token}");
+            say!("{token}");
             eprintln!("this token is shown once; keep it secret");
         }
         TokenCommand::List { agency } => {
@@ -103,9 +104,13 @@ pub async fn run_token(args: &TokenArgs) -> anyhow::Result<()> {
                 let state = t
                     .revoked
                     .map_or_else(|| "live".to_owned(), |at| format!("revoked {at}"));
-                println!(
+                say!(
                     "{}\t{}\t{}\t{}\t{}",
-                    t.id, t.role, t.label, t.created, state
+                    t.id,
+                    t.role,
+                    t.label,
+                    t.created,
+                    state
                 );
             }
         }
@@ -114,7 +119,7 @@ pub async fn run_token(args: &TokenArgs) -> anyhow::Result<()> {
                 store.revoke_token(*id, Utc::now()).await?,
                 "no live token has id {id}; see `cordon token list --agency CODE`"
             );
-            println!("revoked token {id}");
+            say!("revoked token {id}");
         }
     }
     Ok(())

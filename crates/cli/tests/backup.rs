@@ -26,48 +26,8 @@ fn a_backup_taken_while_serving_restores_whole() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let db = format!("sqlite://{}", d.join("live.db").display());
-    ok(
-        &[
-            "agency",
-            "add",
-            "--db",
-            &db,
-            "--code",
-            "KH-NCB",
-            "--name",
-            "NCB",
-            "--country",
-            "KH",
-            "--kind",
-            "ncb",
-            "--contact",
-            "desk@ncb.example",
-        ],
-        d,
-    );
-    ok(
-        &[
-            "user", "add", "--db", &db, "--agency", "KH-NCB", "--name", "sokha", "--role",
-            "analyst",
-        ],
-        d,
-    );
-    let out = cordon(
-        &[
-            "token", "create", "--db", &db, "--agency", "KH-NCB", "--user", "sokha",
-        ],
-        d,
-    );
-    let token = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .find(|l| l.starts_with("cordon_"))
-        .unwrap()
-        .to_owned();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let token = common::analyst(d, &db, &[]);
+    let port = common::free_port();
     let bind = format!("127.0.0.1:{port}");
     let base = format!("http://{bind}");
     let served = Served::start(

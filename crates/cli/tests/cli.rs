@@ -228,3 +228,29 @@ fn normalize_is_a_stdin_filter() {
     );
     assert_eq!(lines[2]["error"]["code"], "unrecognized");
 }
+
+/// `cordon agency list | head -1`: a reader that closes the pipe early ends
+/// the command quietly, without a panic (found while seeding the fuzz
+/// corpora; `println!` panicked on the broken pipe).
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("c.db").display());
+    for code in ["GB-NCA", "GB-SFO", "GB-FCA"] {
+        add_agency(dir.path(), &db, code);
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cordon"))
+        .args(["agency", "list", "--db", &db])
+        .current_dir(dir.path())
+        .env_remove("CORDON_DB")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before cordon has opened its store.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+}

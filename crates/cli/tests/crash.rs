@@ -91,34 +91,10 @@ fn writer(base: String, token: String, round: usize, acked: Arc<Mutex<Vec<(Strin
     }
 }
 
-/// Every acknowledged report is found by a hit query on its selector, and
-/// the newest ones read back intact.
+/// Every acknowledged report is found, and the newest ones read back
+/// intact.
 fn verify(base: &str, token: &str, acked: &[(String, String)]) {
-    for chunk in acked.chunks(5_000) {
-        let selectors: Vec<&str> = chunk.iter().map(|(_, s)| s.as_str()).collect();
-        let answer: Value = client()
-            .post(format!("{base}/api/v1/hits"))
-            .bearer_auth(token)
-            .json(&json!({ "selectors": selectors }))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        let results = answer["results"].as_array().unwrap();
-        for ((id, selector), r) in chunk.iter().zip(results) {
-            let ids: Vec<&str> = r["readable"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|h| h["report_id"].as_str().unwrap())
-                .collect();
-            assert_eq!(
-                ids,
-                [id.as_str()],
-                "acknowledged {id} ({selector}) lost: {r}"
-            );
-        }
-    }
+    common::assert_all_found(base, token, acked);
     for (id, selector) in acked.iter().rev().take(50) {
         let (status, body) = {
             let r = client()
@@ -149,28 +125,7 @@ fn crash_run(db: &str, env: &[(&str, &str)]) {
         all.extend(["--db", db]);
         run(&all, d, env)
     };
-    with_db(&[
-        "agency",
-        "add",
-        "--code",
-        "KH-NCB",
-        "--name",
-        "NCB Phnom Penh",
-        "--country",
-        "KH",
-        "--kind",
-        "ncb",
-        "--contact",
-        "desk@ncb.example",
-    ]);
-    with_db(&[
-        "user", "add", "--agency", "KH-NCB", "--name", "sokha", "--role", "analyst",
-    ]);
-    let token = with_db(&["token", "create", "--agency", "KH-NCB", "--user", "sokha"])
-        .lines()
-        .find(|l| l.starts_with("cordon_"))
-        .unwrap()
-        .to_owned();
+    let token = common::analyst(d, db, env);
     let port = free_port();
     let bind = format!("127.0.0.1:{port}");
     let base = format!("http://{bind}");

@@ -11,9 +11,11 @@
 //!   and Cordon's reports as MISP events. Attributes and objects become
 //!   selectors, TLP tags and distribution levels markings, Cordon's own
 //!   fields machine tags; sightings are counted into the narrative.
+//! - [`taxii`]: the query of a TAXII 2.1 request (filters, paging).
 //!
 //! Like `cordon-core`, this crate does no IO: it turns text into values and
 //! values into text, and every error names the object and field at fault.
 
 pub mod misp;
 pub mod stix;
+pub mod taxii;

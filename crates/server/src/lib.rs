@@ -21,6 +21,7 @@ pub mod export;
 pub mod federation;
 pub mod hits;
 mod limits;
+mod listen;
 pub mod money;
 pub mod networks;
 mod observe;
@@ -61,6 +62,10 @@ pub struct Config {
     /// loopback peers may read `/metrics` (its counts describe the whole
     /// store, which no member may see).
     pub metrics_token: Option<String>,
+    /// How long a client has to send a request's headers, and its body:
+    /// slow clients give their connection back (listen.rs).
+    pub header_timeout: Duration,
+    pub body_timeout: Duration,
     /// How often the store is polled for reports written elsewhere (another
     /// replica, `cordon import`) to keep the hit index current.
     pub tail_every: Duration,
@@ -94,6 +99,8 @@ impl Default for Config {
             rate_burst: 4_000,
             secure_cookies: false,
             metrics_token: None,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(60),
             tail_every: Duration::from_secs(1),
             recompute_every: Duration::from_secs(600),
             bus: None,
@@ -229,7 +236,7 @@ pub struct Running {
     pub addr: SocketAddr,
     pub state: Shared,
     stop: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    task: tokio::task::JoinHandle<()>,
     audit_writer: audit::AuditWriter,
     tailer: tokio::task::JoinHandle<()>,
     analyst: tokio::task::JoinHandle<()>,
@@ -257,7 +264,7 @@ impl Running {
     /// Stops accepting, finishes requests in flight, drains the audit queue.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.stop.send(true);
-        self.task.await??;
+        self.task.await?;
         self.tailer.abort();
         self.analyst.abort();
         self.watcher.abort();
@@ -386,17 +393,12 @@ pub async fn start(
     let tailer = tokio::spawn(tail::run(state.clone()));
     let analyst = tokio::spawn(networks::run(state.clone()));
     let app = router(state.clone());
-    let mut stopped = stopped;
-    let task = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = stopped.wait_for(|s| *s).await;
-        })
-        .await
-    });
+    let task = tokio::spawn(listen::serve(
+        listener,
+        app,
+        state.config.header_timeout,
+        listen::until_stopped(stopped),
+    ));
     tracing::info!(%addr, "cordon is listening");
     Ok(Running {
         addr,
@@ -475,6 +477,11 @@ fn router(state: Shared) -> axum::Router {
             observe::panic_response,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(state.config.max_body))
+        // A body must keep coming: a client that stops sending half-way
+        // gives its connection back (listen.rs bounds the headers).
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            state.config.body_timeout,
+        ))
 }
 
 /// An unknown path: the JSON error body under `/api`, a console page

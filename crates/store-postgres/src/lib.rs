@@ -103,6 +103,9 @@ impl PostgresStore {
     pub async fn connect_with(options: PgConnectOptions, pool_size: u32) -> Result<PostgresStore> {
         let pool = PgPoolOptions::new()
             .max_connections(pool_size.max(1))
+            // While PostgreSQL is away a request is refused within seconds
+            // (`unavailable`, retry), not held for sqlx's default 30 s.
+            .acquire_timeout(std::time::Duration::from_secs(5))
             .connect_with(options)
             .await
             .map_err(|e| StoreError::Backend(format!("cannot connect to postgres: {e}")))?;

@@ -25,6 +25,7 @@ use cordon_analysis::networks::Thresholds;
 use cordon_analysis::{CommunityDetection, Louvain, modularity};
 use serde::Serialize;
 
+use crate::output::say;
 use crate::progress;
 
 mod money;
@@ -183,6 +184,6 @@ fn communities(path: &std::path::Path, out: Option<&std::path::Path>) -> anyhow:
         out.flush()
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    println!("{}", serde_json::to_string(&summary)?);
+    say!("{}", serde_json::to_string(&summary)?);
     Ok(())
 }

@@ -22,6 +22,7 @@ use std::io::BufReader;
 use std::path::Path;
 use std::time::Instant;
 
+use crate::output::say;
 use anyhow::Context;
 use cordon_finance::graph::FlowGraph;
 use cordon_finance::import::jsonl;
@@ -357,7 +358,7 @@ pub fn score(world: &Path) -> anyhow::Result<()> {
         },
         seconds,
     };
-    println!("{}", serde_json::to_string_pretty(&score)?);
+    say!("{}", serde_json::to_string_pretty(&score)?);
     Ok(())
 }
 

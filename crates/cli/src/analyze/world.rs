@@ -7,6 +7,7 @@ use std::io::BufReader;
 use std::path::Path;
 use std::time::Instant;
 
+use crate::output::say;
 use anyhow::Context;
 use chrono::Utc;
 use cordon_analysis::compounds::{self, Compound};
@@ -306,7 +307,7 @@ pub fn score(
             .flush()
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    println!("{}", serde_json::to_string(&score)?);
+    say!("{}", serde_json::to_string(&score)?);
     Ok(())
 }
 

@@ -211,3 +211,65 @@ pub fn run_with(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
+
+/// Registers the agency KH-NCB with an analyst, sokha, on `db`; returns a
+/// new API token of hers.
+pub fn analyst(dir: &Path, db: &str, env: &[(&str, &str)]) -> String {
+    let with_db = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--db", db]);
+        run_with(&all, dir, env)
+    };
+    with_db(&[
+        "agency",
+        "add",
+        "--code",
+        "KH-NCB",
+        "--name",
+        "NCB Phnom Penh",
+        "--country",
+        "KH",
+        "--kind",
+        "ncb",
+        "--contact",
+        "desk@ncb.example",
+    ]);
+    with_db(&[
+        "user", "add", "--agency", "KH-NCB", "--name", "sokha", "--role", "analyst",
+    ]);
+    with_db(&["token", "create", "--agency", "KH-NCB", "--user", "sokha"])
+        .lines()
+        .find(|l| l.starts_with("cordon_"))
+        .expect("token create prints the token")
+        .to_owned()
+}
+
+/// Every acknowledged `(report id, e-mail selector)` is found, exactly
+/// once, by a batch hit query on its selector.
+pub fn assert_all_found(base: &str, token: &str, acked: &[(String, String)]) {
+    for chunk in acked.chunks(5_000) {
+        let selectors: Vec<&str> = chunk.iter().map(|(_, s)| s.as_str()).collect();
+        let answer: serde_json::Value = client()
+            .post(format!("{base}/api/v1/hits"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "selectors": selectors }))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let results = answer["results"].as_array().unwrap();
+        for ((id, selector), r) in chunk.iter().zip(results) {
+            let ids: Vec<&str> = r["readable"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h["report_id"].as_str().unwrap())
+                .collect();
+            assert_eq!(
+                ids,
+                [id.as_str()],
+                "acknowledged {id} ({selector}) lost: {r}"
+            );
+        }
+    }
+}

@@ -403,9 +403,7 @@ pub async fn serve(
         })
     };
     let app = routes(service).layer(axum::extract::DefaultBodyLimit::max(4 * 1024 * 1024));
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(stop)
-        .await;
+    crate::listen::serve(listener, app, crate::Config::default().header_timeout, stop).await;
     ticker.abort();
-    served.map_err(Into::into)
+    Ok(())
 }

@@ -203,22 +203,16 @@ impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> 
     }
 }
 
-/// The query parameters, in order, repeated ones included.
+/// The raw query string (without `?`), parsed by the endpoint that knows
+/// which parameters it takes.
 #[derive(Debug)]
-pub struct Params(pub Vec<(String, String)>);
+pub struct Params(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for Params {
     type Rejection = TaxiiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> TaxiiResult<Self> {
-        axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
-            .map(|q| Params(q.0))
-            .map_err(|e| {
-                TaxiiError::Api(ApiError::bad_request(format!(
-                    "bad query: {}",
-                    e.body_text().to_lowercase()
-                )))
-            })
+        Ok(Params(parts.uri.query().unwrap_or_default().to_owned()))
     }
 }
 

@@ -9,7 +9,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use cordon_core::Marking;
 use cordon_interop::stix::{self, ImportOptions};
 use cordon_store::NewStixObject;
@@ -23,12 +23,10 @@ use super::{Client, Params, Taxii, TaxiiBody, TaxiiError, TaxiiPath, TaxiiResult
 use crate::Shared;
 use crate::access::Viewer;
 use crate::error::{ApiError, ErrorCode};
+use cordon_interop::taxii::{DELETE_FILTERS, OBJECT_FILTERS, ONE_FILTERS, Query, VERSION_FILTERS};
 
-/// Objects per page when the client names no limit, and the most it may.
-const DEFAULT_LIMIT: usize = 1_000;
-const MAX_LIMIT: usize = 10_000;
-
-/// The parameters of a request (TAXII 2.1 §3.4).
+/// The parameters of a request (TAXII 2.1 §3.4), parsed by
+/// [`cordon_interop::taxii::Query`].
 #[derive(Debug, Default)]
 struct Filters {
     m: Match,
@@ -37,101 +35,23 @@ struct Filters {
     ids: Vec<String>,
 }
 
-fn bad(message: impl Into<String>) -> TaxiiError {
-    TaxiiError::Api(ApiError::bad_request(message))
-}
-
 impl Filters {
-    fn parse(pairs: Vec<(String, String)>, allowed: &[&str]) -> TaxiiResult<Filters> {
-        let mut f = Filters {
-            limit: DEFAULT_LIMIT,
-            ..Filters::default()
-        };
-        let mut versions = Vec::new();
-        let list = |v: &str| -> Vec<String> {
-            v.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect()
-        };
-        for (key, value) in pairs {
-            if !allowed.contains(&key.as_str()) {
-                return Err(bad(format!(
-                    "unknown or unsupported parameter '{key}' here; this endpoint takes {}",
-                    allowed.join(", ")
-                )));
-            }
-            match key.as_str() {
-                "added_after" => {
-                    f.m.added_after = Some(
-                        DateTime::parse_from_rfc3339(&value)
-                            .map_err(|_| {
-                                bad(format!(
-                                    "added_after '{value}' is not a timestamp like 2026-03-01T10:00:00.000Z"
-                                ))
-                            })?
-                            .with_timezone(&Utc),
-                    );
-                }
-                "limit" => {
-                    // More than a page holds is served as a full page
-                    // (TAXII lets a server give fewer than asked).
-                    f.limit = value
-                        .parse::<usize>()
-                        .ok()
-                        .filter(|l| *l >= 1)
-                        .ok_or_else(|| bad("limit must be a whole number, at least 1"))?
-                        .min(MAX_LIMIT);
-                }
-                "next" => {
-                    f.next = Some(Cursor::parse(&value).ok_or_else(|| {
-                        bad("next is not a cursor this server gave; start again without it")
-                    })?);
-                }
-                "match[id]" => f.ids.extend(list(&value)),
-                "match[type]" => f.m.types.extend(list(&value)),
-                "match[version]" => {
-                    for v in list(&value) {
-                        let ok = matches!(v.as_str(), "last" | "first" | "all")
-                            || DateTime::parse_from_rfc3339(&v).is_ok();
-                        if !ok {
-                            return Err(bad(format!(
-                                "match[version] '{v}' is not last, first, all or a timestamp"
-                            )));
-                        }
-                        versions.push(v);
-                    }
-                }
-                "match[spec_version]" => f.m.spec_versions.extend(list(&value)),
-                _ => unreachable!("checked against allowed"),
-            }
-        }
-        if !versions.is_empty() {
-            f.m.versions = Versions(versions);
-        }
-        Ok(f)
+    fn parse(Params(query): Params, allowed: &[&str]) -> TaxiiResult<Filters> {
+        let q =
+            Query::parse(&query, allowed).map_err(|m| TaxiiError::Api(ApiError::bad_request(m)))?;
+        Ok(Filters {
+            m: Match {
+                added_after: q.added_after,
+                types: q.types,
+                versions: q.versions,
+                spec_versions: q.spec_versions,
+            },
+            limit: q.limit,
+            next: q.next,
+            ids: q.ids,
+        })
     }
 }
-
-const OBJECT_FILTERS: &[&str] = &[
-    "added_after",
-    "limit",
-    "next",
-    "match[id]",
-    "match[type]",
-    "match[version]",
-    "match[spec_version]",
-];
-const ONE_FILTERS: &[&str] = &[
-    "added_after",
-    "limit",
-    "next",
-    "match[version]",
-    "match[spec_version]",
-];
-const VERSION_FILTERS: &[&str] = &["added_after", "limit", "next", "match[spec_version]"];
-const DELETE_FILTERS: &[&str] = &["match[version]", "match[spec_version]"];
 
 fn record(state: &Shared, viewer: &Viewer, what: &str, taken: &stream::Taken) -> TaxiiResult<()> {
     let events = crate::export::audit_events(viewer, what, taken);
@@ -183,11 +103,11 @@ async fn listing(
     state: &Shared,
     client: &Client,
     collection: &str,
-    pairs: Vec<(String, String)>,
+    query: Params,
     what: &str,
 ) -> TaxiiResult<Page> {
     let view = collections::resolve(state, collection)?;
-    let f = Filters::parse(pairs, OBJECT_FILTERS)?;
+    let f = Filters::parse(query, OBJECT_FILTERS)?;
     let viewer = client.viewer();
     let mut reader = Reader::new(state, &viewer, &view);
     let page = if f.ids.is_empty() {
@@ -225,9 +145,9 @@ pub async fn page(
     State(state): State<Shared>,
     client: Client,
     TaxiiPath(collection): TaxiiPath<String>,
-    Params(pairs): Params,
+    query: Params,
 ) -> TaxiiResult<Response> {
-    let page = listing(&state, &client, &collection, pairs, "taxii").await?;
+    let page = listing(&state, &client, &collection, query, "taxii").await?;
     Ok(envelope(page))
 }
 
@@ -252,9 +172,9 @@ pub async fn manifest(
     State(state): State<Shared>,
     client: Client,
     TaxiiPath(collection): TaxiiPath<String>,
-    Params(pairs): Params,
+    query: Params,
 ) -> TaxiiResult<Response> {
-    let page = listing(&state, &client, &collection, pairs, "taxii manifest").await?;
+    let page = listing(&state, &client, &collection, query, "taxii manifest").await?;
     let manifest = Manifest {
         more: page.next.is_some(),
         next: page.next.map(|c| c.text()),
@@ -295,10 +215,10 @@ pub async fn one(
     State(state): State<Shared>,
     client: Client,
     TaxiiPath((collection, id)): TaxiiPath<(String, String)>,
-    Params(pairs): Params,
+    query: Params,
 ) -> TaxiiResult<Response> {
     let view = collections::resolve(&state, &collection)?;
-    let f = Filters::parse(pairs, ONE_FILTERS)?;
+    let f = Filters::parse(query, ONE_FILTERS)?;
     let entries = found(&state, &client, &view, &id, "taxii").await?;
     Ok(envelope(offset_page(f.m.select(entries), &f)))
 }
@@ -316,10 +236,10 @@ pub async fn versions(
     State(state): State<Shared>,
     client: Client,
     TaxiiPath((collection, id)): TaxiiPath<(String, String)>,
-    Params(pairs): Params,
+    query: Params,
 ) -> TaxiiResult<Response> {
     let view = collections::resolve(&state, &collection)?;
-    let mut f = Filters::parse(pairs, VERSION_FILTERS)?;
+    let mut f = Filters::parse(query, VERSION_FILTERS)?;
     f.m.versions = Versions::all();
     let entries = found(&state, &client, &view, &id, "taxii versions").await?;
     let mut entries = f.m.select(entries);
@@ -338,7 +258,7 @@ pub async fn delete(
     State(state): State<Shared>,
     client: Client,
     TaxiiPath((collection, id)): TaxiiPath<(String, String)>,
-    Params(pairs): Params,
+    query: Params,
 ) -> TaxiiResult<Response> {
     let view = collections::resolve(&state, &collection)?;
     if client.member().role == crate::access::Role::Peer {
@@ -347,7 +267,7 @@ pub async fn delete(
             "a federation peer's token only pulls; it deletes nothing",
         )));
     }
-    let f = Filters::parse(pairs, DELETE_FILTERS)?;
+    let f = Filters::parse(query, DELETE_FILTERS)?;
     // What the caller may not read answers as if it did not exist.
     found(&state, &client, &view, &id, "taxii").await?;
     if !view.can_write(&client) {
@@ -413,8 +333,8 @@ pub async fn add(
     }
     is_taxii_body(&headers)?;
     let agency = client.member().agency.clone();
-    let text =
-        String::from_utf8(body.to_vec()).map_err(|_| bad("the envelope is not UTF-8 text"))?;
+    let text = String::from_utf8(body.to_vec())
+        .map_err(|_| TaxiiError::Api(ApiError::bad_request("the envelope is not UTF-8 text")))?;
     let country = state
         .directory
         .get(&agency)
@@ -491,40 +411,4 @@ pub async fn add(
     };
     state.taxii_statuses.put(&agency, status.clone());
     Ok((StatusCode::ACCEPTED, Taxii(status)).into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn filters_parse_taxii_parameters_and_refuse_others() {
-        let pairs = vec![
-            ("match[type]".to_owned(), "indicator,report".to_owned()),
-            ("limit".to_owned(), "50".to_owned()),
-            ("match[version]".to_owned(), "all".to_owned()),
-            ("added_after".to_owned(), "2026-01-01T00:00:00Z".to_owned()),
-        ];
-        let f = Filters::parse(pairs, OBJECT_FILTERS).unwrap();
-        assert_eq!(f.m.types, ["indicator", "report"]);
-        assert_eq!(f.limit, 50);
-        assert!(f.m.versions.wants("x", "a", "b"));
-        let f = Filters::parse(vec![("limit".into(), "100001".into())], OBJECT_FILTERS).unwrap();
-        assert_eq!(f.limit, MAX_LIMIT);
-        for (k, v) in [
-            ("limit", "0"),
-            ("limit", "-1"),
-            ("match[version]", "newest"),
-            ("added_after", "yesterday"),
-            ("match[color]", "red"),
-            ("next", "1.2"),
-        ] {
-            assert!(
-                Filters::parse(vec![(k.into(), v.into())], OBJECT_FILTERS).is_err(),
-                "{k}={v}"
-            );
-        }
-        let f = Filters::parse(vec![], OBJECT_FILTERS).unwrap();
-        assert!(f.m.versions.wants("b", "a", "b") && !f.m.versions.wants("a", "a", "b"));
-    }
 }

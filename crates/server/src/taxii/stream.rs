@@ -33,6 +33,7 @@ use cordon_core::Marking;
 use cordon_core::mo::Taxonomy;
 use cordon_interop::stix::export::{AgencyView, Deriver, ReportView};
 use cordon_interop::stix::{self, extension, ids, sco, tlp};
+pub use cordon_interop::taxii::{Cursor, Versions};
 use cordon_store::{StixFilter, StoredReport, StoredStixObject};
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -114,45 +115,6 @@ impl Entry {
             Payload::Kept(text) => RawValue::from_string(text.clone())
                 .expect("kept objects are JSON, checked when they were imported"),
         }
-    }
-}
-
-/// Which versions of each object a request wants (TAXII 2.1 §3.4.2).
-#[derive(Debug, Clone)]
-pub struct Versions(pub Vec<String>);
-
-impl Versions {
-    pub fn last() -> Versions {
-        Versions(vec!["last".into()])
-    }
-
-    pub fn all() -> Versions {
-        Versions(vec!["all".into()])
-    }
-
-    fn only_last(&self) -> bool {
-        self.0.iter().all(|v| v == "last")
-    }
-
-    /// Whether `version` passes, given the oldest and newest versions of
-    /// its object.
-    pub fn wants(&self, version: &str, first: &str, last: &str) -> bool {
-        self.0.iter().any(|v| match v.as_str() {
-            "all" => true,
-            "last" => version == last,
-            "first" => version == first,
-            at => same_time(at, version),
-        })
-    }
-}
-
-fn same_time(a: &str, b: &str) -> bool {
-    match (
-        DateTime::parse_from_rfc3339(a),
-        DateTime::parse_from_rfc3339(b),
-    ) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
     }
 }
 
@@ -657,45 +619,6 @@ async fn kept_rows(state: &Shared, ids: Vec<String>) -> TaxiiResult<Vec<StoredSt
     Ok(out)
 }
 
-/// A position in the stream: vocabulary entries given, the last report
-/// and kept object passed, and how many objects of the next item were
-/// already given.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Cursor {
-    pub vocabulary: usize,
-    pub report: i64,
-    pub kept: i64,
-    pub skip: usize,
-}
-
-impl Cursor {
-    pub fn parse(text: &str) -> Option<Cursor> {
-        let parts: Vec<&str> = text.split('.').collect();
-        let n = |i: usize| {
-            parts
-                .get(i)
-                .and_then(|p| p.parse::<i64>().ok())
-                .filter(|v| *v >= 0)
-        };
-        match (parts.len(), n(0), n(1), n(2), n(3)) {
-            (4, Some(v), Some(report), Some(kept), Some(skip)) => Some(Cursor {
-                vocabulary: v as usize,
-                report,
-                kept,
-                skip: skip as usize,
-            }),
-            _ => None,
-        }
-    }
-
-    pub fn text(&self) -> String {
-        format!(
-            "{}.{}.{}.{}",
-            self.vocabulary, self.report, self.kept, self.skip
-        )
-    }
-}
-
 /// One page of a collection.
 pub struct Page {
     pub entries: Vec<Entry>,
@@ -985,20 +908,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_refuse_what_the_server_did_not_give() {
-        let c = Cursor {
-            vocabulary: 80,
-            report: 12,
-            kept: 3,
-            skip: 4,
-        };
-        assert_eq!(Cursor::parse(&c.text()), Some(c));
-        for bad in ["", "1.2.3", "a.b.c.d", "-1.0.0.0", "1.2.3.4.5"] {
-            assert!(Cursor::parse(bad).is_none(), "{bad}");
-        }
-    }
 
     #[test]
     fn versions_pick_first_last_all_and_timestamps() {
