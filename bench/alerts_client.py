@@ -18,8 +18,12 @@ Last-Event-ID, and the counts say whether any alert was lost or received
 twice across the restart. Latencies are then given for the alerts
 acknowledged outside the restart window as well as for all.
 
+With --distinct N, report ids come round every N reports, each time with
+a new narrative: every submission is a new revision (and alerts), while the
+set of live reports stays N large (the soak, bench/soak.sh).
+
 Usage: alerts_client.py URL TOKEN [--watches 10000] [--rate 2000]
-       [--seconds 10] [--match-every 10] [--stream-url URL2]
+       [--seconds 10] [--match-every 10] [--distinct N] [--stream-url URL2]
        [--restart-at S --restart-cmd CMD]
 """
 
@@ -74,6 +78,7 @@ def main():
     p.add_argument("--rate", type=int, default=2_000)
     p.add_argument("--seconds", type=int, default=10)
     p.add_argument("--match-every", type=int, default=10)
+    p.add_argument("--distinct", type=int, default=0)
     p.add_argument("--stream-url")
     p.add_argument("--restart-at", type=float)
     p.add_argument("--restart-cmd")
@@ -112,6 +117,7 @@ def main():
     next_at = time.perf_counter()
     n = 0
     late = 0
+    submits = []  # each batch's time to acknowledgement, ms
     restart = {}
     restarter = None
     if args.restart_at is not None:
@@ -126,13 +132,19 @@ def main():
         batch = []
         for k in range(BATCH):
             i = n + k
-            selectors = [f"load-{run}-{i}@example.com"]
-            if i % args.match_every == 0:
-                selectors.append(watched(i % args.watches))
-            batch.append({"id": f"load-{run}-{i}", "kind": "fraud_complaint", "country": "KH",
-                          "marking": {"tlp": "GREEN"}, "selectors": selectors})
+            # With --distinct, ids come round again: each report is revised
+            # (a new narrative), and the store's live set stays the same size.
+            rid = i % args.distinct if args.distinct else i
+            selectors = [f"load-{run}-{rid}@example.com"]
+            if rid % args.match_every == 0:
+                selectors.append(watched(rid % args.watches))
+            batch.append({"id": f"load-{run}-{rid}", "kind": "fraud_complaint", "country": "KH",
+                          "marking": {"tlp": "GREEN"}, "selectors": selectors,
+                          "narrative": f"load report, round {i // args.distinct if args.distinct else 0}"})
+        sent = time.perf_counter()
         r = s.post(base + "/api/v1/reports", json=batch)
         ack = time.perf_counter()
+        submits.append((ack - sent) * 1000)
         if r.status_code != 200:
             sys.exit(f"alerts_client: submit: {r.status_code} {r.text[:300]}")
         for res in r.json()["results"]:
@@ -164,6 +176,8 @@ def main():
             received[seq] = at
     lat = sorted((received[q] - acked[q]) * 1000 for q in acked if q in received)
     pick = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] if lat else None
+    submits.sort()
+    spent = lambda q: round(submits[min(len(submits) - 1, int(q * len(submits)))], 2) if submits else None
     extra = {}
     if restart:
         # Outside the restart window: acknowledged before the restart began
@@ -191,6 +205,8 @@ def main():
         "p99_ms": pick(0.99) and round(pick(0.99), 2),
         "max_ms": lat and round(lat[-1], 2),
         "keeping_watches_seconds": round(watch_seconds, 1),
+        "batch_p50_ms": spent(0.5),
+        "batch_p99_ms": spent(0.99),
         **extra,
     }))
 

@@ -1,0 +1,78 @@
+"""The table of bench/soak.sh: each stream's rate, p50 and p99 against its
+target, the error rate, and the server's memory from the end of warm-up to
+the end. Exits 1 when a target is missed.
+
+Usage: soak_report.py WORK SECONDS WARMUP
+"""
+import csv
+import json
+import os
+import sys
+
+# p99 targets of the feature issues (docs/BENCHMARKS.md).
+TARGETS_MS = {"hits": 5.0, "graph": 20.0, "checks": 50.0, "alerts": 50.0}
+MAX_ERROR_RATE = 0.001
+MAX_GROWTH = 0.10
+
+
+def oha(path):
+    with open(path) as f:
+        d = json.load(f)
+    summary, pct = d["summary"], d["latencyPercentiles"]
+    codes = d.get("statusCodeDistribution", {})
+    total = sum(int(v) for v in codes.values())
+    bad = sum(int(v) for k, v in codes.items() if not k.startswith("2"))
+    errors = sum(int(v) for v in d.get("errorDistribution", {}).values())
+    return {
+        "rate": summary["requestsPerSec"],
+        "p50": pct["p50"] * 1000,
+        "p99": pct["p99"] * 1000,
+        "requests": total + errors,
+        "failed": bad + errors,
+    }
+
+
+def main():
+    work, seconds, warmup = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    rows, missed = [], []
+    for name, what in [("hits", "single hit queries"), ("graph", "graph neighbourhoods, depth 3"),
+                       ("checks", "public checks, 2 KB adverts")]:
+        r = oha(os.path.join(work, f"oha-{name}.json"))
+        rows.append((what, f"{r['rate']:,.0f}/s", r["p50"], r["p99"], TARGETS_MS[name], r["requests"], r["failed"]))
+    with open(os.path.join(work, "alerts.json")) as f:
+        a = json.loads(f.read().strip().splitlines()[-1])
+    rows.append(("report submissions, batches of 100", f"{a['achieved_rate']:,.0f} reports/s",
+                 a["batch_p50_ms"], a["batch_p99_ms"], None, a["reports"] // 100, 0))
+    lost = a["alerts_expected"] - a["alerts_received"]
+    rows.append((f"alerts on {a['watches']:,} watches (ack to stream)", f"{a['alerts_expected']:,} expected",
+                 a["p50_ms"], a["p99_ms"], TARGETS_MS["alerts"], a["alerts_expected"], lost))
+    print("| stream | rate | p50 | p99 | target p99 | requests | failed |")
+    print("| --- | ---: | ---: | ---: | --- | ---: | ---: |")
+    for what, rate, p50, p99, target, requests, failed in rows:
+        verdict = "" if target is None else (f"≤ {target:g} ms: " + ("met" if p99 <= target else "**missed**"))
+        print(f"| {what} | {rate} | {p50:.2f} ms | {p99:.2f} ms | {verdict} | {requests:,} | {failed:,} |")
+        if target is not None and p99 > target:
+            missed.append(f"{what}: p99 {p99:.2f} ms > {target:g} ms")
+        if requests and failed / requests > MAX_ERROR_RATE:
+            missed.append(f"{what}: {failed} of {requests} failed")
+    samples = []
+    with open(os.path.join(work, "rss.csv")) as f:
+        for at, kib in csv.reader(f):
+            samples.append((int(at), int(kib)))
+    after = [kib for at, kib in samples if at >= warmup]
+    if len(after) >= 2:
+        start, end, peak = after[0], after[-1], max(after)
+        growth = (end - start) / start
+        print(f"\nRSS after {warmup} s warm-up: {start / 1024:.0f} MiB; at the end ({samples[-1][0]} s):"
+              f" {end / 1024:.0f} MiB; peak {peak / 1024:.0f} MiB; growth {growth * 100:+.1f} % (target ≤ 10 %)")
+        if growth > MAX_GROWTH:
+            missed.append(f"memory grew {growth * 100:.1f} %")
+    print(f"\nalerts received twice: {a['received_twice']}; submission batches behind schedule:"
+          f" {a['batches_behind_schedule']}")
+    if missed:
+        print("\nmissed: " + "; ".join(missed))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
