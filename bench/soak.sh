@@ -62,7 +62,6 @@ curl -sf -o /dev/null "$url/readyz" || { echo "bench: the server did not get rea
 
 sed "s|^|$url/api/v1/hits?selector=|" "$work/selectors.url" > "$work/hit-urls.txt"
 sed "s|^|$url/api/v1/graph/neighbourhood?depth=3\&selector=|" "$work/selectors.url" > "$work/graph-urls.txt"
-head -n 1 "$work/adverts.jsonl" > "$work/advert.json"
 
 echo "soak: $scale world, ${seconds} s: hits ${HITS_RATE:-5000}/s, graph ${GRAPH_RATE:-50}/s," \
   "checks ${CHECK_RATE:-300}/s, submissions ${SUBMIT_RATE:-1000} reports/s with ${WATCHES:-2000} watches"
@@ -88,7 +87,7 @@ oha_run graph "${GRAPH_RATE:-50}" 4 --urls-from-file -H "Authorization: Bearer $
   "$work/graph-urls.txt" &
 graph=$!
 oha_run checks "${CHECK_RATE:-300}" 8 -m POST -H "Content-Type: application/json" \
-  -D "$work/advert.json" "$url/api/v1/public/check" &
+  -Z "$work/adverts.jsonl" "$url/api/v1/public/check" &
 checks=$!
 "$PY" bench/alerts_client.py "$url" "$token" --watches "${WATCHES:-2000}" \
   --rate "${SUBMIT_RATE:-1000}" --seconds "$seconds" --distinct "${DISTINCT:-20000}" \

@@ -56,17 +56,34 @@ impl Served {
         Served::start_with(args, dir, marker, &[])
     }
 
-    /// [`Served::start`] with more environment (a PostgreSQL node's token key).
+    /// [`Served::start`] with more environment (a PostgreSQL node's token
+    /// key; `RUST_LOG`, warn unless given).
     pub fn start_with(args: &[&str], dir: &Path, marker: &str, env: &[(&str, &str)]) -> Served {
+        Served::spawn(args, dir, marker, env, Stdio::inherit())
+    }
+
+    /// [`Served::start_with`], its log (stderr) written to `log`.
+    pub fn start_logging(
+        args: &[&str],
+        dir: &Path,
+        marker: &str,
+        env: &[(&str, &str)],
+        log: &Path,
+    ) -> Served {
+        let file = std::fs::File::create(log).expect("the log file can be created");
+        Served::spawn(args, dir, marker, env, Stdio::from(file))
+    }
+
+    fn spawn(args: &[&str], dir: &Path, marker: &str, env: &[(&str, &str)], log: Stdio) -> Served {
         let mut child = Command::new(env!("CARGO_BIN_EXE_cordon"))
             .args(args)
             .current_dir(dir)
             .env_remove("CORDON_DB")
             .env_remove("CORDON_TOKEN_KEY")
-            .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(log)
             .spawn()
             .expect("the cordon binary runs");
         let mut reader = BufReader::new(child.stdout.take().unwrap());
