@@ -2,11 +2,10 @@
 //! client that sends its headers a byte at a time (slowloris) holds a
 //! connection, a task and a file descriptor for as long as it likes; a few
 //! thousand such clients would starve the investigators. Here every
-//! connection has [`HEADER_TIMEOUT`] to send a request's headers, and a
-//! body must keep arriving ([`crate::router`] bounds its wait); the rest is
-//! what axum does: each request carries its peer's address, and on stop
-//! the open connections finish their requests, for at most
-//! [`DRAIN_TIMEOUT`].
+//! connection has `Config::header_timeout` to send a request's headers (the
+//! router bounds a body's arrival with `Config::body_timeout`); the rest is
+//! what axum does: each request carries its peer's address, and on stop the
+//! open connections finish their requests, for at most [`DRAIN_TIMEOUT`].
 
 use std::net::SocketAddr;
 use std::time::Duration;
