@@ -30,15 +30,17 @@ import_once() {
   "$CORDON" import --db "sqlite://$db" "$world"
   touch "$db.done"
 }
-# serve_ready DB PORT LOG: `cordon serve` on the SQLite file DB at PORT
-# (rate limits far above what it serves), its log to LOG, stopped when the
-# script exits; returns once /readyz answers (at most 2 minutes).
+# serve_ready DB PORT LOG [FLAG…]: `cordon serve` on the SQLite file DB at
+# PORT (rate limits far above what it serves, and any more FLAGs), its log
+# to LOG, stopped with the script's background jobs when the script exits;
+# returns once /readyz answers (at most 2 minutes).
 serve_ready() {
   local db=$1 port=$2 log=$3
+  shift 3
   "$CORDON" serve --db "sqlite://$db" --bind "127.0.0.1:$port" --rate 1000000 --burst 1000000 \
-    > "$log" 2>&1 &
+    "$@" > "$log" 2>&1 &
   SERVE_PID=$!
-  trap 'kill $SERVE_PID 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+  trap 'kill $SERVE_PID $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true' EXIT
   for _ in $(seq 1 1200); do
     curl -sf -o /dev/null "http://127.0.0.1:$port/readyz" && return 0
     sleep 0.1

@@ -50,15 +50,7 @@ cp "$base.key" "$db.key" 2>/dev/null || true
 agency=$(busiest_agency "$world")
 token=$(analyst_token "$db" "$agency" "soak-$(date +%s)" | tail -n 1)
 
-"$CORDON" serve --db "sqlite://$db" --bind "127.0.0.1:$port" --rate 1000000 --burst 1000000 \
-  --public-checks-per-minute 0 > "$work/serve.log" 2>&1 &
-SERVE_PID=$!
-trap 'kill $SERVE_PID $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-for _ in $(seq 1 1200); do
-  curl -sf -o /dev/null "$url/readyz" && break
-  sleep 0.1
-done
-curl -sf -o /dev/null "$url/readyz" || { echo "bench: the server did not get ready" >&2; exit 1; }
+serve_ready "$db" "$port" "$work/serve.log" --public-checks-per-minute 0
 
 sed "s|^|$url/api/v1/hits?selector=|" "$work/selectors.url" > "$work/hit-urls.txt"
 sed "s|^|$url/api/v1/graph/neighbourhood?depth=3\&selector=|" "$work/selectors.url" > "$work/graph-urls.txt"
