@@ -50,15 +50,6 @@ impl Dice {
     }
 }
 
-fn report(id: &str, selector: &str) -> Value {
-    json!({
-        "id": id, "kind": "tip", "country": "KH",
-        "marking": {"tlp": "AMBER"},
-        "narrative": format!("crash-safety report {id}"),
-        "selectors": [selector]
-    })
-}
-
 /// Sends batches until the server stops answering; returns how many
 /// batches it acknowledged, each acknowledged id pushed to `acked`.
 fn writer(base: String, token: String, round: usize, acked: Arc<Mutex<Vec<(String, String)>>>) {
@@ -74,7 +65,10 @@ fn writer(base: String, token: String, round: usize, acked: Arc<Mutex<Vec<(Strin
                 (id, selector)
             })
             .collect();
-        let body: Vec<Value> = items.iter().map(|(id, s)| report(id, s)).collect();
+        let body: Vec<Value> = items
+            .iter()
+            .map(|(id, s)| common::tip(id, s, &format!("crash-safety report {id}")))
+            .collect();
         let answer = http
             .post(format!("{base}/api/v1/reports"))
             .bearer_auth(&token)

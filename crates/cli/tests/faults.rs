@@ -80,14 +80,7 @@ impl Load {
                         .collect();
                     let body: Vec<Value> = items
                         .iter()
-                        .map(|(id, s)| {
-                            json!({
-                                "id": id, "kind": "tip", "country": "KH",
-                                "marking": {"tlp": "AMBER"},
-                                "narrative": format!("fault report {id} {filler}"),
-                                "selectors": [s]
-                            })
-                        })
+                        .map(|(id, s)| common::tip(id, s, &format!("fault report {id} {filler}")))
                         .collect();
                     let sent = Instant::now();
                     let answer = http
@@ -512,10 +505,7 @@ fn submit(base: &str, token: &str, ids: std::ops::Range<usize>) -> Vec<(String, 
         .collect();
     let body: Vec<Value> = items
         .iter()
-        .map(|(id, s)| {
-            json!({"id": id, "kind": "tip", "country": "KH", "marking": {"tlp": "AMBER"},
-                   "narrative": "bus fault report", "selectors": [s]})
-        })
+        .map(|(id, s)| common::tip(id, s, "bus fault report"))
         .collect();
     let r = client()
         .post(format!("{base}/api/v1/reports"))

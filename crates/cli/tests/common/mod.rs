@@ -290,3 +290,14 @@ pub fn assert_all_found(base: &str, token: &str, acked: &[(String, String)]) {
         }
     }
 }
+
+/// An AMBER tip of KH-NCB naming one selector: the report the fault and
+/// crash tests send by the thousand.
+pub fn tip(id: &str, selector: &str, narrative: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id, "kind": "tip", "country": "KH",
+        "marking": {"tlp": "AMBER"},
+        "narrative": narrative,
+        "selectors": [selector]
+    })
+}
