@@ -8,8 +8,10 @@ need() { command -v "$1" >/dev/null || { echo "bench: needs $1 ($2)" >&2; exit 1
 PY=${CORDON_PYTHON:-.venv/bin/python}
 [ -x "$PY" ] || { echo "bench: run scripts/test once to create .venv (python peers)" >&2; exit 1; }
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-CORDON="$TARGET_DIR/release/cordon"
-build_release() { cargo build --release -q -p cordon-cli; }
+# BENCH_CORDON: measure that binary instead of building the release one
+# (a build with other features, say).
+CORDON=${BENCH_CORDON:-$TARGET_DIR/release/cordon}
+build_release() { [ -n "${BENCH_CORDON:-}" ] || cargo build --release -q -p cordon-cli; }
 # ratio A B: how many times faster the first mean is than the second.
 ratio() { "$PY" -c "import sys; print(f'{float(sys.argv[2])/float(sys.argv[1]):.1f}')" "$1" "$2"; }
 # mean_of FILE INDEX: a hyperfine json export's mean seconds for command INDEX.

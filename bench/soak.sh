@@ -13,7 +13,8 @@
 #     so that the data held stays the same size and memory growth means a
 #     leak, not more data
 #
-# The server's RSS is sampled every 10 s; growth is measured from the end of
+# A rate of 0 leaves that stream out (to find which load a problem comes
+# with). The server's RSS is sampled every 10 s; growth is measured from the end of
 # warm-up (BENCH_WARMUP, 120 s) to the end. bench/soak_report.py prints the
 # table of docs/BENCHMARKS.md ("Issue 11") and exits non-zero when a p99,
 # the error rate (> 0.1 %) or the memory growth (> 10 %) misses its target.
@@ -66,25 +67,28 @@ echo "soak: $scale world, ${seconds} s: hits ${HITS_RATE:-5000}/s, graph ${GRAPH
     sleep 10
   done
 ) &
+sampler=$!
 oha_run() { # NAME RATE CONNECTIONS ARGS...
   local name=$1 rate=$2 connections=$3
   shift 3
+  rm -f "$work/oha-$name.json"
+  [ "$rate" = 0 ] && return 0
   oha -c "$connections" -q "$rate" -z "${seconds}s" --latency-correction --no-tui \
     --output-format json "$@" > "$work/oha-$name.json"
 }
 oha_run hits "${HITS_RATE:-5000}" 32 --urls-from-file -H "Authorization: Bearer $token" \
   "$work/hit-urls.txt" &
-hits=$!
 oha_run graph "${GRAPH_RATE:-50}" 4 --urls-from-file -H "Authorization: Bearer $token" \
   "$work/graph-urls.txt" &
-graph=$!
 oha_run checks "${CHECK_RATE:-300}" 8 -m POST -H "Content-Type: application/json" \
   -Z "$work/adverts.jsonl" "$url/api/v1/public/check" &
-checks=$!
-"$PY" bench/alerts_client.py "$url" "$token" --watches "${WATCHES:-2000}" \
-  --rate "${SUBMIT_RATE:-1000}" --seconds "$seconds" --distinct "${DISTINCT:-20000}" \
-  > "$work/alerts.json" &
-alerts=$!
-wait "$hits" "$graph" "$checks" "$alerts"
+rm -f "$work/alerts.json"
+if [ "${SUBMIT_RATE:-1000}" != 0 ]; then
+  "$PY" bench/alerts_client.py "$url" "$token" --watches "${WATCHES:-2000}" \
+    --rate "${SUBMIT_RATE:-1000}" --seconds "$seconds" --distinct "${DISTINCT:-20000}" \
+    > "$work/alerts.json" &
+fi
+# The load generators, not the server and its RSS sampler.
+wait $(jobs -p | grep -vx -e "$SERVE_PID" -e "$sampler")
 curl -s "$url/metrics" > "$work/metrics.txt" || true
 "$PY" bench/soak_report.py "$work" "$seconds" "$warmup"

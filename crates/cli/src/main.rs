@@ -32,6 +32,9 @@ use clap::{Parser, Subcommand};
 /// Imports and the server allocate millions of small values from several
 /// threads at once (one STIX bundle is hundreds of thousands of JSON
 /// trees); mimalloc's per-thread heaps serve that far faster than glibc's.
+/// Built without the `mimalloc` feature, the system allocator serves, for
+/// heap profilers.
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -41,6 +41,7 @@ use tokio::sync::watch;
 pub use api::cases as case_api;
 pub use api::openapi_document;
 pub use auth::TokenKey;
+pub use observe::install_recorder as install_metrics_recorder;
 
 /// How the service runs; `Config::default()` suits the embedded deployment.
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 //! included), and one log line per request without secrets.
 
 use std::sync::OnceLock;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use std::net::SocketAddr;
@@ -31,11 +31,33 @@ pub fn install_recorder() {
             .expect("static buckets are valid")
             .build_recorder();
         let handle = recorder.handle();
+        start_upkeep(handle.clone());
         // Another recorder may already be installed by an embedding
         // program; then its metrics win and ours render empty.
         let _ = metrics::set_global_recorder(recorder);
         handle
     });
+}
+
+/// How often histogram samples are folded into their buckets. The recorder
+/// holds every sample (16 bytes) until then: left to scrapes alone, a
+/// server nobody scraped grew by 280 MB an hour at 5,000 requests a second.
+const UPKEEP: Duration = Duration::from_secs(1);
+
+/// Folds the samples on a thread of its own, so that it runs whichever
+/// runtime (or none) the recorder was installed from.
+fn start_upkeep(handle: PrometheusHandle) {
+    let spawned = std::thread::Builder::new()
+        .name("metrics-upkeep".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(UPKEEP);
+                handle.run_upkeep();
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "cannot start the metrics upkeep thread; histograms grow until scraped");
+    }
 }
 
 pub fn routes(state: Shared) -> Router {
