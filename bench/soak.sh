@@ -14,8 +14,10 @@
 #     leak, not more data
 #
 # A rate of 0 leaves that stream out (to find which load a problem comes
-# with). The server's RSS is sampled every 10 s; growth is measured from the end of
-# warm-up (BENCH_WARMUP, 120 s) to the end. bench/soak_report.py prints the
+# with). The server's RSS is sampled every 10 s; growth is the median of
+# the last 5 minutes against the median of the 5 minutes after warm-up
+# (BENCH_WARMUP, 120 s), since single samples swing by tens of MiB as the
+# allocator takes and hands back memory. bench/soak_report.py prints the
 # table of docs/BENCHMARKS.md ("Issue 11") and exits non-zero when a p99,
 # the error rate (> 0.1 %) or the memory growth (> 10 %) misses its target.
 #
