@@ -69,7 +69,6 @@ echo "soak: $scale world, ${seconds} s: hits ${HITS_RATE:-5000}/s, graph ${GRAPH
     sleep 10
   done
 ) &
-sampler=$!
 oha_run() { # NAME RATE CONNECTIONS ARGS...
   local name=$1 rate=$2 connections=$3
   shift 3
@@ -80,17 +79,20 @@ oha_run() { # NAME RATE CONNECTIONS ARGS...
 }
 oha_run hits "${HITS_RATE:-5000}" 32 --urls-from-file -H "Authorization: Bearer $token" \
   "$work/hit-urls.txt" &
+loaders=($!)
 oha_run graph "${GRAPH_RATE:-50}" 4 --urls-from-file -H "Authorization: Bearer $token" \
   "$work/graph-urls.txt" &
+loaders+=($!)
 oha_run checks "${CHECK_RATE:-300}" 8 -m POST -H "Content-Type: application/json" \
   -Z "$work/adverts.jsonl" "$url/api/v1/public/check" &
+loaders+=($!)
 rm -f "$work/alerts.json"
 if [ "${SUBMIT_RATE:-1000}" != 0 ]; then
   "$PY" bench/alerts_client.py "$url" "$token" --watches "${WATCHES:-2000}" \
     --rate "${SUBMIT_RATE:-1000}" --seconds "$seconds" --distinct "${DISTINCT:-20000}" \
     > "$work/alerts.json" &
+  loaders+=($!)
 fi
-# The load generators, not the server and its RSS sampler.
-wait $(jobs -p | grep -vx -e "$SERVE_PID" -e "$sampler")
+wait "${loaders[@]}"
 curl -s "$url/metrics" > "$work/metrics.txt" || true
 "$PY" bench/soak_report.py "$work" "$seconds" "$warmup"
