@@ -5,7 +5,9 @@ analyst's alert stream (GET /api/v1/alerts/stream), then submits reports at
 RATE reports/s for SECONDS seconds in batches of 100 (POST /api/v1/reports),
 one report in MATCH_EVERY naming a watched selector. For each alerted
 report: the time from its batch's acknowledgement (the response, after the
-reports are durable) to its event arriving on the stream. Prints one JSON
+reports are durable) to its event arriving on the stream; the server sends
+both once the batch is durable, so a small run may show a negative p50: the
+event was read before the submitting thread read its response. Prints one JSON
 line: alerts expected and received (and any received twice), and the
 latency percentiles in milliseconds; with --expect-file, also checks the
 events against the alerts a second stream must receive.

@@ -421,11 +421,18 @@ fn a_full_disk_is_refused_clearly_and_writes_resume_when_space_returns() {
     let refused = load.refused();
     let acked = load.finish();
     assert_clear_refusals(&refused, Duration::from_secs(10));
+    // The refusal names the cause, so that the sender knows waiting alone
+    // will not help.
+    let named = refused
+        .iter()
+        .filter(|r| r.message.contains("disk is full"))
+        .count();
+    assert!(named > 0, "no refusal named the full disk: {refused:?}");
     assert_all_found(&served.base, &token, &acked);
     assert!(served.stop().success());
     audit_intact(d, &db, &[]);
     eprintln!(
-        "disk full: {full_at} acknowledged before it filled, {} in all, all present; {} refusals, all unavailable",
+        "disk full: {full_at} acknowledged before it filled, {} in all, all present; {} refusals, all unavailable, {named} naming the full disk",
         acked.len(),
         refused.len()
     );

@@ -183,6 +183,10 @@ impl ApiError {
     }
 }
 
+/// Retry-After for a full disk: space comes back by an operator's hand, not
+/// within a second, so clients need not knock every second meanwhile.
+const FULL_RETRY_SECONDS: u64 = 10;
+
 impl From<cordon_store::StoreError> for ApiError {
     fn from(e: cordon_store::StoreError) -> Self {
         use cordon_store::StoreError;
@@ -193,6 +197,13 @@ impl From<cordon_store::StoreError> for ApiError {
             StoreError::Backend(m) => {
                 tracing::error!(error = %m, "store failed");
                 ApiError::unavailable("the database is not answering; nothing was changed, retry")
+            }
+            StoreError::Full(m) => {
+                tracing::error!(error = %m, "store is full: free disk space");
+                ApiError::unavailable(
+                    "the database's disk is full; nothing was changed, retry once the operator has freed space",
+                )
+                .retry_after(FULL_RETRY_SECONDS)
             }
         }
     }
@@ -217,6 +228,18 @@ pub type ApiResult<T> = Result<T, ApiError>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_store_is_refused_as_unavailable_and_says_so() {
+        let e = ApiError::from(cordon_store::StoreError::Full(
+            "sqlite: database or disk is full".into(),
+        ));
+        assert_eq!(e.code, ErrorCode::Unavailable);
+        assert_eq!(e.retry_after, Some(FULL_RETRY_SECONDS));
+        assert!(e.message.contains("disk is full"), "{}", e.message);
+        // The backend's own words stay in the log.
+        assert!(!e.message.contains("sqlite"), "{}", e.message);
+    }
 
     #[test]
     fn every_code_has_its_status_and_snake_case_name() {

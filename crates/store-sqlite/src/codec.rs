@@ -45,7 +45,12 @@ pub(crate) fn parse_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
 
 /// Maps a SQLite failure to the error callers see.
 pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
-    StoreError::Backend(format!("sqlite: {e}"))
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull => {
+            StoreError::Full(format!("sqlite: {e}"))
+        }
+        _ => StoreError::Backend(format!("sqlite: {e}")),
+    }
 }
 
 /// Whether the failure is a UNIQUE or PRIMARY KEY violation.
@@ -204,5 +209,25 @@ mod tests {
             parse_recipients("[1"),
             Err(StoreError::Backend(_))
         ));
+    }
+
+    #[test]
+    fn a_full_database_is_told_apart_from_other_failures() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        // A page limit fills an in-memory database as a full disk fills a
+        // file: SQLite answers both with SQLITE_FULL.
+        conn.execute_batch("PRAGMA max_page_count = 2; CREATE TABLE t (b BLOB)")
+            .unwrap();
+        let e = conn
+            .execute("INSERT INTO t VALUES (zeroblob(100000))", [])
+            .unwrap_err();
+        let e = backend(e);
+        assert!(matches!(e, StoreError::Full(_)), "{e:?}");
+        assert!(e.to_string().starts_with("storage is full"), "{e}");
+        let other = backend(
+            conn.execute("INSERT INTO missing VALUES (1)", [])
+                .unwrap_err(),
+        );
+        assert!(matches!(other, StoreError::Backend(_)), "{other:?}");
     }
 }

@@ -70,9 +70,9 @@ impl<T: Send> Job for Task<T> {
         let outcome = work(ctx);
         let status = match &outcome {
             Ok(_) => Ok(()),
-            // The job's own error is its answer; the writer only needs to
-            // know that it must roll back.
-            Err(e) => Err(StoreError::Backend(e.to_string())),
+            // The job's own error is its answer; the writer needs to know
+            // that it must roll back, and whether the disk is full.
+            Err(e) => Err(e.clone()),
         };
         self.outcome = Some(outcome);
         status
@@ -82,6 +82,7 @@ impl<T: Send> Job for Task<T> {
         let answer = match (self.outcome, committed) {
             (Some(Err(own)), _) => Err(own),
             (Some(Ok(value)), Ok(())) => Ok(value),
+            (_, Err(full @ StoreError::Full(_))) => Err(full.clone()),
             (_, Err(e)) => Err(StoreError::Backend(format!(
                 "the write was rolled back: {e}"
             ))),
@@ -277,13 +278,16 @@ impl Writer {
             match ran {
                 Ok(Ok(())) if alone => {}
                 Ok(Ok(())) => exec(conn, "RELEASE job")?,
-                Ok(Err(_)) => {
+                Ok(Err(e)) => {
                     if conn.is_autocommit() {
                         // SQLite itself rolled the whole transaction back
                         // (disk full, I/O error): nothing of the group stands.
-                        return Err(StoreError::Backend(
-                            "sqlite rolled the transaction back after an error".into(),
-                        ));
+                        return Err(match e {
+                            StoreError::Full(_) => e,
+                            _ => StoreError::Backend(
+                                "sqlite rolled the transaction back after an error".into(),
+                            ),
+                        });
                     }
                     self.selectors.rollback_to(mark);
                     if alone {

@@ -36,7 +36,7 @@ pub use audit::{AuditEvent, AuditRecord, ChainError};
 pub use types::*;
 
 /// Storage errors. Messages are lowercase and say what to do.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The thing already exists (an agency code, a user name).
     #[error("{0}")]
@@ -50,6 +50,11 @@ pub enum StoreError {
     /// The backend failed; the operation had no effect.
     #[error("storage backend failed: {0}")]
     Backend(String),
+    /// The database's disk is full; the operation had no effect. Apart
+    /// from [`StoreError::Backend`] because only an operator freeing space
+    /// ends it, and the refusal should say so.
+    #[error("storage is full: {0}")]
+    Full(String),
 }
 
 impl StoreError {

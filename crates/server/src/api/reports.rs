@@ -144,7 +144,7 @@ pub struct SubmitAnswer {
         (status = 413, description = "Too large", body = ApiError),
         (status = 422, description = "Invalid reports; nothing stored", body = ApiError),
         (status = 429, description = "Rate limited", body = ApiError),
-        (status = 503, description = "The database is not answering; nothing stored", body = ApiError),
+        (status = 503, description = "The database is not answering or its disk is full; nothing stored", body = ApiError),
     )
 )]
 pub async fn submit(
