@@ -6,8 +6,8 @@
 //!
 //! Each fault is made for real: a PostgreSQL cluster of the test's own
 //! (initdb, stopped with `pg_ctl -m immediate`), a NATS server of its own,
-//! a size-limited tmpfs under the SQLite file, raw sockets that send a byte
-//! at a time. Outside CI a test that cannot make its fault (no PostgreSQL
+//! a size-limited tmpfs under the SQLite file or a PostgreSQL tablespace,
+//! raw sockets that send a byte at a time. Outside CI a test that cannot make its fault (no PostgreSQL
 //! binaries, not allowed to mount) skips, saying so loudly.
 
 use std::io::{Read, Write};
@@ -268,6 +268,48 @@ impl PrivatePostgres {
     fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
+
+    /// A new database whose files are kept under `place` (a tablespace
+    /// there), and its URL.
+    fn database_on(&self, place: &Path) -> String {
+        let owned = Command::new("chown")
+            .args(["postgres:postgres"])
+            .arg(place)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            owned,
+            "cannot give {} to the postgres user",
+            place.display()
+        );
+        let port = self.port.to_string();
+        let made = Command::new(self.bin.join("psql"))
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+            ])
+            .args(["-v", "ON_ERROR_STOP=1", "-q"])
+            .arg("-c")
+            .arg(format!(
+                "CREATE TABLESPACE small LOCATION '{}'",
+                place.display()
+            ))
+            .args(["-c", "CREATE DATABASE cordon TABLESPACE small"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            made,
+            "cannot make a database in a tablespace at {}",
+            place.display()
+        );
+        format!("postgres://postgres@127.0.0.1:{}/cordon", self.port)
+    }
 }
 
 impl Drop for PrivatePostgres {
@@ -368,13 +410,27 @@ impl SmallDisk {
         Some(SmallDisk { path })
     }
 
-    fn grow(&self, mib: u32) {
+    /// Remounts at `mib` MiB: more to free space, less (down to what is
+    /// used) to leave little.
+    fn resize(&self, mib: u32) {
         let status = Command::new("mount")
             .args(["-o", &format!("remount,size={mib}m")])
             .arg(&self.path)
             .status()
             .unwrap();
         assert!(status.success(), "remount failed");
+    }
+
+    fn used_mib(&self) -> u32 {
+        let out = Command::new("df")
+            .args(["-B1M", "--output=used"])
+            .arg(&self.path)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let used = text.lines().nth(1).map(str::trim).unwrap_or_default();
+        used.parse()
+            .unwrap_or_else(|_| panic!("df did not say what is used: {text}"))
     }
 }
 
@@ -393,15 +449,54 @@ fn a_full_disk_is_refused_clearly_and_writes_resume_when_space_returns() {
     };
     let db = format!("sqlite://{}", disk.path.join("cordon.db").display());
     let token = analyst(d, &db, &[]);
+    let seen = fill_the_disk_then_free_it(d, &db, &[], &token, &disk);
+    eprintln!("sqlite, disk full: {seen}");
+}
+
+#[test]
+fn a_full_disk_under_postgres_is_refused_clearly_and_writes_resume_when_space_returns() {
+    let Some(pg) = PrivatePostgres::start() else {
+        return;
+    };
+    // The database's files go to a tablespace on a small tmpfs; the WAL
+    // stays on the cluster's own disk, since PostgreSQL stops outright when
+    // it cannot write WAL (the crash test covers a stopped PostgreSQL).
+    let Some(disk) = SmallDisk::mount(pg.dir.path().join("small"), 64) else {
+        return;
+    };
+    let db = pg.database_on(&disk.path);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = "ef".repeat(32);
+    let env = [("CORDON_TOKEN_KEY", key.as_str())];
+    // The schema and an analyst first, then 2 MiB left to fill.
+    let token = analyst(d, &db, &env);
+    disk.resize(disk.used_mib() + 2);
+    let seen = fill_the_disk_then_free_it(d, &db, &env, &token, &disk);
+    eprintln!("postgres, disk full: {seen}");
+}
+
+/// Serves `db`, sends reports until the disk under it is full, checks the
+/// refusals and that what was acknowledged is readable meanwhile, grows the
+/// disk and checks that writes resume with no restart and nothing is lost.
+/// Says what it saw.
+fn fill_the_disk_then_free_it(
+    d: &Path,
+    db: &str,
+    env: &[(&str, &str)],
+    token: &str,
+    disk: &SmallDisk,
+) -> String {
     let bind = format!("127.0.0.1:{}", free_port());
-    let served = Served::start(
-        &["serve", "--db", &db, "--bind", &bind, "--rate", "0"],
+    let served = Served::start_with(
+        &["serve", "--db", db, "--bind", &bind, "--rate", "0"],
         d,
         "serving",
+        env,
     );
     wait_ready(&served.base);
-    // Reports of 4 KiB fill 6 MiB in a few seconds.
-    let load = Load::start(&served.base, &token, "disk", 4_000);
+    // Reports of 4 KiB fill a few MiB in a few seconds.
+    let load = Load::start(&served.base, token, "disk", 4_000);
     let deadline = Instant::now() + Duration::from_secs(120);
     while load.refused().len() < 3 {
         assert!(Instant::now() < deadline, "the disk never filled");
@@ -409,9 +504,9 @@ fn a_full_disk_is_refused_clearly_and_writes_resume_when_space_returns() {
     }
     let full_at = load.acked();
     // What was acknowledged is readable while the disk is full.
-    assert_all_found(&served.base, &token, &load.acked.lock().unwrap().clone());
+    assert_all_found(&served.base, token, &load.acked.lock().unwrap().clone());
 
-    disk.grow(64);
+    disk.resize(disk.used_mib() + 64);
     load.wait_acked(
         full_at,
         100,
@@ -428,14 +523,14 @@ fn a_full_disk_is_refused_clearly_and_writes_resume_when_space_returns() {
         .filter(|r| r.message.contains("disk is full"))
         .count();
     assert!(named > 0, "no refusal named the full disk: {refused:?}");
-    assert_all_found(&served.base, &token, &acked);
+    assert_all_found(&served.base, token, &acked);
     assert!(served.stop().success());
-    audit_intact(d, &db, &[]);
-    eprintln!(
-        "disk full: {full_at} acknowledged before it filled, {} in all, all present; {} refusals, all unavailable, {named} naming the full disk",
+    audit_intact(d, db, env);
+    format!(
+        "{full_at} acknowledged before it filled, {} in all, all present; {} refusals, all unavailable, {named} naming the full disk",
         acked.len(),
         refused.len()
-    );
+    )
 }
 
 /// A NATS server with JetStream of this test's own.

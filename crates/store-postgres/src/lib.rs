@@ -81,9 +81,17 @@ pub struct PostgresStore {
     writer: WriterHandle,
 }
 
+/// SQLSTATE `disk_full`: a table or index could not grow.
+const DISK_FULL: &str = "53100";
+
 /// Maps a sqlx failure to the error callers see.
 pub(crate) fn backend(e: sqlx::Error) -> StoreError {
-    StoreError::Backend(format!("postgres: {e}"))
+    match &e {
+        sqlx::Error::Database(d) if d.code().as_deref() == Some(DISK_FULL) => {
+            StoreError::Full(format!("postgres: {e}"))
+        }
+        _ => StoreError::Backend(format!("postgres: {e}")),
+    }
 }
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {

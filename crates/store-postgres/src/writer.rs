@@ -83,8 +83,7 @@ impl Done {
     fn answer(self, committed: Result<(), &StoreError>) {
         // A caller that went away (a cancelled request) needs no answer;
         // its write stands either way.
-        let failed =
-            |e: &StoreError| StoreError::Backend(format!("the write was rolled back: {e}"));
+        let failed = |e: &StoreError| e.for_group("the write was rolled back");
         match self {
             Done::Submit(v, reply) => {
                 let _ = reply.send(committed.map(|()| v).map_err(failed));
@@ -299,7 +298,7 @@ async fn submit(
 }
 
 fn fail_all(jobs: impl IntoIterator<Item = Job>, e: &StoreError) {
-    let err = || StoreError::Backend(format!("the write was not attempted: {e}"));
+    let err = || e.for_group("the write was not attempted");
     for job in jobs {
         match job {
             Job::Submit { reply, .. } => {

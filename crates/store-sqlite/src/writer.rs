@@ -82,10 +82,7 @@ impl<T: Send> Job for Task<T> {
         let answer = match (self.outcome, committed) {
             (Some(Err(own)), _) => Err(own),
             (Some(Ok(value)), Ok(())) => Ok(value),
-            (_, Err(full @ StoreError::Full(_))) => Err(full.clone()),
-            (_, Err(e)) => Err(StoreError::Backend(format!(
-                "the write was rolled back: {e}"
-            ))),
+            (_, Err(e)) => Err(e.for_group("the write was rolled back")),
             (None, Ok(())) => Err(StoreError::Backend("the write never ran".into())),
         };
         // The caller may have gone away (a cancelled request); the write

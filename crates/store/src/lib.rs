@@ -58,6 +58,17 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// What a write hears when its group or transaction failed with `self`:
+    /// a full disk stays a full disk, which only an operator ends and the
+    /// sender must be told of; anything else becomes a backend failure,
+    /// `what` saying what became of the write.
+    pub fn for_group(&self, what: &str) -> StoreError {
+        match self {
+            StoreError::Full(_) => self.clone(),
+            e => StoreError::Backend(format!("{what}: {e}")),
+        }
+    }
+
     /// The answer of both backends when an agency puts a STIX version it
     /// already keeps with other JSON.
     pub fn stix_version_conflict(id: &str, version: &str) -> StoreError {
@@ -327,4 +338,23 @@ pub fn backend_of_url(url: &str) -> Result<Backend> {
 pub enum Backend {
     Sqlite,
     Postgres,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_group_failure_keeps_a_full_disk_and_wraps_the_rest() {
+        let full = StoreError::Full("sqlite: database or disk is full".into());
+        assert!(matches!(
+            full.for_group("the write was rolled back"),
+            StoreError::Full(m) if m == "sqlite: database or disk is full"
+        ));
+        let other = StoreError::Backend("connection reset".into());
+        assert_eq!(
+            other.for_group("the write was rolled back").to_string(),
+            "storage backend failed: the write was rolled back: storage backend failed: connection reset"
+        );
+    }
 }
