@@ -199,16 +199,9 @@ impl PrivatePostgres {
             bin,
             port: free_port(),
         };
-        if is_root() {
-            // initdb refuses root: the cluster belongs to `postgres`.
-            let owned = Command::new("chown")
-                .args(["postgres:postgres"])
-                .arg(pg.dir.path())
-                .status()
-                .is_ok_and(|s| s.success());
-            if !owned {
-                return cannot("cannot give a data directory to the postgres user");
-            }
+        // initdb refuses root: the cluster belongs to `postgres`.
+        if is_root() && !give_to_postgres(pg.dir.path()) {
+            return cannot("cannot give a data directory to the postgres user");
         }
         let data = pg.data();
         let made = pg
@@ -272,16 +265,7 @@ impl PrivatePostgres {
     /// A new database whose files are kept under `place` (a tablespace
     /// there), and its URL.
     fn database_on(&self, place: &Path) -> String {
-        let owned = Command::new("chown")
-            .args(["postgres:postgres"])
-            .arg(place)
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(
-            owned,
-            "cannot give {} to the postgres user",
-            place.display()
-        );
+        assert!(give_to_postgres(place), "cannot chown {}", place.display());
         let port = self.port.to_string();
         let made = Command::new(self.bin.join("psql"))
             .args([
@@ -323,6 +307,14 @@ impl Drop for PrivatePostgres {
             .stderr(Stdio::null())
             .status();
     }
+}
+
+fn give_to_postgres(path: &Path) -> bool {
+    Command::new("chown")
+        .args(["postgres:postgres"])
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 fn is_root() -> bool {
