@@ -757,6 +757,10 @@ const CURRENCY_WORDS: &[&str] = &[
     "inr",
     "kes",
     "ngn",
+    "zar",
+    "ghs",
+    "ugx",
+    "tzs",
     "eur",
     "gbp",
     "aud",
@@ -796,6 +800,12 @@ const CURRENCY_WORDS: &[&str] = &[
     "shillings",
     "ksh",
     "kshs",
+    "ush",
+    "tsh",
+    "rand",
+    "rands",
+    "cedi",
+    "cedis",
     "euro",
     "euros",
     "pound",
@@ -1187,6 +1197,34 @@ mod tests {
                 .collect();
             assert!(got.is_empty(), "text {text:?} gave {got:?}");
         }
+    }
+
+    #[test]
+    fn amounts_in_the_recruiting_countries_currencies_are_not_phones() {
+        // Scam-centre adverts in East, West and Southern Africa quote pay in
+        // local money; read with the country's own numbering, such amounts
+        // look like phone numbers.
+        for (text, region) in [
+            ("earn 350000000 ZAR", "ZA"),
+            ("earn 350000000 rand", "ZA"),
+            ("pay 0244123456 cedis", "GH"),
+            ("pay 0244123456 GHS", "GH"),
+            ("salary 0772123456 UGX", "UG"),
+            ("salary 0772123456 ush", "UG"),
+            ("salary 0712345678 TZS", "TZ"),
+            ("salary 0712345678 tsh", "TZ"),
+        ] {
+            let got: Vec<_> = found(text, Some(region))
+                .into_iter()
+                .filter(|(s, _)| s.starts_with("phone:"))
+                .collect();
+            assert!(got.is_empty(), "text {text:?} gave {got:?}");
+        }
+        // The same number without the currency is a phone.
+        assert_eq!(
+            found("call 0244123456", Some("GH")),
+            vec![sel("phone:+233244123456", [5, 15])]
+        );
     }
 
     #[test]
