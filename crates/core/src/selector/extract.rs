@@ -158,6 +158,9 @@ pub const PLATFORM_WORDS: [&str; 20] = [
     "twitter",
 ];
 
+/// Words written between a platform word and an `@handle`.
+const HANDLE_FILLERS: [&str; 6] = ["only", "just", "account", "username", "handle", "me"];
+
 /// The handle pattern: a platform word, a separator, a value. The words are
 /// spelled out in lower, Capitalised, UPPER and brand case rather than matched
 /// case-insensitively, because a plain set of literals lets the regex engine
@@ -179,8 +182,13 @@ fn handle_pattern() -> String {
     // Brand spellings that are none of the three.
     words.extend(["WhatsApp", "Whats App", "WeChat", "TikTok"].map(str::to_owned));
     let words = words.join("|");
+    // Between word and value: `:` or `=` (with or without `ID`), `ID`, a
+    // space, or one of the few words adverts put before an `@handle`
+    // (`Telegram only @goodjob_hr`); after those words only an `@handle`
+    // is taken (`handle_candidate`).
+    let fillers = HANDLE_FILLERS.join("|");
     format!(
-        r"((?-u:\b(?:{words})\b)|微信|纸飞机|飞机|ไลน์)((?:[ ]*(?:id|ID|Id))?[ ]*[:：=][ ]*|[ ]*(?:id|ID|Id)[ ]+|[ ]+)((?-u:\+?[0-9(][0-9 ().\-]*[0-9]\b|@[a-zA-Z0-9_.]+|~?[a-zA-Z0-9_.\-]+))"
+        r"((?-u:\b(?:{words})\b)|微信|纸飞机|飞机|ไลน์)((?:[ ]*(?:id|ID|Id))?[ ]*[:：=][ ]*|[ ]*(?:id|ID|Id)[ ]+|[ ]+(?i:{fillers})[ ]+|[ ]+)((?-u:\+?[0-9(][0-9 ().\-]*[0-9]\b|@[a-zA-Z0-9_.]+|~?[a-zA-Z0-9_.\-]+))"
     )
 }
 
@@ -1266,6 +1274,15 @@ mod tests {
                 "FB: AsiaDreamJobs",
                 vec![sel("facebook:asiadreamjobs", [0, 17])],
             ),
+            (
+                "Telegram only @goodjob_hr",
+                vec![sel("telegram:@goodjob_hr", [0, 25])],
+            ),
+            (
+                "WhatsApp or Telegram username @goodjob_hr",
+                vec![sel("telegram:@goodjob_hr", [12, 41])],
+            ),
+            ("message me on telegram only please", vec![]),
             ("I asked him on telegram yesterday", vec![]),
             ("the bottom line is money", vec![]),
         ];
