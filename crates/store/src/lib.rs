@@ -65,6 +65,8 @@ impl StoreError {
     pub fn for_group(&self, what: &str) -> StoreError {
         match self {
             StoreError::Full(_) => self.clone(),
+            // Already a backend failure: its words, not its prefix twice.
+            StoreError::Backend(m) => StoreError::Backend(format!("{what}: {m}")),
             e => StoreError::Backend(format!("{what}: {e}")),
         }
     }
@@ -354,7 +356,12 @@ mod tests {
         let other = StoreError::Backend("connection reset".into());
         assert_eq!(
             other.for_group("the write was rolled back").to_string(),
-            "storage backend failed: the write was rolled back: storage backend failed: connection reset"
+            "storage backend failed: the write was rolled back: connection reset"
+        );
+        let refused = StoreError::Conflict("agency 'KH-NP' already exists".into());
+        assert_eq!(
+            refused.for_group("the write was not attempted").to_string(),
+            "storage backend failed: the write was not attempted: agency 'KH-NP' already exists"
         );
     }
 }
