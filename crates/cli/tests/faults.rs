@@ -7,8 +7,9 @@
 //! Each fault is made for real: a PostgreSQL cluster of the test's own
 //! (initdb, stopped with `pg_ctl -m immediate`), a NATS server of its own,
 //! a size-limited tmpfs under the SQLite file or a PostgreSQL tablespace,
-//! raw sockets that send a byte at a time. Outside CI a test that cannot make its fault (no PostgreSQL
-//! binaries, not allowed to mount) skips, saying so loudly.
+//! raw sockets that send a byte at a time. Outside CI a test that cannot
+//! make its fault (no PostgreSQL binaries, not allowed to mount) skips,
+//! saying so loudly.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

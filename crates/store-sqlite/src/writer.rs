@@ -279,12 +279,7 @@ impl Writer {
                     if conn.is_autocommit() {
                         // SQLite itself rolled the whole transaction back
                         // (disk full, I/O error): nothing of the group stands.
-                        return Err(match e {
-                            StoreError::Full(_) => e,
-                            _ => StoreError::Backend(
-                                "sqlite rolled the transaction back after an error".into(),
-                            ),
-                        });
+                        return Err(e.for_group("sqlite rolled the transaction back"));
                     }
                     self.selectors.rollback_to(mark);
                     if alone {
